@@ -1,0 +1,1 @@
+"""Tandem: a Telegram companion for volunteer mentoring programmes (the core)."""

@@ -1,0 +1,72 @@
+"""The adapter port: what a framework adapter in ``handlers/`` offers the composition root.
+
+Only the entry points (CLI, simulation, benchmarks) load an adapter, by name, at run time,
+so the core never imports aiogram or python-telegram-bot.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.events import Inbound
+from bot.messenger import Messenger
+
+Framework = Literal["aiogram", "ptb"]
+FRAMEWORKS: tuple[Framework, ...] = ("aiogram", "ptb")
+
+
+class EventSink(Protocol):
+    """Where an adapter hands every update: exactly one call per update."""
+
+    async def handle(self, event: Inbound) -> None:
+        """Handle one inbound event (never raises for a person's input)."""
+        ...
+
+    async def ignore(self, update_id: int, kind: str) -> None:
+        """Record an update that carries nothing the core can act on (no chat, no sender)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterOptions:
+    token: str
+    base_url: str | None = None  # None: the real https://api.telegram.org
+    polling_timeout: int = 10  # seconds a getUpdates long poll may wait
+    request_timeout: float = 30.0
+    max_retries_5xx: int = 3
+    max_retries_429: int = 5
+
+
+class Adapter(Protocol):
+    @property
+    def messenger(self) -> Messenger: ...
+
+    async def start(self, sink: EventSink) -> None:
+        """Connect (getMe, deleteWebhook) and begin long polling in the background."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop polling, finish the update in progress, close connections."""
+        ...
+
+
+class EchoBot(Protocol):
+    """A bare bot of the same framework that answers every text with itself (benchmarks)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def load_adapter(framework: Framework, options: AdapterOptions) -> Adapter:
+    module = importlib.import_module(f"handlers.{framework}_adapter")
+    adapter: Adapter = module.create_adapter(options)
+    return adapter
+
+
+def load_echo_bot(framework: Framework, options: AdapterOptions) -> EchoBot:
+    module = importlib.import_module(f"handlers.{framework}_echo")
+    bot: EchoBot = module.create_echo_bot(options)
+    return bot

@@ -1,0 +1,44 @@
+"""The Messenger port: the one way the core talks to Telegram.
+
+Adapters implement it. They own the transport rules: waiting out 429 ``retry_after``,
+bounded retries on 5xx and network errors, and turning 403 into ``ChatUnreachable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.events import BotCommand, Outbound
+
+
+class DeliveryError(Exception):
+    """Telegram did not accept the action after the adapter's retries."""
+
+
+class ChatUnreachable(DeliveryError):
+    """403: the person blocked the bot or left; retrying will not help."""
+
+    def __init__(self, chat_id: int, description: str = "") -> None:
+        super().__init__(f"chat {chat_id} unreachable: {description}")
+        self.chat_id = chat_id
+
+
+class MessageGone(DeliveryError):
+    """400 on an edit: the message no longer exists or cannot be edited."""
+
+
+class Messenger(Protocol):
+    async def deliver(self, action: Outbound) -> int | None:
+        """Carry out one outbound action; return the sent message's id where there is one."""
+        ...
+
+    async def set_commands(
+        self,
+        commands: Sequence[BotCommand],
+        *,
+        chat_id: int | None = None,
+        language: str | None = None,
+    ) -> None:
+        """Publish the command menu for a chat (or everyone) in a language (or the default)."""
+        ...
