@@ -1,0 +1,79 @@
+"""The composition root: settings, clock and adapter in; a running Tandem out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.adapter import Adapter, AdapterOptions, load_adapter
+from bot.clock import Clock
+from bot.config import Settings
+from bot.core import Core
+from bot.events import BotCommand
+from bot.i18n import N_, Translator, shipped_locales
+from bot.messenger import DeliveryError
+from bot.postman import Postman
+from bot.scheduler import Scheduler
+from conversations.engine import FlowEngine
+from conversations.welcome import WELCOME
+from storage.database import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+FLOWS = (WELCOME,)
+COMMANDS = (
+    ("start", N_("Begin or start again")),
+    ("help", N_("What I can do")),
+    ("back", N_("Go back one question")),
+    ("cancel", N_("Stop the current conversation")),
+)
+
+
+@dataclass
+class Tandem:
+    settings: Settings
+    clock: Clock
+    db: Database
+    adapter: Adapter
+    core: Core
+    scheduler: Scheduler
+
+    async def start(self) -> None:
+        await self.adapter.start(self.core)
+        await self.publish_commands()
+
+    async def stop(self) -> None:
+        try:
+            await self.adapter.stop()
+        finally:
+            await self.db.dispose()
+
+    async def publish_commands(self) -> None:
+        """The command menu in every shipped language (Telegram picks by the user's language)."""
+        for code in (None, *shipped_locales()):
+            t = Translator(code or self.settings.default_locale, self.settings.zone)
+            commands = [BotCommand(name, t(description)) for name, description in COMMANDS]
+            try:
+                await self.adapter.messenger.set_commands(commands, language=code)
+            except DeliveryError as exc:
+                log.warning("could not publish commands (%s)", type(exc).__name__)
+
+
+async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Tandem:
+    """Wire everything; upgrade the schema first when asked (always on SQLite in ``run``)."""
+    if settings.bot_token is None:
+        raise ValueError("TANDEM_BOT_TOKEN is required")
+    if migrate:
+        await upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    options = AdapterOptions(
+        token=settings.bot_token,
+        base_url=settings.api_base_url,
+        polling_timeout=settings.polling_timeout,
+    )
+    adapter = load_adapter(settings.framework, options)
+    postman = Postman(db, adapter.messenger, clock)
+    core = Core(db, clock, settings, FlowEngine(FLOWS), postman)
+    scheduler = Scheduler(db, clock.now, core.run_job, postman)
+    return Tandem(settings, clock, db, adapter, core, scheduler)

@@ -1,0 +1,101 @@
+"""What a handler gets: the transaction, the person, their translator, and ways to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.actions import Stored, encode
+from bot.clock import Clock
+from bot.config import Settings
+from bot.events import AnswerButton, EditKeyboard, EditText, Keyboard, SendDocument, SendText
+from bot.i18n import Translator
+from bot.postman import HANDOVER
+from storage.models import DueJob, OutboxMessage, Person
+from storage.repositories import UnitOfWork
+
+
+@dataclass
+class Context:
+    """One unit of work for one person; replies go to the outbox in the same transaction."""
+
+    uow: UnitOfWork
+    clock: Clock
+    settings: Settings
+    person: Person
+    chat_id: int
+    t: Translator
+    outbox_ids: list[int] = field(default_factory=list)
+    answers: list[AnswerButton] = field(default_factory=list)
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def say(self, text: str, keyboard: Keyboard | None = None) -> None:
+        await self._post(SendText(chat_id=self.chat_id, text=text, keyboard=keyboard))
+
+    async def edit(self, message_id: int, text: str, keyboard: Keyboard | None = None) -> None:
+        await self._post(
+            EditText(chat_id=self.chat_id, message_id=message_id, text=text, keyboard=keyboard)
+        )
+
+    async def edit_keyboard(self, message_id: int, keyboard: Keyboard | None) -> None:
+        await self._post(
+            EditKeyboard(chat_id=self.chat_id, message_id=message_id, keyboard=keyboard)
+        )
+
+    async def send_document(
+        self, filename: str, content: bytes, caption: str | None = None, *, photo: bool = False
+    ) -> None:
+        await self._post(
+            SendDocument(
+                chat_id=self.chat_id,
+                filename=filename,
+                content=content,
+                caption=caption,
+                as_photo=photo,
+            )
+        )
+
+    def answer_button(self, callback_id: str, text: str | None = None, alert: bool = False) -> None:
+        self.answers.append(AnswerButton(callback_id=callback_id, text=text, alert=alert))
+
+    async def schedule(
+        self,
+        kind: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+        *,
+        dedupe_key: str | None = None,
+    ) -> None:
+        """Store a due-job; with a dedupe key, an earlier job of that key is replaced."""
+        job = DueJob(
+            kind=kind,
+            payload=payload or {},
+            due_at=due_at,
+            dedupe_key=dedupe_key,
+            status="pending",
+            attempts=0,
+            created_at=self.now,
+        )
+        await self.uow.jobs.add(job)
+
+    async def unschedule(self, dedupe_key: str) -> None:
+        await self.uow.jobs.cancel(dedupe_key)
+
+    async def _post(self, action: Stored) -> None:
+        row, content = encode(action)
+        message = OutboxMessage(
+            chat_id=action.chat_id,
+            action=row,
+            content=content,
+            status="pending",
+            attempts=0,
+            created_at=self.now,
+            next_attempt_at=self.now + HANDOVER,
+        )
+        await self.uow.outbox.add(message)
+        self.outbox_ids.append(message.id)
+

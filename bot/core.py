@@ -1,0 +1,297 @@
+"""The core dispatcher: one transaction per inbound event, then delivery of what it wrote.
+
+The table below is the whole routing: commands and button prefixes to what they start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from weakref import WeakValueDictionary
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import Context
+from bot.events import (
+    Attachment,
+    ButtonPress,
+    Command,
+    Inbound,
+    MemberBlocked,
+    MemberUnblocked,
+    Unsupported,
+)
+from bot.i18n import N_, Translator, negotiate
+from bot.postman import Postman
+from conversations.engine import NUDGE_JOB, FlowEngine
+from conversations.welcome import NAME as WELCOME
+from storage.database import Database
+from storage.models import DueJob, Person
+from storage.repositories import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[Context, Inbound], Awaitable[None]]
+JobAction = Callable[[Context, dict[str, object]], Awaitable[None]]
+
+
+class Core:
+    """Implements the adapters' ``EventSink``; also runs due-jobs for the scheduler."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        flows: FlowEngine,
+        postman: Postman,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.flows = flows
+        self.postman = postman
+        self.commands: dict[str, Action] = {
+            "start": self._start,
+            "cancel": self._cancel,
+            "back": self._back,
+            "help": self._help,
+        }
+        self.buttons: dict[str, Action] = {"f1": self._flow_button}
+        self.jobs: dict[str, JobAction] = {NUDGE_JOB: self.flows.nudge}
+        self.handled: Counter[int] = Counter()
+        self._changed = asyncio.Condition()
+        self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+
+    # --- EventSink -----------------------------------------------------------------------------
+
+    async def handle(self, event: Inbound) -> None:
+        lock = self._chat_locks.setdefault(event.chat_id, asyncio.Lock())
+        try:
+            async with lock:  # one event per chat at a time, in arrival order
+                await self._handle(event)
+        finally:
+            await self._mark_handled(event.update_id)
+
+    async def ignore(self, update_id: int, kind: str) -> None:
+        log.debug("ignored update %s (%s)", update_id, kind)
+        await self._mark_handled(update_id)
+
+    async def wait_handled(self, update_id: int, times: int = 1) -> None:
+        """For harnesses: wait until the update was handled ``times`` times in all."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.handled[update_id] >= times)
+
+    async def _mark_handled(self, update_id: int) -> None:
+        async with self._changed:
+            self.handled[update_id] += 1
+            self._changed.notify_all()
+
+    async def _handle(self, event: Inbound) -> None:
+        try:
+            ctx = await self._in_transaction(event)
+        except IntegrityError:
+            # The same update_id committed by a concurrent delivery: its effects exist once.
+            log.info("duplicate update %s (concurrent)", event.update_id)
+            return
+        except Exception:
+            log.exception("update %s failed (%s)", event.update_id, type(event).__name__)
+            ctx = await self._apologise(event)
+        if ctx is not None:
+            await self.postman.answer(ctx.answers)
+            await self.postman.deliver(ctx.outbox_ids)
+
+    async def _in_transaction(self, event: Inbound) -> Context | None:
+        async with self.db.unit_of_work() as uow:
+            if await uow.updates.seen(event.update_id):
+                log.info("duplicate update %s", event.update_id)
+                return None
+            await uow.updates.record(event.update_id, self.clock.now())
+            person = await self._person(uow, event)
+            ctx = self._context(uow, person, event.chat_id)
+            await self._route(ctx, event)
+            return ctx
+
+    async def _apologise(self, event: Inbound) -> Context | None:
+        """A bug stopped the event: keep it from being retried forever and tell the person."""
+        try:
+            async with self.db.unit_of_work() as uow:
+                if not await uow.updates.seen(event.update_id):
+                    await uow.updates.record(event.update_id, self.clock.now())
+                person = await self._person(uow, event)
+                ctx = self._context(uow, person, event.chat_id)
+                if isinstance(event, ButtonPress):
+                    ctx.answer_button(event.callback_id)
+                await ctx.say(ctx.t(N_("Sorry, something went wrong on our side. Please try again.")))
+                return ctx
+        except Exception:
+            log.exception("could not record failed update %s", event.update_id)
+            return None
+
+    # --- people and contexts -----------------------------------------------------------------
+
+    async def _person(self, uow: UnitOfWork, event: Inbound) -> Person:
+        sender = event.sender
+        now = self.clock.now()
+        person = await uow.people.by_telegram_id(sender.user_id)
+        if person is None:
+            person = Person(
+                telegram_user_id=sender.user_id,
+                chat_id=sender.user_id,
+                first_name=sender.first_name[:128],
+                telegram_language=(sender.language_code or None),
+                created_at=now,
+                updated_at=now,
+            )
+            return await uow.people.add(person)
+        if sender.language_code and sender.language_code != person.telegram_language:
+            person.telegram_language = sender.language_code
+        if sender.first_name and sender.first_name[:128] != person.first_name:
+            person.first_name = sender.first_name[:128]
+        return person
+
+    def translator(self, person: Person) -> Translator:
+        code = negotiate(person.locale, person.telegram_language, default=self.settings.default_locale)
+        return Translator(code, self.settings.zone)
+
+    def _context(self, uow: UnitOfWork, person: Person, chat_id: int) -> Context:
+        return Context(
+            uow=uow,
+            clock=self.clock,
+            settings=self.settings,
+            person=person,
+            chat_id=chat_id,
+            t=self.translator(person),
+        )
+
+    # --- routing -----------------------------------------------------------------------------
+
+    async def _route(self, ctx: Context, event: Inbound) -> None:
+        if isinstance(event, MemberBlocked):
+            if event.chat_type == "private":
+                ctx.person.unreachable_since = ctx.now
+                await ctx.uow.outbox.drop_pending_for(event.chat_id)
+            return
+        if not ctx.person.reachable and event.chat_type == "private":
+            ctx.person.unreachable_since = None  # they came back
+        if isinstance(event, MemberUnblocked):
+            return
+        if event.chat_type != "private":
+            await self._group(ctx, event)
+            return
+        if isinstance(event, Command):
+            action = self.commands.get(event.name)
+            await (action or self._unknown_command)(ctx, event)
+            return
+        if isinstance(event, ButtonPress):
+            action = self.buttons.get(event.data.split(":", 1)[0])
+            await (action or self._forged_button)(ctx, event)
+            return
+        state = await self.flows.active(ctx)
+        if state is not None and not isinstance(event, Unsupported):
+            await self.flows.on_input(ctx, state, event)
+            return
+        await self._no_conversation(ctx, event)
+
+    async def _group(self, ctx: Context, event: Inbound) -> None:
+        if isinstance(event, ButtonPress):
+            await self._forged_button(ctx, event)
+        elif isinstance(event, Command) and event.name in self.commands:
+            await ctx.say(ctx.t(N_("Please write to me in a private chat: tap my name, then “Message”.")))
+
+    async def _start(self, ctx: Context, event: Inbound) -> None:
+        await self.flows.start(ctx, WELCOME)
+
+    async def _cancel(self, ctx: Context, event: Inbound) -> None:
+        if await self.flows.cancel(ctx):
+            await ctx.say(ctx.t(N_("Okay, I stopped here. Send /start whenever you want to begin again.")))
+        else:
+            await ctx.say(ctx.t(N_("There is nothing to cancel right now.")))
+
+    async def _back(self, ctx: Context, event: Inbound) -> None:
+        if not await self.flows.back(ctx):
+            await ctx.say(ctx.t(N_("There is no question to go back to. Send /start to begin.")))
+
+    async def _help(self, ctx: Context, event: Inbound) -> None:
+        await ctx.say(
+            ctx.t(
+                N_(
+                    "I am Tandem, the companion of your mentoring programme.\n"
+                    "/start – begin or start again\n"
+                    "/back – go back one question\n"
+                    "/cancel – stop the current conversation\n"
+                    "/help – this message"
+                )
+            )
+        )
+
+    async def _flow_button(self, ctx: Context, event: Inbound) -> None:
+        assert isinstance(event, ButtonPress)
+        await self.flows.on_press(ctx, event)
+
+    async def _forged_button(self, ctx: Context, event: Inbound) -> None:
+        assert isinstance(event, ButtonPress)
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+
+    async def _unknown_command(self, ctx: Context, event: Inbound) -> None:
+        assert isinstance(event, Command)
+        await ctx.say(
+            ctx.t(
+                N_("I don't know the command /{command}. Send /help to see what I can do."),
+                command=event.name[:32],
+            )
+        )
+
+    async def _no_conversation(self, ctx: Context, event: Inbound) -> None:
+        if isinstance(event, Attachment) and event.kind == "sticker":
+            text = N_("Nice sticker! Send /start to begin, or /help to see what I can do.")
+        else:
+            text = N_(
+                "I'm not expecting a message right now. Send /start to begin, or /help to see what I can do."
+            )
+        await ctx.say(ctx.t(text))
+
+    # --- due-jobs ----------------------------------------------------------------------------
+
+    async def run_job(self, job_id: int) -> None:
+        """Run one due-job in its own transaction; a failure is retried later, then given up."""
+        try:
+            ctx = await self._job_in_transaction(job_id)
+        except Exception:
+            log.exception("job %s failed", job_id)
+            await self._job_failed(job_id)
+            return
+        if ctx is not None:
+            await self.postman.deliver(ctx.outbox_ids)
+
+    async def _job_in_transaction(self, job_id: int) -> Context | None:
+        async with self.db.unit_of_work() as uow:
+            job = await uow.jobs.get(job_id)
+            if job is None or job.status != "pending":
+                return None
+            job.status, job.done_at = "done", self.clock.now()
+            action = self.jobs.get(job.kind)
+            person_id = job.payload.get("person_id")
+            person = await uow.people.get(int(str(person_id))) if person_id is not None else None
+            if action is None or person is None:
+                log.warning("job %s (%s) has no action or person; dropped", job.id, job.kind)
+                job.status = "dropped"
+                return None
+            ctx = self._context(uow, person, person.chat_id)
+            await action(ctx, job.payload)
+            return ctx
+
+    async def _job_failed(self, job_id: int) -> None:
+        async with self.db.unit_of_work() as uow:
+            job: DueJob | None = await uow.jobs.get(job_id)
+            if job is None:
+                return
+            job.attempts += 1
+            job.status = "failed" if job.attempts >= 5 else "pending"
+            job.due_at = self.clock.now() + timedelta(minutes=2**job.attempts)
+            job.last_error = "exception (see log)"

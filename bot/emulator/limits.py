@@ -1,0 +1,97 @@
+"""Telegram's flood limits as token buckets, on an injectable monotonic clock."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Rate limits of the emulated Bot API (defaults follow Telegram's published ones).
+
+    Private chats use the per-chat bucket; group chats use the per-group bucket instead.
+    Every counted call also draws from the per-bot bucket.
+    """
+
+    enabled: bool = True
+    bot_per_second: float = 30.0
+    bot_burst: float = 30.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 4.0
+    group_per_minute: float = 20.0
+    group_burst: float = 20.0
+
+
+class TokenBucket:
+    """A bucket of `capacity` tokens that refills at `rate` tokens per second."""
+
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError("a bucket needs a positive rate and a capacity of at least 1")
+        self.rate = rate
+        self.capacity = capacity
+        self._tokens = capacity
+        self._stamp = now
+
+    def _refill(self, now: float) -> None:
+        if now > self._stamp:
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until one token is available (0.0 if one is available now)."""
+        self._refill(now)
+        if self._tokens >= 1.0:
+            return 0.0
+        return (1.0 - self._tokens) / self.rate
+
+    def take(self, now: float) -> None:
+        self._refill(now)
+        self._tokens -= 1.0
+
+
+class RateLimiter:
+    """Checks and consumes the buckets of one counted call, all or nothing."""
+
+    def __init__(
+        self, limits: Limits | None = None, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limits = limits or Limits()
+        self._monotonic = monotonic
+        self._bot: TokenBucket | None = None
+        self._chats: dict[int, TokenBucket] = {}
+
+    def reset(self, limits: Limits) -> None:
+        self.limits = limits
+        self._bot = None
+        self._chats.clear()
+
+    def _buckets(self, chat_id: int, is_group: bool, now: float) -> Iterable[TokenBucket]:
+        lim = self.limits
+        if self._bot is None:
+            self._bot = TokenBucket(lim.bot_per_second, lim.bot_burst, now)
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if is_group:
+                bucket = TokenBucket(lim.group_per_minute / 60.0, lim.group_burst, now)
+            else:
+                bucket = TokenBucket(lim.chat_per_second, lim.chat_burst, now)
+            self._chats[chat_id] = bucket
+        return (self._bot, bucket)
+
+    def acquire(self, chat_id: int, is_group: bool) -> int:
+        """Take one token from each bucket and return 0, or take nothing and return
+        the whole number of seconds (>= 1) to wait, as Telegram's `retry_after`."""
+        if not self.limits.enabled:
+            return 0
+        now = self._monotonic()
+        buckets = list(self._buckets(chat_id, is_group, now))
+        wait = max(b.wait_time(now) for b in buckets)
+        if wait > 0.0:
+            return max(1, math.ceil(wait))
+        for b in buckets:
+            b.take(now)
+        return 0

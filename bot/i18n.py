@@ -1,0 +1,88 @@
+"""Translations (gettext catalogues in ``locales/``) and locale-aware formatting (Babel)."""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
+
+import locales
+
+DOMAIN = "tandem"
+LOCALE_DIR = Path(locales.__file__).parent
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+@cache
+def shipped_locales() -> tuple[str, ...]:
+    """Locales with a compiled catalogue, English (the source language) first."""
+    found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    found.add("en")
+    return ("en", *sorted(found - {"en"}))
+
+
+def negotiate(*candidates: str | None, default: str = "en") -> str:
+    """The first candidate we ship a catalogue for (``de-AT`` matches ``de``), else the default."""
+    available = shipped_locales()
+    for candidate in candidates:
+        if not candidate:
+            continue
+        code = candidate.replace("-", "_")
+        if code in available:
+            return code
+        base = code.split("_", 1)[0].lower()
+        if base in available:
+            return base
+    return default if default in available else "en"
+
+
+def language_name(code: str) -> str:
+    """A language's name in that language ("Deutsch", "français"), capitalised for buttons."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+@cache
+def _catalogue(code: str) -> gettext.NullTranslations:
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[code], fallback=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Everything a reader-facing text needs: their language and their time zone."""
+
+    locale: str
+    zone: ZoneInfo
+
+    def __call__(self, message: str, **fields: object) -> str:
+        text = _catalogue(self.locale).gettext(message)
+        return text.format(**fields) if fields else text
+
+    def plural(self, singular: str, plural: str, n: int, **fields: object) -> str:
+        text = _catalogue(self.locale).ngettext(singular, plural, n)
+        return text.format(n=n, **fields)
+
+    def datetime(self, value: datetime, format: str = "medium") -> str:
+        return format_datetime(value, format, tzinfo=self.zone, locale=self.locale)
+
+    def date(self, value: date | datetime, format: str = "medium") -> str:
+        if isinstance(value, datetime):
+            value = value.astimezone(self.zone).date()
+        return format_date(value, format, locale=self.locale)
+
+    def time(self, value: datetime, format: str = "short") -> str:
+        return format_time(value, format, tzinfo=self.zone, locale=self.locale)
+
+    def number(self, value: float | int) -> str:
+        return format_decimal(value, locale=self.locale)

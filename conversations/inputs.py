@@ -1,0 +1,123 @@
+"""Reading one answer of a given kind out of whatever the person sent.
+
+Each reader returns the parsed value, or a ``Refusal`` naming the hint to show. People's
+mistakes are values here, never exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel.numbers import NumberFormatError, parse_decimal
+
+from bot.events import Attachment, Inbound, Location, Text
+from bot.i18n import N_
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    hint: str  # msgid, formatted with ``fields``
+    fields: tuple[tuple[str, Any], ...] = ()
+
+
+def wrong_kind_hint(event: Inbound, expected: str) -> Refusal:
+    """Why this event cannot answer a step expecting ``expected``."""
+    if isinstance(event, Attachment) and event.kind == "sticker":
+        return Refusal(N_("Nice sticker! But I need an answer to the question below."))
+    if isinstance(event, Attachment):
+        return Refusal(N_("I can't use a file or a voice note here."))
+    if expected == "choice":
+        return Refusal(N_("Please choose one of the buttons below."))
+    if expected == "location":
+        return Refusal(N_("Please share a location: tap 📎 and then “Location”."))
+    return Refusal(N_("Please answer with a text message."))
+
+
+def read_text(event: Inbound, max_length: int) -> str | Refusal:
+    if not isinstance(event, Text):
+        return wrong_kind_hint(event, "text")
+    value = " ".join(event.text.split())
+    if not value:
+        return Refusal(N_("That was empty. Please write a short answer."))
+    if len(value) > max_length:
+        return Refusal(
+            N_("That is too long: please use at most {max} characters."), (("max", max_length),)
+        )
+    return value
+
+
+def has_letter(value: str) -> bool:
+    return any(unicodedata.category(ch).startswith("L") for ch in value)
+
+
+def read_number(event: Inbound, locale: str) -> Decimal | Refusal:
+    if not isinstance(event, Text):
+        return wrong_kind_hint(event, "number")
+    raw = event.text.strip()
+    try:
+        return parse_decimal(raw, locale=locale, strict=False)
+    except NumberFormatError:
+        pass
+    try:
+        return Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        return Refusal(N_("Please send a number, for example 3."))
+
+
+DATE_PATTERNS = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{2}|\d{4})$"),
+)
+
+
+def read_date(event: Inbound) -> date | Refusal:
+    if not isinstance(event, Text):
+        return wrong_kind_hint(event, "date")
+    raw = event.text.strip()
+    for pattern in DATE_PATTERNS:
+        match = pattern.match(raw)
+        if match:
+            year = int(match["y"])
+            year += 2000 if year < 100 else 0
+            try:
+                return date(year, int(match["m"]), int(match["d"]))
+            except ValueError:
+                break
+    return Refusal(N_("Please send a date like 24.12.2026."))
+
+
+TIME_PATTERN = re.compile(r"^(?P<h>\d{1,2})(?:\s*[:.h]\s*(?P<m>\d{2}))?\s*(?:h|uhr)?$", re.I)
+
+
+def read_time(event: Inbound) -> str | Refusal:
+    if not isinstance(event, Text):
+        return wrong_kind_hint(event, "time")
+    match = TIME_PATTERN.match(event.text.strip())
+    if match:
+        hour, minute = int(match["h"]), int(match["m"] or 0)
+        if hour < 24 and minute < 60:
+            return f"{hour:02d}:{minute:02d}"
+    return Refusal(N_("Please send a time like 17:30."))
+
+
+def read_location(event: Inbound) -> dict[str, float] | Refusal:
+    if not isinstance(event, Location):
+        return wrong_kind_hint(event, "location")
+    if not (-90 <= event.latitude <= 90 and -180 <= event.longitude <= 180):
+        return Refusal(N_("That location does not look right. Please share it again."))
+    # Coarse on purpose: about a kilometre, never a street address.
+    return {"lat": round(event.latitude, 2), "lon": round(event.longitude, 2)}
+
+
+def as_json(value: object) -> Any:
+    """What an answer looks like in the stored state."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,161 @@
+"""Repositories: the only place that writes SQL. Handlers and services get domain rows back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DueJob, FlowState, OutboxMessage, Person, ProcessedUpdate
+
+
+class People:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
+        result = await self._session.execute(
+            select(Person).where(Person.telegram_user_id == telegram_user_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def get(self, person_id: int) -> Person | None:
+        return await self._session.get(Person, person_id)
+
+    async def by_chat_id(self, chat_id: int) -> Person | None:
+        result = await self._session.execute(select(Person).where(Person.chat_id == chat_id))
+        return result.scalars().first()
+
+    async def add(self, person: Person) -> Person:
+        self._session.add(person)
+        await self._session.flush()
+        return person
+
+    async def mark_unreachable(self, chat_id: int, since: datetime) -> bool:
+        result = await self._session.execute(
+            update(Person)
+            .where(Person.chat_id == chat_id, Person.unreachable_since.is_(None))
+            .values(unreachable_since=since, updated_at=since)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+class ProcessedUpdates:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def seen(self, update_id: int) -> bool:
+        return await self._session.get(ProcessedUpdate, update_id) is not None
+
+    async def record(self, update_id: int, when: datetime) -> None:
+        self._session.add(ProcessedUpdate(update_id=update_id, handled_at=when))
+        await self._session.flush()
+
+
+class FlowStates:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def of(self, person_id: int) -> FlowState | None:
+        return await self._session.get(FlowState, person_id)
+
+    async def save(self, state: FlowState) -> None:
+        self._session.add(state)
+        await self._session.flush()
+
+    async def clear(self, person_id: int) -> None:
+        await self._session.execute(delete(FlowState).where(FlowState.person_id == person_id))
+
+
+class DueJobs:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, job: DueJob) -> DueJob:
+        if job.dedupe_key is not None:
+            existing = await self._session.execute(
+                select(DueJob).where(DueJob.dedupe_key == job.dedupe_key)
+            )
+            found = existing.scalar_one_or_none()
+            if found is not None:
+                found.due_at, found.payload, found.status = job.due_at, job.payload, "pending"
+                found.attempts, found.done_at = 0, None
+                await self._session.flush()
+                return found
+        self._session.add(job)
+        await self._session.flush()
+        return job
+
+    async def due(self, now: datetime, limit: int) -> Sequence[DueJob]:
+        query = (
+            select(DueJob)
+            .where(DueJob.status == "pending", DueJob.due_at <= now)
+            .order_by(DueJob.due_at, DueJob.id)
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def get(self, job_id: int) -> DueJob | None:
+        return await self._session.get(DueJob, job_id)
+
+    async def next_due_at(self) -> datetime | None:
+        query = select(DueJob.due_at).where(DueJob.status == "pending").order_by(DueJob.due_at)
+        return (await self._session.execute(query.limit(1))).scalar_one_or_none()
+
+    async def cancel(self, dedupe_key: str) -> None:
+        await self._session.execute(
+            update(DueJob)
+            .where(DueJob.dedupe_key == dedupe_key, DueJob.status == "pending")
+            .values(status="cancelled")
+        )
+
+
+class Outbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: OutboxMessage) -> OutboxMessage:
+        self._session.add(message)
+        await self._session.flush()
+        return message
+
+    async def pending(
+        self, ids: Sequence[int] | None, now: datetime, limit: int
+    ) -> Sequence[OutboxMessage]:
+        query = select(OutboxMessage).where(OutboxMessage.status == "pending")
+        if ids is not None:
+            query = query.where(OutboxMessage.id.in_(ids))
+        else:
+            query = query.where(OutboxMessage.next_attempt_at <= now)
+        query = query.order_by(OutboxMessage.id).limit(limit)
+        return (await self._session.execute(query)).scalars().all()
+
+    async def get(self, message_id: int) -> OutboxMessage | None:
+        return await self._session.get(OutboxMessage, message_id)
+
+    async def settle(self, outbox_id: int, **values: Any) -> None:
+        await self._session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values)
+        )
+
+    async def drop_pending_for(self, chat_id: int) -> None:
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+            .values(status="dropped")
+        )
+
+
+class UnitOfWork:
+    """One transaction and the repositories that work inside it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.people = People(session)
+        self.updates = ProcessedUpdates(session)
+        self.flows = FlowStates(session)
+        self.jobs = DueJobs(session)
+        self.outbox = Outbox(session)
