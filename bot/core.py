@@ -24,7 +24,6 @@ from bot.events import (
     Inbound,
     MemberBlocked,
     MemberUnblocked,
-    Unsupported,
 )
 from bot.i18n import N_, Translator, negotiate
 from bot.postman import Postman
@@ -193,7 +192,7 @@ class Core:
             await (action or self._forged_button)(ctx, event)
             return
         state = await self.flows.active(ctx)
-        if state is not None and not isinstance(event, Unsupported):
+        if state is not None:
             await self.flows.on_input(ctx, state, event)
             return
         await self._no_conversation(ctx, event)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.context import Context
+from bot.i18n import N_
 
 END = "__end__"
 
@@ -55,7 +56,7 @@ class Step:
 
     def choices(self) -> tuple[Option, ...]:
         if self.kind is StepKind.YES_NO:
-            return (Option("yes", "Yes"), Option("no", "No"))
+            return (Option("yes", N_("Yes")), Option("no", N_("No")))
         return self.options() if callable(self.options) else self.options
 
 

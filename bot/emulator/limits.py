@@ -56,9 +56,7 @@ class TokenBucket:
 class RateLimiter:
     """Checks and consumes the buckets of one counted call, all or nothing."""
 
-    def __init__(
-        self, limits: Limits | None = None, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, limits: Limits | None = None, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits or Limits()
         self._monotonic = monotonic
         self._bot: TokenBucket | None = None

@@ -168,8 +168,7 @@ def plain_text(text: str, parse_mode: str | None) -> str:
     parser.close()
     if parser.stack:
         raise bad_request(
-            "can't parse entities: Can't find end tag corresponding to start tag"
-            f' "{parser.stack[-1]}"'
+            f"can't parse entities: Can't find end tag corresponding to start tag \"{parser.stack[-1]}\""
         )
     return "".join(parser.parts)
 
@@ -233,9 +232,7 @@ def _inline_button(obj: Any) -> Button:
     url = obj.get("url")
     if url is not None and not str(url).startswith(("http://", "https://", "tg://")):
         raise bad_request("BUTTON_URL_INVALID")
-    return Button(
-        obj["text"], None if data is None else str(data), None if url is None else str(url)
-    )
+    return Button(obj["text"], None if data is None else str(data), None if url is None else str(url))
 
 
 def parse_markup(obj: Any) -> Markup:
@@ -253,9 +250,6 @@ def parse_markup(obj: Any) -> Markup:
     if keyboard is not None:
         if not isinstance(keyboard, list) or not all(isinstance(r, list) for r in keyboard):
             raise bad_request("can't parse reply keyboard markup JSON object")
-        texts = [
-            [str(b.get("text", "")) if isinstance(b, dict) else str(b) for b in row]
-            for row in keyboard
-        ]
+        texts = [[str(b.get("text", "")) if isinstance(b, dict) else str(b) for b in row] for row in keyboard]
         return Markup(reply_buttons=texts)
     return Markup()

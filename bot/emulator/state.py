@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,11 @@ Json = dict[str, Any]
 
 FIRST_USER_ID = 100001
 FIRST_GROUP_ID = -1001000000001
+
+
+def json_key(obj: Any) -> str:
+    """A canonical JSON string (used to key command scopes)."""
+    return json.dumps(obj, sort_keys=True)
 
 
 @dataclass
@@ -101,6 +107,7 @@ class Entry:
     edit: bool = False
     raw: str | None = None
     reply_buttons: list[list[str]] = field(default_factory=list)
+    callback: str | None = None
 
     def to_json(self) -> Json:
         out = asdict(self)
@@ -175,6 +182,8 @@ class State:
         self.by_chat: dict[int, list[Entry]] = {}
         self.queue: list[Queued] = []
         self.history: dict[int, Json] = {}
+        self.callbacks: dict[str, tuple[int, int]] = {}
+        self.answered: set[str] = set()
         self.delivered_update_ids: list[int] = []
         self.stats = Stats()
         self.listeners: list[Callable[[Entry], None]] = []
@@ -327,9 +336,7 @@ class State:
             self.queue = self.queue[offset:]
         else:
             self.queue = [
-                q
-                for q in self.queue
-                if q.update_id >= offset or (q.redelivery and not q.delivered)
+                q for q in self.queue if q.update_id >= offset or (q.redelivery and not q.delivered)
             ]
         if len(self.queue) != before:
             self.changed()

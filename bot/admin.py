@@ -1,0 +1,44 @@
+"""``tandem admin ...``: operator commands on the programme's database.
+
+Later issues add commands here (for example ``invite coordinator``); a scenario's ``admin``
+step runs the same functions on the scenario's database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy import func, select
+
+from bot.app import Tandem
+from storage.models import DueJob, FlowState, OutboxMessage, Person
+
+AdminCommand = Callable[[Sequence[str], Tandem], Awaitable[str]]
+
+
+async def stats(args: Sequence[str], tandem: Tandem) -> str:
+    """Counts only, never personal data."""
+    async with tandem.db.unit_of_work() as uow:
+        session = uow.session
+        people = await session.scalar(select(func.count()).select_from(Person))
+        unreachable = await session.scalar(
+            select(func.count()).select_from(Person).where(Person.unreachable_since.is_not(None))
+        )
+        flows = await session.scalar(select(func.count()).select_from(FlowState))
+        jobs = await session.scalar(select(func.count()).select_from(DueJob).where(DueJob.status == "pending"))
+        outbox = await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+        )
+    return (
+        f"people={people} unreachable={unreachable} in_conversation={flows} "
+        f"jobs_pending={jobs} outbox_pending={outbox}"
+    )
+
+
+COMMANDS: dict[str, AdminCommand] = {"stats": stats}
+
+
+async def run_admin(args: Sequence[str], tandem: Tandem) -> str:
+    if not args or args[0] not in COMMANDS:
+        raise ValueError(f"unknown admin command; known: {', '.join(sorted(COMMANDS))}")
+    return await COMMANDS[args[0]](args[1:], tandem)
