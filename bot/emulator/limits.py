@@ -44,7 +44,7 @@ class TokenBucket:
     def wait_time(self, now: float) -> float:
         """Seconds until one token is available (0.0 if one is available now)."""
         self._refill(now)
-        if self._tokens >= 1.0:
+        if self._tokens >= 1.0 - 1e-9:  # tolerate float rounding of the refill
             return 0.0
         return (1.0 - self._tokens) / self.rate
 
