@@ -41,7 +41,7 @@ def wrong_kind_hint(event: Inbound, expected: str) -> Refusal:
 def read_text(event: Inbound, max_length: int) -> str | Refusal:
     if not isinstance(event, Text):
         return wrong_kind_hint(event, "text")
-    value = " ".join(event.text.split())
+    value = clean_text(event.text)
     if not value:
         return Refusal(N_("That was empty. Please write a short answer."))
     if len(value) > max_length:
@@ -49,6 +49,19 @@ def read_text(event: Inbound, max_length: int) -> str | Refusal:
             N_("That is too long: please use at most {max} characters."), (("max", max_length),)
         )
     return value
+
+
+def clean_text(raw: str) -> str:
+    """NFC, no control or format characters (but the joiners emoji need), single spaces."""
+    kept = (ch for ch in unicodedata.normalize("NFC", raw) if _printable(ch))
+    return " ".join("".join(kept).split())
+
+
+def _printable(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return ch in "\t\n\r"  # whitespace, folded by split()
+    return category not in ("Cf", "Co", "Cn", "Cs") or ch in "\u200c\u200d"
 
 
 def has_letter(value: str) -> bool:

@@ -1,0 +1,121 @@
+"""Bad input at every step of the shipped flow gets a localized re-ask, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.emulator import Limits
+from bot.i18n import Translator
+from bot.simulation import Simulation
+from conversations.inputs import clean_text
+from conversations.welcome import WELCOME
+from tests.conftest import START
+
+DE = Translator("de", ZoneInfo("Europe/Berlin"))
+SORRY = DE("Sorry, something went wrong on our side. Please try again.")
+
+
+def prompt(step: str, **fields: str) -> str:
+    return DE(WELCOME.step(step).prompt, **{"name": "Zoe", **fields})
+
+
+class Driver:
+    """A learner, Zoe (German Telegram), walked to a given step of the welcome flow."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sim: Simulation) -> None:
+        self.loop, self.sim = loop, sim
+
+    def run(self, coroutine: object) -> object:
+        return self.loop.run_until_complete(coroutine)  # type: ignore[arg-type]
+
+    def to_step(self, step: str) -> None:
+        self.run(self.sim.send("zoe", "/start"))
+        if step == "role":
+            return
+        self.run(self.sim.press("zoe", "(?i)lern|azubi"))
+        if step == "language":
+            return
+        self.run(self.sim.press("zoe", "^Deutsch$"))
+        if step == "name":
+            return
+        self.run(self.sim.send("zoe", "Zoe"))
+
+    def replies(self, action: str, value: object) -> str:
+        sim = self.sim
+        method = getattr(sim, action)
+        entries = self.run(method("zoe", *value) if isinstance(value, tuple) else method("zoe", value))
+        return "\n".join(e.text for e in entries)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module", params=["aiogram", "ptb"])
+def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
+    loop = asyncio.new_event_loop()
+    # Limits off: this is about answers, and a burst of 60 names would wait on 429s.
+    sim = Simulation(framework=request.param, start=START, limits=Limits(enabled=False))
+    loop.run_until_complete(sim.start())
+    sim.add_user("zoe", "Zoe", language_code="de")
+    try:
+        yield Driver(loop, sim)
+    finally:
+        loop.run_until_complete(sim.stop())
+        loop.close()
+
+
+BAD_INPUTS = [
+    ("sticker", "😀"),
+    ("photo", "selfie.jpg"),
+    ("document", "cv.pdf"),
+    ("voice", (4,)),
+    ("location", (52.5, 13.4)),
+    ("contact", "+49 30 1234567"),
+    ("send", ""),
+    ("send", "   "),
+    ("send", "x" * 5000),
+    ("send", "😀🎉😀"),
+]
+
+
+@pytest.mark.parametrize("step", ["role", "language", "name", "confirm"])
+def test_every_bad_input_at_every_step_is_re_asked_in_german(driver: Driver, step: str) -> None:
+    for action, value in BAD_INPUTS:
+        driver.to_step(step)
+        reply = driver.replies(action, value)
+        if step == "name" and action == "send" and value == "😀🎉😀":
+            assert DE("A name needs at least one letter. What should I call you?") in reply
+        else:
+            expected = prompt(step) if step != "confirm" else prompt("confirm", name="Zoe")
+            assert expected in reply, (step, action, reply)
+        assert SORRY not in reply
+        assert "Traceback" not in reply
+
+
+@pytest.mark.parametrize("step", ["role", "language", "name", "confirm"])
+def test_an_old_button_at_every_step_is_answered_not_acted_on(driver: Driver, step: str) -> None:
+    sim = driver.sim
+    driver.to_step("role")
+    stale = sim.emulator.newest_button(sim.users["zoe"], "(?i)lern|azubi")
+    driver.to_step(step)  # a new /start: every earlier button is stale now
+    message, data = stale
+    reply = driver.replies("press_data", (message.message_id, data))
+    assert DE("That button belongs to an earlier question. Here is where we are:") in reply
+    assert prompt(step) in reply
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=5000).filter(lambda s: not s.lstrip().startswith("/")))
+def test_any_text_for_the_name_is_taken_or_re_asked(driver: Driver, text: str) -> None:
+    if not getattr(driver, "at_name", False):
+        driver.to_step("name")
+        driver.at_name = True  # type: ignore[attr-defined]
+    reply = driver.replies("send", text)
+    assert SORRY not in reply
+    if prompt("name") in reply:
+        return  # re-asked with a hint
+    assert DE("Shall I call you {name}? Is everything right?", name=clean_text(text)) in reply
+    assert prompt("name") in driver.replies("send", "/back")
