@@ -26,7 +26,7 @@ class Context:
     person: Person
     chat_id: int
     t: Translator
-    outbox_ids: list[int] = field(default_factory=list)
+    posted: list[tuple[int, Stored]] = field(default_factory=list)  # outbox id, action
     answers: list[AnswerButton] = field(default_factory=list)
 
     @property
@@ -97,5 +97,5 @@ class Context:
             next_attempt_at=self.now + HANDOVER,
         )
         await self.uow.outbox.add(message)
-        self.outbox_ids.append(message.id)
+        self.posted.append((message.id, action))
 

@@ -95,22 +95,19 @@ class Core:
         try:
             ctx = await self._in_transaction(event)
         except IntegrityError:
-            # The same update_id committed by a concurrent delivery: its effects exist once.
-            log.info("duplicate update %s (concurrent)", event.update_id)
+            # This update_id was handled before (Telegram may deliver twice): effects exist once.
+            log.info("duplicate update %s", event.update_id)
             return
         except Exception:
             log.exception("update %s failed (%s)", event.update_id, type(event).__name__)
             ctx = await self._apologise(event)
         if ctx is not None:
             await self.postman.answer(ctx.answers)
-            await self.postman.deliver(ctx.outbox_ids)
+            await self.postman.deliver(ctx.posted)
 
     async def _in_transaction(self, event: Inbound) -> Context | None:
         async with self.db.unit_of_work() as uow:
-            if await uow.updates.seen(event.update_id):
-                log.info("duplicate update %s", event.update_id)
-                return None
-            await uow.updates.record(event.update_id, self.clock.now())
+            await uow.updates.record(event.update_id, self.clock.now())  # a duplicate raises
             person = await self._person(uow, event)
             ctx = self._context(uow, person, event.chat_id)
             await self._route(ctx, event)
@@ -266,7 +263,7 @@ class Core:
             await self._job_failed(job_id)
             return
         if ctx is not None:
-            await self.postman.deliver(ctx.outbox_ids)
+            await self.postman.deliver(ctx.posted)
 
     async def _job_in_transaction(self, job_id: int) -> Context | None:
         async with self.db.unit_of_work() as uow:

@@ -1,18 +1,20 @@
 """Delivers outbox rows through the Messenger, after the transaction that wrote them commits.
 
-An event's own rows are delivered at once by the task that handled it; rows left behind by a
-crash or a failed delivery are picked up by the scheduler's tick (``sweep``).
+An event's own rows are delivered at once, from memory, by the task that handled the event;
+rows left behind by a crash or a failed delivery are picked up by the scheduler's tick
+(``sweep``). Delivery is at least once: a crash between sending and recording it sends again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.actions import decode
+from bot.actions import Stored, decode
 from bot.clock import Clock
-from bot.events import AnswerButton
+from bot.events import AnswerButton, Outbound
 from bot.messenger import ChatUnreachable, DeliveryError, MessageGone, Messenger
 from storage.database import Database
 
@@ -22,12 +24,17 @@ log = logging.getLogger(__name__)
 HANDOVER = timedelta(seconds=30)
 MAX_ATTEMPTS = 6
 
+Outcome = dict[str, object]
+
 
 class Postman:
     def __init__(self, db: Database, messenger: Messenger, clock: Clock) -> None:
         self._db = db
         self._messenger = messenger
         self._clock = clock
+        self._outcomes: list[tuple[int, Outcome]] = []
+        self._unreachable: set[int] = set()
+        self._recording = asyncio.Lock()
 
     async def answer(self, answers: Sequence[AnswerButton]) -> None:
         """Answer button presses; they are ephemeral, so a failure is only logged."""
@@ -37,43 +44,55 @@ class Postman:
             except DeliveryError as exc:
                 log.warning("button answer failed: %s", type(exc).__name__)
 
-    async def deliver(self, outbox_ids: Sequence[int]) -> None:
-        if outbox_ids:
-            await self._deliver(list(outbox_ids))
+    async def deliver(self, posted: Sequence[tuple[int, Stored]]) -> None:
+        """Send an event's own outbox rows, in order, then record how each went."""
+        if posted:
+            await self._send_all([(outbox_id, action, 0) for outbox_id, action in posted])
 
     async def sweep(self, limit: int = 200) -> int:
         """Deliver rows whose first delivery did not happen or failed; returns how many."""
-        return await self._deliver(None, limit)
-
-    async def _deliver(self, ids: list[int] | None, limit: int = 200) -> int:
         async with self._db.unit_of_work() as uow:
-            rows = await uow.outbox.pending(ids, self._clock.now(), limit)
-            work = [(r.id, r.chat_id, r.attempts, decode(r.chat_id, r.action, r.content)) for r in rows]
-        results: list[tuple[int, dict[str, object]]] = []
-        dead_chats: set[int] = set()
-        for outbox_id, chat_id, attempts, action in work:
-            if chat_id in dead_chats:
-                results.append((outbox_id, {"status": "dropped"}))
+            rows = await uow.outbox.pending(None, self._clock.now(), limit)
+            work = [(r.id, decode(r.chat_id, r.action, r.content), r.attempts) for r in rows]
+        await self._send_all(work)
+        return len(work)
+
+    async def _send_all(self, work: Sequence[tuple[int, Outbound, int]]) -> None:
+        outcomes: list[tuple[int, Outcome]] = []
+        dead: set[int] = set()
+        for outbox_id, action, attempts in work:
+            chat_id = getattr(action, "chat_id", 0)
+            if chat_id in dead:
+                outcomes.append((outbox_id, {"status": "dropped"}))
                 continue
-            results.append((outbox_id, await self._send(outbox_id, chat_id, attempts, action)))
-            if results[-1][1].get("status") == "unreachable":
-                dead_chats.add(chat_id)
-        async with self._db.unit_of_work() as uow:
-            for outbox_id, values in results:
-                await uow.outbox.settle(outbox_id, **values)
-            for chat_id in dead_chats:
-                await uow.people.mark_unreachable(chat_id, self._clock.now())
-                await uow.outbox.drop_pending_for(chat_id)
-        return len(results)
+            outcome = await self._send(outbox_id, action, attempts)
+            if outcome["status"] == "unreachable":
+                dead.add(chat_id)
+            outcomes.append((outbox_id, outcome))
+        await self._record(outcomes, dead)
 
-    async def _send(
-        self, outbox_id: int, chat_id: int, attempts: int, action: object
-    ) -> dict[str, object]:
+    async def _record(self, outcomes: list[tuple[int, Outcome]], dead: set[int]) -> None:
+        """Write outcomes; concurrent events share one transaction (SQLite has one writer)."""
+        self._outcomes.extend(outcomes)
+        self._unreachable |= dead
+        async with self._recording:
+            if not self._outcomes and not self._unreachable:
+                return  # an earlier holder wrote ours too
+            batch, self._outcomes = self._outcomes, []
+            chats, self._unreachable = self._unreachable, set()
+            async with self._db.unit_of_work() as uow:
+                for outbox_id, values in batch:
+                    await uow.outbox.settle(outbox_id, **values)
+                for chat_id in chats:
+                    await uow.people.mark_unreachable(chat_id, self._clock.now())
+                    await uow.outbox.drop_pending_for(chat_id)
+
+    async def _send(self, outbox_id: int, action: Outbound, attempts: int) -> Outcome:
         now = self._clock.now()
         try:
-            message_id = await self._messenger.deliver(action)  # type: ignore[arg-type]
+            message_id = await self._messenger.deliver(action)
         except ChatUnreachable:
-            log.info("chat unreachable; outbox=%s chat=%s", outbox_id, chat_id)
+            log.info("chat unreachable; outbox=%s", outbox_id)
             return {"status": "unreachable", "attempts": attempts + 1}
         except MessageGone:
             return {"status": "gone", "attempts": attempts + 1}

@@ -183,7 +183,7 @@ class Simulation:
         return [e for e in entries if e.kind not in NOT_MESSAGES]
 
     def last_seq(self) -> int:
-        entries = self.emulator.transcript()
+        entries = self.emulator.state.transcript
         return entries[-1].seq if entries else 0
 
     def toasts(self, chat: str, since_seq: int = 0) -> list[str]:

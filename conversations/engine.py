@@ -146,7 +146,8 @@ class FlowEngine:
         if hint is not None:
             text = ctx.t(hint.hint, **dict(hint.fields)) + "\n\n" + text
         await ctx.say(text, self._keyboard(ctx, step, state))
-        if nudge and flow.nudge_after is not None:
+        # A re-ask (a hint) keeps the question's token, so its pending nudge stays right.
+        if nudge and hint is None and flow.nudge_after is not None:
             await ctx.schedule(
                 NUDGE_JOB,
                 ctx.now + flow.nudge_after,

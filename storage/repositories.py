@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DueJob, FlowState, OutboxMessage, Person, ProcessedUpdate
@@ -51,8 +51,8 @@ class ProcessedUpdates:
         return await self._session.get(ProcessedUpdate, update_id) is not None
 
     async def record(self, update_id: int, when: datetime) -> None:
-        self._session.add(ProcessedUpdate(update_id=update_id, handled_at=when))
-        await self._session.flush()
+        """Claim the update; raises IntegrityError when it was handled before."""
+        await self._session.execute(insert(ProcessedUpdate).values(update_id=update_id, handled_at=when))
 
 
 class FlowStates:

@@ -1,6 +1,6 @@
 """A local Telegram Bot API for tests, benchmarks, `tandem simulate` and `tandem demo`.
 
-It speaks HTTP only (no aiogram, no telegram imports), keeps Telegram's limits and errors,
+It speaks plain HTTP and imports no bot framework; it keeps Telegram's limits and errors,
 records every chat's transcript and lets a harness inject updates and faults.
 """
 

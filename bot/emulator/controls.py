@@ -108,8 +108,7 @@ class Controls:
             **body,
         }
         stored = StoredMessage(chat.id, message_id, user.id, kind, text, message, document=document)
-        self.state.messages[(chat.id, message_id)] = stored
-        self.state.record(stored)
+        self.state.store_message(stored)
         return Injected(self.state.enqueue({"message": message}), message_id)
 
     def send_text(self, user_id: int, text: str, chat_id: int | None = None) -> Injected:
@@ -229,12 +228,9 @@ class Controls:
     def newest_button(self, chat_id: int, text_regex: str) -> tuple[StoredMessage, str]:
         """The newest bot message in the chat with a callback button whose text matches."""
         pattern = re.compile(text_regex)
-        mine = [
-            m
-            for (cid, _), m in self.state.messages.items()
-            if cid == chat_id and m.sender == "bot" and not m.deleted and m.buttons
-        ]
-        for msg in sorted(mine, key=lambda m: m.message_id, reverse=True):
+        for msg in reversed(self.state.chat_messages.get(chat_id, [])):
+            if msg.sender != "bot" or msg.deleted:
+                continue
             for row in msg.buttons:
                 for button in row:
                     if button.data is not None and pattern.search(button.text):
@@ -255,7 +251,7 @@ class Controls:
             "chat": self.state.chat(user.id).to_json(),
             "from": user.to_json(),
             "date": self.state.unix_now(),
-            "old_chat_member": {"user": self.me, "status": old},
+            "old_chat_member": {"user": self.me, "status": old, **({"until_date": 0} if old == "kicked" else {})},
             "new_chat_member": new_member,
         }
         self.state.append(chat_id=user.id, message_id=0, sender=user.id, text="", kind=new)

@@ -25,7 +25,6 @@ from bot.emulator.state import Chat, Json, State, StoredFile, StoredMessage, jso
 
 Handler = Callable[[Params], Awaitable[Any]]
 
-COUNTED = frozenset(["sendmessage", "senddocument", "sendphoto", "editmessagetext", "editmessagereplymarkup"])
 DEFAULT_UPDATE_TYPES = frozenset(
     "message edited_message channel_post edited_channel_post business_connection"
     " business_message edited_business_message deleted_business_messages inline_query"
@@ -121,7 +120,8 @@ class BotApi:
         return chat
 
     def gate(self, chat: Chat) -> None:
-        """Apply forced 429s and the flood limits to one counted call."""
+        """Apply forced 429s and the flood limits to one counted call (sendMessage,
+        sendDocument, sendPhoto, editMessageText, editMessageReplyMarkup)."""
         for rule in self.forced:
             if rule.chat_id is None or rule.chat_id == chat.id:
                 rule.count -= 1
@@ -142,8 +142,7 @@ class BotApi:
         }
 
     def _store(self, msg: StoredMessage) -> Json:
-        self.state.messages[(msg.chat_id, msg.message_id)] = msg
-        self.state.record(msg)
+        self.state.store_message(msg)
         return msg.json
 
     def _file(self, params: Params, name: str, default_name: str, folder: str) -> StoredFile:

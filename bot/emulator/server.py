@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from bot.emulator.control_routes import add_control_routes
 from bot.emulator.controls import Controls, Fault
 from bot.emulator.limits import Limits, RateLimiter
 from bot.emulator.methods import BotApi
@@ -56,8 +57,6 @@ class Emulator(Controls):
 
     # -- lifecycle ----------------------------------------------------------------------------
     def build_app(self) -> web.Application:
-        from bot.emulator.control_routes import add_control_routes
-
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_route("*", "/bot{token}/{method}", self._bot_route)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file_route)

@@ -176,6 +176,7 @@ class State:
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
         self.messages: dict[tuple[int, int], StoredMessage] = {}
+        self.chat_messages: dict[int, list[StoredMessage]] = {}
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
         self.transcript: list[Entry] = []
@@ -244,6 +245,12 @@ class State:
         message_id = chat.next_message_id
         chat.next_message_id += 1
         return message_id
+
+    def store_message(self, msg: StoredMessage) -> None:
+        """Keep a new message and write it to the transcript."""
+        self.messages[(msg.chat_id, msg.message_id)] = msg
+        self.chat_messages.setdefault(msg.chat_id, []).append(msg)
+        self.record(msg)
 
     # -- files --------------------------------------------------------------------------------
     def add_file(self, name: str, mime_type: str, content: bytes, folder: str) -> StoredFile:

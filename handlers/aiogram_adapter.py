@@ -1,0 +1,76 @@
+"""The aiogram 3 adapter: long polling into the EventSink, and the Messenger over Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.types import TelegramObject, Update
+
+from bot.adapter import Adapter, AdapterOptions, EventSink
+from bot.messenger import Messenger
+from handlers.aiogram_messenger import AiogramMessenger
+from handlers.aiogram_polling import Polling, build_bot
+from handlers.aiogram_updates import convert_update
+from handlers.delivery import RetryPolicy
+from handlers.inbound import hand_over
+
+# How long stop() lets updates already being handled finish before closing the connection.
+DRAIN_SECONDS = 10.0
+
+
+def create_adapter(options: AdapterOptions) -> Adapter:
+    return AiogramAdapter(options)
+
+
+class AiogramAdapter:
+    def __init__(self, options: AdapterOptions) -> None:
+        self._options = options
+        self._bot = build_bot(options)
+        self._messenger = AiogramMessenger(self._bot, RetryPolicy.from_options(options))
+        self._polling: Polling | None = None
+        self._sink: EventSink | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    @property
+    def messenger(self) -> Messenger:
+        return self._messenger
+
+    async def start(self, sink: EventSink) -> None:
+        self._sink = sink
+        dispatcher = Dispatcher()
+        dispatcher.include_router(self._build_router())
+        self._polling = Polling(self._bot, dispatcher, self._options)
+        # One update at a time, like PTB's default: a person's messages reach the core in
+        # the order they were sent, and two events of one chat never race in the database.
+        await self._polling.start(handle_as_tasks=False)
+
+    async def stop(self) -> None:
+        polling, self._polling = self._polling, None
+        if polling is not None:
+            await polling.stop()
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=DRAIN_SECONDS)
+        await self._bot.session.close()
+
+    def _build_router(self) -> Router:
+        # Routers attach to one dispatcher only, hence a new one per start(). One handler
+        # on every update type: the core, not aiogram's filters, decides what matters, and
+        # registering them all makes aiogram ask Telegram for every kind of update.
+        router = Router(name="tandem")
+        for name, observer in router.observers.items():
+            if name != "error":
+                observer.register(self._on_update)
+        return router
+
+    async def _on_update(self, event: TelegramObject, event_update: Update, bot: Bot) -> None:
+        if self._sink is None:
+            return
+        username = (await bot.me()).username
+        update_id = event_update.update_id
+        work = hand_over(self._sink, update_id, lambda: convert_update(event_update, username))
+        task = asyncio.create_task(work, name=f"update-{update_id}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        # Shielded: stop() cancels the polling task, but an update being handled finishes.
+        await asyncio.shield(task)

@@ -1,0 +1,152 @@
+"""The Messenger port over an aiogram ``Bot``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram import Bot
+from aiogram import types as tg
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+from bot.events import (
+    AnswerButton,
+    BotCommand,
+    EditKeyboard,
+    EditText,
+    Keyboard,
+    Outbound,
+    SendDocument,
+    SendText,
+)
+from handlers.delivery import (
+    Courier,
+    DeliveryStats,
+    Rejection,
+    RetryPolicy,
+    Target,
+    bad_request,
+    target_of,
+)
+
+
+def classify(exc: Exception) -> Rejection | None:
+    """aiogram's exceptions in the neutral terms of ``handlers.delivery``."""
+    if isinstance(exc, TelegramRetryAfter):
+        return Rejection("flood", exc.message, retry_after=float(exc.retry_after))
+    if isinstance(exc, TelegramForbiddenError):
+        return Rejection("forbidden", exc.message)
+    if isinstance(exc, TelegramBadRequest):
+        return bad_request(exc.message)
+    if isinstance(exc, TelegramEntityTooLarge):  # a network error by class, but permanent
+        return Rejection("refused", exc.message)
+    if isinstance(exc, TelegramServerError | TelegramNetworkError):
+        return Rejection("transient", exc.message)
+    if isinstance(exc, TelegramAPIError):
+        return Rejection("refused", exc.message)
+    return None
+
+
+def markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    rows = [
+        [tg.InlineKeyboardButton(text=b.text, callback_data=b.data, url=b.url) for b in row]
+        for row in keyboard
+    ]
+    return tg.InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _edit_markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup:
+    # An explicit empty keyboard removes the old one, rather than relying on omission.
+    return markup(keyboard) or tg.InlineKeyboardMarkup(inline_keyboard=[])
+
+
+class AiogramMessenger:
+    def __init__(self, bot: Bot, policy: RetryPolicy | None = None) -> None:
+        self._bot = bot
+        self._courier = Courier(classify, policy or RetryPolicy())
+
+    @property
+    def stats(self) -> DeliveryStats:
+        return self._courier.stats
+
+    async def deliver(self, action: Outbound) -> int | None:
+        return await self._courier.run(lambda: self._call(action), target_of(action))
+
+    async def _call(self, action: Outbound) -> int | None:
+        match action:
+            case SendText():
+                return await self._send_text(action)
+            case EditText():
+                return await self._edit_text(action)
+            case EditKeyboard():
+                return await self._edit_keyboard(action)
+            case SendDocument():
+                return await self._send_document(action)
+            case AnswerButton():
+                await self._answer(action)
+                return None
+        raise TypeError(f"not an outbound action: {type(action).__name__}")
+
+    async def set_commands(
+        self,
+        commands: Sequence[BotCommand],
+        *,
+        chat_id: int | None = None,
+        language: str | None = None,
+    ) -> None:
+        menu = [tg.BotCommand(command=c.command, description=c.description) for c in commands]
+        scope: tg.BotCommandScopeUnion = (
+            tg.BotCommandScopeChat(chat_id=chat_id) if chat_id is not None else tg.BotCommandScopeDefault()
+        )
+
+        async def call() -> None:
+            await self._bot.set_my_commands(menu, scope=scope, language_code=language)
+
+        await self._courier.run(call, Target("setMyCommands", chat_id))
+
+    async def _send_text(self, action: SendText) -> int:
+        sent = await self._bot.send_message(action.chat_id, action.text, reply_markup=markup(action.keyboard))
+        return sent.message_id
+
+    async def _edit_text(self, action: EditText) -> int:
+        await self._bot.edit_message_text(
+            action.text,
+            chat_id=action.chat_id,
+            message_id=action.message_id,
+            reply_markup=_edit_markup(action.keyboard),
+        )
+        return action.message_id
+
+    async def _edit_keyboard(self, action: EditKeyboard) -> int:
+        await self._bot.edit_message_reply_markup(
+            chat_id=action.chat_id,
+            message_id=action.message_id,
+            reply_markup=_edit_markup(action.keyboard),
+        )
+        return action.message_id
+
+    async def _send_document(self, action: SendDocument) -> int:
+        # A fresh input file per attempt: a retried upload must send the bytes again.
+        file = tg.BufferedInputFile(action.content, filename=action.filename)
+        keyboard = markup(action.keyboard)
+        if action.as_photo:
+            sent = await self._bot.send_photo(
+                action.chat_id, file, caption=action.caption, reply_markup=keyboard
+            )
+        else:
+            sent = await self._bot.send_document(
+                action.chat_id, file, caption=action.caption, reply_markup=keyboard
+            )
+        return sent.message_id
+
+    async def _answer(self, action: AnswerButton) -> None:
+        await self._bot.answer_callback_query(action.callback_id, text=action.text, show_alert=action.alert)

@@ -1,0 +1,84 @@
+"""Building an aiogram Bot for a Bot API address, and running a dispatcher's long polling
+in the background of an already running event loop (tests, simulate, the CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.adapter import AdapterOptions
+from handlers import log_privacy
+
+logger = logging.getLogger("handlers.aiogram")
+
+# How long start() waits for the polling task to come up before calling it failed.
+STARTUP_SECONDS = 30.0
+
+
+def build_bot(options: AdapterOptions) -> Bot:
+    log_privacy.install("aiogram.dispatcher")
+    # No DefaultBotProperties: texts go out as plain text, never parsed as HTML or Markdown.
+    if options.base_url is None:
+        session = AiohttpSession(timeout=options.request_timeout)
+    else:
+        api = TelegramAPIServer.from_base(options.base_url.rstrip("/"))
+        session = AiohttpSession(api=api, timeout=options.request_timeout)
+    return Bot(options.token, session=session)
+
+
+class Polling:
+    """One dispatcher polling one bot; ``start`` returns once getUpdates is about to run."""
+
+    def __init__(self, bot: Bot, dispatcher: Dispatcher, options: AdapterOptions) -> None:
+        self._bot = bot
+        self._dp = dispatcher
+        self._options = options
+        self._task: asyncio.Task[None] | None = None
+        self._started = asyncio.Event()
+        dispatcher.startup.register(self._on_startup)
+
+    async def start(self, *, handle_as_tasks: bool) -> None:
+        await self._bot.me()  # getMe, cached for the dispatcher and for command parsing
+        # aiogram never deletes a webhook itself; with one set, getUpdates fails with 409.
+        await self._bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.create_task(
+            self._dp.start_polling(
+                self._bot,
+                handle_signals=False,
+                polling_timeout=self._options.polling_timeout,
+                handle_as_tasks=handle_as_tasks,
+                close_bot_session=False,  # closed in stop(), after the work in progress
+            ),
+            name="aiogram-polling",
+        )
+        await self._wait_started(self._task)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            await self._dp.stop_polling()
+        if task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await task
+
+    async def _on_startup(self) -> None:
+        self._started.set()
+
+    async def _wait_started(self, task: asyncio.Task[None]) -> None:
+        # Stopping before the dispatcher holds its lock would raise "Polling is not started",
+        # so start() only returns once polling is really running (or has failed).
+        started = asyncio.create_task(self._started.wait())
+        done, _ = await asyncio.wait(
+            {started, task}, timeout=STARTUP_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
+        started.cancel()
+        if task in done:
+            task.result()  # re-raises why polling could not start
+            raise RuntimeError("aiogram polling ended during start-up")
+        if not done:
+            raise TimeoutError("aiogram polling did not start")

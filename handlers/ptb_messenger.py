@@ -1,0 +1,156 @@
+"""The Messenger port over a python-telegram-bot ``Bot``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Sequence
+
+import telegram as tg
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.events import (
+    AnswerButton,
+    BotCommand,
+    EditKeyboard,
+    EditText,
+    Keyboard,
+    Outbound,
+    SendDocument,
+    SendText,
+)
+from handlers.delivery import (
+    Courier,
+    DeliveryStats,
+    Rejection,
+    RetryPolicy,
+    Target,
+    bad_request,
+    target_of,
+)
+
+
+def classify(exc: Exception) -> Rejection | None:
+    """PTB's exceptions in the neutral terms of ``handlers.delivery``."""
+    if isinstance(exc, RetryAfter):
+        return Rejection("flood", exc.message, retry_after=retry_after_seconds(exc))
+    if isinstance(exc, Forbidden):
+        return Rejection("forbidden", exc.message)
+    if isinstance(exc, BadRequest):  # a subclass of NetworkError, so it must come first
+        return bad_request(exc.message)
+    if isinstance(exc, NetworkError):  # 5xx, dropped connections and TimedOut
+        return Rejection("transient", exc.message)
+    if isinstance(exc, TelegramError):
+        return Rejection("refused", exc.message)
+    return None
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    # PTB 22 returns an int (with a deprecation warning) or, with PTB_TIMEDELTA set and in
+    # PTB 23, a timedelta.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    rows = [
+        [tg.InlineKeyboardButton(text=b.text, callback_data=b.data, url=b.url) for b in row]
+        for row in keyboard
+    ]
+    return tg.InlineKeyboardMarkup(rows)
+
+
+def _edit_markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup:
+    # An explicit empty keyboard removes the old one, rather than relying on omission.
+    return markup(keyboard) or tg.InlineKeyboardMarkup([])
+
+
+def _message_id(result: tg.Message | bool, fallback: int) -> int:
+    # Edits return True instead of the message for inline-mode messages.
+    return result.message_id if isinstance(result, tg.Message) else fallback
+
+
+class PtbMessenger:
+    def __init__(self, bot: tg.Bot, policy: RetryPolicy | None = None) -> None:
+        self._bot = bot
+        self._courier = Courier(classify, policy or RetryPolicy())
+
+    @property
+    def stats(self) -> DeliveryStats:
+        return self._courier.stats
+
+    async def deliver(self, action: Outbound) -> int | None:
+        return await self._courier.run(lambda: self._call(action), target_of(action))
+
+    async def set_commands(
+        self,
+        commands: Sequence[BotCommand],
+        *,
+        chat_id: int | None = None,
+        language: str | None = None,
+    ) -> None:
+        menu = [tg.BotCommand(c.command, c.description) for c in commands]
+        scope: tg.BotCommandScope = (
+            tg.BotCommandScopeChat(chat_id) if chat_id is not None else tg.BotCommandScopeDefault()
+        )
+
+        async def call() -> None:
+            await self._bot.set_my_commands(menu, scope=scope, language_code=language)
+
+        await self._courier.run(call, Target("setMyCommands", chat_id))
+
+    async def _call(self, action: Outbound) -> int | None:
+        match action:
+            case SendText():
+                sent = await self._bot.send_message(
+                    action.chat_id, action.text, reply_markup=markup(action.keyboard)
+                )
+                return sent.message_id
+            case EditText():
+                edited = await self._bot.edit_message_text(
+                    action.text,
+                    chat_id=action.chat_id,
+                    message_id=action.message_id,
+                    reply_markup=_edit_markup(action.keyboard),
+                )
+                return _message_id(edited, action.message_id)
+            case EditKeyboard():
+                edited = await self._bot.edit_message_reply_markup(
+                    chat_id=action.chat_id,
+                    message_id=action.message_id,
+                    reply_markup=_edit_markup(action.keyboard),
+                )
+                return _message_id(edited, action.message_id)
+            case SendDocument():
+                return await self._send_document(action)
+            case AnswerButton():
+                await self._bot.answer_callback_query(
+                    action.callback_id, text=action.text, show_alert=action.alert
+                )
+                return None
+        raise TypeError(f"not an outbound action: {type(action).__name__}")
+
+    async def _send_document(self, action: SendDocument) -> int:
+        keyboard = markup(action.keyboard)
+        if action.as_photo:
+            sent = await self._bot.send_photo(
+                action.chat_id,
+                action.content,
+                caption=action.caption,
+                reply_markup=keyboard,
+                filename=action.filename,
+            )
+        else:
+            sent = await self._bot.send_document(
+                action.chat_id,
+                action.content,
+                caption=action.caption,
+                reply_markup=keyboard,
+                filename=action.filename,
+            )
+        return sent.message_id

@@ -1,0 +1,69 @@
+"""Building a python-telegram-bot Application for a Bot API address, and running its long
+polling inside an already running event loop (``run_polling`` would want its own loop)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeAlias
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.adapter import AdapterOptions
+from handlers import log_privacy
+
+# We use neither custom context types nor a job queue, so the generics carry nothing.
+PtbApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+PtbBuilder: TypeAlias = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
+
+# A connection attempt on loopback or to Telegram that takes longer than this is not coming.
+CONNECT_SECONDS = 5.0
+
+
+def build_application(options: AdapterOptions) -> PtbApplication:
+    """No rate limiter (our outbox owns the limits), no persistence, no job queue."""
+    log_privacy.install("telegram.Bot")
+    builder = _with_timeouts(ApplicationBuilder().token(options.token), options)
+    if options.base_url is not None:
+        base = options.base_url.rstrip("/")  # PTB appends the token right after "/bot"
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    return builder.job_queue(None).build()
+
+
+def _with_timeouts(builder: PtbBuilder, options: AdapterOptions) -> PtbBuilder:
+    connect = min(CONNECT_SECONDS, options.request_timeout)
+    timeout = options.request_timeout
+    # PTB adds the long-poll timeout to get_updates' read timeout by itself.
+    return (
+        builder.connect_timeout(connect)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .pool_timeout(timeout)
+        .get_updates_connect_timeout(connect)
+        .get_updates_read_timeout(timeout)
+        .get_updates_write_timeout(timeout)
+        .get_updates_pool_timeout(timeout)
+    )
+
+
+async def start_polling(app: PtbApplication, options: AdapterOptions) -> None:
+    """getMe (initialize), then deleteWebhook and getUpdates in the background (updater)."""
+    await app.initialize()
+    await app.start()
+    updater = app.updater
+    if updater is None:  # only when built with .updater(None), which we never do
+        raise RuntimeError("PTB application has no updater")
+    await updater.start_polling(
+        timeout=dt.timedelta(seconds=options.polling_timeout),
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+    )
+
+
+async def stop_polling(app: PtbApplication) -> None:
+    """Stop fetching, let the updates already fetched be handled, then close connections."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()

@@ -1,0 +1,321 @@
+"""Both adapters against the emulator over real HTTP: updates in, actions out, faults."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import Any
+
+import pytest
+
+from bot.adapter import Framework, load_adapter, load_echo_bot
+from bot.emulator import Emulator
+from bot.events import (
+    AnswerButton,
+    BotCommand,
+    Button,
+    ButtonPress,
+    EditKeyboard,
+    EditText,
+    Inbound,
+    MemberBlocked,
+    SendDocument,
+    Sender,
+    SendText,
+    Text,
+)
+from bot.messenger import ChatUnreachable, DeliveryError, MessageGone
+
+from .conftest import RecordingSink, Started, options_for
+from .samples import POLL
+
+KEYBOARD = ((Button("Yes", data="y:1"), Button("Site", url="https://example.org")),)
+StartAdapter = Callable[..., Awaitable[Started]]
+
+
+def add_ada(emu: Emulator) -> int:
+    user_id: int = emu.add_user("Ada", username="ada", language_code="de")["id"]
+    return user_id
+
+
+def ada_json(user_id: int) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": "Ada",
+        "username": "ada",
+        "language_code": "de",
+    }
+
+
+def summary(event: Inbound) -> dict[str, Any]:
+    """What an event says, without the ids the emulator chose."""
+    fields = asdict(event)
+    for key in ("update_id", "chat_id", "chat_type", "sender", "file_id", "callback_id"):
+        fields.pop(key, None)
+    return {"type": type(event).__name__, **fields}
+
+
+def edited_message(user_id: int) -> dict[str, Any]:
+    chat = {"id": user_id, "type": "private", "first_name": "Ada"}
+    body = {"message_id": 1, "date": 1, "edit_date": 2, "chat": chat, "from": ada_json(user_id), "text": "x"}
+    return {"edited_message": body}
+
+
+def unblocked(user_id: int) -> dict[str, Any]:
+    # Written out rather than emulator.unblock(): its old_chat_member "kicked" lacks the
+    # until_date that aiogram requires, and aiogram then rejects the whole getUpdates batch.
+    bot = {"id": 4242, "is_bot": True, "first_name": "Tandem", "username": "tandem_test_bot"}
+    change = {
+        "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
+        "from": ada_json(user_id),
+        "date": 1,
+        "old_chat_member": {"user": bot, "status": "kicked", "until_date": 0},
+        "new_chat_member": {"user": bot, "status": "member"},
+    }
+    return {"my_chat_member": change}
+
+
+async def test_every_inbound_kind_arrives_converted(started: Started, emulator: Emulator) -> None:
+    adapter, sink = started
+    ada = add_ada(emulator)
+    asked = await adapter.messenger.deliver(SendText(chat_id=ada, text="Pick", keyboard=KEYBOARD))
+    assert asked is not None
+    emulator.send_text(ada, "/Start abc")
+    emulator.send_text(ada, "/help@tandem_test_bot")
+    emulator.send_text(ada, "/start@otherbot")
+    emulator.send_text(ada, "Hallo")
+    emulator.send_location(ada, 49.5, 6.25)
+    emulator.send_contact(ada, "+352 621 000", "Ada")
+    emulator.send_photo(ada, "me.jpg", caption="me")
+    emulator.send_document(ada, "cv.pdf", caption="CV")
+    emulator.send_voice(ada, 3)
+    emulator.send_sticker(ada, "👍")
+    emulator.press(ada, ada, asked, "y:1")
+    emulator.block(ada)
+    emulator.inject_raw(unblocked(ada))
+    emulator.inject_raw(edited_message(ada))
+    poll = emulator.inject_raw({"poll": POLL}).update_id
+
+    await sink.wait_for(15)
+
+    assert [summary(e) for e in sink.events] == [
+        {"type": "Command", "name": "start", "args": "abc"},
+        {"type": "Command", "name": "help", "args": ""},
+        {"type": "Unsupported", "kind": "foreign_command"},
+        {"type": "Text", "text": "Hallo"},
+        {"type": "Location", "latitude": 49.5, "longitude": 6.25},
+        {"type": "Contact", "phone_number": "+352 621 000", "first_name": "Ada", "contact_user_id": ada},
+        {"type": "Attachment", "kind": "photo", "file_name": None, "caption": "me", "emoji": None,
+         "duration": None},
+        {"type": "Attachment", "kind": "document", "file_name": "cv.pdf", "caption": "CV",
+         "emoji": None, "duration": None},
+        {"type": "Attachment", "kind": "voice", "file_name": None, "caption": None, "emoji": None,
+         "duration": 3},
+        {"type": "Attachment", "kind": "sticker", "file_name": None, "caption": None, "emoji": "👍",
+         "duration": None},
+        {"type": "ButtonPress", "data": "y:1", "message_id": asked},
+        {"type": "MemberBlocked"},
+        {"type": "MemberUnblocked"},
+        {"type": "Unsupported", "kind": "edited_message"},
+    ]  # fmt: skip
+    assert sink.ignored == [(poll, "poll")]
+    assert {e.sender for e in sink.events} == {Sender(ada, "Ada", None, "ada", "de")}
+    assert {(e.chat_id, e.chat_type) for e in sink.events} == {(ada, "private")}
+    ids = [e.update_id for e in sink.events]
+    assert ids == sorted(ids)
+
+
+async def test_messages_of_a_chat_arrive_in_order(started: Started, emulator: Emulator) -> None:
+    _, sink = started
+    ada = add_ada(emulator)
+    for n in range(20):
+        emulator.send_text(ada, f"message {n}")
+    await sink.wait_for(20)
+    assert [e.text for e in sink.events if isinstance(e, Text)] == [f"message {n}" for n in range(20)]
+
+
+async def test_send_and_edit_text(started: Started, emulator: Emulator) -> None:
+    adapter, _ = started
+    send, ada = adapter.messenger.deliver, add_ada(emulator)
+
+    first = await send(SendText(chat_id=ada, text="Hallo", keyboard=KEYBOARD))
+    assert isinstance(first, int)
+    entry = emulator.transcript(ada)[-1]
+    assert (entry.sender, entry.kind, entry.text) == ("bot", "text", "Hallo")
+    assert (entry.buttons, entry.data) == ([["Yes", "Site"]], [["y:1", None]])
+
+    assert await send(EditText(chat_id=ada, message_id=first, text="Hallo!", keyboard=KEYBOARD)) == first
+    entry = emulator.transcript(ada)[-1]
+    assert (entry.edit, entry.text, entry.buttons) == (True, "Hallo!", [["Yes", "Site"]])
+    seen = len(emulator.transcript(ada))
+    # Telegram answers "message is not modified": the adapter calls that done.
+    assert await send(EditText(chat_id=ada, message_id=first, text="Hallo!", keyboard=KEYBOARD)) == first
+    assert len(emulator.transcript(ada)) == seen
+
+    assert await send(EditKeyboard(chat_id=ada, message_id=first, keyboard=None)) == first
+    assert emulator.transcript(ada)[-1].buttons == []
+    assert await send(EditText(chat_id=ada, message_id=first, text="Bye")) == first
+    assert adapter.messenger.stats.retried == 0  # type: ignore[attr-defined]
+
+
+async def test_send_document_and_photo(started: Started, emulator: Emulator) -> None:
+    adapter, _ = started
+    send, ada = adapter.messenger.deliver, add_ada(emulator)
+
+    doc = await send(SendDocument(chat_id=ada, filename="report.pdf", content=b"%PDF-1.4", caption="Report"))
+    entry = emulator.transcript(ada)[-1]
+    assert (entry.message_id, entry.kind, entry.document, entry.text) == (
+        doc,
+        "document",
+        "report.pdf",
+        "Report",
+    )
+
+    photo = SendDocument(
+        chat_id=ada, filename="chart.png", content=b"\x89PNG", as_photo=True, keyboard=KEYBOARD
+    )
+    sent = await send(photo)
+    entry = emulator.transcript(ada)[-1]
+    assert (entry.message_id, entry.kind, entry.buttons) == (sent, "photo", [["Yes", "Site"]])
+
+
+async def test_answer_button(started: Started, emulator: Emulator) -> None:
+    adapter, sink = started
+    send, ada = adapter.messenger.deliver, add_ada(emulator)
+    asked = await send(SendText(chat_id=ada, text="Saved?", keyboard=KEYBOARD))
+    assert asked is not None
+
+    emulator.press(ada, ada, asked, "y:1")
+    await sink.wait_for(1)
+    press = sink.events[0]
+    assert isinstance(press, ButtonPress)
+    assert await send(AnswerButton(callback_id=press.callback_id, text="Saved", alert=True)) is None
+    entry = emulator.transcript(ada)[-1]
+    assert (entry.sender, entry.kind, entry.text) == ("bot", "alert", "Saved")
+
+
+async def test_commands_per_chat_and_language(started: Started, emulator: Emulator) -> None:
+    adapter, _ = started
+    ada = add_ada(emulator)
+    menu = [BotCommand("start", "Begin"), BotCommand("help", "Help")]
+    await adapter.messenger.set_commands(menu, chat_id=ada, language="de")
+    await adapter.messenger.set_commands(menu[:1])
+    expected = [{"command": "start", "description": "Begin"}, {"command": "help", "description": "Help"}]
+    assert emulator.commands({"type": "chat", "chat_id": ada}, "de") == expected
+    assert emulator.commands() == expected[:1]
+
+
+async def test_vanished_or_foreign_message_is_gone(started: Started, emulator: Emulator) -> None:
+    adapter, _ = started
+    ada = add_ada(emulator)
+    with pytest.raises(MessageGone):
+        await adapter.messenger.deliver(EditText(chat_id=ada, message_id=999, text="x"))
+    theirs = emulator.send_text(ada, "mine").message_id
+    assert theirs is not None
+    with pytest.raises(MessageGone):
+        await adapter.messenger.deliver(EditText(chat_id=ada, message_id=theirs, text="x"))
+
+
+@pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")  # PTB's own
+async def test_forced_429_is_waited_out(started: Started, emulator: Emulator) -> None:
+    adapter, _ = started
+    ada = add_ada(emulator)
+    emulator.force_429(ada, retry_after=1)
+    began = time.monotonic()
+    await adapter.messenger.deliver(SendText(chat_id=ada, text="after the wait"))
+    assert time.monotonic() - began >= 1.0
+    assert emulator.transcript(ada)[-1].text == "after the wait"
+    assert emulator.stats.too_many_requests == 1
+    assert adapter.messenger.stats.waited_429 == 1  # type: ignore[attr-defined]
+
+
+async def test_500_is_retried(started: Started, emulator: Emulator) -> None:
+    adapter, _ = started
+    ada = add_ada(emulator)
+    emulator.fail_next("sendMessage", status=500)
+    await adapter.messenger.deliver(SendText(chat_id=ada, text="second try"))
+    assert [e.text for e in emulator.transcript(ada)] == ["second try"]
+    assert emulator.stats.calls["sendMessage"] == 2
+
+
+async def test_timeout_is_retried(start_adapter: StartAdapter, emulator: Emulator) -> None:
+    adapter, _ = await start_adapter(request_timeout=1.5)
+    ada = add_ada(emulator)
+    emulator.fail_next("sendMessage", status=None, delay=3.0)
+    await adapter.messenger.deliver(SendText(chat_id=ada, text="patience"))
+    assert "patience" in [e.text for e in emulator.transcript(ada)]
+    assert adapter.messenger.stats.retried >= 1  # type: ignore[attr-defined]
+
+
+async def test_repeated_500_gives_up(started: Started, emulator: Emulator) -> None:
+    adapter, _ = started  # max_retries_5xx=2
+    ada = add_ada(emulator)
+    emulator.fail_next("sendMessage", status=500, count=10)
+    with pytest.raises(DeliveryError) as raised:
+        await adapter.messenger.deliver(SendText(chat_id=ada, text="never"))
+    assert type(raised.value) is DeliveryError
+    assert emulator.stats.calls["sendMessage"] == 3
+
+
+async def test_blocked_chat_is_unreachable_without_retry(started: Started, emulator: Emulator) -> None:
+    adapter, sink = started
+    ada = add_ada(emulator)
+    emulator.block(ada)
+    with pytest.raises(ChatUnreachable) as raised:
+        await adapter.messenger.deliver(SendText(chat_id=ada, text="hello?"))
+    assert raised.value.chat_id == ada
+    assert emulator.stats.calls["sendMessage"] == 1
+    await sink.wait_for(1)
+    assert isinstance(sink.events[0], MemberBlocked)
+
+
+class FlakySink(RecordingSink):
+    """Fails on the first event, as a core bug would."""
+
+    async def handle(self, event: Inbound) -> None:
+        await super().handle(event)
+        if len(self.events) == 1:
+            raise RuntimeError("core bug")
+
+
+async def test_sink_failure_does_not_stop_polling(emulator: Emulator, framework: Framework) -> None:
+    adapter = load_adapter(framework, options_for(emulator))
+    sink = FlakySink()
+    await adapter.start(sink)
+    try:
+        ada = add_ada(emulator)
+        emulator.send_text(ada, "first")
+        emulator.send_text(ada, "second")
+        await sink.wait_for(2)
+    finally:
+        await adapter.stop()
+    assert [e.text for e in sink.events if isinstance(e, Text)] == ["first", "second"]
+
+
+async def test_stop_is_quick_during_a_long_poll(start_adapter: StartAdapter, emulator: Emulator) -> None:
+    adapter, _ = await start_adapter(polling_timeout=30)
+    await asyncio.sleep(0.3)  # a getUpdates long poll is now open
+    began = time.monotonic()
+    await adapter.stop()
+    assert time.monotonic() - began < 2.0
+
+
+async def test_echo_bot_answers(emulator: Emulator, framework: Framework) -> None:
+    bot = load_echo_bot(framework, options_for(emulator))
+    await bot.start()
+    try:
+        ada = add_ada(emulator)
+        emulator.send_text(ada, "Guten Morgen")
+        emulator.send_location(ada, 1.0, 2.0)  # not text: no answer
+        emulator.send_text(ada, "/start")
+
+        def answered() -> list[str]:
+            return [e.text for e in emulator.transcript(ada) if e.sender == "bot"]
+
+        await emulator.wait_for(lambda: len(answered()) >= 2, timeout=5)
+        assert answered() == ["Guten Morgen", "/start"]
+    finally:
+        await bot.stop()

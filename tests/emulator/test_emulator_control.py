@@ -1,0 +1,102 @@
+"""The control API over HTTP (EmulatorClient) and the Server-Sent-Events stream."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.emulator import Emulator, EmulatorClient, EmulatorError, Limits
+
+from .conftest import BotCaller
+
+
+async def test_client_round_trip(emu: Emulator, api: BotCaller) -> None:
+    async with EmulatorClient(emu.base_url) as client:
+        ada = (await client.add_user("Ada", language_code="fr"))["id"]
+        bob = (await client.add_user("Bob", user_id=555))["id"]
+        assert bob == 555 and emu.users()[0]["language_code"] == "fr"
+        group = await client.add_group("Roundtable", [ada, bob])
+        assert group < 0
+        sent = await client.send_text(ada, "/start")
+        assert sent.message_id == 1 and sent.update_id > 0
+        keyboard = {"inline_keyboard": [[{"text": "Join", "callback_data": "join"}]]}
+        msg = await api.ok("sendMessage", chat_id=ada, text="Hi", reply_markup=keyboard)
+        pressed = await client.press_button(ada, None, "Jo")
+        await client.press(ada, ada, msg["message_id"], "join")
+        await client.send_location(ada, 1.5, 2.5)
+        await client.send_contact(ada, "+1", "Ada")
+        await client.send_photo(ada, "me.jpg")
+        await client.send_document(ada, "a.txt", b"abc")
+        await client.send_voice(ada, 1)
+        await client.send_sticker(ada, "🙂")
+        await client.send_text(bob, "hello group", chat_id=group)
+        blocked = await client.block(ada)
+        await client.unblock(ada)
+        assert (await client.redeliver(pressed.update_id)).update_id == pressed.update_id
+        raw = await client.inject_raw({"poll": {"id": "9"}})
+        assert raw.message_id is None
+
+        entries = await client.transcript(ada)
+        assert [e.kind for e in entries][:3] == ["command", "text", "press"]
+        assert entries[1].buttons == [["Join"]] and entries[1].data == [["join"]]
+        assert entries[1].t.tzinfo is not None
+        later = await client.transcript(since_seq=entries[0].seq)
+        assert later[0].seq == entries[0].seq + 1 and group in {e.chat_id for e in later}
+        current = await client.message(ada, msg["message_id"])
+        assert current is not None and current["buttons"][0][0]["data"] == "join"
+
+        await client.fail_next("sendMessage", status=502)
+        assert (await api("sendMessage", chat_id=ada, text="x"))[0] == 502
+        await client.set_limits(Limits(enabled=False))
+        assert emu.limits.enabled is False
+        await client.force_429(ada, retry_after=2)
+        assert (await api("sendMessage", chat_id=ada, text="x"))[0] == 429
+        stats = await client.stats()
+        assert stats["errors_5xx"] == 1 and stats["too_many_requests"] == 1
+        assert stats["calls"]["sendMessage"] == 3
+        state = await client.state()
+        assert state["pending_updates"] == await client.pending_updates() == emu.pending_updates()
+        assert blocked.update_id in [u["update_id"] for u in await api.ok("getUpdates")]
+
+        with pytest.raises(EmulatorError) as err:
+            await client.press_button(ada, None, "nothing like this")
+        assert err.value.status == 404
+        with pytest.raises(EmulatorError):
+            await client.send_text(999999, "who am I")
+
+
+async def test_events_stream(emu: Emulator, api: BotCaller) -> None:
+    ada = emu.add_user("Ada")["id"]
+    emu.send_text(ada, "before")
+    seen: list[str] = []
+
+    async def follow() -> None:
+        async with EmulatorClient(emu.base_url) as client:
+            async for entry in client.events(chat_id=ada):
+                seen.append(entry.text)
+                if len(seen) == 3:
+                    return
+
+    task = asyncio.create_task(follow())
+    await asyncio.sleep(0.05)
+    await api.ok("sendMessage", chat_id=ada, text="live")
+    emu.send_text(emu.add_user("Bob")["id"], "other chat")
+    emu.send_text(ada, "after")
+    await asyncio.wait_for(task, 2)
+    assert seen == ["before", "live", "after"]
+
+
+async def test_events_stream_ends_on_stop(api: BotCaller) -> None:
+    emu = Emulator()
+    await emu.start()
+    client = EmulatorClient(emu.base_url)
+
+    async def drain() -> int:
+        return len([e async for e in client.events()])
+
+    task = asyncio.create_task(drain())
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(emu.stop(), 1)
+    assert await asyncio.wait_for(task, 1) == 0
+    await client.close()

@@ -1,0 +1,237 @@
+"""The gettext catalogues in ``locales/``: complete, consistent, compiled and up to date.
+
+When one of these fails, ``tools/i18n.sh`` usually fixes it (extract, update, compile); then
+translate what it reports as new or fuzzy.
+
+No ``__init__.py`` in this folder on purpose: a package named ``locales`` here would shadow
+the real ``locales`` package that ``bot.i18n`` imports.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import subprocess
+import sys
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCALES = ROOT / "locales"
+DOMAIN = "tandem"
+TEMPLATE = LOCALES / f"{DOMAIN}.pot"
+TRANSLATED = ("de", "fr")  # every message must be translated
+SHIPPED = ("en", *TRANSLATED)  # English: the source language, msgstr may stay empty
+
+# The same arguments as tools/i18n.sh (and the comment in pyproject.toml): change them together.
+EXTRACT_ARGS = (
+    "extract", "-F", "pyproject.toml", "-k", "N_", "-k", "t", "-k", "plural:1,2",
+    "--no-default-keywords", "--sort-by-file", f"--project={DOMAIN}",
+)  # fmt: skip
+SOURCES = ("bot", "conversations")
+
+Key = str | tuple[str, ...]
+
+
+def load_po(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as f:
+        return read_po(f, locale=locale)
+
+
+def po_path(lang: str) -> Path:
+    return LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(lang: str) -> Path:
+    return LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+
+def keys(catalogue: Catalog) -> set[tuple[Key, str | None]]:
+    """Every message's msgid (a tuple for plurals) with its context, the header left out."""
+    return {(m.id, m.context) for m in catalogue if m.id}
+
+
+def forms(value: Key) -> tuple[str, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def fields(text: str) -> set[tuple[str, str, str | None]]:
+    """The replacement fields of a str.format text: name, format spec and conversion."""
+    return {
+        (name, spec or "", conversion)
+        for _, name, spec, conversion in string.Formatter().parse(text)
+        if name is not None
+    }
+
+
+COMMAND = re.compile(r"(?<![\w/])/[a-z][a-z_]*\b")
+QUOTED = re.compile(r"“([^”]+)”")
+
+
+@pytest.fixture(scope="module")
+def template() -> Catalog:
+    return load_po(TEMPLATE)
+
+
+@pytest.fixture(scope="module", params=TRANSLATED)
+def translated(request: pytest.FixtureRequest) -> Catalog:
+    return load_po(po_path(request.param), locale=request.param)
+
+
+def translations(catalogue: Catalog) -> list[tuple[Message, str, str]]:
+    """(message, msgid form, translation form) for every form of every message."""
+    pairs = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids, strings = forms(message.id), forms(message.string)
+        for index, text in enumerate(strings):
+            pairs.append((message, ids[min(index, len(ids) - 1)], text))
+    return pairs
+
+
+# --- complete ---------------------------------------------------------------------------------
+
+
+def test_template_is_up_to_date_with_the_code(tmp_path: Path, template: Catalog) -> None:
+    fresh = tmp_path / f"{DOMAIN}.pot"
+    command = [sys.executable, "-m", "babel.messages.frontend", "-q", *EXTRACT_ARGS]
+    subprocess.run([*command, "-o", str(fresh), *SOURCES], cwd=ROOT, check=True, capture_output=True)
+    extracted = keys(load_po(fresh))
+    assert extracted == keys(template), (
+        "locales/tandem.pot is out of date: run tools/i18n.sh\n"
+        f"new in the code: {sorted(map(str, extracted - keys(template)))}\n"
+        f"gone from the code: {sorted(map(str, keys(template) - extracted))}"
+    )
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_catalogue_has_exactly_the_template_messages(lang: str, template: Catalog) -> None:
+    catalogue = load_po(po_path(lang), locale=lang)
+    assert keys(catalogue) == keys(template), f"run tools/i18n.sh to update locales/{lang}"
+    assert not catalogue.fuzzy, f"the header of locales/{lang} is fuzzy: pybabel will not compile it"
+
+
+def test_every_message_is_translated(translated: Catalog, template: Catalog) -> None:
+    lang = translated.locale_identifier
+    problems = []
+    for message in template:
+        if not message.id:
+            continue
+        found = translated.get(message.id, message.context)
+        if found is None:
+            problems.append(f"missing: {message.id!r}")
+        elif found.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+        elif not all(form.strip() for form in forms(found.string)):
+            problems.append(f"untranslated: {message.id!r}")
+        elif isinstance(message.id, tuple) and len(forms(found.string)) != translated.num_plurals:
+            problems.append(f"wrong number of plural forms: {message.id!r}")
+    assert not problems, f"locales/{lang}:\n" + "\n".join(problems)
+
+
+# --- consistent -------------------------------------------------------------------------------
+
+
+def test_placeholders_are_those_of_the_msgid(translated: Catalog) -> None:
+    problems = []
+    for message, source, text in translations(translated):
+        try:
+            expected, found = fields(source), fields(text)
+        except ValueError as exc:  # an unmatched brace: str.format would raise at runtime
+            problems.append(f"{message.id!r}: {exc} in {text!r}")
+            continue
+        if isinstance(message.id, tuple):  # a plural form may leave out the count
+            expected, found = expected - {("n", "", None)}, found - {("n", "", None)}
+        if found != expected:
+            problems.append(f"{message.id!r}: {sorted(found)} instead of {sorted(expected)}")
+    assert not problems, f"locales/{translated.locale_identifier}:\n" + "\n".join(problems)
+
+
+def test_commands_stay_untranslated(translated: Catalog) -> None:
+    problems = [
+        f"{message.id!r} → {text!r}"
+        for message, source, text in translations(translated)
+        if sorted(COMMAND.findall(source)) != sorted(COMMAND.findall(text))
+    ]
+    assert not problems, f"locales/{translated.locale_identifier}:\n" + "\n".join(problems)
+
+
+def test_quoted_labels_match_their_translation(translated: Catalog) -> None:
+    """“Done” in a hint names the button: the hint must use the button's translated label."""
+    problems = []
+    for message, source, text in translations(translated):
+        for label in QUOTED.findall(source):
+            button = translated.get(label)
+            if button is not None and button.string and button.string not in text:
+                problems.append(f"{message.id!r} should name {button.string!r}: {text!r}")
+    assert not problems, f"locales/{translated.locale_identifier}:\n" + "\n".join(problems)
+
+
+def test_german_uses_german_quotes() -> None:
+    problems = [
+        text
+        for _, _, text in translations(load_po(po_path("de"), locale="de"))
+        if '"' in text or text.count("„") != text.count("“") or "”" in text
+    ]
+    assert not problems, "use „…“ in German:\n" + "\n".join(problems)
+
+
+def test_french_punctuation_has_no_break_spaces() -> None:
+    problems = [
+        text for _, _, text in translations(load_po(po_path("fr"), locale="fr")) if _bad_french_spacing(text)
+    ]
+    assert not problems, "French: a no-break space before ? ! ; : » and after «:\n" + "\n".join(problems)
+
+
+def _bad_french_spacing(text: str) -> bool:
+    for match in re.finditer(r"[?!;:»]", text):
+        before = text[match.start() - 1] if match.start() else ""
+        if match.group() == ":" and before.isdigit():
+            continue  # a time like 17:30
+        if before not in ("\u00a0", "\u202f"):
+            return True
+    for match in re.finditer("«", text):
+        if text[match.end() : match.end() + 1] not in ("\u00a0", "\u202f"):
+            return True
+    return False
+
+
+# --- compiled ---------------------------------------------------------------------------------
+
+
+def compiled(data: bytes) -> dict[tuple[Key, str | None], Key]:
+    return {(m.id, m.context): m.string for m in read_mo(BytesIO(data))}
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_mo_file_is_compiled_from_the_current_po(lang: str) -> None:
+    assert mo_path(lang).is_file(), f"run tools/i18n.sh to compile locales/{lang}"
+    fresh = BytesIO()
+    write_mo(fresh, load_po(po_path(lang), locale=lang), use_fuzzy=False)
+    assert compiled(mo_path(lang).read_bytes()) == compiled(fresh.getvalue()), (
+        f"locales/{lang}/LC_MESSAGES/{DOMAIN}.mo is older than its .po: run tools/i18n.sh"
+    )
+
+
+# --- used -------------------------------------------------------------------------------------
+
+
+def test_the_bot_ships_and_uses_the_catalogues() -> None:
+    from bot.i18n import Translator, negotiate, shipped_locales
+
+    berlin = ZoneInfo("Europe/Berlin")
+    assert set(SHIPPED) <= set(shipped_locales())
+    assert Translator("de", berlin)("Yes") == "Ja"
+    assert Translator("fr", berlin)("No") == "Non"
+    assert Translator("en", berlin)("Yes") == "Yes"
+    assert Translator("de", berlin)("Please send a number from {min} to {max}.", min=1, max=5) == (
+        "Bitte schick eine Zahl von 1 bis 5."
+    )
+    assert negotiate("fr-CA") == "fr"
