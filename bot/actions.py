@@ -29,9 +29,7 @@ def keyboard_to_json(keyboard: Keyboard | None) -> list[list[dict[str, str]]] | 
 def keyboard_from_json(rows: list[list[dict[str, str]]] | None) -> Keyboard | None:
     if rows is None:
         return None
-    return tuple(
-        tuple(Button(b["text"], data=b.get("data"), url=b.get("url")) for b in row) for row in rows
-    )
+    return tuple(tuple(Button(b["text"], data=b.get("data"), url=b.get("url")) for b in row) for row in rows)
 
 
 def encode(action: Stored) -> tuple[dict[str, Any], bytes | None]:
@@ -56,9 +54,7 @@ def decode(chat_id: int, row: dict[str, Any], content: bytes | None) -> Outbound
     if kind == "send_text":
         return SendText(chat_id=chat_id, text=row["text"], keyboard=keyboard)
     if kind == "edit_text":
-        return EditText(
-            chat_id=chat_id, message_id=row["message_id"], text=row["text"], keyboard=keyboard
-        )
+        return EditText(chat_id=chat_id, message_id=row["message_id"], text=row["text"], keyboard=keyboard)
     if kind == "edit_keyboard":
         return EditKeyboard(chat_id=chat_id, message_id=row["message_id"], keyboard=keyboard)
     if kind == "send_document":

@@ -25,7 +25,9 @@ async def stats(args: Sequence[str], tandem: Tandem) -> str:
             select(func.count()).select_from(Person).where(Person.unreachable_since.is_not(None))
         )
         flows = await session.scalar(select(func.count()).select_from(FlowState))
-        jobs = await session.scalar(select(func.count()).select_from(DueJob).where(DueJob.status == "pending"))
+        jobs = await session.scalar(
+            select(func.count()).select_from(DueJob).where(DueJob.status == "pending")
+        )
         outbox = await session.scalar(
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
         )

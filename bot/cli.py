@@ -16,10 +16,14 @@ log = logging.getLogger("tandem")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tandem", description="Tandem: a Telegram companion for mentoring programmes")
+    parser = argparse.ArgumentParser(
+        prog="tandem", description="Tandem: a Telegram companion for mentoring programmes"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the bot (long polling) against Telegram or TANDEM_API_BASE_URL")
+    run = commands.add_parser(
+        "run", help="run the bot (long polling) against Telegram or TANDEM_API_BASE_URL"
+    )
     run.add_argument("--framework", choices=("aiogram", "ptb"), help="override TANDEM_FRAMEWORK")
 
     sim = commands.add_parser("simulate", help="run a scenario file against the emulator on a virtual clock")
@@ -102,7 +106,9 @@ async def _admin(settings: Settings, words: list[str]) -> int:
     from bot.app import build
     from bot.clock import SystemClock
 
-    tandem = await build(settings.model_copy(update={"bot_token": settings.bot_token or "0:offline"}), SystemClock())
+    tandem = await build(
+        settings.model_copy(update={"bot_token": settings.bot_token or "0:offline"}), SystemClock()
+    )
     try:
         print(await run_admin(words, tandem))
     except ValueError as exc:

@@ -29,9 +29,7 @@ class Settings(BaseSettings):
 
     bot_token: str | None = None
     framework: Literal["aiogram", "ptb"] = "aiogram"
-    database_url: str = Field(
-        default_factory=lambda: f"sqlite+aiosqlite:///{Path('var/tandem.db')}"
-    )
+    database_url: str = Field(default_factory=lambda: f"sqlite+aiosqlite:///{Path('var/tandem.db')}")
     default_locale: str = "en"
     timezone: str = "Europe/Berlin"
     coordinator_chat_id: int | None = None

@@ -37,14 +37,10 @@ class Context:
         await self._post(SendText(chat_id=self.chat_id, text=text, keyboard=keyboard))
 
     async def edit(self, message_id: int, text: str, keyboard: Keyboard | None = None) -> None:
-        await self._post(
-            EditText(chat_id=self.chat_id, message_id=message_id, text=text, keyboard=keyboard)
-        )
+        await self._post(EditText(chat_id=self.chat_id, message_id=message_id, text=text, keyboard=keyboard))
 
     async def edit_keyboard(self, message_id: int, keyboard: Keyboard | None) -> None:
-        await self._post(
-            EditKeyboard(chat_id=self.chat_id, message_id=message_id, keyboard=keyboard)
-        )
+        await self._post(EditKeyboard(chat_id=self.chat_id, message_id=message_id, keyboard=keyboard))
 
     async def send_document(
         self, filename: str, content: bytes, caption: str | None = None, *, photo: bool = False
@@ -98,4 +94,3 @@ class Context:
         )
         await self.uow.outbox.add(message)
         self.posted.append((message.id, action))
-

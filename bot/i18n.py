@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -73,15 +73,15 @@ class Translator:
         text = _catalogue(self.locale).ngettext(singular, plural, n)
         return text.format(n=n, **fields)
 
-    def datetime(self, value: datetime, format: str = "medium") -> str:
+    def datetime(self, value: dt.datetime, format: str = "medium") -> str:
         return format_datetime(value, format, tzinfo=self.zone, locale=self.locale)
 
-    def date(self, value: date | datetime, format: str = "medium") -> str:
-        if isinstance(value, datetime):
+    def date(self, value: dt.date | dt.datetime, format: str = "medium") -> str:
+        if isinstance(value, dt.datetime):
             value = value.astimezone(self.zone).date()
         return format_date(value, format, locale=self.locale)
 
-    def time(self, value: datetime, format: str = "short") -> str:
+    def time(self, value: dt.datetime, format: str = "short") -> str:
         return format_time(value, format, tzinfo=self.zone, locale=self.locale)
 
     def number(self, value: float | int) -> str:

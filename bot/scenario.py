@@ -101,7 +101,9 @@ class Runner:
     async def run(self) -> None:
         groups = self.scenario.groups
         overrides = {self._setting_name(k): v for k, v in self.scenario.settings.items()}
-        self.sim = Simulation(framework=self.framework, start=self.scenario.start, database_url=self.database_url)
+        self.sim = Simulation(
+            framework=self.framework, start=self.scenario.start, database_url=self.database_url
+        )
         for name, spec in self.scenario.users.items():
             self._check_keys(f"users.{name}", spec, {"first_name", "language_code"})
             self.sim.add_user(name, spec.get("first_name"), spec.get("language_code"))
@@ -193,7 +195,9 @@ class Runner:
             try:
                 replies = await sim.press(who, str(value), chat=chat)
             except LookupError:
-                raise ExpectationFailed(self._report(where, f"no button matching /{value}/", chat or who)) from None
+                raise ExpectationFailed(
+                    self._report(where, f"no button matching /{value}/", chat or who)
+                ) from None
         elif action == "location":
             if not (isinstance(value, list) and len(value) == 2):
                 raise ScenarioError(f"{where}: location is [latitude, longitude]")
@@ -233,9 +237,13 @@ class Runner:
         self.cursor[chat] = sim.last_seq()
         wanted = " ".join(f"{k} /{p.pattern}/" for k, p in patterns.items())
         if none and hits:
-            raise ExpectationFailed(self._report(where, f"expected no message with {wanted} in {chat}", chat, since))
+            raise ExpectationFailed(
+                self._report(where, f"expected no message with {wanted} in {chat}", chat, since)
+            )
         if not none and not hits:
-            raise ExpectationFailed(self._report(where, f"expected a message with {wanted} in {chat}", chat, since))
+            raise ExpectationFailed(
+                self._report(where, f"expected a message with {wanted} in {chat}", chat, since)
+            )
 
     @staticmethod
     def _field(entry: Entry, key: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -31,6 +32,10 @@ async def simulate(path: Path, framework: Framework, transcript: Path | None, db
         print(f"FAILED {exc}", file=sys.stderr)
         code = 1
     if transcript is not None and runner.sim is not None:
-        transcript.parent.mkdir(parents=True, exist_ok=True)
-        transcript.write_text("\n".join(runner.transcript_lines()) + "\n", encoding="utf-8")
+        await asyncio.to_thread(write_lines, transcript, runner.transcript_lines())
     return code
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")

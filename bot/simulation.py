@@ -132,11 +132,15 @@ class Simulation:
 
     async def send(self, who: str, text: str, chat: str | None = None) -> list[Entry]:
         target = self.chat_id(chat) if chat else None
-        return await self._act(who, chat, lambda: self.emulator.send_text(self.users[who], text, chat_id=target))
+        return await self._act(
+            who, chat, lambda: self.emulator.send_text(self.users[who], text, chat_id=target)
+        )
 
     async def press(self, who: str, pattern: str, chat: str | None = None) -> list[Entry]:
         chat_id = self.chat_id(chat or who)
-        return await self._act(who, chat, lambda: self.emulator.press_button(self.users[who], chat_id, pattern))
+        return await self._act(
+            who, chat, lambda: self.emulator.press_button(self.users[who], chat_id, pattern)
+        )
 
     async def press_data(self, who: str, message_id: int, data: str) -> list[Entry]:
         """A raw press: old or forged buttons."""
@@ -147,7 +151,9 @@ class Simulation:
         return await self._act(who, None, lambda: self.emulator.send_location(self.users[who], lat, lon))
 
     async def contact(self, who: str, phone: str) -> list[Entry]:
-        return await self._act(who, None, lambda: self.emulator.send_contact(self.users[who], phone, who.title()))
+        return await self._act(
+            who, None, lambda: self.emulator.send_contact(self.users[who], phone, who.title())
+        )
 
     async def photo(self, who: str, name: str) -> list[Entry]:
         return await self._act(who, None, lambda: self.emulator.send_photo(self.users[who], name))

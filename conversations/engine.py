@@ -163,11 +163,7 @@ class FlowEngine:
     def _keyboard(self, ctx: Context, step: Step, state: FlowState) -> Keyboard | None:
         rows: list[tuple[Button, ...]] = []
         if step.kind in (StepKind.CHOICE, StepKind.YES_NO, StepKind.MULTI_CHOICE):
-            chosen = (
-                set(state.answers.get(step.id) or ())
-                if step.kind is StepKind.MULTI_CHOICE
-                else set()
-            )
+            chosen = set(state.answers.get(step.id) or ()) if step.kind is StepKind.MULTI_CHOICE else set()
             buttons = []
             for index, option in enumerate(step.choices()):
                 label = self._label(ctx, option)
@@ -203,9 +199,7 @@ class FlowEngine:
     async def _stale(self, ctx: Context, event: ButtonPress, state: FlowState | None) -> None:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
         if state is None:
-            await ctx.say(
-                ctx.t(N_("That button is from an earlier conversation. Send /start to begin."))
-            )
+            await ctx.say(ctx.t(N_("That button is from an earlier conversation. Send /start to begin.")))
             return
         hint = Refusal(N_("That button belongs to an earlier question. Here is where we are:"))
         await self._ask(ctx, self.flows[state.flow], state, hint=hint, nudge=False)
@@ -289,9 +283,7 @@ class FlowEngine:
                     return option.value
         return inputs.wrong_kind_hint(event, "choice")
 
-    async def _accept(
-        self, ctx: Context, flow: Flow, state: FlowState, step: Step, value: object
-    ) -> None:
+    async def _accept(self, ctx: Context, flow: Flow, state: FlowState, step: Step, value: object) -> None:
         stored = inputs.as_json(value)
         state.answers = {**state.answers, step.id: stored}
         if step.apply is not None:

@@ -73,9 +73,7 @@ class Flow:
             raise ValueError(f"flow {self.name!r}: step ids must be present and unique")
         for step in self.steps:
             if isinstance(step.next, str) and step.next not in (*ids, END):
-                raise ValueError(
-                    f"flow {self.name!r}: step {step.id!r} goes to unknown {step.next!r}"
-                )
+                raise ValueError(f"flow {self.name!r}: step {step.id!r} goes to unknown {step.next!r}")
             needs_options = step.kind in (StepKind.CHOICE, StepKind.MULTI_CHOICE)
             if needs_options and not callable(step.options) and not step.options:
                 raise ValueError(f"flow {self.name!r}: step {step.id!r} has no options")

@@ -45,9 +45,7 @@ def read_text(event: Inbound, max_length: int) -> str | Refusal:
     if not value:
         return Refusal(N_("That was empty. Please write a short answer."))
     if len(value) > max_length:
-        return Refusal(
-            N_("That is too long: please use at most {max} characters."), (("max", max_length),)
-        )
+        return Refusal(N_("That is too long: please use at most {max} characters."), (("max", max_length),))
     return value
 
 

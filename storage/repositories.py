@@ -76,9 +76,7 @@ class DueJobs:
 
     async def add(self, job: DueJob) -> DueJob:
         if job.dedupe_key is not None:
-            existing = await self._session.execute(
-                select(DueJob).where(DueJob.dedupe_key == job.dedupe_key)
-            )
+            existing = await self._session.execute(select(DueJob).where(DueJob.dedupe_key == job.dedupe_key))
             found = existing.scalar_one_or_none()
             if found is not None:
                 found.due_at, found.payload, found.status = job.due_at, job.payload, "pending"
@@ -122,9 +120,7 @@ class Outbox:
         await self._session.flush()
         return message
 
-    async def pending(
-        self, ids: Sequence[int] | None, now: datetime, limit: int
-    ) -> Sequence[OutboxMessage]:
+    async def pending(self, ids: Sequence[int] | None, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         query = select(OutboxMessage).where(OutboxMessage.status == "pending")
         if ids is not None:
             query = query.where(OutboxMessage.id.in_(ids))

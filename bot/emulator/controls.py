@@ -251,7 +251,11 @@ class Controls:
             "chat": self.state.chat(user.id).to_json(),
             "from": user.to_json(),
             "date": self.state.unix_now(),
-            "old_chat_member": {"user": self.me, "status": old, **({"until_date": 0} if old == "kicked" else {})},
+            "old_chat_member": {
+                "user": self.me,
+                "status": old,
+                **({"until_date": 0} if old == "kicked" else {}),
+            },
             "new_chat_member": new_member,
         }
         self.state.append(chat_id=user.id, message_id=0, sender=user.id, text="", kind=new)

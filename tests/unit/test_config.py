@@ -52,7 +52,10 @@ def test_start_up_stops_with_one_line_not_a_traceback(tmp_path: pytest.TempPathF
     env = {"PATH": "/usr/bin:/bin", "TANDEM_TIMEZONE": "Nowhere/Town", "HOME": str(tmp_path)}
     result = run_cli("run", env=env)
     assert result.returncode == 2
-    assert result.stderr.strip() == "tandem: configuration error: TANDEM_TIMEZONE: unknown time zone 'Nowhere/Town'"
+    assert (
+        result.stderr.strip()
+        == "tandem: configuration error: TANDEM_TIMEZONE: unknown time zone 'Nowhere/Town'"
+    )
 
 
 def test_run_refuses_to_start_without_a_token(tmp_path: pytest.TempPathFactory) -> None:

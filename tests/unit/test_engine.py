@@ -63,7 +63,9 @@ SURVEY = Flow(
             StepKind.MULTI_CHOICE,
             options=(Option("music", "Music"), Option("sport", "Sport"), Option("games", "Games")),
         ),
-        Step("colour", "Colour?", StepKind.CHOICE, options=(Option("r", "Red"), Option("b", "Blue")), next=END),
+        Step(
+            "colour", "Colour?", StepKind.CHOICE, options=(Option("r", "Red"), Option("b", "Blue")), next=END
+        ),
     ),
     on_complete=remember,
 )

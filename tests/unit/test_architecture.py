@@ -1,0 +1,42 @@
+"""The rules of the house that a machine can check."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FRAMEWORK_IMPORT = re.compile(r"^\s*(from|import)\s+(aiogram|telegram)\b", re.M)
+WALL_CLOCK = re.compile(r"datetime\.now\(|datetime\.utcnow\(|time\.time\(")
+
+
+def python_files(*folders: str) -> list[Path]:
+    return [p for folder in folders for p in (ROOT / folder).rglob("*.py")]
+
+
+def test_the_core_never_imports_a_telegram_framework() -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in python_files("bot", "conversations", "storage", "locales")
+        if FRAMEWORK_IMPORT.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_services_take_time_from_the_clock() -> None:
+    allowed = {ROOT / "bot" / "clock.py"}
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in python_files("bot", "conversations", "storage")
+        if p not in allowed and "emulator" not in p.parts and p.name != "bench.py"
+        if WALL_CLOCK.search(p.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_the_cli_loads_no_framework_until_one_is_chosen() -> None:
+    code = "import sys, bot.cli, bot.core, bot.simulation; print(any(m.split('.')[0] in ('aiogram','telegram') for m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
