@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.events import AnswerButton, EditKeyboard, EditText, Keyboard, SendDocument, SendText
 from bot.i18n import Translator
 from bot.postman import HANDOVER
-from storage.models import DueJob, OutboxMessage, Person
+from storage.models import Person
 from storage.repositories import UnitOfWork
 
 
@@ -26,6 +26,7 @@ class Context:
     person: Person
     chat_id: int
     t: Translator
+    outgoing: list[Stored] = field(default_factory=list)
     posted: list[tuple[int, Stored]] = field(default_factory=list)  # outbox id, action
     answers: list[AnswerButton] = field(default_factory=list)
 
@@ -67,30 +68,41 @@ class Context:
         dedupe_key: str | None = None,
     ) -> None:
         """Store a due-job; with a dedupe key, an earlier job of that key is replaced."""
-        job = DueJob(
-            kind=kind,
-            payload=payload or {},
-            due_at=due_at,
-            dedupe_key=dedupe_key,
-            status="pending",
-            attempts=0,
-            created_at=self.now,
-        )
+        job = {
+            "kind": kind,
+            "payload": payload or {},
+            "due_at": due_at,
+            "dedupe_key": dedupe_key,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": self.now,
+        }
         await self.uow.jobs.add(job)
 
     async def unschedule(self, dedupe_key: str) -> None:
         await self.uow.jobs.cancel(dedupe_key)
 
     async def _post(self, action: Stored) -> None:
-        row, content = encode(action)
-        message = OutboxMessage(
-            chat_id=action.chat_id,
-            action=row,
-            content=content,
-            status="pending",
-            attempts=0,
-            created_at=self.now,
-            next_attempt_at=self.now + HANDOVER,
-        )
-        await self.uow.outbox.add(message)
-        self.posted.append((message.id, action))
+        self.outgoing.append(action)
+
+    async def write_outbox(self) -> None:
+        """Put everything said in this unit of work into the outbox, in one statement."""
+        if not self.outgoing:
+            return
+        rows = []
+        for action in self.outgoing:
+            row, content = encode(action)
+            rows.append(
+                {
+                    "chat_id": action.chat_id,
+                    "action": row,
+                    "content": content,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": self.now,
+                    "next_attempt_at": self.now + HANDOVER,
+                }
+            )
+        ids = await self.uow.outbox.add_many(rows)
+        self.posted.extend(zip(ids, self.outgoing, strict=True))
+        self.outgoing = []

@@ -111,6 +111,7 @@ class Core:
             person = await self._person(uow, event)
             ctx = self._context(uow, person, event.chat_id)
             await self._route(ctx, event)
+            await ctx.write_outbox()
             return ctx
 
     async def _apologise(self, event: Inbound) -> Context | None:
@@ -124,6 +125,7 @@ class Core:
                 if isinstance(event, ButtonPress):
                     ctx.answer_button(event.callback_id)
                 await ctx.say(ctx.t(N_("Sorry, something went wrong on our side. Please try again.")))
+                await ctx.write_outbox()
                 return ctx
         except Exception:
             log.exception("could not record failed update %s", event.update_id)
@@ -280,6 +282,7 @@ class Core:
                 return None
             ctx = self._context(uow, person, person.chat_id)
             await action(ctx, job.payload)
+            await ctx.write_outbox()
             return ctx
 
     async def _job_failed(self, job_id: int) -> None:

@@ -21,7 +21,7 @@ STARTUP_SECONDS = 30.0
 
 
 def build_bot(options: AdapterOptions) -> Bot:
-    log_privacy.install("aiogram.dispatcher")
+    log_privacy.install("aiogram")
     # No DefaultBotProperties: texts go out as plain text, never parsed as HTML or Markdown.
     if options.base_url is None:
         session = AiohttpSession(timeout=options.request_timeout)

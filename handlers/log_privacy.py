@@ -11,16 +11,26 @@ import logging
 
 WITHHELD = "<withheld>"
 
-# logger name → the message templates whose arguments may quote people (or the token)
+_PTB_BOT_LINES = frozenset(
+    {
+        "Error while parsing updates! Received data was %r",
+        "Calling Bot API endpoint `%s` with parameters `%s`",
+        "Call to Bot API endpoint `%s` finished with return value `%s`",
+        "Set Bot API URL: %s",
+        "Set Bot API File URL: %s",
+    }
+)
+
+# Logger name → the message templates whose arguments may quote people (or the token).
+# A filter only sees records of its own logger, so each logger is named exactly.
 PAYLOAD_LINES: dict[str, frozenset[str]] = {
     "aiogram.dispatcher": frozenset({"Failed to fetch updates - %s: %s"}),
-    "telegram.Bot": frozenset(
+    "telegram.Bot": _PTB_BOT_LINES,
+    "telegram.ext.ExtBot": _PTB_BOT_LINES,  # the Application's bot logs under its own name
+    "telegram.ext.Updater": frozenset(
         {
-            "Error while parsing updates! Received data was %r",
-            "Calling Bot API endpoint `%s` with parameters `%s`",
-            "Call to Bot API endpoint `%s` finished with return value `%s`",
-            "Set Bot API URL: %s",
-            "Set Bot API File URL: %s",
+            "Something went wrong processing the data received from Telegram. "
+            "Received data was *not* processed!"
         }
     ),
 }
@@ -50,8 +60,10 @@ def _harmless(arg: object) -> object:
     return WITHHELD
 
 
-def install(framework_logger: str) -> None:
-    """Attach the filter to one framework logger (once, however many bots are built)."""
-    logger = logging.getLogger(framework_logger)
-    if not any(isinstance(f, WithholdPayloads) for f in logger.filters):
-        logger.addFilter(WithholdPayloads(PAYLOAD_LINES[framework_logger]))
+def install(prefix: str) -> None:
+    """Attach the filter to the framework's loggers (``aiogram`` or ``telegram``), once however
+    many bots are built."""
+    for name, templates in PAYLOAD_LINES.items():
+        logger = logging.getLogger(name)
+        if name.startswith(prefix) and not any(isinstance(f, WithholdPayloads) for f in logger.filters):
+            logger.addFilter(WithholdPayloads(templates))

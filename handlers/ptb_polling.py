@@ -4,6 +4,7 @@ polling inside an already running event loop (``run_polling`` would want its own
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any, TypeAlias
 
 from telegram import Update
@@ -16,13 +17,15 @@ from handlers import log_privacy
 PtbApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 PtbBuilder: TypeAlias = ApplicationBuilder[Any, Any, Any, Any, Any, Any]
 
+logger = logging.getLogger("handlers.ptb")
+
 # A connection attempt on loopback or to Telegram that takes longer than this is not coming.
 CONNECT_SECONDS = 5.0
 
 
 def build_application(options: AdapterOptions) -> PtbApplication:
     """No rate limiter (our outbox owns the limits), no persistence, no job queue."""
-    log_privacy.install("telegram.Bot")
+    log_privacy.install("telegram")
     builder = _with_timeouts(ApplicationBuilder().token(options.token), options)
     if options.base_url is not None:
         base = options.base_url.rstrip("/")  # PTB appends the token right after "/bot"
@@ -62,8 +65,14 @@ async def start_polling(app: PtbApplication, options: AdapterOptions) -> None:
 
 async def stop_polling(app: PtbApplication) -> None:
     """Stop fetching, let the updates already fetched be handled, then close connections."""
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    if app.running:
-        await app.stop()
-    await app.shutdown()
+    try:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+    except Exception as exc:
+        # The updater's last getUpdates (which marks fetched updates read) raises if it cannot
+        # parse the batch; the application must still stop and close its connections.
+        logger.error("PTB updater did not stop cleanly: %s", type(exc).__qualname__)
+    finally:
+        if app.running:
+            await app.stop()
+        await app.shutdown()

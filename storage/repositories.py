@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DueJob, FlowState, OutboxMessage, Person, ProcessedUpdate
@@ -74,18 +76,19 @@ class DueJobs:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, job: DueJob) -> DueJob:
-        if job.dedupe_key is not None:
-            existing = await self._session.execute(select(DueJob).where(DueJob.dedupe_key == job.dedupe_key))
-            found = existing.scalar_one_or_none()
-            if found is not None:
-                found.due_at, found.payload, found.status = job.due_at, job.payload, "pending"
-                found.attempts, found.done_at = 0, None
-                await self._session.flush()
-                return found
-        self._session.add(job)
-        await self._session.flush()
-        return job
+    async def add(self, values: dict[str, Any]) -> None:
+        """Store a job; one with the same dedupe key is replaced (one statement, an upsert)."""
+        if values.get("dedupe_key") is None:
+            await self._session.execute(insert(DueJob).values(**values))
+            return
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = upsert(DueJob).values(**values)
+        replaced: dict[str, Any] = {k: statement.excluded[k] for k in ("payload", "due_at", "kind")}
+        replaced.update(status="pending", attempts=0, done_at=None, last_error=None)
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=[DueJob.dedupe_key], set_=replaced)
+        )
 
     async def due(self, now: datetime, limit: int) -> Sequence[DueJob]:
         query = (
@@ -115,10 +118,10 @@ class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, message: OutboxMessage) -> OutboxMessage:
-        self._session.add(message)
-        await self._session.flush()
-        return message
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert rows in one statement; their ids come back in the rows' order."""
+        statement = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+        return list(await self._session.scalars(statement, list(rows)))
 
     async def pending(self, ids: Sequence[int] | None, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         query = select(OutboxMessage).where(OutboxMessage.status == "pending")

@@ -65,8 +65,7 @@ def edited_message(user_id: int) -> dict[str, Any]:
 
 
 def unblocked(user_id: int) -> dict[str, Any]:
-    # Written out rather than emulator.unblock(): its old_chat_member "kicked" lacks the
-    # until_date that aiogram requires, and aiogram then rejects the whole getUpdates batch.
+    """The my_chat_member update of a person restarting the bot, to be broken on purpose."""
     bot = {"id": 4242, "is_bot": True, "first_name": "Tandem", "username": "tandem_test_bot"}
     change = {
         "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
@@ -95,7 +94,7 @@ async def test_every_inbound_kind_arrives_converted(started: Started, emulator: 
     emulator.send_sticker(ada, "👍")
     emulator.press(ada, ada, asked, "y:1")
     emulator.block(ada)
-    emulator.inject_raw(unblocked(ada))
+    emulator.unblock(ada)
     emulator.inject_raw(edited_message(ada))
     poll = emulator.inject_raw({"poll": POLL}).update_id
 
@@ -319,3 +318,21 @@ async def test_echo_bot_answers(emulator: Emulator, framework: Framework) -> Non
         assert answered() == ["Guten Morgen", "/start"]
     finally:
         await bot.stop()
+
+
+async def test_unparseable_batch_leaks_nothing_and_stop_still_works(
+    started: Started, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    adapter, _ = started
+    ada = add_ada(emulator)
+    secret = "ich schaffe die Ausbildung nicht"
+    emulator.send_text(ada, secret)
+    broken = unblocked(ada)
+    del broken["my_chat_member"]["old_chat_member"]["until_date"]  # both frameworks reject this
+    emulator.inject_raw(broken)
+    await asyncio.sleep(0.5)  # at least one getUpdates has failed to parse the batch
+    began = time.monotonic()
+    await adapter.stop()
+    assert time.monotonic() - began < 2.0
+    assert "Failed to fetch updates" in caplog.text or "parsing updates" in caplog.text
+    assert secret not in caplog.text

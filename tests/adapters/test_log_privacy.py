@@ -13,8 +13,8 @@ SECRET = "mein Chef schreit mich jeden Tag an"
 
 @pytest.fixture(autouse=True)
 def installed() -> None:
-    log_privacy.install("aiogram.dispatcher")
-    log_privacy.install("telegram.Bot")
+    log_privacy.install("aiogram")
+    log_privacy.install("telegram")
 
 
 def test_aiogram_fetch_failure_withholds_the_batch(caplog: pytest.LogCaptureFixture) -> None:
@@ -26,9 +26,10 @@ def test_aiogram_fetch_failure_withholds_the_batch(caplog: pytest.LogCaptureFixt
     assert "Failed to fetch updates - ClientDecodeError: ValueError" in caplog.text
 
 
-def test_ptb_parse_failure_and_debug_calls_withhold_data(caplog: pytest.LogCaptureFixture) -> None:
-    logger = logging.getLogger("telegram.Bot")
-    with caplog.at_level(logging.DEBUG, logger="telegram.Bot"):
+@pytest.mark.parametrize("name", ["telegram.Bot", "telegram.ext.ExtBot"])
+def test_ptb_parse_failure_and_debug_calls_withhold_data(caplog: pytest.LogCaptureFixture, name: str) -> None:
+    logger = logging.getLogger(name)
+    with caplog.at_level(logging.DEBUG, logger=name):
         try:
             raise TypeError(SECRET)
         except TypeError as exc:
@@ -45,6 +46,15 @@ def test_other_lines_untouched(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_installing_twice_adds_one_filter() -> None:
-    log_privacy.install("telegram.Bot")
-    filters = logging.getLogger("telegram.Bot").filters
+    log_privacy.install("telegram")
+    filters = logging.getLogger("telegram.ext.ExtBot").filters
     assert sum(isinstance(f, log_privacy.WithholdPayloads) for f in filters) == 1
+
+
+def test_ptb_updater_parse_failure_keeps_only_the_type(caplog: pytest.LogCaptureFixture) -> None:
+    template = log_privacy.PAYLOAD_LINES["telegram.ext.Updater"]
+    try:
+        raise ValueError(SECRET)
+    except ValueError as exc:
+        logging.getLogger("telegram.ext.Updater").critical(next(iter(template)), exc_info=exc)
+    assert SECRET not in caplog.text and "(ValueError)" in caplog.text
