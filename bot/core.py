@@ -35,6 +35,8 @@ from storage.repositories import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+CONCURRENT_EVENTS = 8
+
 Action = Callable[[Context, Inbound], Awaitable[None]]
 JobAction = Callable[[Context, dict[str, object]], Awaitable[None]]
 
@@ -66,13 +68,16 @@ class Core:
         self.handled: Counter[int] = Counter()
         self._changed = asyncio.Condition()
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+        # A few events at a time: enough to overlap one event's sending with another's
+        # transaction; more only lengthens every transaction (they share one event loop).
+        self._slots = asyncio.Semaphore(CONCURRENT_EVENTS)
 
     # --- EventSink -----------------------------------------------------------------------------
 
     async def handle(self, event: Inbound) -> None:
         lock = self._chat_locks.setdefault(event.chat_id, asyncio.Lock())
         try:
-            async with lock:  # one event per chat at a time, in arrival order
+            async with lock, self._slots:  # one event per chat at a time, in arrival order
                 await self._handle(event)
         finally:
             await self._mark_handled(event.update_id)

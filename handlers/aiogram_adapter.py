@@ -41,9 +41,9 @@ class AiogramAdapter:
         dispatcher = Dispatcher()
         dispatcher.include_router(self._build_router())
         self._polling = Polling(self._bot, dispatcher, self._options)
-        # One update at a time, like PTB's default: a person's messages reach the core in
-        # the order they were sent, and two events of one chat never race in the database.
-        await self._polling.start(handle_as_tasks=False)
+        # Updates are handled concurrently (aiogram's default). Per-chat order is kept by the
+        # core, which takes a chat's lock before its first await, in the order tasks start.
+        await self._polling.start(handle_as_tasks=True)
 
     async def stop(self) -> None:
         polling, self._polling = self._polling, None

@@ -30,7 +30,8 @@ def build_application(options: AdapterOptions) -> PtbApplication:
     if options.base_url is not None:
         base = options.base_url.rstrip("/")  # PTB appends the token right after "/bot"
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-    return builder.job_queue(None).build()
+    # Concurrent updates, as with aiogram: the core keeps each chat's events in order.
+    return builder.job_queue(None).concurrent_updates(True).build()
 
 
 def _with_timeouts(builder: PtbBuilder, options: AdapterOptions) -> PtbBuilder:
