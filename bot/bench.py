@@ -1,24 +1,32 @@
 """``tandem bench updates``: Tandem's throughput and latency against a bare echo bot.
 
-Both run in the same process on the same emulator (limits off: this measures the bot, not
-Telegram's flood control). Tandem's users go through /start and the welcome flow; the echo bot's
-users send the same number of texts. Latency is from injecting an update to the bot's answer
-being recorded by the emulator. A third phase offers Tandem a steady 50 updates/s.
+Both bots run in this process, one after the other, against the same emulator, which runs in
+a process of its own (as Telegram would be remote) with its flood limits off, so the figures
+measure the bot. Tandem's users go through /start and the welcome flow (five updates each); the
+echo bot's users send five texts each. Latency runs from injecting an update to the bot's
+answer being delivered. A last phase offers Tandem a steady 50 updates/s from new users.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import socket
 import statistics
+import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 from bot.adapter import AdapterOptions, Framework, load_echo_bot
-from bot.emulator import Emulator, Limits
-from bot.simulation import TEST_TOKEN, Simulation
+from bot.app import Tandem, build
+from bot.clock import SystemClock
+from bot.config import load_settings
+from bot.emulator import EmulatorClient
 
-OFF = Limits(enabled=False)
+TOKEN = "42:TEST"
 STEPS_PER_USER = 5
 PACED_RATE = 50.0
 PACED_SECONDS = 6.0
@@ -37,80 +45,145 @@ async def timed(latencies: list[float], action: Callable[[], Awaitable[object]])
     latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def tandem_user(sim: Simulation, name: str, latencies: list[float]) -> None:
-    await timed(latencies, lambda: sim.send(name, "/start"))
-    await timed(latencies, lambda: sim.press(name, "learner"))
-    await timed(latencies, lambda: sim.press(name, "^English$"))
-    await timed(latencies, lambda: sim.send(name, "Sam"))
-    await timed(latencies, lambda: sim.press(name, "^Yes$"))
-
-
-async def bench_tandem(framework: Framework, users: int) -> tuple[float, list[float]]:
-    async with Simulation(framework=framework, limits=OFF) as sim:
-        names = [f"u{i}" for i in range(users)]
-        for name in names:
-            sim.add_user(name, "Sam", language_code="en")
-        await tandem_user(sim, names[0], [])  # warm-up: imports, first connections
-        latencies: list[float] = []
-        started = time.perf_counter()
-        await asyncio.gather(*(tandem_user(sim, n, latencies) for n in names))
-        elapsed = time.perf_counter() - started
-    return len(latencies) / elapsed, latencies
-
-
-async def echo_once(emu: Emulator, user_id: int, text: str) -> None:
-    mark = emu.state.transcript[-1].seq if emu.state.transcript else 0
-    emu.send_text(user_id, text)
-    await emu.wait_for(lambda: any(e.sender == "bot" for e in emu.state.entries(user_id, mark)), 15.0)
-
-
-async def bench_echo(framework: Framework, users: int) -> tuple[float, list[float]]:
-    emu = Emulator(limits=OFF)
-    await emu.start()
-    bot = load_echo_bot(framework, AdapterOptions(token=TEST_TOKEN, base_url=emu.base_url, polling_timeout=1))
-    await bot.start()
+@contextlib.asynccontextmanager
+async def remote_emulator() -> AsyncIterator[EmulatorClient]:
+    """A `tandem emulator --no-limits` process on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "emulator",
+        "--port",
+        str(port),
+        "--no-limits",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:
-        ids = [int(emu.add_user(f"u{i}")["id"]) for i in range(users)]
-        await echo_once(emu, ids[0], "warm-up")
-        latencies: list[float] = []
-
-        async def user(user_id: int) -> None:
-            for step in range(STEPS_PER_USER):
-                await timed(latencies, lambda s=step: echo_once(emu, user_id, f"hello {s}"))  # type: ignore[misc]
-
-        started = time.perf_counter()
-        await asyncio.gather(*(user(i) for i in ids))
-        elapsed = time.perf_counter() - started
+        assert process.stdout is not None
+        await asyncio.wait_for(process.stdout.readline(), 30)
+        async with EmulatorClient(f"http://127.0.0.1:{port}") as client:
+            yield client
     finally:
-        await bot.stop()
-        await emu.stop()
+        process.terminate()
+        await process.wait()
+
+
+class TandemRun:
+    def __init__(self, client: EmulatorClient, tandem: Tandem) -> None:
+        self.client, self.tandem = client, tandem
+
+    async def _wait(self, injected: object) -> None:
+        await asyncio.wait_for(self.tandem.core.wait_handled(injected.update_id), 30)  # type: ignore[attr-defined]
+
+    async def send(self, user_id: int, text: str) -> None:
+        await self._wait(await self.client.send_text(user_id, text))
+
+    async def press(self, user_id: int, pattern: str) -> None:
+        await self._wait(await self.client.press_button(user_id, user_id, pattern))
+
+    async def user(self, user_id: int, latencies: list[float]) -> None:
+        await timed(latencies, lambda: self.send(user_id, "/start"))
+        await timed(latencies, lambda: self.press(user_id, "learner"))
+        await timed(latencies, lambda: self.press(user_id, "^English$"))
+        await timed(latencies, lambda: self.send(user_id, "Sam"))
+        await timed(latencies, lambda: self.press(user_id, "^Yes$"))
+
+
+@contextlib.asynccontextmanager
+async def running_tandem(client: EmulatorClient, framework: Framework) -> AsyncIterator[TandemRun]:
+    with tempfile.TemporaryDirectory(prefix="tandem-bench-") as folder:
+        settings = load_settings(
+            bot_token=TOKEN,
+            framework=framework,
+            database_url=f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}",
+            api_base_url=client.base_url,
+            polling_timeout=1,
+        )
+        tandem = await build(settings, SystemClock())
+        await tandem.start()
+        try:
+            yield TandemRun(client, tandem)
+        finally:
+            await tandem.stop()
+
+
+async def bench_tandem(client: EmulatorClient, framework: Framework, users: int) -> tuple[float, list[float]]:
+    async with running_tandem(client, framework) as run:
+        ids = [int((await client.add_user("Sam", language_code="en"))["id"]) for _ in range(users + 1)]
+        await run.user(ids.pop(), [])  # warm-up
+        latencies: list[float] = []
+        started = time.perf_counter()
+        await asyncio.gather(*(run.user(i, latencies) for i in ids))
+        elapsed = time.perf_counter() - started
     return len(latencies) / elapsed, latencies
 
 
-async def bench_paced(framework: Framework, rate: float, seconds: float) -> list[float]:
-    """Offer a steady rate of updates from many people, each waiting for their last answer."""
-    async with Simulation(framework=framework, limits=OFF) as sim:
-        count = int(rate * seconds)
-        names = [f"p{i}" for i in range(count)]
-        for name in names:
-            sim.add_user(name, "Sam", language_code="en")
-        await sim.send(names[0], "/help")  # warm-up
+async def bench_paced(client: EmulatorClient, framework: Framework) -> list[float]:
+    """A steady offered load: a new person sends /start every 1/rate seconds."""
+    async with running_tandem(client, framework) as run:
+        count = int(PACED_RATE * PACED_SECONDS)
+        ids = [int((await client.add_user("Sam", language_code="en"))["id"]) for _ in range(count + 1)]
+        await run.send(ids.pop(), "/help")  # warm-up
         latencies: list[float] = []
         tasks = []
         started = time.perf_counter()
-        for index, name in enumerate(names):
-            delay = started + index / rate - time.perf_counter()
+        for index, user_id in enumerate(ids):
+            delay = started + index / PACED_RATE - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(timed(latencies, lambda n=name: sim.send(n, "/start"))))  # type: ignore[misc]
+            action = (lambda u: lambda: run.send(u, "/start"))(user_id)
+            tasks.append(asyncio.create_task(timed(latencies, action)))
         await asyncio.gather(*tasks)
     return latencies
 
 
+async def bench_echo(client: EmulatorClient, framework: Framework, users: int) -> tuple[float, list[float]]:
+    bot = load_echo_bot(framework, AdapterOptions(token=TOKEN, base_url=client.base_url, polling_timeout=1))
+    await bot.start()
+    waiting: dict[int, asyncio.Future[None]] = {}
+
+    async def follow() -> None:
+        async for entry in client.events(since_seq=0):
+            future = waiting.pop(entry.chat_id, None) if entry.sender == "bot" else None
+            if future is not None and not future.done():
+                future.set_result(None)
+
+    follower = asyncio.create_task(follow())
+
+    async def echo(user_id: int, text: str) -> None:
+        waiting[user_id] = asyncio.get_running_loop().create_future()
+        reply = waiting[user_id]
+        await client.send_text(user_id, text)
+        await asyncio.wait_for(reply, 30)
+
+    async def user(user_id: int, latencies: list[float]) -> None:
+        for step in range(STEPS_PER_USER):
+            await timed(latencies, (lambda s: lambda: echo(user_id, f"hello {s}"))(step))
+
+    try:
+        ids = [int((await client.add_user("Sam"))["id"]) for _ in range(users + 1)]
+        await user(ids.pop(), [])  # warm-up
+        latencies: list[float] = []
+        started = time.perf_counter()
+        await asyncio.gather(*(user(i, latencies) for i in ids))
+        elapsed = time.perf_counter() - started
+    finally:
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+        await bot.stop()
+    return len(latencies) / elapsed, latencies
+
+
 async def bench_updates(users: int, framework: Framework) -> int:
-    echo_ups, echo_lat = await bench_echo(framework, users)
-    tandem_ups, tandem_lat = await bench_tandem(framework, users)
-    paced = await bench_paced(framework, PACED_RATE, PACED_SECONDS)
+    async with remote_emulator() as client:
+        echo_ups, echo_lat = await bench_echo(client, framework, users)
+        tandem_ups, tandem_lat = await bench_tandem(client, framework, users)
+        paced = await bench_paced(client, framework)
     result = {
         "framework": framework,
         "users": users,

@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     emulator = commands.add_parser("emulator", help="serve the local Bot API emulator")
     emulator.add_argument("--port", type=int, default=8081)
+    emulator.add_argument("--no-limits", action="store_true", help="no flood limits (benchmarks)")
 
     bench = commands.add_parser("bench", help="benchmarks")
     bench.add_argument("what", choices=("updates",))
@@ -73,7 +74,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
         return await simulate(args.scenario, args.framework, args.transcript, args.db)
     if args.command == "emulator":
-        return await _serve_emulator(args.port)
+        return await _serve_emulator(args.port, limits=not args.no_limits)
     if args.command == "bench":
         from bot.bench import bench_updates
 
@@ -147,12 +148,12 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
-async def _serve_emulator(port: int) -> int:
-    from bot.emulator import Emulator
+async def _serve_emulator(port: int, *, limits: bool) -> int:
+    from bot.emulator import Emulator, Limits
 
-    emulator = Emulator()
+    emulator = Emulator(limits=Limits(enabled=limits))
     await emulator.start(port=port)
-    print(f"Bot API emulator on {emulator.base_url} (token: any, e.g. 42:TEST)")
+    print(f"Bot API emulator on {emulator.base_url} (token: any, e.g. 42:TEST)", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.actions import Stored, decode
 from bot.clock import Clock
@@ -63,7 +63,7 @@ class Postman:
         for outbox_id, action, attempts in work:
             chat_id = getattr(action, "chat_id", 0)
             if chat_id in dead:
-                outcomes.append((outbox_id, {"status": "dropped"}))
+                outcomes.append((outbox_id, outcome_of("dropped", attempts, self._clock.now())))
                 continue
             outcome = await self._send(outbox_id, action, attempts)
             if outcome["status"] == "unreachable":
@@ -81,8 +81,7 @@ class Postman:
             batch, self._outcomes = self._outcomes, []
             chats, self._unreachable = self._unreachable, set()
             async with self._db.unit_of_work() as uow:
-                for outbox_id, values in batch:
-                    await uow.outbox.settle(outbox_id, **values)
+                await uow.outbox.settle_many(batch)
                 for chat_id in chats:
                     await uow.people.mark_unreachable(chat_id, self._clock.now())
                     await uow.outbox.drop_pending_for(chat_id)
@@ -93,14 +92,32 @@ class Postman:
             message_id = await self._messenger.deliver(action)
         except ChatUnreachable:
             log.info("chat unreachable; outbox=%s", outbox_id)
-            return {"status": "unreachable", "attempts": attempts + 1}
+            return outcome_of("unreachable", attempts + 1, now)
         except MessageGone:
-            return {"status": "gone", "attempts": attempts + 1}
+            return outcome_of("gone", attempts + 1, now)
         except DeliveryError as exc:
             attempts += 1
             log.warning("delivery failed (%s); outbox=%s attempt=%s", type(exc).__name__, outbox_id, attempts)
             if attempts >= MAX_ATTEMPTS:
-                return {"status": "failed", "attempts": attempts}
+                return outcome_of("failed", attempts, now)
             retry = now + timedelta(seconds=30 * 2**attempts)
-            return {"status": "pending", "attempts": attempts, "next_attempt_at": retry}
-        return {"status": "sent", "attempts": attempts + 1, "message_id": message_id, "sent_at": now}
+            return outcome_of("pending", attempts, retry)
+        return outcome_of("sent", attempts + 1, now, message_id=message_id, sent_at=now)
+
+
+def outcome_of(
+    status: str,
+    attempts: int,
+    next_attempt_at: datetime,
+    *,
+    message_id: int | None = None,
+    sent_at: datetime | None = None,
+) -> Outcome:
+    """Every outcome sets the same columns, so a batch of them is one statement."""
+    return {
+        "status": status,
+        "attempts": attempts,
+        "next_attempt_at": next_attempt_at,
+        "message_id": message_id,
+        "sent_at": sent_at,
+    }

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DueJob, FlowState, OutboxMessage, Person, ProcessedUpdate
+from storage.models import Base, DueJob, FlowState, OutboxMessage, Person, ProcessedUpdate
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements (the ORM's bulk path costs more than the SQL)."""
+    return cast(Table, model.__table__)
 
 
 class People:
@@ -54,7 +59,8 @@ class ProcessedUpdates:
 
     async def record(self, update_id: int, when: datetime) -> None:
         """Claim the update; raises IntegrityError when it was handled before."""
-        await self._session.execute(insert(ProcessedUpdate).values(update_id=update_id, handled_at=when))
+        table = table_of(ProcessedUpdate)
+        await self._session.execute(insert(table).values(update_id=update_id, handled_at=when))
 
 
 class FlowStates:
@@ -78,16 +84,17 @@ class DueJobs:
 
     async def add(self, values: dict[str, Any]) -> None:
         """Store a job; one with the same dedupe key is replaced (one statement, an upsert)."""
+        table = table_of(DueJob)
         if values.get("dedupe_key") is None:
-            await self._session.execute(insert(DueJob).values(**values))
+            await self._session.execute(insert(table).values(**values))
             return
         dialect = self._session.get_bind().dialect.name
         upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = upsert(DueJob).values(**values)
+        statement = upsert(table).values(**values)
         replaced: dict[str, Any] = {k: statement.excluded[k] for k in ("payload", "due_at", "kind")}
         replaced.update(status="pending", attempts=0, done_at=None, last_error=None)
         await self._session.execute(
-            statement.on_conflict_do_update(index_elements=[DueJob.dedupe_key], set_=replaced)
+            statement.on_conflict_do_update(index_elements=[table.c.dedupe_key], set_=replaced)
         )
 
     async def due(self, now: datetime, limit: int) -> Sequence[DueJob]:
@@ -120,8 +127,9 @@ class Outbox:
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Insert rows in one statement; their ids come back in the rows' order."""
-        statement = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
-        return list(await self._session.scalars(statement, list(rows)))
+        table = table_of(OutboxMessage)
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list((await self._session.execute(statement, list(rows))).scalars())
 
     async def pending(self, ids: Sequence[int] | None, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         query = select(OutboxMessage).where(OutboxMessage.status == "pending")
@@ -134,6 +142,23 @@ class Outbox:
 
     async def get(self, message_id: int) -> OutboxMessage | None:
         return await self._session.get(OutboxMessage, message_id)
+
+    async def settle_many(self, outcomes: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Record delivery outcomes (each sets the same columns) in one executemany."""
+        if not outcomes:
+            return
+        table = table_of(OutboxMessage)
+        columns = sorted(outcomes[0][1])
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("outbox_id"))
+            .values({name: bindparam(f"new_{name}") for name in columns})
+        )
+        params = [
+            {"outbox_id": outbox_id, **{f"new_{k}": values[k] for k in columns}}
+            for outbox_id, values in outcomes
+        ]
+        await self._session.execute(statement, params)
 
     async def settle(self, outbox_id: int, **values: Any) -> None:
         await self._session.execute(
