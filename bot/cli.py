@@ -143,7 +143,7 @@ async def _run(settings: Settings) -> int:
     try:
         await stop.wait()
     finally:
-        ticker.stop()
+        await ticker.stop()
         await tandem.stop()
     return 0
 

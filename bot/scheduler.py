@@ -6,6 +6,7 @@ nothing and work due while the bot was down runs at the next tick.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -20,6 +21,7 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 BATCH = 100
+STOP_SECONDS = 30.0
 
 
 class Scheduler:
@@ -73,6 +75,7 @@ class RealTimeTicker:
 
     def __init__(self, scheduler: Scheduler, seconds: float) -> None:
         self._scheduler = scheduler
+        self._current: asyncio.Task[object] | None = None
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._aps.add_job(
             self._tick,
@@ -84,6 +87,7 @@ class RealTimeTicker:
         )
 
     async def _tick(self) -> None:
+        self._current = asyncio.current_task()
         try:
             await self._scheduler.tick()
         except Exception:
@@ -92,6 +96,10 @@ class RealTimeTicker:
     def start(self) -> None:
         self._aps.start()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop ticking and let a tick in progress finish (it holds a database connection)."""
         if self._aps.running:
             self._aps.shutdown(wait=False)
+        current = self._current
+        if current is not None and not current.done() and current is not asyncio.current_task():
+            await asyncio.wait({current}, timeout=STOP_SECONDS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from typing import Any, TypeAlias
 
 from telegram import Update
@@ -26,6 +27,9 @@ CONNECT_SECONDS = 5.0
 def build_application(options: AdapterOptions) -> PtbApplication:
     """No rate limiter (our outbox owns the limits), no persistence, no job queue."""
     log_privacy.install("telegram")
+    # Opt in to PTB 23's timedelta durations now (retry_after is read either way); this also
+    # silences the deprecation warning PTB 22 raises on every 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     builder = _with_timeouts(ApplicationBuilder().token(options.token), options)
     if options.base_url is not None:
         base = options.base_url.rstrip("/")  # PTB appends the token right after "/bot"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -210,3 +211,21 @@ def test_flows_are_checked_when_declared() -> None:
         Flow("bad", (Step("a", "?", StepKind.CHOICE),), on_complete=remember)
     with pytest.raises(ValueError, match="unique"):
         Flow("bad", (Step("a", "?", StepKind.TEXT), Step("a", "?", StepKind.TEXT)), on_complete=remember)
+
+
+async def test_the_real_time_ticker_runs_due_jobs(rig: Rig) -> None:
+    from bot.scheduler import RealTimeTicker
+
+    await rig.send(Command, name="start")
+    rig.clock.advance(timedelta(hours=25))  # the nudge is due; only a tick can send it
+    mark = len(rig.messenger.sent)
+    ticker = RealTimeTicker(rig.scheduler, seconds=0.05)
+    ticker.start()
+    try:
+        for _ in range(100):
+            if texts(rig.messenger.sent[mark:]):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await ticker.stop()
+    assert "How old" in texts(rig.messenger.sent[mark:])
