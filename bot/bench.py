@@ -127,7 +127,7 @@ async def bench_paced(client: EmulatorClient, framework: Framework) -> list[floa
     async with running_tandem(client, framework) as run:
         count = int(PACED_RATE * PACED_SECONDS)
         ids = [int((await client.add_user("Sam", language_code="en"))["id"]) for _ in range(count + 1)]
-        await run.send(ids.pop(), "/help")  # warm-up
+        await run.send(ids.pop(), "/start")  # warm-up
         latencies: list[float] = []
         tasks = []
         started = time.perf_counter()

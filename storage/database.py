@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -70,9 +71,10 @@ def _engine_options(url: str) -> dict[str, Any]:
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        # Every unit of work ends in commit or rollback, so the pool's extra rollback on
-        # check-in is a wasted round trip to aiosqlite's thread.
-        return {"connect_args": {"timeout": 30}, "pool_reset_on_return": None}
+        # Writers are serialised in-process (see unit_of_work), so one connection serves all;
+        # every unit of work ends in commit or rollback, so the pool's extra rollback on
+        # check-in would be a wasted round trip to aiosqlite's thread.
+        return {"connect_args": {"timeout": 30}, "pool_reset_on_return": None, "poolclass": StaticPool}
     return {"pool_pre_ping": True}
 
 
