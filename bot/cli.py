@@ -42,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--port", type=int, default=8081)
     emulator.add_argument("--no-limits", action="store_true", help="no flood limits (benchmarks)")
 
+    demo = commands.add_parser("demo", help="the whole programme in the browser, on the emulator")
+    demo.add_argument("--framework", choices=("aiogram", "ptb"), default="aiogram")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--open", action="store_true", help="open the page in a browser")
+    demo.add_argument("--reset", action="store_true", help="start from scratch")
+    demo.add_argument("--folder", type=Path, default=Path("var/demo"), help="where the demo keeps its state")
+
     bench = commands.add_parser("bench", help="benchmarks")
     bench.add_argument("what", choices=("updates",))
     bench.add_argument("--users", type=int, default=50)
@@ -73,6 +81,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from bot.simulate_command import simulate
 
         return await simulate(args.scenario, args.framework, args.transcript, args.db)
+    if args.command == "demo":
+        return await _demo(args)
     if args.command == "emulator":
         return await _serve_emulator(args.port, limits=not args.no_limits)
     if args.command == "bench":
@@ -162,4 +172,37 @@ async def _serve_emulator(port: int, *, limits: bool) -> int:
         await stop.wait()
     finally:
         await emulator.stop()
+    return 0
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from bot.demo.runner import Demo
+    from bot.demo.server import serve
+
+    demo = Demo(args.folder, args.framework, reset=args.reset)
+    await demo.start()
+    try:
+        runner = await serve(demo, args.host, args.port)
+    except OSError as exc:
+        await demo.stop()
+        print(
+            f"tandem demo: cannot listen on {args.host}:{args.port} ({exc.strerror}); try --port",
+            file=sys.stderr,
+        )
+        return 2
+    url = f"http://{args.host}:{args.port}/"
+    print(f"Tandem demo ({args.framework}) on {url}  (state in {args.folder}/; Ctrl-C stops)", flush=True)
+    if args.open:
+        webbrowser.open(url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await demo.stop()
+        await runner.cleanup()
     return 0

@@ -1,0 +1,209 @@
+"""The demo programme: the emulator, the real bot on a virtual clock, its cast, and their state.
+
+Everything lives under one folder (``./var/demo/`` by default), never the production database.
+The bot's database and the clock survive a restart; the emulator's chat history does not (the
+phones start empty again, while the bot remembers everyone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.adapter import Framework
+from bot.clock import SystemClock
+from bot.demo.cast import PLACES, SEED, Member
+from bot.i18n import language_name
+from bot.simulation import SIMULATION_LIMITS, Simulation
+
+STATE_FILE = "demo.json"
+STEPS = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "1w": timedelta(weeks=1)}
+
+
+class DemoError(ValueError):
+    """A request the demo cannot carry out (unknown person, bad value); shown to the visitor."""
+
+
+class Demo:
+    def __init__(self, folder: Path, framework: Framework = "aiogram", *, reset: bool = False) -> None:
+        self.folder = folder
+        self.framework = framework
+        self.reset = reset
+        self.members: list[Member] = []
+        self.sim: Simulation | None = None
+        self.listeners: list[asyncio.Queue[tuple[str, Any] | None]] = []
+        self._advancing = asyncio.Lock()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.reset and self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        saved = self._load()
+        fresh = saved is None
+        start = SystemClock().now().replace(second=0, microsecond=0)
+        if saved is not None:
+            start = datetime.fromisoformat(saved["clock"])
+            self.members = [Member(**m) for m in saved["members"]]
+        else:
+            self.members = [Member(**m.to_json()) for m in SEED]
+        self.sim = Simulation(
+            framework=self.framework,
+            start=start,
+            database_url=f"sqlite+aiosqlite:///{(self.folder / 'tandem.db').resolve()}",
+            limits=SIMULATION_LIMITS,
+        )
+        for member in self.members:
+            self._enrol(member)
+        await self.sim.start()
+        if fresh:
+            await self._seed_conversations()
+        self._save()
+
+    async def stop(self) -> None:
+        for queue in self.listeners:
+            queue.put_nowait(None)
+        if self.sim is not None:
+            self._save()
+            await self.sim.stop()
+            self.sim = None
+
+    @property
+    def simulation(self) -> Simulation:
+        if self.sim is None:
+            raise RuntimeError("the demo is not running")
+        return self.sim
+
+    # --- what the page can do -----------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        sim = self.simulation
+        emulator = sim.emulator
+        assert sim.settings is not None
+        return {
+            "clock": sim.clock.now().isoformat(),
+            "zone": sim.settings.timezone,
+            "people": [self.person_json(m) for m in self.members],
+            "entries": [entry_json(emulator, e) for e in emulator.transcript()],
+            "places": [{"id": key, "name": name} for key, (name, _, _) in PLACES.items()],
+            "languages": [{"code": c, "name": language_name(c)} for c in shipped()],
+        }
+
+    def person_json(self, member: Member) -> dict[str, Any]:
+        sim = self.simulation
+        row = member.to_json()
+        if member.kind == "group":
+            row["chat_id"] = sim.groups[member.key]
+            row["members"] = [sim.users[k] for k in member.members]
+            row["user_id"] = row["members"][0]
+        else:
+            row["user_id"] = row["chat_id"] = sim.users[member.key]
+        return row
+
+    async def add_person(self, name: str, language: str) -> dict[str, Any]:
+        name = " ".join(name.split())[:40]
+        if not name:
+            raise DemoError("A name is needed.")
+        if language not in shipped():
+            raise DemoError(f"Unknown language {language!r}.")
+        base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "person"
+        key, n = base, 2
+        while any(m.key == key for m in self.members):
+            key, n = f"{base}-{n}", n + 1
+        member = Member(key, name, language, "person")
+        self.members.append(member)
+        self._enrol(member)
+        self._save()
+        person = self.person_json(member)
+        self._broadcast("person", person)
+        return person
+
+    async def advance(self, step: str) -> str:
+        if step not in STEPS:
+            raise DemoError(f"Unknown step {step!r}; use one of {', '.join(STEPS)}.")
+        async with self._advancing:  # two clicks must not run the scheduler twice at once
+            await self.simulation.advance(STEPS[step])
+            self._save()
+        now = self.simulation.clock.now().isoformat()
+        self._broadcast("clock", {"clock": now})
+        return now
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _enrol(self, member: Member) -> None:
+        sim = self.simulation
+        if member.kind == "group":
+            sim.add_group(member.key, member.name, member.members)
+        else:
+            sim.add_user(member.key, member.name, member.language)
+
+    async def _seed_conversations(self) -> None:
+        """Mentors and the coordinator have already met the bot; the learner has not."""
+        sim = self.simulation
+        for member in self.members:
+            if member.role not in ("mentor", "coordinator"):
+                continue
+            role = {"mentor": 1, "coordinator": 2}[member.role]
+            await sim.send(member.key, "/start")
+            await self._press_option(member.key, role)
+            await self._press_option(member.key, shipped().index(member.language))
+            await sim.send(member.key, member.name)
+            await self._press_option(member.key, 0)  # yes
+
+    async def _press_option(self, who: str, index: int) -> None:
+        sim = self.simulation
+        chat_id = sim.users[who]
+        for entry in reversed(sim.transcript(who)):
+            if entry.sender == "bot" and entry.data:
+                data = [d for row in entry.data for d in row]
+                await sim.press_data(who, entry.message_id, str(data[index]))
+                return
+        raise RuntimeError(f"no buttons in chat {chat_id}")
+
+    def _broadcast(self, kind: str, payload: Any) -> None:
+        for queue in self.listeners:
+            queue.put_nowait((kind, payload))
+
+    def _load(self) -> dict[str, Any] | None:
+        path = self.folder / STATE_FILE
+        if not path.exists() or not (self.folder / "tandem.db").exists():
+            return None
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    def _save(self) -> None:
+        if self.sim is None:
+            return
+        data = {
+            "clock": self.sim.clock.now().astimezone(UTC).isoformat(),
+            "members": [m.to_json() for m in self.members],
+        }
+        (self.folder / STATE_FILE).write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def shipped() -> tuple[str, ...]:
+    from bot.i18n import shipped_locales
+
+    return shipped_locales()
+
+
+def entry_json(emulator: Any, entry: Any) -> dict[str, Any]:
+    """A transcript line for the page, with the file behind a document or photo."""
+    row: dict[str, Any] = entry.to_json()
+    row["file_id"] = row["mime_type"] = None
+    message = emulator.message(entry.chat_id, entry.message_id) if entry.document else None
+    if message is not None:
+        body = message.json
+        document = body.get("document")
+        photo = body.get("photo")
+        if document:
+            row["file_id"], row["mime_type"] = document.get("file_id"), document.get("mime_type")
+        elif photo:
+            row["file_id"], row["mime_type"] = photo[-1].get("file_id"), "image/jpeg"
+    return row
