@@ -59,6 +59,8 @@ class Demo:
             database_url=f"sqlite+aiosqlite:///{(self.folder / 'tandem.db').resolve()}",
             limits=SIMULATION_LIMITS,
         )
+        if saved is not None:
+            self.sim.emulator.state.resume_update_ids(int(saved.get("next_update_id", 0)))
         for member in self.members:
             self._enrol(member)
         await self.sim.start()
@@ -183,6 +185,9 @@ class Demo:
         data = {
             "clock": self.sim.clock.now().astimezone(UTC).isoformat(),
             "members": [m.to_json() for m in self.members],
+            # A new emulator would count update ids from the start again, and the bot would
+            # take them for updates it has already handled.
+            "next_update_id": self.sim.emulator.state.next_update_id,
         }
         (self.folder / STATE_FILE).write_text(json.dumps(data, indent=1), encoding="utf-8")
 

@@ -17,11 +17,12 @@ from bot.demo.runner import Demo, DemoError, entry_json
 STATIC = Path(__file__).parent / "static"
 MAX_TEXT = 4096  # what a Telegram client lets a person send
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+DEMO = web.AppKey("demo", Demo)
 
 
 def build_app(demo: Demo) -> web.Application:
     app = web.Application(middlewares=[_errors])
-    app["demo"] = demo
+    app[DEMO] = demo
     app.router.add_get("/", _index)
     app.router.add_static("/static", STATIC)
     app.router.add_get("/api/state", _state)
@@ -48,8 +49,7 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _demo(request: web.Request) -> Demo:
-    demo: Demo = request.app["demo"]
-    return demo
+    return request.app[DEMO]
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

@@ -302,6 +302,14 @@ class State:
         return pool[start:]
 
     # -- updates ------------------------------------------------------------------------------
+    @property
+    def next_update_id(self) -> int:
+        return self._next_update
+
+    def resume_update_ids(self, next_id: int) -> None:
+        """Continue numbering after an earlier run, as Telegram's ids only ever grow."""
+        self._next_update = max(self._next_update, next_id)
+
     def enqueue(self, body: Json) -> int:
         update_id = self._next_update
         self._next_update += 1

@@ -14,6 +14,9 @@ const state = {
   buffered: [], // entries that arrived over SSE while /api/state was being fetched
 };
 
+const PAPERCLIP = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">'
+  + '<path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" '
+  + 'd="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>';
 const PINNED_SLACK = 48; // px from the bottom that still counts as "reading the newest message"
 
 // ---- small helpers -------------------------------------------------------------------------
@@ -132,7 +135,8 @@ function renderHeader(phone) {
   const { person } = phone;
   phone.title.textContent = person.name;
   phone.subtitle.textContent = subtitleOf(person);
-  phone.avatar.textContent = person.kind === "group" ? "👥" : initials(person.name);
+  phone.avatar.textContent = initials(person.name);
+  phone.avatar.classList.toggle("avatar-group", person.kind === "group");
   phone.avatar.style.setProperty("--hue", hue(person.key));
   phone.list.setAttribute("aria-label", `Chat of ${person.name}`);
   phone.input.setAttribute("aria-label", person.kind === "group"
@@ -144,9 +148,10 @@ function buildComposer(phone) {
   const menuId = `menu-${phone.person.key}`;
   phone.attach = el("button", {
     type: "button", class: "attach", "aria-label": "Attach: location, voice note or photo",
-    "aria-expanded": "false", "aria-controls": menuId, text: "📎",
+    "aria-expanded": "false", "aria-controls": menuId,
     onclick: () => (phone.menu.hidden ? openMenu(phone) : closeMenu(phone, true)),
   });
+  phone.attach.innerHTML = PAPERCLIP; // inline SVG: an emoji font may be missing, a drawn clip is not
   phone.mainMenu = el("div", { class: "menu-main" },
     el("button", { type: "button", text: "📍 Share location", onclick: () => showPlaces(phone) }),
     el("button", { type: "button", text: "🎤 Voice note (5 s)", onclick: () => sendExtra(phone, "/api/voice", { seconds: 5 }) }),
@@ -314,6 +319,8 @@ function messageBody(phone, entry) {
     const img = el("img", {
       class: "msg-photo", src: fileUrl(entry), alt: entry.text || entry.document || "Photo",
       loading: "lazy", onload: () => followNewest(phone, false),
+      // A stand-in file that is not a real picture still shows as a photo, not a broken icon.
+      onerror: () => img.replaceWith(el("p", { class: "msg-photo photo-missing", role: "img", "aria-label": img.alt, text: "🖼️" })),
     });
     return [img, caption(entry)];
   }
@@ -365,31 +372,31 @@ function buildKeyboard(phone, entry) {
   return board;
 }
 
+/** One message: .msg is the row (bubble plus its keyboard), so `.msg-bot .kb` finds its buttons. */
 function buildBubble(phone, entry) {
   const fromBot = entry.sender === "bot";
   const mine = !fromBot && entry.sender === phone.person.user_id;
   const classes = ["msg", fromBot ? "msg-bot" : "msg-user"];
   if (!fromBot && !mine) classes.push("msg-other"); // another group member: left side, with a name
-  const bubble = el("div", { class: classes.join(" "), "data-message-id": entry.message_id, "data-seq": entry.seq });
+  const bubble = el("div", { class: "bubble" });
   if (phone.person.kind === "group" && !mine) {
     bubble.append(el("p", { class: "msg-sender", text: fromBot ? "Tandem" : nameOfUser(entry.sender).split(" ")[0] }));
   }
   bubble.append(...messageBody(phone, entry).filter(Boolean));
   bubble.append(el("time", { class: "msg-time", datetime: entry.t, text: formatTime(entry.t) }));
-  const keyboard = buildKeyboard(phone, entry);
-  return keyboard ? el("div", { class: `msg-wrap ${classes[1]}-wrap` }, bubble, keyboard) : bubble;
+  return el("div", { class: classes.join(" "), "data-message-id": entry.message_id, "data-seq": entry.seq },
+    bubble, buildKeyboard(phone, entry));
 }
 
 /** An edit replaces the earlier bot message in place; returns false if that message is not shown. */
 function applyEdit(phone, entry) {
   const old = phone.list.querySelector(`.msg-bot[data-message-id="${entry.message_id}"]`);
   if (!old) return false;
-  const oldBlock = old.closest(".msg-wrap") || old;
   // Keep keyboard users in place: the button they just pressed is about to disappear.
-  const focused = oldBlock.contains(document.activeElement)
-    ? [...oldBlock.querySelectorAll(".kb")].indexOf(document.activeElement) : -2;
+  const focused = old.contains(document.activeElement)
+    ? [...old.querySelectorAll(".kb")].indexOf(document.activeElement) : -2;
   const fresh = buildBubble(phone, entry);
-  oldBlock.replaceWith(fresh);
+  old.replaceWith(fresh);
   if (focused > -2) (fresh.querySelectorAll(".kb")[Math.max(focused, 0)] || phone.input).focus();
   return true;
 }
@@ -407,9 +414,7 @@ function renderEntry(phone, entry, live) {
       if (live && entry.text) toast(phone, entry.text, entry.kind === "alert");
       return;
     case "delete":
-      for (const node of phone.list.querySelectorAll(`.msg[data-message-id="${entry.message_id}"]`)) {
-        (node.closest(".msg-wrap") || node).remove();
-      }
+      for (const node of phone.list.querySelectorAll(`.msg[data-message-id="${entry.message_id}"]`)) node.remove();
       return;
     case "kicked":
     case "member": {
@@ -610,7 +615,7 @@ function start() {
   // A click outside a phone's 📎 menu closes it, as menus do.
   document.addEventListener("click", (event) => {
     for (const phone of state.phones.values()) {
-      if (!phone.menu.hidden && !phone.menu.contains(event.target) && event.target !== phone.attach) closeMenu(phone, false);
+      if (!phone.menu.hidden && !phone.menu.contains(event.target) && !phone.attach.contains(event.target)) closeMenu(phone, false);
     }
   });
   connect();

@@ -1,0 +1,218 @@
+"""The demo's page API over real HTTP: state, live events, acting as a phone, the clock, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.demo.runner import Demo
+from bot.demo.server import serve
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Page:
+    """What the browser page does, without the browser."""
+
+    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
+        self.http, self.base = http, base
+
+    async def get(self, path: str) -> Any:
+        async with self.http.get(self.base + path) as response:
+            return await response.json()
+
+    async def post(self, path: str, body: Any, status: int = 200) -> Any:
+        async with self.http.post(self.base + path, data=json.dumps(body)) as response:
+            assert response.status == status, await response.text()
+            return await response.json()
+
+    async def phone(self, key: str) -> dict[str, Any]:
+        people = (await self.get("/api/state"))["people"]
+        return next(p for p in people if p["key"] == key)
+
+
+class Events:
+    """The page's EventSource."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self.response = response
+
+    async def next(self, kind: str, match: str = "", timeout: float = 20.0) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            event = ""
+            async for raw in self.response.content:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event == kind:
+                    payload: dict[str, Any] = json.loads(line[6:])
+                    if match in json.dumps(payload, ensure_ascii=False):
+                        return payload
+        raise AssertionError(f"the stream ended before a {kind} event with {match!r}")
+
+
+@pytest.fixture
+async def page(tmp_path: Path) -> AsyncIterator[tuple[Demo, Page]]:
+    demo = Demo(tmp_path / "demo")
+    await demo.start()
+    port = free_port()
+    runner: web.AppRunner = await serve(demo, "127.0.0.1", port)
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield demo, Page(http, f"http://127.0.0.1:{port}")
+    finally:
+        await demo.stop()
+        await runner.cleanup()
+
+
+async def test_the_page_and_its_assets_are_served_locally(page: tuple[Demo, Page]) -> None:
+    _, api = page
+    async with api.http.get(api.base + "/") as response:
+        html = await response.text()
+    assert response.status == 200 and "<html" in html.lower()
+    assert "http://" not in html and "https://" not in html  # no CDN, no external assets
+
+
+async def test_state_has_the_seeded_programme(page: tuple[Demo, Page]) -> None:
+    _, api = page
+    state = await api.get("/api/state")
+    assert [p["key"] for p in state["people"]] == ["lea", "jonas", "amira", "carla", "coordinators"]
+    roles = {p["key"]: p["role"] for p in state["people"]}
+    assert roles["lea"] == "learner" and roles["jonas"] == "mentor" and roles["carla"] == "coordinator"
+    group = state["people"][-1]
+    assert group["kind"] == "group" and group["members"] == [group["user_id"]]
+    jonas = await api.phone("jonas")
+    texts = [e["text"] for e in state["entries"] if e["chat_id"] == jonas["chat_id"]]
+    assert any("Danke, Jonas" in t for t in texts)  # the mentors have met the bot already
+    lea = await api.phone("lea")
+    assert not [e for e in state["entries"] if e["chat_id"] == lea["chat_id"]]  # Lea is yours to try
+    assert {p["id"] for p in state["places"]} >= {"berlin-mitte", "paris-belleville"}
+    assert [lang["name"] for lang in state["languages"]] == ["English", "Deutsch", "Français"]
+
+
+async def test_a_phone_talks_to_the_bot_and_sees_answers_live(page: tuple[Demo, Page]) -> None:
+    _, api = page
+    lea = await api.phone("lea")
+    me = {"user_id": lea["user_id"], "chat_id": lea["chat_id"]}
+    async with api.http.get(api.base + "/api/events") as stream:
+        events = Events(stream)
+        await api.post("/api/send", {**me, "text": "/start"})
+        greeting = await events.next("entry", "Hallo Lea")
+        assert greeting["sender"] == "bot" and len(greeting["buttons"]) == 3
+        await api.post(
+            "/api/press", {**me, "message_id": greeting["message_id"], "data": greeting["data"][0][0]}
+        )
+        edited = await events.next("entry", "→")
+        assert edited["edit"] and edited["message_id"] == greeting["message_id"] and edited["buttons"] == []
+        await events.next("entry", "Sprache")
+        await api.post("/api/location", {**me, "place": "berlin-mitte"})
+        await events.next("entry", "Bitte")  # a location is not an answer to a choice
+        await api.post("/api/voice", {**me, "seconds": 3})
+        await api.post("/api/photo", me)
+        moved = await api.post("/api/advance", {"delta": "1w"})
+        nudge = await events.next("entry", "mittendrin")  # the reminder a day after the question
+        assert nudge["sender"] == "bot"
+        clock = await events.next("clock")  # after what the skipped time brought
+        assert clock["clock"] == moved["clock"]
+
+
+async def test_a_new_person_gets_a_phone_and_their_language(page: tuple[Demo, Page]) -> None:
+    _, api = page
+    async with api.http.get(api.base + "/api/events") as stream:
+        events = Events(stream)
+        person = await api.post("/api/people", {"name": "  Noor  ", "language": "fr"})
+        assert (person["name"], person["language"], person["kind"]) == ("Noor", "fr", "private")
+        assert (await events.next("person", "Noor"))["user_id"] == person["user_id"]
+        await api.post(
+            "/api/send", {"user_id": person["user_id"], "chat_id": person["chat_id"], "text": "/start"}
+        )
+        await events.next("entry", "Bonjour Noor")
+    again = await api.post("/api/people", {"name": "Noor", "language": "fr"})
+    assert again["key"] == "noor-2"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/api/send", {"user_id": 1, "chat_id": 1, "text": "hi"}, 404),
+        ("/api/send", {"user_id": "lea", "chat_id": 1, "text": "hi"}, 400),
+        ("/api/people", {"name": "   ", "language": "en"}, 400),
+        ("/api/people", {"name": "Kim", "language": "xx"}, 400),
+        ("/api/advance", {"delta": "1y"}, 400),
+        ("/api/location", {"place": "mars"}, 400),
+    ],
+)
+async def test_bad_requests_get_a_clear_error(
+    page: tuple[Demo, Page], path: str, body: Any, status: int
+) -> None:
+    _, api = page
+    if path == "/api/location":
+        lea = await api.phone("lea")
+        body = {**body, "user_id": lea["user_id"], "chat_id": lea["chat_id"]}
+    answer = await api.post(path, body, status=status)
+    assert answer["error"]
+
+
+async def test_empty_and_overlong_messages_are_refused(page: tuple[Demo, Page]) -> None:
+    _, api = page
+    lea = await api.phone("lea")
+    me = {"user_id": lea["user_id"], "chat_id": lea["chat_id"]}
+    assert "empty" in (await api.post("/api/send", {**me, "text": "  "}, status=400))["error"]
+    assert "4096" in (await api.post("/api/send", {**me, "text": "x" * 4097}, status=400))["error"]
+    async with api.http.post(api.base + "/api/send", data="not json") as response:
+        assert response.status == 400
+
+
+async def test_restart_keeps_the_clock_people_and_conversations_and_reset_forgets(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    demo = Demo(folder)
+    await demo.start()
+    await demo.add_person("Noor", "en")
+    sim = demo.simulation
+    await sim.send("lea", "/start")
+    await sim.press("lea", "(?i)azubi")
+    clock = await demo.advance("1h")
+    await demo.stop()
+
+    demo = Demo(folder)
+    await demo.start()
+    try:
+        assert demo.simulation.clock.now().isoformat() == clock
+        assert [m.key for m in demo.members][-1] == "noor"
+        replies = await demo.simulation.send("lea", "🙂")  # the bot still waits for her language
+        assert "Sprache" in replies[-1].text
+    finally:
+        await demo.stop()
+
+    demo = Demo(folder, reset=True)
+    await demo.start()
+    try:
+        assert [m.key for m in demo.members][-1] == "coordinators"
+        replies = await demo.simulation.send("lea", "🙂")
+        assert "/start" in replies[-1].text
+    finally:
+        await demo.stop()
+
+
+async def test_the_demo_never_touches_the_production_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production = tmp_path / "production.db"
+    monkeypatch.setenv("TANDEM_DATABASE_URL", f"sqlite:///{production}")
+    demo = Demo(tmp_path / "demo")
+    await demo.start()
+    await demo.stop()
+    assert not production.exists()
+    assert (tmp_path / "demo" / "tandem.db").exists()
