@@ -16,6 +16,8 @@ from aiohttp import web
 from bot.demo.runner import Demo
 from bot.demo.server import serve
 
+WAIT_SECONDS = 20.0
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -49,8 +51,8 @@ class Events:
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self.response = response
 
-    async def next(self, kind: str, match: str = "", timeout: float = 20.0) -> dict[str, Any]:
-        async with asyncio.timeout(timeout):
+    async def next(self, kind: str, match: str = "") -> dict[str, Any]:
+        async with asyncio.timeout(WAIT_SECONDS):
             event = ""
             async for raw in self.response.content:
                 line = raw.decode().rstrip("\n")
