@@ -51,23 +51,14 @@ async function api(path, body) {
   return payload;
 }
 
-// Formatters are cached per zone; an unknown zone falls back to UTC rather than breaking the page.
-const formatters = new Map();
-function formatter(kind) {
-  const key = `${state.zone}|${kind}`;
-  if (!formatters.has(key)) {
-    const options = kind === "clock"
-      ? { weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" }
-      : { hour: "2-digit", minute: "2-digit" };
-    let made;
-    try { made = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: state.zone }); }
-    catch { made = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "UTC" }); }
-    formatters.set(key, made);
-  }
-  return formatters.get(key);
+// Times are shown in the programme's zone, not the viewer's; an unknown zone falls back to UTC.
+const CLOCK_FORMAT = { weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+function formatIn(iso, options) {
+  try { return new Intl.DateTimeFormat("en-GB", { ...options, timeZone: state.zone }).format(new Date(iso)); }
+  catch { return new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "UTC" }).format(new Date(iso)); }
 }
-const formatClock = (iso) => formatter("clock").format(new Date(iso));
-const formatTime = (iso) => formatter("time").format(new Date(iso));
+const formatClock = (iso) => formatIn(iso, CLOCK_FORMAT);
+const formatTime = (iso) => formatIn(iso, { hour: "2-digit", minute: "2-digit" });
 
 const languageName = (code) => (state.languages.find((l) => l.code === code) || {}).name || code || "";
 
@@ -84,9 +75,7 @@ function initials(name) {
 
 /** A stable hue per person so avatars are easy to tell apart. */
 function hue(text) {
-  let h = 0;
-  for (const ch of text) h = (h * 31 + ch.codePointAt(0)) % 360;
-  return h;
+  return [...text].reduce((h, ch) => (h * 31 + ch.codePointAt(0)) % 360, 0);
 }
 
 function setStatus(text, isError = false) {
@@ -107,7 +96,7 @@ function subtitleOf(person) {
 
 function buildPhone(person) {
   const id = `phone-${person.key}`;
-  const phone = { person, pinned: true, closeTimer: null };
+  const phone = { person, pinned: true };
   phone.title = el("h2", { class: "phone-name", id: `${id}-name` });
   phone.subtitle = el("p", { class: "phone-sub" });
   phone.avatar = el("span", { class: "avatar", "aria-hidden": "true" });
@@ -168,7 +157,7 @@ function buildComposer(phone) {
     onsubmit: (event) => { event.preventDefault(); sendText(phone); },
     // Escape anywhere in the composer closes the menu and returns focus to the 📎 button.
     onkeydown: (event) => { if (event.key === "Escape" && !phone.menu.hidden) { event.preventDefault(); closeMenu(phone, true); } },
-  }, phone.menu, phone.attach, phone.input, phone.send);
+  }, phone.attach, phone.menu, phone.input, phone.send); // menu right after 📎, so Tab walks into it
   return form;
 }
 
