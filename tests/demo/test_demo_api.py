@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -217,4 +219,37 @@ async def test_the_demo_never_touches_the_production_database(
     await demo.start()
     await demo.stop()
     assert not production.exists()
+    assert (tmp_path / "demo" / "tandem.db").exists()
+
+
+async def test_the_quick_start_command_serves_the_page_and_stops_cleanly(tmp_path: Path) -> None:
+    """`tandem demo`, as the README's quick start runs it (a port and folder of the test's own)."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        "--port",
+        str(port),
+        "--folder",
+        str(tmp_path / "demo"),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        assert f"http://127.0.0.1:{port}/" in line
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/api/state") as response,
+        ):
+            assert response.status == 200
+            assert len((await response.json())["people"]) == 5
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
     assert (tmp_path / "demo" / "tandem.db").exists()
