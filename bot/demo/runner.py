@@ -198,10 +198,27 @@ def shipped() -> tuple[str, ...]:
     return shipped_locales()
 
 
+def place_name(coordinates: str) -> str | None:
+    """The preset place a shared location came from ("52.52, 13.4" is Berlin-Mitte)."""
+    try:
+        lat, lon = (float(part) for part in coordinates.split(","))
+    except ValueError:
+        return None
+    for name, place_lat, place_lon in PLACES.values():
+        if abs(place_lat - lat) < 1e-6 and abs(place_lon - lon) < 1e-6:
+            return name
+    return None
+
+
 def entry_json(emulator: Any, entry: Any) -> dict[str, Any]:
     """A transcript line for the page, with the file behind a document or photo."""
     row: dict[str, Any] = entry.to_json()
     row["file_id"] = row["mime_type"] = None
+    if entry.kind == "location":
+        row["text"] = place_name(entry.text) or entry.text
+    if entry.kind == "voice":
+        message = emulator.message(entry.chat_id, entry.message_id)
+        row["seconds"] = (message.json.get("voice") or {}).get("duration") if message else None
     message = emulator.message(entry.chat_id, entry.message_id) if entry.document else None
     if message is not None:
         body = message.json

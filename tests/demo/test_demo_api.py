@@ -122,8 +122,10 @@ async def test_a_phone_talks_to_the_bot_and_sees_answers_live(page: tuple[Demo, 
         assert edited["edit"] and edited["message_id"] == greeting["message_id"] and edited["buttons"] == []
         await events.next("entry", "Sprache")
         await api.post("/api/location", {**me, "place": "berlin-mitte"})
+        assert (await events.next("entry", "Berlin-Mitte"))["kind"] == "location"
         await events.next("entry", "Bitte")  # a location is not an answer to a choice
         await api.post("/api/voice", {**me, "seconds": 3})
+        assert (await events.next("entry", '"voice"'))["seconds"] == 3
         await api.post("/api/photo", me)
         moved = await api.post("/api/advance", {"delta": "1w"})
         nudge = await events.next("entry", "mittendrin")  # the reminder a day after the question
