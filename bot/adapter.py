@@ -51,6 +51,10 @@ class Adapter(Protocol):
         """Stop polling, finish the update in progress, close connections."""
         ...
 
+    async def bot_username(self) -> str:
+        """The bot's @username (from getMe), for t.me deep links."""
+        ...
+
 
 class EchoBot(Protocol):
     """A bare bot of the same framework that answers every text with itself (benchmarks)."""

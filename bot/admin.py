@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from sqlalchemy import func, select
 
 from bot.app import Tandem
+from bot.services import invites
 from storage.models import DueJob, FlowState, OutboxMessage, Person
 
 AdminCommand = Callable[[Sequence[str], Tandem], Awaitable[str]]
@@ -37,7 +38,25 @@ async def stats(args: Sequence[str], tandem: Tandem) -> str:
     )
 
 
-COMMANDS: dict[str, AdminCommand] = {"stats": stats}
+async def invite(args: Sequence[str], tandem: Tandem) -> str:
+    """``invite coordinator``: a one-time code for the first coordinator of a programme."""
+    if list(args) != ["coordinator"]:
+        raise ValueError("use: tandem admin invite coordinator")
+    async with tandem.db.unit_of_work() as uow:
+        created = await invites.create(
+            uow, invites.InviteRequest("coordinator"), by=None, now=tandem.clock.now()
+        )
+        code, expires = created.code, created.expires_at
+    link = invites.deep_link(tandem.core.programme.bot_username, code)
+    return (
+        f"{code}\n"
+        f"One-time coordinator code, valid until {expires:%Y-%m-%d %H:%M} UTC.\n"
+        f"The new coordinator opens {link}\n"
+        f"or sends the bot: /start {code}"
+    )
+
+
+COMMANDS: dict[str, AdminCommand] = {"stats": stats, "invite": invite}
 
 
 async def run_admin(args: Sequence[str], tandem: Tandem) -> str:

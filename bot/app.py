@@ -42,6 +42,7 @@ class Tandem:
 
     async def start(self) -> None:
         await self.adapter.start(self.core)
+        self.core.programme.bot_username = await self.adapter.bot_username()
         await self.publish_commands()
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall every update now and then.

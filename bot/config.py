@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     )
 
     bot_token: str | None = None
+    bot_username: str | None = None  # for deep links printed offline (tandem admin); else getMe
     framework: Literal["aiogram", "ptb"] = "aiogram"
     database_url: str = Field(default_factory=lambda: f"sqlite+aiosqlite:///{Path('var/tandem.db')}")
     default_locale: str = "en"

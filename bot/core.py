@@ -27,6 +27,7 @@ from bot.events import (
 )
 from bot.i18n import N_, Translator, negotiate
 from bot.postman import Postman
+from bot.programme import REVOKE_PREFIX, Programme
 from conversations.engine import NUDGE_JOB, FlowEngine
 from conversations.welcome import NAME as WELCOME
 from storage.database import Database
@@ -57,13 +58,19 @@ class Core:
         self.settings = settings
         self.flows = flows
         self.postman = postman
+        self.programme = Programme(flows, settings.bot_username)
         self.commands: dict[str, Action] = {
             "start": self._start,
             "cancel": self._cancel,
             "back": self._back,
             "help": self._help,
+            "invite": self.programme.invite,
+            "invites": self.programme.list_invites,
         }
-        self.buttons: dict[str, Action] = {"f1": self._flow_button}
+        self.buttons: dict[str, Action] = {
+            "f1": self._flow_button,
+            REVOKE_PREFIX: self.programme.revoke_pressed,
+        }
         self.jobs: dict[str, JobAction] = {NUDGE_JOB: self.flows.nudge}
         self.handled: Counter[int] = Counter()
         self._changed = asyncio.Condition()
@@ -208,6 +215,9 @@ class Core:
             await ctx.say(ctx.t(N_("Please write to me in a private chat: tap my name, then “Message”.")))
 
     async def _start(self, ctx: Context, event: Inbound) -> None:
+        if isinstance(event, Command) and event.args.strip():
+            await self.programme.join(ctx, event.args)
+            return
         await self.flows.start(ctx, WELCOME)
 
     async def _cancel(self, ctx: Context, event: Inbound) -> None:

@@ -36,12 +36,15 @@ class FlowEngine:
     def __init__(self, flows: Iterable[Flow]) -> None:
         self.flows = {flow.name: flow for flow in flows}
 
-    async def start(self, ctx: Context, name: str, answers: dict[str, Any] | None = None) -> None:
+    async def start(
+        self, ctx: Context, name: str, answers: dict[str, Any] | None = None, *, at: str | None = None
+    ) -> None:
+        """Begin a flow (at its first step, or at ``at`` when earlier answers are known)."""
         flow = self.flows[name]
         state = FlowState(
             person_id=ctx.person.id,
             flow=name,
-            step=flow.first.id,
+            step=flow.step(at).id if at else flow.first.id,
             token=new_token(),
             answers=dict(answers or {}),
             history=[],

@@ -34,7 +34,9 @@ async def use_language(ctx: Context, code: Any) -> None:
 
 
 def after_confirm(answers: Any) -> str:
-    return END if answers.get("confirm") == "yes" else "role"
+    if answers.get("confirm") == "yes":
+        return END
+    return "language" if answers.get("invited") else "role"  # an invite already gave the role
 
 
 async def finish(ctx: Context, answers: dict[str, Any]) -> None:
@@ -42,7 +44,12 @@ async def finish(ctx: Context, answers: dict[str, Any]) -> None:
     ctx.person.requested_role = answers["role"]
     ctx.person.updated_at = ctx.now
     name = answers["name"]
-    if answers["role"] == "learner":
+    if ctx.person.role is not None:
+        text = N_(
+            "Thank you, {name}! You are now part of the programme. "
+            "Your coordinator will be in touch about the next steps."
+        )
+    elif answers["role"] == "learner":
         text = N_(
             "Thank you, {name}! To join your mentoring programme you need an invite link "
             "from your coordinator. Open that link and I will guide you through the rest."

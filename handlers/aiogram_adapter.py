@@ -45,6 +45,9 @@ class AiogramAdapter:
         # core, which takes a chat's lock before its first await, in the order tasks start.
         await self._polling.start(handle_as_tasks=True)
 
+    async def bot_username(self) -> str:
+        return (await self._bot.me()).username or ""
+
     async def stop(self) -> None:
         polling, self._polling = self._polling, None
         if polling is not None:

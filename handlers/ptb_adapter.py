@@ -36,6 +36,9 @@ class PtbAdapter:
         self._sink = sink
         await start_polling(self._app, self._options)
 
+    async def bot_username(self) -> str:
+        return self._app.bot.username or ""
+
     async def stop(self) -> None:
         await stop_polling(self._app)
 

@@ -41,6 +41,10 @@ class Person(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     preferred_name: Mapped[str | None] = mapped_column(String(64))
     requested_role: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[str | None] = mapped_column(String(16))  # given by an invite, never chosen
+    school: Mapped[str | None] = mapped_column(String(120))
+    cohort: Mapped[str | None] = mapped_column(String(60))
+    invite_id: Mapped[int | None]  # which invite (no foreign key: invites point at people)
     unreachable_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -108,3 +112,21 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """A code behind a t.me deep link that gives whoever opens it a role in the programme."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    school: Mapped[str | None] = mapped_column(String(120))
+    cohort: Mapped[str | None] = mapped_column(String(60))
+    max_uses: Mapped[int | None]  # None: any number of people, until it expires
+    uses: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, DueJob, FlowState, OutboxMessage, Person, ProcessedUpdate
+from storage.models import Base, DueJob, FlowState, Invite, OutboxMessage, Person, ProcessedUpdate
 
 
 def table_of(model: type[Base]) -> Table:
@@ -173,6 +173,34 @@ class Outbox:
         )
 
 
+class Invites:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, invite: Invite) -> Invite:
+        self._session.add(invite)
+        await self._session.flush()
+        return invite
+
+    async def by_code(self, code: str) -> Invite | None:
+        result = await self._session.execute(select(Invite).where(Invite.code == code))
+        return result.scalar_one_or_none()
+
+    async def get(self, invite_id: int) -> Invite | None:
+        return await self._session.get(Invite, invite_id)
+
+    async def open(self, now: datetime) -> Sequence[Invite]:
+        """Invites that still work: not withdrawn, not expired, not used up; newest first."""
+        query = (
+            select(Invite)
+            .where(Invite.revoked_at.is_(None))
+            .where((Invite.expires_at.is_(None)) | (Invite.expires_at > now))
+            .where((Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
+            .order_by(Invite.id.desc())
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+
 class UnitOfWork:
     """One transaction and the repositories that work inside it."""
 
@@ -183,3 +211,4 @@ class UnitOfWork:
         self.flows = FlowStates(session)
         self.jobs = DueJobs(session)
         self.outbox = Outbox(session)
+        self.invites = Invites(session)
