@@ -218,6 +218,9 @@ class Core:
         if isinstance(event, Command) and event.args.strip():
             await self.programme.join(ctx, event.args)
             return
+        if ctx.person.role is not None:  # their invite settled the role: no need to ask it
+            await self.flows.start(ctx, WELCOME, {"role": ctx.person.role, "invited": True}, at="language")
+            return
         await self.flows.start(ctx, WELCOME)
 
     async def _cancel(self, ctx: Context, event: Inbound) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapter import Framework
+from bot.admin import run_admin
 from bot.clock import SystemClock
 from bot.demo.cast import PLACES, SEED, Member
 from bot.i18n import language_name
@@ -146,17 +147,26 @@ class Demo:
             sim.add_user(member.key, member.name, member.language)
 
     async def _seed_conversations(self) -> None:
-        """Mentors and the coordinator have already met the bot; the learner has not."""
+        """Set the programme up the way a real one starts, through the bot's own commands.
+
+        The coordinator joins with a code from ``tandem admin invite coordinator``, invites the
+        mentors (who answer the first questions) and prints a learner invite; the learner has
+        not opened it yet: that is for the visitor.
+        """
         sim = self.simulation
+        coordinator = next(m for m in self.members if m.role == "coordinator")
+        output = await run_admin(["invite", "coordinator"], sim.tandem)
+        await sim.send(coordinator.key, f"/start {output.split()[0]}")
+        mentors = await sim.send(coordinator.key, "/invite mentor multi")
+        code = invite_code(mentors[-1].text)
         for member in self.members:
-            if member.role not in ("mentor", "coordinator"):
+            if member.role != "mentor":
                 continue
-            role = {"mentor": 1, "coordinator": 2}[member.role]
-            await sim.send(member.key, "/start")
-            await self._press_option(member.key, role)
+            await sim.send(member.key, f"/start {code}")
             await self._press_option(member.key, shipped().index(member.language))
             await sim.send(member.key, member.name)
             await self._press_option(member.key, 0)  # yes
+        await sim.send(coordinator.key, "/invite learner multi school=Berufsschule Nord cohort=2026")
 
     async def _press_option(self, who: str, index: int) -> None:
         sim = self.simulation
@@ -190,6 +200,13 @@ class Demo:
             "next_update_id": self.sim.emulator.state.next_update_id,
         }
         (self.folder / STATE_FILE).write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def invite_code(text: str) -> str:
+    match = re.search(r"start=(\w+)", text)
+    if match is None:
+        raise RuntimeError("the bot did not answer /invite with a link")
+    return match.group(1)
 
 
 def shipped() -> tuple[str, ...]:

@@ -75,26 +75,27 @@ async def test_onboard_a_learner_then_a_week_later_a_reminder(
     page = await browser.new_page(viewport={"width": 1600, "height": 1000})
     await page.goto(url)
     lea = page.locator('section.phone[data-person="lea"]')
-    await lea.locator(".composer-input").fill("/start")
-    await lea.locator(".composer-send").click()
-    await bubble(lea, "Hallo Lea").wait_for(timeout=WAIT_MS)
-
-    await lea.locator(".kb", has_text="Azubi").click()
+    carla = page.locator('section.phone[data-person="carla"]')
+    # Lea opens the learner invite her coordinator printed (the QR code in Carla's chat).
+    invite = carla.locator(".msg-bot", has_text="Berufsschule Nord").last
+    await invite.locator("img").wait_for(timeout=WAIT_MS)  # the QR code, as a real image
+    await invite.locator("select.invite-who").select_option("lea")
+    await invite.locator("button.invite-open").click()
+    await bubble(lea, "Willkommen im Mentoring-Programm").wait_for(timeout=WAIT_MS)
     await bubble(lea, "Sprache").wait_for(timeout=WAIT_MS)
     await lea.locator(".kb", has_text="Deutsch").click()
     await bubble(lea, "Wie soll ich dich nennen").wait_for(timeout=WAIT_MS)
     await lea.locator(".composer-input").fill("Lea")
     await lea.locator(".composer-input").press("Enter")
     await lea.locator(".kb", has_text="Ja").click()
-    await bubble(lea, "Danke, Lea").wait_for(timeout=WAIT_MS)
+    await bubble(lea, "Du bist jetzt Teil des Programms").wait_for(timeout=WAIT_MS)
     # The question answered by a button shows its answer in place, without buttons.
     answered = bubble(lea, "→ Deutsch")
     assert await answered.locator(".kb").count() == 0
 
-    # Lea starts again and leaves the next question open; a week later she hears from the bot.
+    # Lea starts again and leaves the question open; a week later she hears from the bot.
     await lea.locator(".composer-input").fill("/start")
     await lea.locator(".composer-input").press("Enter")
-    await lea.locator(".kb", has_text="Azubi").last.click()
     await bubble(lea, "Sprache").wait_for(timeout=WAIT_MS)
     before = await page.locator("#clock").inner_text()
     await page.locator('[data-advance="1w"]').click()

@@ -298,7 +298,31 @@ function voiceSeconds(entry) {
 }
 
 function caption(entry) {
-  return entry.text ? el("p", { class: "msg-text", text: entry.text }) : null;
+  if (!entry.text) return null;
+  const text = el("p", { class: "msg-text", text: entry.text });
+  const invite = /https:\/\/t\.me\/\w+\?start=(\w+)/.exec(entry.text);
+  return invite ? el("div", {}, text, inviteOpener(invite[1])) : text;
+}
+
+/** A t.me invite link in a message: in the demo, anyone without a role yet can "open" it,
+ *  which is what tapping the link does on a phone (Telegram sends /start CODE for them). */
+function inviteOpener(code) {
+  const people = [...state.people.values()].filter((p) => p.kind === "private");
+  const select = el("select", { class: "invite-who", "aria-label": "Who opens this invite link" },
+    ...people.map((p) => el("option", { value: p.key, text: p.name })));
+  const open = el("button", {
+    type: "button", class: "invite-open", text: "Open link as",
+    onclick: async () => {
+      const person = state.people.get(select.value);
+      if (!person) return;
+      try {
+        await api("/api/send", { user_id: person.user_id, chat_id: person.chat_id, text: `/start ${code}` });
+      } catch (error) {
+        open.textContent = `Could not open: ${error.message}`;
+      }
+    },
+  });
+  return el("div", { class: "invite-opener" }, open, select);
 }
 
 /** The content of a bubble, by message kind. textContent only: message text is never HTML. */
