@@ -16,18 +16,25 @@ from bot.messenger import DeliveryError
 from bot.postman import Postman
 from bot.scheduler import Scheduler
 from conversations.engine import FlowEngine
+from conversations.rights import DELETE_FLOW, LANGUAGE_FLOW
 from conversations.welcome import WELCOME
 from storage.database import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-FLOWS = (WELCOME,)
+FLOWS = (WELCOME, LANGUAGE_FLOW, DELETE_FLOW)
 COMMANDS = (
     ("start", N_("Begin or start again")),
     ("help", N_("What I can do")),
     ("back", N_("Go back one question")),
     ("cancel", N_("Stop the current conversation")),
+    ("language", N_("Change the language")),
+    ("privacy", N_("What is stored and who sees it")),
+    ("mydata", N_("A copy of everything stored about you")),
+    ("pause", N_("No messages for a while")),
+    ("resume", N_("Messages again after a pause")),
+    ("delete", N_("Delete everything stored about you")),
 )
 
 

@@ -37,6 +37,10 @@ class Context:
     async def say(self, text: str, keyboard: Keyboard | None = None) -> None:
         await self._post(SendText(chat_id=self.chat_id, text=text, keyboard=keyboard))
 
+    async def say_to(self, chat_id: int, text: str, keyboard: Keyboard | None = None) -> None:
+        """Write to another chat (the coordinators' group, say) in the same transaction."""
+        await self._post(SendText(chat_id=chat_id, text=text, keyboard=keyboard))
+
     async def edit(self, message_id: int, text: str, keyboard: Keyboard | None = None) -> None:
         await self._post(EditText(chat_id=self.chat_id, message_id=message_id, text=text, keyboard=keyboard))
 

@@ -28,6 +28,7 @@ from bot.events import (
 from bot.i18n import N_, Translator, negotiate
 from bot.postman import Postman
 from bot.programme import REVOKE_PREFIX, Programme
+from bot.rights import Rights
 from conversations.engine import NUDGE_JOB, FlowEngine
 from conversations.welcome import NAME as WELCOME
 from storage.database import Database
@@ -35,6 +36,24 @@ from storage.models import DueJob, Person
 from storage.repositories import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+HELP = N_(
+    "I am Tandem, the companion of your mentoring programme.\n"
+    "/start – begin or start again\n"
+    "/back – go back one question\n"
+    "/cancel – stop the current conversation\n"
+    "/language – change the language\n"
+    "/privacy – what is stored and who sees it\n"
+    "/mydata – a copy of everything stored about you\n"
+    "/pause and /resume – no messages for a while, and back\n"
+    "/delete – delete everything stored about you\n"
+    "/help – this message"
+)
+COORDINATOR_HELP = N_(
+    "For coordinators:\n"
+    "/invite learner, /invite mentor, /invite coordinator – an invite link with a QR code\n"
+    "/invites – open invites, to withdraw one"
+)
 
 CONCURRENT_EVENTS = 8
 
@@ -59,11 +78,18 @@ class Core:
         self.flows = flows
         self.postman = postman
         self.programme = Programme(flows, settings.bot_username)
+        self.rights = Rights(flows)
         self.commands: dict[str, Action] = {
             "start": self._start,
             "cancel": self._cancel,
             "back": self._back,
             "help": self._help,
+            "privacy": self.rights.privacy,
+            "mydata": self.rights.my_data,
+            "delete": self.rights.delete,
+            "language": self.rights.language,
+            "pause": self.rights.pause,
+            "resume": self.rights.resume,
             "invite": self.programme.invite,
             "invites": self.programme.list_invites,
         }
@@ -234,17 +260,10 @@ class Core:
             await ctx.say(ctx.t(N_("There is no question to go back to. Send /start to begin.")))
 
     async def _help(self, ctx: Context, event: Inbound) -> None:
-        await ctx.say(
-            ctx.t(
-                N_(
-                    "I am Tandem, the companion of your mentoring programme.\n"
-                    "/start – begin or start again\n"
-                    "/back – go back one question\n"
-                    "/cancel – stop the current conversation\n"
-                    "/help – this message"
-                )
-            )
-        )
+        text = ctx.t(HELP)
+        if ctx.person.role == "coordinator":
+            text += "\n" + ctx.t(COORDINATOR_HELP)
+        await ctx.say(text)
 
     async def _flow_button(self, ctx: Context, event: Inbound) -> None:
         assert isinstance(event, ButtonPress)

@@ -130,6 +130,8 @@ class FlowEngine:
         state = await self.active(ctx)
         if state is None or state.token != payload.get("token") or not ctx.person.reachable:
             return
+        if ctx.person.paused_at is not None:
+            return  # no prompts while paused
         hint = Refusal(N_("You stopped in the middle. Shall we go on? (/cancel stops here.)"))
         await self._ask(ctx, self.flows[state.flow], state, hint=hint, nudge=False)
 

@@ -46,6 +46,7 @@ class Person(Base):
     cohort: Mapped[str | None] = mapped_column(String(60))
     invite_id: Mapped[int | None]  # which invite (no foreign key: invites point at people)
     unreachable_since: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]  # no prompts while paused (/pause, /resume)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Base, DueJob, FlowState, Invite, OutboxMessage, Person, ProcessedUpdate
 
+# Delivered, or never to be delivered: nothing more to do with the row.
+FINISHED = frozenset({"sent", "dropped", "gone", "unreachable"})
+
 
 def table_of(model: type[Base]) -> Table:
     """A model's table, for Core statements (the ORM's bulk path costs more than the SQL)."""
@@ -40,6 +43,11 @@ class People:
         self._session.add(person)
         await self._session.flush()
         return person
+
+    async def erase(self, person: Person) -> None:
+        """Delete the person's row (their conversation state goes with it, by cascade)."""
+        await self._session.delete(person)
+        await self._session.flush()
 
     async def mark_unreachable(self, chat_id: int, since: datetime) -> bool:
         result = await self._session.execute(
@@ -113,6 +121,13 @@ class DueJobs:
         query = select(DueJob.due_at).where(DueJob.status == "pending").order_by(DueJob.due_at)
         return (await self._session.execute(query.limit(1))).scalar_one_or_none()
 
+    async def forget_person(self, person_id: int) -> None:
+        """Every job about a person (erasure): their id is in the payload."""
+        table = table_of(DueJob)
+        await self._session.execute(
+            delete(table).where(table.c.payload["person_id"].as_integer() == person_id)
+        )
+
     async def cancel(self, dedupe_key: str) -> None:
         await self._session.execute(
             update(DueJob)
@@ -144,10 +159,16 @@ class Outbox:
         return await self._session.get(OutboxMessage, message_id)
 
     async def settle_many(self, outcomes: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """Record delivery outcomes (each sets the same columns) in one executemany."""
-        if not outcomes:
-            return
+        """Record delivery outcomes: a finished row is deleted (the outbox is a queue, not an
+        archive of what people were told); one still to retry is updated, in one executemany."""
+        finished = [i for i, values in outcomes if values["status"] in FINISHED]
+        retry = [(i, values) for i, values in outcomes if values["status"] not in FINISHED]
         table = table_of(OutboxMessage)
+        if finished:
+            await self._session.execute(delete(table).where(table.c.id.in_(finished)))
+        if not retry:
+            return
+        outcomes = retry
         columns = sorted(outcomes[0][1])
         statement = (
             update(table)
@@ -160,16 +181,14 @@ class Outbox:
         ]
         await self._session.execute(statement, params)
 
-    async def settle(self, outbox_id: int, **values: Any) -> None:
-        await self._session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == outbox_id).values(**values)
-        )
+    async def forget_chat(self, chat_id: int) -> None:
+        """Every row for a chat, whatever its state (erasure)."""
+        await self._session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
 
     async def drop_pending_for(self, chat_id: int) -> None:
+        """The person cannot be reached: what waited for them is not kept."""
         await self._session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
-            .values(status="dropped")
+            delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
         )
 
 

@@ -66,4 +66,7 @@ async def test_run_polls_stops_on_sigterm_and_continues_after_a_restart(tmp_path
         code, _ = await stop_bot(process)
         assert code == 0
         commands = emulator.commands(language_code="de")
-        assert [c["command"] for c in commands] == ["start", "help", "back", "cancel"]
+        assert [c["command"] for c in commands][:4] == ["start", "help", "back", "cancel"]
+        assert {"privacy", "mydata", "delete", "language", "pause", "resume"} <= {
+            c["command"] for c in commands
+        }

@@ -1,0 +1,60 @@
+"""The person's rights, in the bot: /privacy, /mydata, /delete, /language, /pause, /resume."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.events import Inbound
+from bot.i18n import N_, Translator
+from bot.services.erasure import export_person
+from conversations.engine import FlowEngine
+from conversations.rights import DELETE, LANGUAGE
+
+PRIVACY = N_(
+    "What Tandem stores about you: your Telegram name and number, the language you chose, and your "
+    "answers in our conversations (for example the name I should use, roughly where you live, your "
+    "goals).\n"
+    "Who sees what: your mentor sees the goals and session notes you choose to share; the "
+    "coordinators of your programme see your check-in scores and any concerns; nobody else. "
+    "Nothing is sold or published.\n"
+    "/mydata sends you a copy of everything. /delete erases it. /pause stops my messages for a while."
+)
+
+
+class Rights:
+    def __init__(self, flows: FlowEngine) -> None:
+        self.flows = flows
+
+    async def privacy(self, ctx: Context, event: Inbound) -> None:
+        await ctx.say(ctx.t(PRIVACY))
+
+    async def my_data(self, ctx: Context, event: Inbound) -> None:
+        await ctx.send_document(
+            "my-data.json", await export_person(ctx), ctx.t(N_("Everything Tandem stores about you."))
+        )
+
+    async def delete(self, ctx: Context, event: Inbound) -> None:
+        await self.flows.start(ctx, DELETE)
+
+    async def language(self, ctx: Context, event: Inbound) -> None:
+        await self.flows.start(ctx, LANGUAGE)
+
+    async def pause(self, ctx: Context, event: Inbound) -> None:
+        if ctx.person.paused_at is None:
+            ctx.person.paused_at = ctx.now
+            await self._tell_coordinators(ctx, N_("{name} ({role}) paused Tandem."))
+        await ctx.say(ctx.t(N_("Paused. I will not send you reminders or questions until you send /resume.")))
+
+    async def resume(self, ctx: Context, event: Inbound) -> None:
+        if ctx.person.paused_at is not None:
+            ctx.person.paused_at = None
+            await self._tell_coordinators(ctx, N_("{name} ({role}) is back from a pause."))
+        await ctx.say(ctx.t(N_("Welcome back! I will send you reminders and questions again.")))
+
+    async def _tell_coordinators(self, ctx: Context, message: str) -> None:
+        """Coordinators see who paused (their mentor too, once pairs exist)."""
+        chat = ctx.settings.coordinator_chat_id
+        if chat is None or ctx.person.role is None:
+            return
+        t = Translator(ctx.settings.default_locale, ctx.settings.zone)
+        name = ctx.person.preferred_name or ctx.person.first_name
+        await ctx.say_to(chat, t(message, name=name, role=t(ctx.person.role)))
