@@ -52,7 +52,8 @@ HELP = N_(
 COORDINATOR_HELP = N_(
     "For coordinators:\n"
     "/invite learner, /invite mentor, /invite coordinator – an invite link with a QR code\n"
-    "/invites – open invites, to withdraw one"
+    "/invites – open invites, to withdraw one\n"
+    "/unreachable – who has blocked Tandem"
 )
 
 CONCURRENT_EVENTS = 8
@@ -92,6 +93,7 @@ class Core:
             "resume": self.rights.resume,
             "invite": self.programme.invite,
             "invites": self.programme.list_invites,
+            "unreachable": self.programme.unreachable,
         }
         self.buttons: dict[str, Action] = {
             "f1": self._flow_button,

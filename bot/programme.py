@@ -96,6 +96,24 @@ class Programme:
         ctx.answer_button(event.callback_id, ctx.t(N_("Withdrawn.")))
         await ctx.say(ctx.t(N_("Invite #{number} is withdrawn; its link no longer works."), number=invite.id))
 
+    async def unreachable(self, ctx: Context, event: Inbound) -> None:
+        """Who blocked the bot: coordinators need to reach them another way."""
+        if not await self._coordinator(ctx):
+            return
+        people = await ctx.uow.people.unreachable()
+        if not people:
+            await ctx.say(ctx.t(N_("Everyone in the programme can be reached.")))
+            return
+        count = len(people)
+        lines = [ctx.t.plural("{n} person has blocked Tandem:", "{n} people have blocked Tandem:", count)]
+        for person in people[:50]:
+            since = person.unreachable_since
+            name = person.preferred_name or person.first_name
+            role = ctx.t(ROLE_NAMES.get(person.role or "", N_("member")))
+            when = ctx.t.date(since) if since else ""
+            lines.append(ctx.t(N_("{name} ({role}), since {date}"), name=name, role=role, date=when))
+        await ctx.say("\n".join(lines))
+
     async def _coordinator(self, ctx: Context) -> bool:
         if ctx.person.role == "coordinator":
             return True
@@ -123,7 +141,8 @@ COORDINATOR_WELCOME = N_(
     "/invite coordinator – for another coordinator\n"
     "Add “multi” for a link many people can use, and “school=NAME” or “cohort=NAME” "
     "to note where it goes.\n"
-    "/invites – the open invites, to withdraw one"
+    "/invites – the open invites, to withdraw one\n"
+    "/unreachable – who has blocked Tandem"
 )
 INVITE_USAGE = N_(
     "Whom do you want to invite? For example:\n"

@@ -49,6 +49,15 @@ class People:
         await self._session.delete(person)
         await self._session.flush()
 
+    async def unreachable(self) -> Sequence[Person]:
+        """People with a role whom the bot can no longer reach (they blocked it), longest first."""
+        query = (
+            select(Person)
+            .where(Person.unreachable_since.is_not(None), Person.role.is_not(None))
+            .order_by(Person.unreachable_since)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
     async def mark_unreachable(self, chat_id: int, since: datetime) -> bool:
         result = await self._session.execute(
             update(Person)

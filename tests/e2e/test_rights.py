@@ -100,3 +100,12 @@ async def test_delete_asks_twice_then_erases_everything(programme: Simulation) -
         assert trace not in stored, trace
     # Writing again starts from the beginning, as someone new.
     assert "Hallo Zora" in (await sim.send("zora", "/start"))[-1].text
+
+
+async def test_coordinators_see_who_is_unreachable(programme: Simulation) -> None:
+    sim = programme
+    assert "Everyone" in (await sim.send("carol", "/unreachable"))[-1].text
+    await sim.block("zora")
+    text = (await sim.send("carol", "/unreachable"))[-1].text
+    assert text.startswith("1 person has blocked Tandem:") and "Zozo Zauberstein (learner), since" in text
+    assert "nur Koordinator" in (await sim.send("zora", "/unreachable"))[-1].text
