@@ -16,6 +16,7 @@ from bot.messenger import DeliveryError
 from bot.postman import Postman
 from bot.scheduler import Scheduler
 from conversations.engine import FlowEngine
+from conversations.learner import LEARNER
 from conversations.rights import DELETE_FLOW, LANGUAGE_FLOW
 from conversations.welcome import WELCOME
 from storage.database import Database
@@ -23,7 +24,7 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-FLOWS = (WELCOME, LANGUAGE_FLOW, DELETE_FLOW)
+FLOWS = (WELCOME, LEARNER, LANGUAGE_FLOW, DELETE_FLOW)
 COMMANDS = (
     ("start", N_("Begin or start again")),
     ("help", N_("What I can do")),

@@ -30,6 +30,7 @@ from bot.postman import Postman
 from bot.programme import REVOKE_PREFIX, Programme
 from bot.rights import Rights
 from conversations.engine import NUDGE_JOB, FlowEngine
+from conversations.learner import NAME as LEARNER
 from conversations.welcome import NAME as WELCOME
 from storage.database import Database
 from storage.models import DueJob, Person
@@ -245,6 +246,9 @@ class Core:
     async def _start(self, ctx: Context, event: Inbound) -> None:
         if isinstance(event, Command) and event.args.strip():
             await self.programme.join(ctx, event.args)
+            return
+        if ctx.person.role == "learner" and ctx.person.consent_at is None:
+            await self.flows.start(ctx, LEARNER)  # they have not agreed yet: ask again
             return
         if ctx.person.role is not None:  # their invite settled the role: no need to ask it
             await self.flows.start(ctx, WELCOME, {"role": ctx.person.role, "invited": True}, at="language")

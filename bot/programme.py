@@ -8,6 +8,7 @@ from bot.i18n import N_
 from bot.services import invites
 from bot.services.invites import Redemption
 from conversations.engine import FlowEngine
+from conversations.learner import NAME as LEARNER
 from conversations.welcome import NAME as WELCOME
 from storage.models import Invite
 
@@ -48,6 +49,9 @@ class Programme:
             await ctx.say(ctx.t(COORDINATOR_WELCOME))
             return
         await ctx.say(ctx.t(N_("Welcome to the mentoring programme! A few questions first.")))
+        if invite.role == "learner":
+            await self.flows.start(ctx, LEARNER)
+            return
         answers = {"role": invite.role, "invited": True}
         await self.flows.start(ctx, WELCOME, answers, at="language")
 

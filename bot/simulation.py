@@ -142,6 +142,15 @@ class Simulation:
             who, chat, lambda: self.emulator.press_button(self.users[who], chat_id, pattern)
         )
 
+    async def press_option(self, who: str, index: int) -> list[Entry]:
+        """Press the index-th button (rows read left to right; -1 the last) of the newest bot
+        message with buttons in the person's chat: the same press in any language."""
+        for entry in reversed(self.transcript(who)):
+            if entry.sender == "bot" and entry.data:
+                data = [d for row in entry.data for d in row]
+                return await self.press_data(who, entry.message_id, str(data[index]))
+        raise LookupError(f"no buttons in {who}'s chat")
+
     async def press_data(self, who: str, message_id: int, data: str) -> list[Entry]:
         """A raw press: old or forged buttons."""
         user_id = self.users[who]

@@ -47,6 +47,11 @@ class Person(Base):
     invite_id: Mapped[int | None]  # which invite (no foreign key: invites point at people)
     unreachable_since: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]  # no prompts while paused (/pause, /resume)
+    consent_at: Mapped[datetime | None]  # agreed to what is stored and who sees it
+    guardian_name: Mapped[str | None] = mapped_column(String(80))
+    guardian_contact: Mapped[str | None] = mapped_column(String(80))
+    guardian_confirmed_at: Mapped[datetime | None]  # pending until a coordinator confirms
+    profile: Mapped[dict[str, Any]] = mapped_column(default=dict)  # onboarding answers
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -163,20 +163,10 @@ class Demo:
             if member.role != "mentor":
                 continue
             await sim.send(member.key, f"/start {code}")
-            await self._press_option(member.key, shipped().index(member.language))
+            await sim.press_option(member.key, shipped().index(member.language))
             await sim.send(member.key, member.name)
-            await self._press_option(member.key, 0)  # yes
+            await sim.press_option(member.key, 0)  # yes
         await sim.send(coordinator.key, "/invite learner multi school=Berufsschule Nord cohort=2026")
-
-    async def _press_option(self, who: str, index: int) -> None:
-        sim = self.simulation
-        chat_id = sim.users[who]
-        for entry in reversed(sim.transcript(who)):
-            if entry.sender == "bot" and entry.data:
-                data = [d for row in entry.data for d in row]
-                await sim.press_data(who, entry.message_id, str(data[index]))
-                return
-        raise RuntimeError(f"no buttons in chat {chat_id}")
 
     def _broadcast(self, kind: str, payload: Any) -> None:
         for queue in self.listeners:

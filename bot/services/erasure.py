@@ -19,6 +19,11 @@ EXPORTED_FIELDS = (
     "cohort",
     "unreachable_since",
     "paused_at",
+    "consent_at",
+    "guardian_name",
+    "guardian_contact",
+    "guardian_confirmed_at",
+    "profile",
     "created_at",
     "updated_at",
 )

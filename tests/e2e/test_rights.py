@@ -9,14 +9,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import MetaData, select
 
+from bot.emulator import Limits
 from bot.simulation import Simulation
 from tests.conftest import START
+from tests.learners import onboard_learner
 
 
 @pytest.fixture
 async def programme(framework: str) -> AsyncIterator[Simulation]:
     """A simulation whose coordinators' group is set, with a learner Zora who joined by invite."""
-    sim = Simulation(framework=framework, start=START)  # type: ignore[arg-type]
+    # Flood limits off: a whole onboarding in a split second would wait on 429s for a minute.
+    sim = Simulation(framework=framework, start=START, limits=Limits(enabled=False))  # type: ignore[arg-type]
     sim.add_user("carol", "Carol", language_code="en")
     sim.add_user("zora", "Zora", language_code="de")
     group = sim.add_group("coordinators", "Coordinators", ["carol"])
@@ -28,10 +31,9 @@ async def programme(framework: str) -> AsyncIterator[Simulation]:
         code = (await run_admin(["invite", "coordinator"], sim.tandem)).split()[0]
         await sim.send("carol", f"/start {code}")
         link = (await sim.send("carol", "/invite learner"))[-1].text
-        await sim.send("zora", "/start " + link.rsplit("start=", 1)[1])
-        await sim.press("zora", "^Deutsch$")
-        await sim.send("zora", "Zozo Zauberstein")
-        await sim.press("zora", "^Ja$")
+        await onboard_learner(
+            sim, "zora", link.rsplit("start=", 1)[1], name="Zozo Zauberstein", language="de"
+        )
         yield sim
     finally:
         await sim.stop()
@@ -63,6 +65,8 @@ async def test_privacy_and_my_data(programme: Simulation) -> None:
     data = json.loads(file_bytes(sim, "zora"))
     assert data["person"]["preferred_name"] == "Zozo Zauberstein"
     assert data["person"]["role"] == "learner" and data["person"]["locale"] == "de"
+    assert data["person"]["profile"]["training"] == "Kfz-Mechatronik"
+    assert data["person"]["consent_at"] is not None
     assert data["person"]["telegram_user_id"] == sim.users["zora"]
 
 
@@ -96,7 +100,7 @@ async def test_delete_asks_twice_then_erases_everything(programme: Simulation) -
     replies = await sim.press("zora", "^Ja$")
     assert "gelöscht" in replies[-1].text
     stored = await database_text(sim)
-    for trace in ("Zozo", "Zauberstein", "Zora", str(sim.users["zora"])):
+    for trace in ("Zozo", "Zauberstein", "Zora", "Mechatronik", str(sim.users["zora"])):
         assert trace not in stored, trace
     # Writing again starts from the beginning, as someone new.
     assert "Hallo Zora" in (await sim.send("zora", "/start"))[-1].text
