@@ -247,8 +247,8 @@ class Core:
         if isinstance(event, Command) and event.args.strip():
             await self.programme.join(ctx, event.args)
             return
-        if ctx.person.role == "learner" and ctx.person.consent_at is None:
-            await self.flows.start(ctx, LEARNER)  # they have not agreed yet: ask again
+        if ctx.person.role == "learner":  # from the start again: consent, then their answers
+            await self.flows.start(ctx, LEARNER)
             return
         if ctx.person.role is not None:  # their invite settled the role: no need to ask it
             await self.flows.start(ctx, WELCOME, {"role": ctx.person.role, "invited": True}, at="language")
