@@ -142,16 +142,12 @@ async def _run(settings: Settings) -> int:
     # SQLite upgrades itself; a shared PostgreSQL is upgraded on purpose with `tandem db upgrade`.
     migrate = Database(settings.database_url).is_sqlite
     tandem = await build(settings, SystemClock(), migrate=migrate)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     await tandem.start()
     ticker = RealTimeTicker(tandem.scheduler, settings.tick_seconds)
     ticker.start()
     log.info("tandem running (%s, long polling)", settings.framework)
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         await ticker.stop()
         await tandem.stop()
@@ -164,12 +160,8 @@ async def _serve_emulator(port: int, *, limits: bool) -> int:
     emulator = Emulator(limits=Limits(enabled=limits))
     await emulator.start(port=port)
     print(f"Bot API emulator on {emulator.base_url} (token: any, e.g. 42:TEST)", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         await emulator.stop()
     return 0
@@ -196,13 +188,18 @@ async def _demo(args: argparse.Namespace) -> int:
     print(f"Tandem demo ({args.framework}) on {url}  (state in {args.folder}/; Ctrl-C stops)", flush=True)
     if args.open:
         webbrowser.open(url)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         await demo.stop()
         await runner.cleanup()
     return 0
+
+
+async def until_stopped() -> None:
+    """Wait for Ctrl-C or SIGTERM (graceful: the caller's finally-block shuts down)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

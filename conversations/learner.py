@@ -12,7 +12,7 @@ from bot.context import Context
 from bot.i18n import N_
 from conversations.flow import END, Flow, Option, Step, StepKind
 from conversations.inputs import has_letter
-from conversations.welcome import check_name, language_options, use_language
+from conversations.welcome import LANGUAGE_STEP, NAME_STEP, check_name
 
 NAME = "learner"
 DIGITAL_CONSENT_AGE = 16  # below it a guardian agrees too (GDPR art. 8 allows 13-16 by country)
@@ -167,21 +167,8 @@ LEARNER = Flow(
             max_length=80,
             validate=check_contact,
         ),
-        Step(
-            "name",
-            N_("What should I call you? (Your first name or a nickname, up to 40 characters.)"),
-            StepKind.TEXT,
-            max_length=40,
-            validate=check_name,
-        ),
-        Step(
-            "language",
-            N_("Which language should I use with you?"),
-            StepKind.CHOICE,
-            options=language_options,
-            apply=use_language,
-            columns=3,
-        ),
+        NAME_STEP,
+        LANGUAGE_STEP,
         Step(
             "place",
             N_(

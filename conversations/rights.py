@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.i18n import N_, language_name
 from bot.services.erasure import erase_person
 from conversations.flow import END, Flow, Step, StepKind
-from conversations.welcome import language_options, use_language
+from conversations.welcome import LANGUAGE_STEP
 
 LANGUAGE = "language"
 DELETE = "delete"
@@ -41,16 +41,7 @@ async def delete_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
 
 LANGUAGE_FLOW = Flow(
     name=LANGUAGE,
-    steps=(
-        Step(
-            "language",
-            N_("Which language should I use with you?"),
-            StepKind.CHOICE,
-            options=language_options,
-            apply=use_language,
-            columns=3,
-        ),
-    ),
+    steps=(LANGUAGE_STEP,),
     on_complete=language_chosen,
     nudge_after=None,
 )

@@ -67,6 +67,23 @@ async def finish(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.say(ctx.t(text, name=name))
 
 
+# Asked in several flows (welcome, learner, /language): one definition.
+LANGUAGE_STEP = Step(
+    "language",
+    N_("Which language should I use with you?"),
+    StepKind.CHOICE,
+    options=language_options,
+    apply=use_language,
+    columns=3,
+)
+NAME_STEP = Step(
+    "name",
+    N_("What should I call you? (Your first name or a nickname, up to 40 characters.)"),
+    StepKind.TEXT,
+    max_length=40,
+    validate=check_name,
+)
+
 WELCOME = Flow(
     name=NAME,
     steps=(
@@ -79,21 +96,8 @@ WELCOME = Flow(
             StepKind.CHOICE,
             options=ROLES,
         ),
-        Step(
-            "language",
-            N_("Which language should I use with you?"),
-            StepKind.CHOICE,
-            options=language_options,
-            apply=use_language,
-            columns=3,
-        ),
-        Step(
-            "name",
-            N_("What should I call you? (Your first name or a nickname, up to 40 characters.)"),
-            StepKind.TEXT,
-            max_length=40,
-            validate=check_name,
-        ),
+        LANGUAGE_STEP,
+        NAME_STEP,
         Step(
             "confirm",
             N_("Shall I call you {name}? Is everything right?"),
