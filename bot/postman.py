@@ -52,7 +52,7 @@ class Postman:
     async def sweep(self, limit: int = 200) -> int:
         """Deliver rows whose first delivery did not happen or failed; returns how many."""
         async with self._db.unit_of_work() as uow:
-            rows = await uow.outbox.pending(None, self._clock.now(), limit)
+            rows = await uow.outbox.pending(self._clock.now(), limit)
             work = [(r.id, decode(r.chat_id, r.action, r.content), r.attempts) for r in rows]
         await self._send_all(work)
         return len(work)

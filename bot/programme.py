@@ -46,6 +46,7 @@ class Programme:
             await ctx.say(ctx.t(REFUSALS[outcome]))
             return
         if invite.role == "coordinator":
+            await self.flows.cancel(ctx)  # a question left open from before would now be stale
             await ctx.say(ctx.t(COORDINATOR_WELCOME))
             return
         await ctx.say(ctx.t(N_("Welcome to the mentoring programme! A few questions first.")))

@@ -117,7 +117,7 @@ class Runner:
         for key, value in list(overrides.items()):
             if isinstance(value, str) and value in self.sim.groups:
                 overrides[key] = self.sim.groups[value]
-        self.sim._overrides.update(overrides)
+        self.sim.configure(**overrides)
         await self.sim.start()
         try:
             for number, step in enumerate(self.scenario.steps, start=1):

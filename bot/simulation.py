@@ -54,6 +54,10 @@ class Simulation:
 
     # --- lifecycle -------------------------------------------------------------------------
 
+    def configure(self, **overrides: Any) -> None:
+        """More settings for the bot (before ``start``), e.g. a group's id once it exists."""
+        self._overrides.update(overrides)
+
     async def __aenter__(self) -> Simulation:
         await self.start()
         return self

@@ -35,10 +35,6 @@ class People:
     async def get(self, person_id: int) -> Person | None:
         return await self._session.get(Person, person_id)
 
-    async def by_chat_id(self, chat_id: int) -> Person | None:
-        result = await self._session.execute(select(Person).where(Person.chat_id == chat_id))
-        return result.scalars().first()
-
     async def add(self, person: Person) -> Person:
         self._session.add(person)
         await self._session.flush()
@@ -155,17 +151,15 @@ class Outbox:
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list((await self._session.execute(statement, list(rows))).scalars())
 
-    async def pending(self, ids: Sequence[int] | None, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        query = select(OutboxMessage).where(OutboxMessage.status == "pending")
-        if ids is not None:
-            query = query.where(OutboxMessage.id.in_(ids))
-        else:
-            query = query.where(OutboxMessage.next_attempt_at <= now)
-        query = query.order_by(OutboxMessage.id).limit(limit)
+    async def pending(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Rows due for a (re)try: their event's own delivery did not happen or failed."""
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
         return (await self._session.execute(query)).scalars().all()
-
-    async def get(self, message_id: int) -> OutboxMessage | None:
-        return await self._session.get(OutboxMessage, message_id)
 
     async def settle_many(self, outcomes: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """Record delivery outcomes: a finished row is deleted (the outbox is a queue, not an

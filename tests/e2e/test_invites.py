@@ -41,7 +41,10 @@ async def test_a_forged_revoke_button_from_a_learner_does_nothing(sim: Simulatio
     async with sim.tandem.db.unit_of_work() as uow:
         invite = await invites.create(uow, InviteRequest("coordinator"), by=None, now=sim.clock.now())
         invite_code = invite.code
+    await sim.send("carol", "/start")  # a question of the welcome flow is left open...
     await sim.send("carol", f"/start {invite_code}")
+    stale = await sim.send("carol", "Carol")  # ...and is gone once she is a coordinator
+    assert "not expecting a message" in stale[-1].text
     replies = await sim.send("carol", "/invite learner multi")
     assert replies[-1].document and "any number of people" in replies[-1].text
     listing = (await sim.send("carol", "/invites"))[-1]

@@ -23,7 +23,7 @@ async def programme(framework: str) -> AsyncIterator[Simulation]:
     sim.add_user("carol", "Carol", language_code="en")
     sim.add_user("zora", "Zora", language_code="de")
     group = sim.add_group("coordinators", "Coordinators", ["carol"])
-    sim._overrides["coordinator_chat_id"] = group
+    sim.configure(coordinator_chat_id=group)
     await sim.start()
     try:
         from bot.admin import run_admin
