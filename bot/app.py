@@ -14,9 +14,11 @@ from bot.events import BotCommand
 from bot.i18n import N_, Translator, shipped_locales
 from bot.messenger import DeliveryError
 from bot.postman import Postman
+from bot.rules import load_rules
 from bot.scheduler import Scheduler
 from conversations.engine import FlowEngine
 from conversations.learner import LEARNER
+from conversations.mentor import MENTOR
 from conversations.rights import DELETE_FLOW, LANGUAGE_FLOW
 from conversations.welcome import WELCOME
 from storage.database import Database
@@ -24,12 +26,13 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-FLOWS = (WELCOME, LEARNER, LANGUAGE_FLOW, DELETE_FLOW)
+FLOWS = (WELCOME, LEARNER, MENTOR, LANGUAGE_FLOW, DELETE_FLOW)
 COMMANDS = (
     ("start", N_("Begin or start again")),
     ("help", N_("What I can do")),
     ("back", N_("Go back one question")),
     ("cancel", N_("Stop the current conversation")),
+    ("profile", N_("What you told me, to change an answer")),
     ("language", N_("Change the language")),
     ("privacy", N_("What is stored and who sees it")),
     ("mydata", N_("A copy of everything stored about you")),
@@ -77,6 +80,7 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     """Wire everything; upgrade the schema first when asked (always on SQLite in ``run``)."""
     if settings.bot_token is None:
         raise ValueError("TANDEM_BOT_TOKEN is required")
+    rules = load_rules(settings.programme_file)  # a mistake in it stops us before the database
     if migrate:
         await upgrade(settings.database_url)
     db = Database(settings.database_url)
@@ -87,6 +91,6 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     )
     adapter = load_adapter(settings.framework, options)
     postman = Postman(db, adapter.messenger, clock)
-    core = Core(db, clock, settings, FlowEngine(FLOWS), postman)
+    core = Core(db, clock, settings, rules, FlowEngine(FLOWS), postman)
     scheduler = Scheduler(db, clock.now, core.run_job, postman)
     return Tandem(settings, clock, db, adapter, core, scheduler)

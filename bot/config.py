@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     framework: Literal["aiogram", "ptb"] = "aiogram"
     database_url: str = Field(default_factory=lambda: f"sqlite+aiosqlite:///{Path('var/tandem.db')}")
     default_locale: str = "en"
-    timezone: str = "Europe/Berlin"
+    timezone: str = "Europe/Berlin"  # when the programme file names none
+    programme_file: Path | None = None  # the programme's rules (TOML); the shipped example if unset
     coordinator_chat_id: int | None = None
     api_base_url: str | None = None
     polling_timeout: int = Field(default=10, ge=0, le=50)

@@ -5,15 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.actions import Stored, encode
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import AnswerButton, EditKeyboard, EditText, Keyboard, SendDocument, SendText
-from bot.i18n import Translator
+from bot.i18n import Translator, negotiate
 from bot.postman import HANDOVER
+from bot.rules import ProgrammeRules
 from storage.models import Person
 from storage.repositories import UnitOfWork
+
+
+def translator_for(person: Person, settings: Settings, rules: ProgrammeRules) -> Translator:
+    code = negotiate(person.locale, person.telegram_language, default=settings.default_locale)
+    return Translator(code, ZoneInfo(person.timezone or rules.timezone or settings.timezone))
 
 
 @dataclass
@@ -26,6 +33,7 @@ class Context:
     person: Person
     chat_id: int
     t: Translator
+    rules: ProgrammeRules
     outgoing: list[Stored] = field(default_factory=list)
     posted: list[tuple[int, Stored]] = field(default_factory=list)  # outbox id, action
     answers: list[AnswerButton] = field(default_factory=list)
@@ -34,12 +42,24 @@ class Context:
     def now(self) -> datetime:
         return self.clock.now()
 
+    @property
+    def programme_zone(self) -> str:
+        return self.rules.timezone or self.settings.timezone
+
     async def say(self, text: str, keyboard: Keyboard | None = None) -> None:
         await self._post(SendText(chat_id=self.chat_id, text=text, keyboard=keyboard))
 
     async def say_to(self, chat_id: int, text: str, keyboard: Keyboard | None = None) -> None:
         """Write to another chat (the coordinators' group, say) in the same transaction."""
         await self._post(SendText(chat_id=chat_id, text=text, keyboard=keyboard))
+
+    async def tell_coordinators(self, message: str, **fields: object) -> None:
+        """A line for the coordinators' group (when there is one), in the programme's language."""
+        chat = self.settings.coordinator_chat_id
+        if chat is None:
+            return
+        t = Translator(self.settings.default_locale, ZoneInfo(self.programme_zone))
+        await self.say_to(chat, t(message, **fields))
 
     async def edit(self, message_id: int, text: str, keyboard: Keyboard | None = None) -> None:
         await self._post(EditText(chat_id=self.chat_id, message_id=message_id, text=text, keyboard=keyboard))
@@ -59,6 +79,10 @@ class Context:
                 as_photo=photo,
             )
         )
+
+    def translator_for(self, person: Person) -> Translator:
+        """How another person reads: their language and their time zone."""
+        return translator_for(person, self.settings, self.rules)
 
     def answer_button(self, callback_id: str, text: str | None = None, alert: bool = False) -> None:
         self.answers.append(AnswerButton(callback_id=callback_id, text=text, alert=alert))

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.context import Context
+from bot.context import Context, translator_for
 from bot.events import (
     Attachment,
     ButtonPress,
@@ -25,13 +25,16 @@ from bot.events import (
     MemberBlocked,
     MemberUnblocked,
 )
-from bot.i18n import N_, Translator, negotiate
+from bot.i18n import N_, Translator
 from bot.postman import Postman
-from bot.programme import REVOKE_PREFIX, Programme
+from bot.programme import GUARDIAN_PREFIX, REVOKE_PREFIX, Programme
 from bot.rights import Rights
+from bot.rules import ProgrammeRules
+from conversations import learner, mentor
 from conversations.engine import NUDGE_JOB, FlowEngine
-from conversations.learner import NAME as LEARNER
+from conversations.flow import REVIEW
 from conversations.welcome import NAME as WELCOME
+from conversations.welcome import about
 from storage.database import Database
 from storage.models import DueJob, Person
 from storage.repositories import UnitOfWork
@@ -44,6 +47,7 @@ HELP = N_(
     "/back – go back one question\n"
     "/cancel – stop the current conversation\n"
     "/language – change the language\n"
+    "/profile – what you told me, to change an answer\n"
     "/privacy – what is stored and who sees it\n"
     "/mydata – a copy of everything stored about you\n"
     "/pause and /resume – no messages for a while, and back\n"
@@ -54,6 +58,7 @@ COORDINATOR_HELP = N_(
     "For coordinators:\n"
     "/invite learner, /invite mentor, /invite coordinator – an invite link with a QR code\n"
     "/invites – open invites, to withdraw one\n"
+    "/guardians – learners under the consent age whose guardian has not been asked yet\n"
     "/unreachable – who has blocked Tandem"
 )
 
@@ -71,12 +76,14 @@ class Core:
         db: Database,
         clock: Clock,
         settings: Settings,
+        rules: ProgrammeRules,
         flows: FlowEngine,
         postman: Postman,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
+        self.rules = rules
         self.flows = flows
         self.postman = postman
         self.programme = Programme(flows, settings.bot_username)
@@ -86,6 +93,8 @@ class Core:
             "cancel": self._cancel,
             "back": self._back,
             "help": self._help,
+            "profile": self._profile,
+            "guardians": self.programme.guardians,
             "privacy": self.rights.privacy,
             "mydata": self.rights.my_data,
             "delete": self.rights.delete,
@@ -99,6 +108,7 @@ class Core:
         self.buttons: dict[str, Action] = {
             "f1": self._flow_button,
             REVOKE_PREFIX: self.programme.revoke_pressed,
+            GUARDIAN_PREFIX: self.programme.guardian_pressed,
         }
         self.jobs: dict[str, JobAction] = {NUDGE_JOB: self.flows.nudge}
         self.handled: Counter[int] = Counter()
@@ -195,8 +205,7 @@ class Core:
         return person
 
     def translator(self, person: Person) -> Translator:
-        code = negotiate(person.locale, person.telegram_language, default=self.settings.default_locale)
-        return Translator(code, self.settings.zone)
+        return translator_for(person, self.settings, self.rules)
 
     def _context(self, uow: UnitOfWork, person: Person, chat_id: int) -> Context:
         return Context(
@@ -206,6 +215,7 @@ class Core:
             person=person,
             chat_id=chat_id,
             t=self.translator(person),
+            rules=self.rules,
         )
 
     # --- routing -----------------------------------------------------------------------------
@@ -247,13 +257,40 @@ class Core:
         if isinstance(event, Command) and event.args.strip():
             await self.programme.join(ctx, event.args)
             return
-        if ctx.person.role == "learner":  # from the start again: consent, then their answers
-            await self.flows.start(ctx, LEARNER)
-            return
-        if ctx.person.role is not None:  # their invite settled the role: no need to ask it
-            await self.flows.start(ctx, WELCOME, {"role": ctx.person.role, "invited": True}, at="language")
-            return
-        await self.flows.start(ctx, WELCOME)
+        person = ctx.person
+        if person.role == "learner" and person.consent_at is None:
+            await self.flows.start(ctx, learner.NAME)  # consent first, then their answers
+        elif person.role == "mentor" and person.screening is None:
+            await self.flows.start(ctx, mentor.NAME)
+        elif person.role == "coordinator":
+            await self.flows.start(ctx, WELCOME, {"role": person.role}, at="language")
+        elif person.role is not None:
+            name = person.preferred_name or person.first_name
+            text = N_(
+                "Hello {name}! You are already part of the programme. /profile shows what you told me, "
+                "/help what I can do."
+            )
+            await ctx.say(ctx.t(text, name=name))
+        else:
+            hello = ctx.t(
+                N_("Hello {name}! I am Tandem, the companion of {programme}."),
+                name=person.first_name,
+                programme=ctx.rules.name,
+            )
+            await ctx.say(hello + "\n" + about(ctx))
+            await self.flows.start(ctx, WELCOME)
+
+    async def _profile(self, ctx: Context, event: Inbound) -> None:
+        """The end-of-onboarding summary again, with its "edit a field" buttons."""
+        person = ctx.person
+        if person.role == "learner" and person.consent_at is not None:
+            await self.flows.start(ctx, learner.NAME, learner.answers_of(person), at=REVIEW)
+        elif person.role == "mentor" and person.screening is not None:
+            await self.flows.start(ctx, mentor.NAME, mentor.answers_of(person), at=REVIEW)
+        elif person.role == "coordinator":
+            await self.flows.start(ctx, WELCOME, {"role": person.role}, at="language")
+        else:
+            await ctx.say(ctx.t(N_("There is nothing in your profile yet. Send /start to begin.")))
 
     async def _cancel(self, ctx: Context, event: Inbound) -> None:
         if await self.flows.cancel(ctx):

@@ -9,15 +9,17 @@ from bot.services import invites
 from bot.services.invites import Redemption
 from conversations.engine import FlowEngine
 from conversations.learner import NAME as LEARNER
-from conversations.welcome import NAME as WELCOME
+from conversations.mentor import NAME as MENTOR
 from storage.models import Invite
 
 REVOKE_PREFIX = "iv1"  # version 1 of invite buttons: iv1:<invite id>
+GUARDIAN_PREFIX = "gd1"  # a guardian's decision: gd1:<learner id>:yes|no
 ROLE_NAMES = {
     "learner": N_("learner"),
     "mentor": N_("mentor"),
     "coordinator": N_("coordinator"),
 }
+MEMBER = N_("member")  # someone whose role is not known (any more)
 REFUSALS = {
     Redemption.FORGED: N_(
         "This invite link is not valid. Please check that you opened the whole link, "
@@ -39,7 +41,7 @@ class Programme:
         """``/start CODE``: a good code gives its role; any other gets a clear answer and no role."""
         outcome, invite = await invites.redeem(ctx.uow, code.strip(), ctx.person, ctx.now)
         if outcome is Redemption.HAS_ROLE:
-            role = ctx.t(ROLE_NAMES.get(ctx.person.role or "", N_("member")))
+            role = ctx.t(ROLE_NAMES.get(ctx.person.role or "", MEMBER))
             await ctx.say(ctx.t(N_("You are already part of the programme as {role}."), role=role))
             return
         if outcome is not Redemption.OK or invite is None:
@@ -49,12 +51,8 @@ class Programme:
             await self.flows.cancel(ctx)  # a question left open from before would now be stale
             await ctx.say(ctx.t(COORDINATOR_WELCOME))
             return
-        await ctx.say(ctx.t(N_("Welcome to the mentoring programme! A few questions first.")))
-        if invite.role == "learner":
-            await self.flows.start(ctx, LEARNER)
-            return
-        answers = {"role": invite.role, "invited": True}
-        await self.flows.start(ctx, WELCOME, answers, at="language")
+        await ctx.say(ctx.t(N_("Welcome to {programme}! A few questions first."), programme=ctx.rules.name))
+        await self.flows.start(ctx, LEARNER if invite.role == "learner" else MENTOR)
 
     async def invite(self, ctx: Context, event: Inbound) -> None:
         assert isinstance(event, Command)
@@ -114,10 +112,69 @@ class Programme:
         for person in people[:50]:
             since = person.unreachable_since
             name = person.preferred_name or person.first_name
-            role = ctx.t(ROLE_NAMES.get(person.role or "", N_("member")))
+            role = ctx.t(ROLE_NAMES.get(person.role or "", MEMBER))
             when = ctx.t.date(since) if since else ""
             lines.append(ctx.t(N_("{name} ({role}), since {date}"), name=name, role=role, date=when))
         await ctx.say("\n".join(lines))
+
+    async def guardians(self, ctx: Context, event: Inbound) -> None:
+        """Learners under the consent age waiting for their guardian's agreement, with whom to call."""
+        if not await self._coordinator(ctx):
+            return
+        waiting = await ctx.uow.people.guardians_pending()
+        if not waiting:
+            await ctx.say(ctx.t(N_("No learner is waiting for a guardian's consent.")))
+            return
+        await ctx.say(
+            ctx.t.plural(
+                "{n} learner is waiting for a guardian's consent. Call or write to the guardian, "
+                "then tap what they said.",
+                "{n} learners are waiting for a guardian's consent. Call or write to each guardian, "
+                "then tap what they said.",
+                len(waiting),
+            )
+        )
+        for learner in waiting[:20]:
+            text = ctx.t(
+                N_("{learner}, since {date}\nGuardian: {guardian}, {contact}"),
+                learner=learner.preferred_name or learner.first_name,
+                date=ctx.t.date(learner.updated_at),
+                guardian=learner.guardian_name or "",
+                contact=learner.guardian_contact or "",
+            )
+            buttons = (
+                (
+                    Button(ctx.t(N_("Guardian agreed")), data=f"{GUARDIAN_PREFIX}:{learner.id}:yes"),
+                    Button(ctx.t(N_("Guardian said no")), data=f"{GUARDIAN_PREFIX}:{learner.id}:no"),
+                ),
+            )
+            await ctx.say(text, buttons)
+
+    async def guardian_pressed(self, ctx: Context, event: Inbound) -> None:
+        assert isinstance(event, ButtonPress)
+        parts = event.data.split(":")
+        valid = len(parts) == 3 and parts[1].isdigit() and parts[2] in ("yes", "no")
+        if ctx.person.role != "coordinator" or not valid:
+            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+            return
+        learner = await ctx.uow.people.get(int(parts[1]))
+        if learner is None or learner.guardian_status != "pending":
+            ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+            if event.message_id is not None:
+                await ctx.edit_keyboard(event.message_id, None)
+            return
+        agreed = parts[2] == "yes"
+        learner.guardian_status = "confirmed" if agreed else "refused"
+        learner.guardian_confirmed_at = ctx.now if agreed else None
+        await ctx.uow.audit.record(ctx.now, ctx.person, "guardian." + learner.guardian_status, learner)
+        ctx.answer_button(event.callback_id, ctx.t(N_("Noted.")))
+        name = learner.preferred_name or learner.first_name
+        coordinator = ctx.person.preferred_name or ctx.person.first_name
+        note = GUARDIAN_NOTES[agreed]
+        if event.message_id is not None:
+            await ctx.edit(event.message_id, ctx.t(note, learner=name, coordinator=coordinator))
+        told = ctx.translator_for(learner)(GUARDIAN_TOLD[agreed], name=name)
+        await ctx.say_to(learner.chat_id, told)
 
     async def _coordinator(self, ctx: Context) -> bool:
         if ctx.person.role == "coordinator":
@@ -156,3 +213,16 @@ INVITE_USAGE = N_(
     "/invite mentor\n"
     "/invite coordinator"
 )
+GUARDIAN_NOTES = {
+    True: N_("{learner}: the guardian agreed. Noted by {coordinator}."),
+    False: N_("{learner}: the guardian did not agree. Noted by {coordinator}."),
+}
+GUARDIAN_TOLD = {
+    True: N_(
+        "Good news, {name}: your guardian agreed. Your coordinator is now looking for a mentor who fits you."
+    ),
+    False: N_(
+        "{name}, your guardian did not agree to you taking part for now. Your coordinator will "
+        "talk to you about what is possible."
+    ),
+}

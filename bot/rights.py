@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.context import Context
 from bot.events import Inbound
 from bot.i18n import N_, Translator
@@ -52,9 +54,8 @@ class Rights:
 
     async def _tell_coordinators(self, ctx: Context, message: str) -> None:
         """Coordinators see who paused (their mentor too, once pairs exist)."""
-        chat = ctx.settings.coordinator_chat_id
-        if chat is None or ctx.person.role is None:
+        if ctx.person.role is None:
             return
-        t = Translator(ctx.settings.default_locale, ctx.settings.zone)
+        t = Translator(ctx.settings.default_locale, ZoneInfo(ctx.programme_zone))
         name = ctx.person.preferred_name or ctx.person.first_name
-        await ctx.say_to(chat, t(message, name=name, role=t(ctx.person.role)))
+        await ctx.tell_coordinators(message, name=name, role=t(ctx.person.role))

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from bot.adapter import Framework
+from bot.emulator import Limits
 from bot.emulator.state import Entry
 from bot.simulation import Simulation
 
@@ -101,8 +102,14 @@ class Runner:
     async def run(self) -> None:
         groups = self.scenario.groups
         overrides = {self._setting_name(k): v for k, v in self.scenario.settings.items()}
+        # People tap a few times a minute; a scenario taps as fast as the bot answers, and would
+        # mostly wait out Telegram's per-chat limit. A scenario about the conversation turns it off.
+        flood_limits = overrides.pop("flood_limits", True)
         self.sim = Simulation(
-            framework=self.framework, start=self.scenario.start, database_url=self.database_url
+            framework=self.framework,
+            start=self.scenario.start,
+            database_url=self.database_url,
+            limits=None if flood_limits else Limits(enabled=False),
         )
         for name, spec in self.scenario.users.items():
             self._check_keys(f"users.{name}", spec, {"first_name", "language_code"})

@@ -7,6 +7,7 @@ press, or another person's button is answered and never acted on.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -14,14 +15,18 @@ from typing import Any
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard, Text
 from bot.i18n import N_
+from bot.rules import fold
 from conversations import inputs
-from conversations.flow import END, Flow, Option, Step, StepKind
-from conversations.inputs import Refusal
+from conversations.flow import END, REVIEW, Flow, Option, Step, StepKind
+from conversations.inputs import Refusal, clean_text
 from storage.models import FlowState
 
 PREFIX = "f1"
 NUDGE_JOB = "flow.nudge"
 SKIP, DONE = "skip", "ok"
+EDIT = "e"  # a review button: f1:<token>:e<step index>
+EDITING = "_editing"  # in the answers while one answer is changed from the review
+CHOOSABLE = (StepKind.CHOICE, StepKind.YES_NO, StepKind.LOCATION)  # a tapped option answers these
 
 
 def new_token() -> str:
@@ -44,7 +49,7 @@ class FlowEngine:
         state = FlowState(
             person_id=ctx.person.id,
             flow=name,
-            step=flow.step(at).id if at else flow.first.id,
+            step=REVIEW if at == REVIEW else flow.step(at).id if at else flow.first.id,
             token=new_token(),
             answers=dict(answers or {}),
             history=[],
@@ -68,7 +73,13 @@ class FlowEngine:
     async def on_input(self, ctx: Context, state: FlowState, event: Inbound) -> None:
         """A message (not a button) while a flow waits for an answer."""
         flow = self.flows[state.flow]
+        if state.step == REVIEW:
+            await self._ask(ctx, flow, state, hint=Refusal(N_("Please tap one of the buttons below.")))
+            return
         step = flow.step(state.step)
+        if step.kind is StepKind.MULTI_CHOICE and isinstance(event, Text):
+            await self._multi_typed(ctx, flow, state, step, event.text)
+            return
         value = self._read(ctx, step, event)
         if isinstance(value, Refusal):
             await self._ask(ctx, flow, state, hint=value)
@@ -82,8 +93,11 @@ class FlowEngine:
             await self._stale(ctx, event, state)
             return
         flow = self.flows[state.flow]
-        step = flow.step(state.step)
         choice = parts[2]
+        if state.step == REVIEW:
+            await self._review_press(ctx, event, flow, state, choice)
+            return
+        step = flow.step(state.step)
         if choice == SKIP and step.optional:
             ctx.answer_button(event.callback_id)
             await self._close_prompt(ctx, event, state, step, ctx.t(N_("(skipped)")))
@@ -92,8 +106,8 @@ class FlowEngine:
         if step.kind is StepKind.MULTI_CHOICE:
             await self._multi_press(ctx, event, flow, state, step, choice)
             return
-        option = self._option(step, choice)
-        if option is None or step.kind not in (StepKind.CHOICE, StepKind.YES_NO):
+        option = self._option(ctx, step, choice)
+        if option is None or step.kind not in CHOOSABLE:
             await self._stale(ctx, event, state)
             return
         ctx.answer_button(event.callback_id)
@@ -146,11 +160,15 @@ class FlowEngine:
         *,
         nudge: bool = True,
     ) -> None:
-        step = flow.step(state.step)
-        text = self._prompt(ctx, step, state)
+        keyboard: Keyboard | None
+        if state.step == REVIEW:
+            text, keyboard = self._review(ctx, flow, state)
+        else:
+            step = flow.step(state.step)
+            text, keyboard = self._prompt(ctx, step, state), self._keyboard(ctx, step, state)
         if hint is not None:
             text = ctx.t(hint.hint, **dict(hint.fields)) + "\n\n" + text
-        await ctx.say(text, self._keyboard(ctx, step, state))
+        await ctx.say(text, keyboard)
         # A re-ask (a hint) keeps the question's token, so its pending nudge stays right.
         if nudge and hint is None and flow.nudge_after is not None:
             await ctx.schedule(
@@ -163,14 +181,16 @@ class FlowEngine:
     def _prompt(self, ctx: Context, step: Step, state: FlowState) -> str:
         fields = {k: v for k, v in state.answers.items() if isinstance(v, str)}
         fields.setdefault("name", ctx.person.preferred_name or ctx.person.first_name)
+        fields.update(programme=ctx.rules.name, consent_age=str(ctx.rules.digital_consent_age))
         return ctx.t(step.prompt, **fields)
 
     def _keyboard(self, ctx: Context, step: Step, state: FlowState) -> Keyboard | None:
         rows: list[tuple[Button, ...]] = []
-        if step.kind in (StepKind.CHOICE, StepKind.YES_NO, StepKind.MULTI_CHOICE):
+        options = step.choices(ctx) if step.kind in (*CHOOSABLE, StepKind.MULTI_CHOICE) else ()
+        if options:
             chosen = set(state.answers.get(step.id) or ()) if step.kind is StepKind.MULTI_CHOICE else set()
             buttons = []
-            for index, option in enumerate(step.choices()):
+            for index, option in enumerate(options):
                 label = self._label(ctx, option)
                 if option.value in chosen:
                     label = "✓ " + label
@@ -183,23 +203,66 @@ class FlowEngine:
             rows.append((Button(ctx.t(N_("Skip")), data=f"{PREFIX}:{state.token}:{SKIP}"),))
         return tuple(rows) or None
 
+    def _review(self, ctx: Context, flow: Flow, state: FlowState) -> tuple[str, Keyboard]:
+        """The answers so far, one line each, with a button to change any of them."""
+        lines = [ctx.t(N_("Here is what you told me. Is everything right?")), ""]
+        edits = []
+        for step in flow.path(state.answers):
+            if step.label is None:
+                continue
+            shown = self.shown_answer(ctx, step, state.answers)
+            lines.append(f"{ctx.t(step.label)}: {shown}")
+            index = flow.steps.index(step)
+            edits.append(Button("✎ " + ctx.t(step.label), data=f"{PREFIX}:{state.token}:{EDIT}{index}"))
+        rows: list[tuple[Button, ...]] = [
+            (Button(ctx.t(N_("Yes, that's right")), data=f"{PREFIX}:{state.token}:{DONE}"),)
+        ]
+        rows.extend(tuple(edits[i : i + 2]) for i in range(0, len(edits), 2))
+        return "\n".join(lines), tuple(rows)
+
+    def shown_answer(self, ctx: Context, step: Step, answers: dict[str, Any], limit: int = 160) -> str:
+        """An answer as its reader knows it: option labels, place names, their own words."""
+        value = answers.get(step.id)
+        if value is None and step.default is not None:
+            value = step.default(ctx)
+        labels = {option.value: self._label(ctx, option) for option in step.choices(ctx)}
+        if step.kind is StepKind.MULTI_CHOICE:
+            parts = [labels.get(v, str(v)) for v in value or ()]
+            if answers.get(step.id + "_other"):
+                parts.append(str(answers[step.id + "_other"]))
+            text = ", ".join(parts)
+        elif isinstance(value, dict):  # a shared location: named after the nearest listed place
+            place = (
+                ctx.rules.nearest_place(float(value["lat"]), float(value["lon"])) if "lat" in value else None
+            )
+            near = value.get("near") or (place.name if place else None)
+            text = ctx.t(N_("near {place}"), place=near) if near else ctx.t(N_("a shared location"))
+        else:
+            text = "" if value is None else labels.get(str(value), str(value))
+        text = text or "–"
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
     @staticmethod
     def _label(ctx: Context, option: Option) -> str:
         return ctx.t(option.label) if option.translate else option.label
 
     @staticmethod
-    def _option(step: Step, choice: str) -> Option | None:
-        options = step.choices()
+    def _option(ctx: Context, step: Step, choice: str) -> Option | None:
+        options = step.choices(ctx)
         if not choice.isdigit() or int(choice) >= len(options):
             return None
         return options[int(choice)]
 
     async def _close_prompt(
-        self, ctx: Context, event: ButtonPress, state: FlowState, step: Step, answer: str
+        self, ctx: Context, event: ButtonPress, state: FlowState, step: Step | None, answer: str
     ) -> None:
         """Show the answer under the question and take its buttons away."""
-        if event.message_id is not None:
-            await ctx.edit(event.message_id, f"{self._prompt(ctx, step, state)}\n\n→ {answer}")
+        if event.message_id is None:
+            return
+        if step is None:  # the review: its text stays, its buttons go
+            await ctx.edit_keyboard(event.message_id, None)
+            return
+        await ctx.edit(event.message_id, f"{self._prompt(ctx, step, state)}\n\n→ {answer}")
 
     async def _stale(self, ctx: Context, event: ButtonPress, state: FlowState | None) -> None:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
@@ -208,6 +271,32 @@ class FlowEngine:
             return
         hint = Refusal(N_("That button belongs to an earlier question. Here is where we are:"))
         await self._ask(ctx, self.flows[state.flow], state, hint=hint, nudge=False)
+
+    async def _review_press(
+        self, ctx: Context, event: ButtonPress, flow: Flow, state: FlowState, choice: str
+    ) -> None:
+        if choice == DONE:
+            ctx.answer_button(event.callback_id)
+            await self._close_prompt(ctx, event, state, None, "")
+            await self._complete(ctx, flow, state)
+            return
+        index = choice.removeprefix(EDIT)
+        path = flow.path(state.answers)
+        if not choice.startswith(EDIT) or not index.isdigit() or int(index) >= len(flow.steps):
+            await self._stale(ctx, event, state)
+            return
+        step = flow.steps[int(index)]
+        if step not in path or step.label is None:
+            await self._stale(ctx, event, state)
+            return
+        ctx.answer_button(event.callback_id)
+        await self._close_prompt(ctx, event, state, None, "")
+        state.answers = {**state.answers, EDITING: True}
+        state.history = [*state.history, REVIEW]
+        state.step = step.id
+        state.token = new_token()
+        state.updated_at = ctx.now
+        await self._ask(ctx, flow, state)
 
     async def _multi_press(
         self,
@@ -220,15 +309,14 @@ class FlowEngine:
     ) -> None:
         chosen = list(state.answers.get(step.id) or [])
         if choice == DONE:
-            if not chosen and not step.optional:
+            if not self._multi_answered(step, state):
                 ctx.answer_button(event.callback_id, ctx.t(N_("Choose at least one.")), alert=True)
                 return
             ctx.answer_button(event.callback_id)
-            labels = [self._label(ctx, o) for o in step.choices() if o.value in chosen]
-            await self._close_prompt(ctx, event, state, step, ", ".join(labels))
+            await self._close_prompt(ctx, event, state, step, self.shown_answer(ctx, step, state.answers))
             await self._accept(ctx, flow, state, step, chosen)
             return
-        option = self._option(step, choice)
+        option = self._option(ctx, step, choice)
         if option is None:
             await self._stale(ctx, event, state)
             return
@@ -241,6 +329,45 @@ class FlowEngine:
         state.updated_at = ctx.now
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, self._keyboard(ctx, step, state))
+
+    async def _multi_typed(self, ctx: Context, flow: Flow, state: FlowState, step: Step, typed: str) -> None:
+        """Typed instead of tapped: options by name or number, "Done", and (where asked) own words."""
+        chosen = list(state.answers.get(step.id) or [])
+        if clean_text(typed).casefold() == ctx.t(N_("Done")).casefold():
+            if self._multi_answered(step, state):
+                await self._accept(ctx, flow, state, step, chosen)
+            else:
+                await self._ask(ctx, flow, state, hint=Refusal(N_("Choose at least one.")))
+            return
+        options = step.choices(ctx)
+        own: list[str] = []
+        matched = False
+        for piece in (clean_text(p) for p in re.split(r"[,;\n]", typed)):
+            option = self._match(ctx, options, piece)
+            if option is not None:
+                matched = True
+                chosen += [] if option.value in chosen else [option.value]
+            elif piece:
+                own.append(piece)
+        if (own and not step.free_text) or not (own or matched):
+            hint = Refusal(N_("Please tap the buttons below, then “Done”."))
+            await self._ask(ctx, flow, state, hint=hint)
+            return
+        words = ", ".join(own)
+        if len(words) > step.max_length:
+            hint = Refusal(inputs.TOO_LONG, (("max", step.max_length),))
+            await self._ask(ctx, flow, state, hint=hint)
+            return
+        state.answers = {**state.answers, step.id: chosen}
+        if words:
+            state.answers[step.id + "_other"] = words
+        state.updated_at = ctx.now
+        hint = Refusal(N_("Noted. Tap more if you like, then “Done”."))
+        await self._ask(ctx, flow, state, hint=hint)
+
+    @staticmethod
+    def _multi_answered(step: Step, state: FlowState) -> bool:
+        return step.optional or bool(state.answers.get(step.id) or state.answers.get(step.id + "_other"))
 
     # --- answering ----------------------------------------------------------------------------
 
@@ -259,14 +386,16 @@ class FlowEngine:
                 value = inputs.read_date(event)
             case StepKind.TIME:
                 value = inputs.read_time(event)
+            case StepKind.LOCATION if isinstance(event, Text) and step.choices(ctx):
+                option = self._match(ctx, step.choices(ctx), clean_text(event.text))
+                value = option.value if option else Refusal(UNKNOWN_PLACE)
             case StepKind.LOCATION:
                 value = inputs.read_location(event)
             case StepKind.CHOICE | StepKind.YES_NO:
-                value = self._typed_choice(ctx, step, event)
+                option = self._match(ctx, step.choices(ctx), event.text) if isinstance(event, Text) else None
+                value = option.value if option else inputs.wrong_kind_hint(event, "choice")
             case StepKind.MULTI_CHOICE:
                 value = inputs.wrong_kind_hint(event, "choice")
-                if isinstance(event, Text):
-                    value = Refusal(N_("Please tap the buttons below, then “Done”."))
         if isinstance(value, Refusal) or step.validate is None:
             return value
         problem = step.validate(value)
@@ -278,15 +407,15 @@ class FlowEngine:
         high = step.max_value if step.max_value is not None else float("inf")
         return low <= value <= high
 
-    def _typed_choice(self, ctx: Context, step: Step, event: Inbound) -> object:
+    def _match(self, ctx: Context, options: tuple[Option, ...], typed: str) -> Option | None:
         """Someone may type the answer instead of tapping: accept a label or its number."""
-        if isinstance(event, Text):
-            typed = event.text.strip().casefold()
-            options = step.choices()
-            for index, option in enumerate(options):
-                if typed in (self._label(ctx, option).casefold(), str(index + 1)):
-                    return option.value
-        return inputs.wrong_kind_hint(event, "choice")
+        key = fold(typed)
+        if not key:
+            return None
+        for index, option in enumerate(options):
+            if key in (fold(self._label(ctx, option)), str(index + 1)):
+                return option
+        return None
 
     async def _accept(self, ctx: Context, flow: Flow, state: FlowState, step: Step, value: object) -> None:
         stored = inputs.as_json(value)
@@ -294,14 +423,40 @@ class FlowEngine:
         if step.apply is not None:
             await step.apply(ctx, stored)
         following = flow.after(step, state.answers)
+        if state.answers.get(EDITING) and (following == END or following in state.answers):
+            following = REVIEW  # one answer changed (and what it newly needs): back to the summary
+        elif following == END and flow.review and self._anything_to_review(flow, state):
+            following = REVIEW
         if following == END:
-            answers = dict(state.answers)
-            await ctx.uow.flows.clear(ctx.person.id)
-            await ctx.unschedule(nudge_key(ctx.person.id))
-            await flow.on_complete(ctx, answers)
+            await self._complete(ctx, flow, state)
             return
         state.history = [*state.history, step.id]
         state.step = following
         state.token = new_token()
         state.updated_at = ctx.now
         await self._ask(ctx, flow, state)
+
+    @staticmethod
+    def _anything_to_review(flow: Flow, state: FlowState) -> bool:
+        """A flow left early (no consent, say) ends without a summary of nothing."""
+        return any(step.ask and step.label for step in flow.path(state.answers))
+
+    async def _complete(self, ctx: Context, flow: Flow, state: FlowState) -> None:
+        """Hand the answers on the way taken (not those of a branch left) to the flow's completion."""
+        left = {step.id for step in flow.steps} - {step.id for step in flow.path(state.answers)}
+        answers = {
+            key: value
+            for key, value in state.answers.items()
+            if key != EDITING and key.removesuffix("_other") not in left
+        }
+        await ctx.uow.flows.clear(ctx.person.id)
+        await ctx.unschedule(nudge_key(ctx.person.id))
+        following = await flow.on_complete(ctx, answers)
+        if following is not None:
+            await ctx.uow.session.flush()
+            await self.start(ctx, following)
+
+
+UNKNOWN_PLACE = N_(
+    "I don't know that place. Tap one of the places below, or share a location (📎 → Location)."
+)

@@ -12,6 +12,7 @@ from bot.context import Context
 from bot.i18n import N_
 
 END = "__end__"
+REVIEW = "__review__"  # the summary at the end of a flow that has one, with "edit a field" buttons
 
 
 class StepKind(StrEnum):
@@ -32,11 +33,11 @@ class Option:
     translate: bool = True
 
 
-Options = tuple[Option, ...] | Callable[[], tuple[Option, ...]]
+Options = tuple[Option, ...] | Callable[[Context], tuple[Option, ...]]
 Next = str | Callable[[Mapping[str, Any]], str] | None
 Validator = Callable[[Any], str | None]  # returns the msgid of a hint, or None when fine
 Apply = Callable[[Context, Any], Awaitable[None]]
-Completion = Callable[[Context, dict[str, Any]], Awaitable[None]]
+Completion = Callable[[Context, dict[str, Any]], Awaitable[str | None]]  # a flow to go on with
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +54,15 @@ class Step:
     next: Next = None  # None: the following step (or the end)
     apply: Apply | None = None  # write the answer to the domain at once (e.g. the language)
     columns: int = 1
+    free_text: bool = False  # a multi-choice step also takes typed words of one's own
+    label: str | None = None  # msgid naming the answer in the review; None: not shown there
+    ask: bool = True  # False: not asked on the way, only shown (and changeable) in the review
+    default: Callable[[Context], Any] | None = None  # what the review shows before an answer
 
-    def choices(self) -> tuple[Option, ...]:
+    def choices(self, ctx: Context) -> tuple[Option, ...]:
         if self.kind is StepKind.YES_NO:
             return (Option("yes", N_("Yes")), Option("no", N_("No")))
-        return self.options() if callable(self.options) else self.options
+        return self.options(ctx) if callable(self.options) else self.options
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +71,14 @@ class Flow:
     steps: tuple[Step, ...]
     on_complete: Completion
     nudge_after: timedelta | None = timedelta(hours=24)
+    review: bool = False  # end with a summary of the answers and "edit a field" buttons
 
     def __post_init__(self) -> None:
         ids = [s.id for s in self.steps]
         if not ids or len(set(ids)) != len(ids):
             raise ValueError(f"flow {self.name!r}: step ids must be present and unique")
         for step in self.steps:
-            if isinstance(step.next, str) and step.next not in (*ids, END):
+            if isinstance(step.next, str) and step.next not in (*ids, END, REVIEW):
                 raise ValueError(f"flow {self.name!r}: step {step.id!r} goes to unknown {step.next!r}")
             needs_options = step.kind in (StepKind.CHOICE, StepKind.MULTI_CHOICE)
             if needs_options and not callable(step.options) and not step.options:
@@ -93,5 +99,17 @@ class Flow:
             return step.next(answers)
         if step.next is not None:
             return step.next
-        index = self.steps.index(step)
-        return self.steps[index + 1].id if index + 1 < len(self.steps) else END
+        for following in self.steps[self.steps.index(step) + 1 :]:
+            if following.ask:
+                return following.id
+        return END
+
+    def path(self, answers: Mapping[str, Any]) -> list[Step]:
+        """The steps the answers lead through, then those only shown in the review."""
+        steps: list[Step] = []
+        step_id = self.first.id
+        while step_id not in (END, REVIEW) and step_id in answers and len(steps) < len(self.steps):
+            step = self.step(step_id)
+            steps.append(step)
+            step_id = self.after(step, answers)
+        return steps + [step for step in self.steps if not step.ask]

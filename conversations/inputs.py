@@ -25,6 +25,9 @@ class Refusal:
     fields: tuple[tuple[str, Any], ...] = ()
 
 
+TOO_LONG = N_("That is too long: please use at most {max} characters.")
+
+
 def wrong_kind_hint(event: Inbound, expected: str) -> Refusal:
     """Why this event cannot answer a step expecting ``expected``."""
     if isinstance(event, Attachment) and event.kind == "sticker":
@@ -45,7 +48,7 @@ def read_text(event: Inbound, max_length: int) -> str | Refusal:
     if not value:
         return Refusal(N_("That was empty. Please write a short answer."))
     if len(value) > max_length:
-        return Refusal(N_("That is too long: please use at most {max} characters."), (("max", max_length),))
+        return Refusal(TOO_LONG, (("max", max_length),))
     return value
 
 

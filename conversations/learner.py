@@ -1,7 +1,8 @@
 """A learner's first conversation, after their invite: consent first, then what matching needs.
 
 Kept short on purpose (buttons first, typed answers only where nothing else works): learners
-answer on a phone, between other things, often in a second language.
+answer on a phone, between other things, often in a second language. It ends with a summary
+whose buttons change any answer; ``/profile`` opens the same summary later.
 """
 
 from __future__ import annotations
@@ -10,12 +11,29 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_
+from conversations.common import (
+    AVAILABILITY,
+    AVAILABILITY_LABEL,
+    LANGUAGE_STEP,
+    NAME_STEP,
+    PLACE_LABEL,
+    SPOKEN,
+    SPOKEN_LABEL,
+    TRADES,
+    ZONE_STEP,
+    check_name,
+    check_text,
+    coarse_place,
+    place_answer,
+    place_options,
+)
 from conversations.flow import END, Flow, Option, Step, StepKind
-from conversations.inputs import has_letter
-from conversations.welcome import LANGUAGE_STEP, NAME_STEP, check_name
 
 NAME = "learner"
-DIGITAL_CONSENT_AGE = 16  # below it a guardian agrees too (GDPR art. 8 allows 13-16 by country)
+PROFILE_KEYS = (
+    "age", "place", "training", "trade", "year", "interests", "interests_other", "help", "spoken",
+    "mentor", "mentor_also", "availability",
+)  # fmt: skip
 
 CONSENT = N_(
     "Before we start: I keep your answers here so that the programme can find you a good mentor. "
@@ -23,13 +41,6 @@ CONSENT = N_(
     "The coordinators see your check-in answers and any worries you raise. Nothing is sold or "
     "published, and /delete erases everything at any time.\n"
     "Is that all right with you?"
-)
-AGES = (
-    Option("under16", N_("under 16")),
-    Option("16-17", N_("16–17")),
-    Option("18-21", N_("18–21")),
-    Option("22-25", N_("22–25")),
-    Option("over25", N_("over 25")),
 )
 YEARS = (
     Option("0", N_("not started yet")),
@@ -62,37 +73,34 @@ HELP = tuple(
         ("personal", N_("personal matters")),
     )
 )
-# Languages in their own names, so everyone finds theirs.
-SPOKEN = tuple(
-    Option(code, label, translate=False)
-    for code, label in (
-        ("de", "Deutsch"),
-        ("en", "English"),
-        ("fr", "Français"),
-        ("ar", "العربية"),
-        ("tr", "Türkçe"),
-        ("uk", "Українська"),
-        ("ru", "Русский"),
-        ("pl", "Polski"),
-        ("es", "Español"),
-        ("fa", "فارسی"),
-    )
-)
 MENTOR_PREFERENCE = (
     Option("woman", N_("a woman")),
     Option("man", N_("a man")),
     Option("any", N_("no preference")),
 )
-AVAILABILITY = tuple(
-    Option(key, label)
-    for key, label in (
-        ("weekday_morning", N_("weekday mornings")),
-        ("weekday_afternoon", N_("weekday afternoons")),
-        ("weekday_evening", N_("weekday evenings")),
-        ("saturday", N_("Saturdays")),
-        ("sunday", N_("Sundays")),
-    )
+MENTOR_ALSO = (
+    Option("language", N_("speaks my language")),
+    Option("background", N_("also grew up with another language or in another country")),
 )
+
+
+def age_options(ctx: Context) -> tuple[Option, ...]:
+    """Age bands around the programme's digital-consent age (below it a guardian agrees too)."""
+    limit = ctx.rules.digital_consent_age
+    bands = [Option(f"under{limit}", ctx.t(N_("under {age}"), age=limit), translate=False)]
+    if limit < 18:
+        bands.append(Option(f"{limit}-17", f"{limit}–17", translate=False))
+    bands += [
+        Option("18-21", "18–21", translate=False),
+        Option("22-25", "22–25", translate=False),
+        Option("over25", ctx.t(N_("over 25")), translate=False),
+    ]
+    return tuple(bands)
+
+
+def is_minor(answers: Any) -> bool:
+    """Under the programme's digital-consent age, as answered."""
+    return str(answers.get("age") or "").startswith("under")
 
 
 def after_consent(answers: Any) -> str:
@@ -100,13 +108,7 @@ def after_consent(answers: Any) -> str:
 
 
 def after_age(answers: Any) -> str:
-    return "guardian_name" if answers.get("age") == "under16" else "name"
-
-
-def check_text(value: Any) -> str | None:
-    if not isinstance(value, str) or not has_letter(value):
-        return N_("Please answer with a few words.")
-    return None
+    return "guardian_name" if is_minor(answers) else "name"
 
 
 def check_contact(value: Any) -> str | None:
@@ -115,6 +117,21 @@ def check_contact(value: Any) -> str | None:
     if "@" in text or digits >= 6:
         return None
     return N_("Please send a phone number or an e-mail address.")
+
+
+def answers_of(person: Any) -> dict[str, Any]:
+    """A finished learner's answers again, for the review behind /profile."""
+    answers = {key: person.profile.get(key) for key in PROFILE_KEYS}
+    answers.update(
+        consent="yes",
+        name=person.preferred_name,
+        language=person.locale,
+        place=place_answer(person.profile.get("place")),
+        profile=True,
+    )
+    if person.guardian_name:
+        answers.update(guardian_name=person.guardian_name, guardian_contact=person.guardian_contact)
+    return answers
 
 
 async def finish(ctx: Context, answers: dict[str, Any]) -> None:
@@ -129,36 +146,67 @@ async def finish(ctx: Context, answers: dict[str, Any]) -> None:
             )
         )
         return
-    person.consent_at = ctx.now
+    updating = bool(answers.get("profile"))
+    person.consent_at = person.consent_at or ctx.now
     person.preferred_name = answers["name"]
-    person.guardian_name = answers.get("guardian_name")
-    person.guardian_contact = answers.get("guardian_contact")
-    keys = ("age", "place", "training", "year", "interests", "help", "spoken", "mentor", "availability")
-    person.profile = {key: answers.get(key) for key in keys}
+    guardian = (answers.get("guardian_name"), answers.get("guardian_contact"))
+    if not is_minor(answers):
+        person.guardian_name = person.guardian_contact = person.guardian_status = None
+    elif guardian != (person.guardian_name, person.guardian_contact):
+        person.guardian_name, person.guardian_contact = guardian
+        person.guardian_status, person.guardian_confirmed_at = "pending", None
+        await ctx.tell_coordinators(
+            N_("{name} (learner, under {age}) needs a guardian's consent. /guardians shows whom to call."),
+            name=person.preferred_name,
+            age=ctx.rules.digital_consent_age,
+        )
+    profile = {key: answers.get(key) for key in PROFILE_KEYS}
+    profile["place"] = coarse_place(ctx, answers.get("place"))
+    person.profile = profile
     person.updated_at = ctx.now
-    text = N_(
-        "Thank you, {name}! Your coordinator is now looking for a mentor who fits you and will let "
-        "you know. /mydata shows what you told me; /help lists what else I can do."
-    )
-    if person.guardian_name:
+    if updating:
+        text = N_("Saved. /profile shows your answers whenever you want to change one.")
+    elif person.guardian_status == "pending":
         text = N_(
-            "Thank you, {name}! Because you are under 16, your coordinator first checks with "
+            "Thank you, {name}! Because you are under {age}, your coordinator first checks with "
             "{guardian} that you may take part, and then looks for a mentor who fits you."
         )
-    await ctx.say(ctx.t(text, name=answers["name"], guardian=person.guardian_name or ""))
+    else:
+        text = N_(
+            "Thank you, {name}! Your coordinator is now looking for a mentor who fits you and will let "
+            "you know. /profile shows what you told me; /help lists what else I can do."
+        )
+    fields = {
+        "name": answers["name"],
+        "guardian": person.guardian_name or "",
+        "age": ctx.rules.digital_consent_age,
+    }
+    await ctx.say(ctx.t(text, **fields))
 
 
 LEARNER = Flow(
     name=NAME,
     steps=(
         Step("consent", CONSENT, StepKind.YES_NO, next=after_consent),
-        Step("age", N_("How old are you?"), StepKind.CHOICE, options=AGES, columns=3, next=after_age),
+        Step(
+            "age",
+            N_("How old are you?"),
+            StepKind.CHOICE,
+            options=age_options,
+            columns=3,
+            next=after_age,
+            label=N_("Age"),
+        ),
         Step(
             "guardian_name",
-            N_("Because you are under 16, a parent or guardian has to agree too. What is their name?"),
+            N_(
+                "Because you are under {consent_age}, a parent or guardian has to agree too. "
+                "What is their name?"
+            ),
             StepKind.TEXT,
             max_length=80,
             validate=check_name,
+            label=N_("Parent or guardian"),
         ),
         Step(
             "guardian_contact",
@@ -166,17 +214,21 @@ LEARNER = Flow(
             StepKind.TEXT,
             max_length=80,
             validate=check_contact,
+            label=N_("Their phone or e-mail"),
         ),
         NAME_STEP,
         LANGUAGE_STEP,
         Step(
             "place",
             N_(
-                "Roughly where do you live? Share a location (📎 → Location); I only keep the "
-                "area, never your address. Or skip this."
+                "Roughly where do you live? Tap your area, or share a location (📎 → Location): "
+                "I only keep the area, never your address. Or skip this."
             ),
             StepKind.LOCATION,
+            options=place_options,
             optional=True,
+            columns=2,
+            label=PLACE_LABEL,
         ),
         Step(
             "training",
@@ -184,6 +236,15 @@ LEARNER = Flow(
             StepKind.TEXT,
             max_length=80,
             validate=check_text,
+            label=N_("Training or school"),
+        ),
+        Step(
+            "trade",
+            N_("Which field is that in?"),
+            StepKind.CHOICE,
+            options=(*TRADES, Option("other", N_("something else, or not sure yet"))),
+            columns=2,
+            label=N_("Field"),
         ),
         Step(
             "year",
@@ -191,14 +252,17 @@ LEARNER = Flow(
             StepKind.CHOICE,
             options=YEARS,
             columns=2,
+            label=N_("Year"),
         ),
         Step(
             "interests",
-            N_("What do you like doing? Tap all that fit, then “Done”."),
+            N_("What do you like doing? Tap all that fit, or write your own, then “Done”."),
             StepKind.MULTI_CHOICE,
             options=INTERESTS,
             columns=2,
             optional=True,
+            free_text=True,
+            label=N_("What you like doing"),
         ),
         Step(
             "help",
@@ -206,6 +270,7 @@ LEARNER = Flow(
             StepKind.MULTI_CHOICE,
             options=HELP,
             columns=2,
+            label=N_("Help with"),
         ),
         Step(
             "spoken",
@@ -213,6 +278,7 @@ LEARNER = Flow(
             StepKind.MULTI_CHOICE,
             options=SPOKEN,
             columns=2,
+            label=SPOKEN_LABEL,
         ),
         Step(
             "mentor",
@@ -220,6 +286,15 @@ LEARNER = Flow(
             StepKind.CHOICE,
             options=MENTOR_PREFERENCE,
             columns=3,
+            label=N_("Your mentor"),
+        ),
+        Step(
+            "mentor_also",
+            N_("Is any of this important to you in a mentor? Tap what matters, then “Done”, or skip."),
+            StepKind.MULTI_CHOICE,
+            options=MENTOR_ALSO,
+            optional=True,
+            label=N_("Also important"),
         ),
         Step(
             "availability",
@@ -227,7 +302,10 @@ LEARNER = Flow(
             StepKind.MULTI_CHOICE,
             options=AVAILABILITY,
             columns=2,
+            label=AVAILABILITY_LABEL,
         ),
+        ZONE_STEP,
     ),
     on_complete=finish,
+    review=True,
 )

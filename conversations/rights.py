@@ -7,8 +7,8 @@ from typing import Any
 from bot.context import Context
 from bot.i18n import N_, language_name
 from bot.services.erasure import erase_person
+from conversations.common import LANGUAGE_STEP
 from conversations.flow import END, Flow, Step, StepKind
-from conversations.welcome import LANGUAGE_STEP
 
 LANGUAGE = "language"
 DELETE = "delete"

@@ -1,101 +1,87 @@
-"""The first conversation: greet in the person's language, learn their role, name and language."""
+"""The first conversation of someone without an invite: who are they, and what can they do here.
+
+A learner or coordinator learns how to get an invite; a volunteer can apply at once (open
+recruitment), which starts the mentor application. Coordinators also come here, from the
+language step, to set their language and name.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.context import Context
-from bot.i18n import N_, Translator, language_name, shipped_locales
+from bot.i18n import N_
+from conversations.common import LANGUAGE_STEP, NAME_STEP
 from conversations.flow import END, Flow, Option, Step, StepKind
-from conversations.inputs import has_letter
+from conversations.mentor import NAME as MENTOR
 
 NAME = "welcome"
 ROLES = (
     Option("learner", N_("I am a learner / apprentice")),
-    Option("mentor", N_("I am a volunteer mentor")),
+    Option("mentor", N_("I would like to volunteer as a mentor")),
     Option("coordinator", N_("I coordinate a programme")),
+)
+ABOUT = N_(
+    "{programme} pairs apprentices and school students with volunteer mentors who meet them "
+    "once a week and help them through their training."
 )
 
 
-def language_options() -> tuple[Option, ...]:
-    return tuple(Option(code, language_name(code), translate=False) for code in shipped_locales())
-
-
-def check_name(value: Any) -> str | None:
-    if not isinstance(value, str) or not has_letter(value):
-        return N_("A name needs at least one letter. What should I call you?")
-    return None
-
-
-async def use_language(ctx: Context, code: Any) -> None:
-    """Switch at once, so the next question already comes in the chosen language."""
-    ctx.person.locale = str(code)
-    ctx.t = Translator(str(code), ctx.t.zone)
+def about(ctx: Context) -> str:
+    """What the programme is, in its own words when the programme file has them for this language."""
+    own = ctx.rules.about.get(ctx.t.locale) or ctx.rules.about.get(ctx.t.locale.split("_")[0])
+    return own or ctx.t(ABOUT, programme=ctx.rules.name)
 
 
 def after_confirm(answers: Any) -> str:
-    if answers.get("confirm") == "yes":
-        return END
-    return "language" if answers.get("invited") else "role"  # an invite already gave the role
+    return END if answers.get("confirm") == "yes" else "language"
 
 
-async def finish(ctx: Context, answers: dict[str, Any]) -> None:
-    ctx.person.preferred_name = answers["name"]
-    ctx.person.requested_role = answers["role"]
+async def finish(ctx: Context, answers: dict[str, Any]) -> str | None:
+    role = answers.get("role")
+    if ctx.person.role is not None:  # a coordinator, from the language step
+        ctx.person.preferred_name = answers["name"]
+        ctx.person.updated_at = ctx.now
+        await ctx.say(
+            ctx.t(N_("Thank you, {name}! Send /help to see what you can do."), name=answers["name"])
+        )
+        return None
+    ctx.person.requested_role = role
     ctx.person.updated_at = ctx.now
-    name = answers["name"]
-    if ctx.person.role is not None:
-        text = N_(
-            "Thank you, {name}! You are now part of the programme. "
-            "Your coordinator will be in touch about the next steps."
+    if role == "mentor":
+        await ctx.say(
+            ctx.t(
+                N_(
+                    "Thank you for wanting to volunteer! A few questions for your application; "
+                    "a coordinator reads it and gets in touch."
+                )
+            )
         )
-    elif answers["role"] == "learner":
-        text = N_(
-            "Thank you, {name}! To join your mentoring programme you need an invite link "
-            "from your coordinator. Open that link and I will guide you through the rest."
-        )
-    elif answers["role"] == "mentor":
-        text = N_(
-            "Thank you, {name}! Volunteers join with an invite link from their programme's "
-            "coordinator. If you have one, open it and I will guide you through the rest."
+        return MENTOR  # the application is a flow of its own
+    if role == "learner":
+        text = ctx.t(
+            N_(
+                "To join, you need an invite link from your school, your training company or the "
+                "programme's coordinator. Open that link and I will guide you through the rest."
+            )
         )
     else:
-        text = N_(
-            "Thank you, {name}! Coordinators join with a one-time code from the programme's "
-            "administrator. Send it to me as /start CODE."
+        text = ctx.t(
+            N_(
+                "Coordinators join with a one-time code from the programme's administrator. "
+                "Send it to me as /start CODE."
+            )
         )
-    await ctx.say(ctx.t(text, name=name))
+    if ctx.rules.contact:
+        text += "\n" + ctx.t(N_("You can reach the programme at {contact}."), contact=ctx.rules.contact)
+    await ctx.say(text)
+    return None
 
-
-# Asked in several flows (welcome, learner, /language): one definition.
-LANGUAGE_STEP = Step(
-    "language",
-    N_("Which language should I use with you?"),
-    StepKind.CHOICE,
-    options=language_options,
-    apply=use_language,
-    columns=3,
-)
-NAME_STEP = Step(
-    "name",
-    N_("What should I call you? (Your first name or a nickname, up to 40 characters.)"),
-    StepKind.TEXT,
-    max_length=40,
-    validate=check_name,
-)
 
 WELCOME = Flow(
     name=NAME,
     steps=(
-        Step(
-            "role",
-            N_(
-                "Hello {name}! I am Tandem, the companion of your mentoring programme. "
-                "Which of these describes you?"
-            ),
-            StepKind.CHOICE,
-            options=ROLES,
-        ),
+        Step("role", N_("Which of these describes you?"), StepKind.CHOICE, options=ROLES, next=END),
         LANGUAGE_STEP,
         NAME_STEP,
         Step(

@@ -51,6 +51,9 @@ class Person(Base):
     guardian_name: Mapped[str | None] = mapped_column(String(80))
     guardian_contact: Mapped[str | None] = mapped_column(String(80))
     guardian_confirmed_at: Mapped[datetime | None]  # pending until a coordinator confirms
+    guardian_status: Mapped[str | None] = mapped_column(String(16))  # pending, confirmed, refused
+    timezone: Mapped[str | None] = mapped_column(String(64))  # their own; else the programme's
+    screening: Mapped[str | None] = mapped_column(String(16))  # a mentor's: waiting, approved, ...
     profile: Mapped[dict[str, Any]] = mapped_column(default=dict)  # onboarding answers
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -136,3 +139,16 @@ class Invite(Base):
     revoked_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Who decided what about whom, and when: screening and consent decisions are kept here."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ids and codes, never free text

@@ -11,7 +11,16 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base, DueJob, FlowState, Invite, OutboxMessage, Person, ProcessedUpdate
+from storage.models import (
+    AuditEntry,
+    Base,
+    DueJob,
+    FlowState,
+    Invite,
+    OutboxMessage,
+    Person,
+    ProcessedUpdate,
+)
 
 # Delivered, or never to be delivered: nothing more to do with the row.
 FINISHED = frozenset({"sent", "dropped", "gone", "unreachable"})
@@ -52,6 +61,11 @@ class People:
             .where(Person.unreachable_since.is_not(None), Person.role.is_not(None))
             .order_by(Person.unreachable_since)
         )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def guardians_pending(self) -> Sequence[Person]:
+        """Learners under the consent age whose guardian has not been confirmed yet, oldest first."""
+        query = select(Person).where(Person.guardian_status == "pending").order_by(Person.updated_at)
         return (await self._session.execute(query)).scalars().all()
 
     async def mark_unreachable(self, chat_id: int, since: datetime) -> bool:
@@ -223,6 +237,32 @@ class Invites:
         return (await self._session.execute(query)).scalars().all()
 
 
+class Audit:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(
+        self,
+        at: datetime,
+        actor: Person | None,
+        action: str,
+        subject: Person | None,
+        **detail: Any,
+    ) -> None:
+        entry = AuditEntry(
+            at=at,
+            actor_id=actor.id if actor else None,
+            action=action,
+            subject_id=subject.id if subject else None,
+            detail=detail,
+        )
+        self._session.add(entry)
+
+    async def about(self, subject_id: int) -> Sequence[AuditEntry]:
+        query = select(AuditEntry).where(AuditEntry.subject_id == subject_id).order_by(AuditEntry.id)
+        return (await self._session.execute(query)).scalars().all()
+
+
 class UnitOfWork:
     """One transaction and the repositories that work inside it."""
 
@@ -234,3 +274,4 @@ class UnitOfWork:
         self.jobs = DueJobs(session)
         self.outbox = Outbox(session)
         self.invites = Invites(session)
+        self.audit = Audit(session)

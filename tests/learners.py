@@ -8,19 +8,38 @@ from bot.simulation import Simulation
 YES, SKIP, LAST = 0, -1, -1
 
 
-async def onboard_learner(sim: Simulation, who: str, code: str, *, name: str, language: str) -> None:
-    """From opening the invite to the last question, choosing the first options where asked."""
+async def onboard_learner(
+    sim: Simulation,
+    who: str,
+    code: str,
+    *,
+    name: str,
+    language: str,
+    guardian: tuple[str, str] | None = None,
+) -> None:
+    """From opening the invite to the review, choosing the first options where asked.
+
+    With a guardian (name, contact) the learner is under the consent age; else 16-17.
+    """
     await sim.send(who, f"/start {code}")
     await sim.press_option(who, YES)  # consent
-    await sim.press_option(who, 1)  # 16-17: no guardian step
+    await sim.press_option(who, 0 if guardian else 1)
+    if guardian:
+        await sim.send(who, guardian[0])
+        await sim.send(who, guardian[1])
     await sim.send(who, name)
     await sim.press_option(who, shipped_locales().index(language))
     await sim.press_option(who, SKIP)  # no location
     await sim.send(who, "Kfz-Mechatronik")
+    await sim.press_option(who, 3)  # cars and vehicles
     await sim.press_option(who, 1)  # first year
-    for _ in ("interests", "help", "spoken"):
+    await sim.press_option(who, 0)  # interests: the first, then Done (Skip is last)
+    await sim.press_option(who, LAST - 1)
+    for _ in ("help", "spoken"):
         await sim.press_option(who, 0)
         await sim.press_option(who, LAST)  # Done
     await sim.press_option(who, 2)  # no preference
+    await sim.press_option(who, SKIP)  # nothing else matters
     await sim.press_option(who, 2)  # weekday evenings
     await sim.press_option(who, LAST)  # Done
+    await sim.press_option(who, YES)  # the review: "Yes, that's right"

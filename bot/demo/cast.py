@@ -41,3 +41,54 @@ PLACES: dict[str, tuple[str, float, float]] = {
     "paris-belleville": ("Paris-Belleville", 48.87, 2.38),
     "lyon-guillotiere": ("Lyon-Guillotière", 45.75, 4.84),
 }
+
+# How the demo's mentors answered their application, by button position or typed text
+# (positions follow conversations/mentor.py and the shipped programme file).
+Answer = tuple[Literal["press", "send"], int | str]
+MENTOR_ANSWERS: dict[str, tuple[Answer, ...]] = {
+    "jonas": (
+        ("press", 0),  # consent
+        ("send", "Jonas"),
+        ("press", 1),  # Deutsch
+        ("press", 0),  # electrical and electronics
+        ("send", "Photovoltaik"),
+        ("press", -1),  # Done
+        ("send", "34"),  # years of experience
+        ("press", 0),  # Deutsch
+        ("press", -1),
+        ("press", 1),  # Berlin-Neukölln
+        ("press", 2),  # up to 10 km
+        ("press", 0),  # one learner
+        ("press", 1),  # a man
+        ("press", -1),  # background: skipped
+        ("press", 2),  # weekday evenings
+        ("press", 3),  # Saturdays
+        ("press", -1),
+        ("send", "Ich war dreißig Jahre Elektromeister und habe viele Azubis durch die Prüfung gebracht."),
+        ("press", 2),  # in a mentoring programme before
+        ("press", 0),  # the review: that's right
+    ),
+    "amira": (
+        ("press", 0),
+        ("send", "Amira"),
+        ("press", 2),  # Français
+        ("press", 8),  # health and care
+        ("press", -1),
+        ("send", "12"),
+        ("press", 2),  # Français
+        ("press", 3),  # Arabic
+        ("press", 0),  # Deutsch
+        ("press", -1),
+        ("press", 0),  # Berlin-Mitte
+        ("press", 3),  # up to 25 km
+        ("press", 1),  # two learners
+        ("press", 0),  # a woman
+        ("press", 0),  # grew up with another language: yes
+        ("press", 1),  # weekday afternoons
+        ("press", 2),  # weekday evenings
+        ("press", -1),
+        ("send", "Je suis infirmière ; j’ai appris l’allemand en arrivant ici et je sais ce que c’est."),
+        ("press", 1),  # informally
+        ("press", 0),
+    ),
+}

@@ -11,6 +11,7 @@ import asyncio
 import json
 import re
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from bot.adapter import Framework
 from bot.admin import run_admin
 from bot.clock import SystemClock
-from bot.demo.cast import PLACES, SEED, Member
+from bot.demo.cast import MENTOR_ANSWERS, PLACES, SEED, Member
 from bot.i18n import language_name
 from bot.simulation import SIMULATION_LIMITS, Simulation
 
@@ -150,9 +151,20 @@ class Demo:
         """Set the programme up the way a real one starts, through the bot's own commands.
 
         The coordinator joins with a code from ``tandem admin invite coordinator``, invites the
-        mentors (who answer the first questions) and prints a learner invite; the learner has
+        mentors (who send in their applications) and prints a learner invite; the learner has
         not opened it yet: that is for the visitor.
         """
+        sim = self.simulation
+        # This happened "before the visitor came": at a person's pace, not within a second, so
+        # Telegram's per-chat limit would never have been met. It is back on for the visitor.
+        limits = sim.emulator.limits
+        sim.emulator.set_limits(replace(limits, enabled=False))
+        try:
+            await self._seed_programme()
+        finally:
+            sim.emulator.set_limits(limits)
+
+    async def _seed_programme(self) -> None:
         sim = self.simulation
         coordinator = next(m for m in self.members if m.role == "coordinator")
         output = await run_admin(["invite", "coordinator"], sim.tandem)
@@ -163,9 +175,11 @@ class Demo:
             if member.role != "mentor":
                 continue
             await sim.send(member.key, f"/start {code}")
-            await sim.press_option(member.key, shipped().index(member.language))
-            await sim.send(member.key, member.name)
-            await sim.press_option(member.key, 0)  # yes
+            for kind, value in MENTOR_ANSWERS[member.key]:
+                if kind == "press":
+                    await sim.press_option(member.key, int(value))
+                else:
+                    await sim.send(member.key, str(value))
         await sim.send(coordinator.key, "/invite learner multi school=Berufsschule Nord cohort=2026")
 
     def _broadcast(self, kind: str, payload: Any) -> None:

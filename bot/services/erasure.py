@@ -23,6 +23,9 @@ EXPORTED_FIELDS = (
     "guardian_name",
     "guardian_contact",
     "guardian_confirmed_at",
+    "guardian_status",
+    "timezone",
+    "screening",
     "profile",
     "created_at",
     "updated_at",
@@ -32,7 +35,9 @@ EXPORTED_FIELDS = (
 async def erase_person(ctx: Context) -> None:
     """Delete the person, their conversation state, their scheduled jobs and their queued messages.
 
-    Later issues keep concern records a coordinator must keep, pseudonymized; there are none yet.
+    Audit entries about them stay, with the person's id set to null by the database: they hold
+    no personal data, only that a decision was taken. Later issues keep concern records a
+    coordinator must keep, pseudonymized; there are none yet.
     """
     person = ctx.person
     await ctx.uow.jobs.forget_person(person.id)
@@ -49,6 +54,9 @@ async def export_person(ctx: Context) -> bytes:
         "exported_at": ctx.now.isoformat(),
         "person": {field: _plain(getattr(person, field)) for field in EXPORTED_FIELDS},
     }
+    decisions = await ctx.uow.audit.about(person.id)
+    if decisions:
+        data["decisions_about_you"] = [{"at": d.at.isoformat(), "what": d.action} for d in decisions]
     state = await ctx.uow.flows.of(person.id)
     if state is not None:
         data["conversation_in_progress"] = {"flow": state.flow, "step": state.step, "answers": state.answers}

@@ -81,7 +81,7 @@ async def test_onboard_a_learner_then_a_week_later_a_reminder(
     await invite.locator("img").wait_for(timeout=WAIT_MS)  # the QR code, as a real image
     await invite.locator("select.invite-who").select_option("lea")
     await invite.locator("button.invite-open").click()
-    await bubble(lea, "Willkommen im Mentoring-Programm").wait_for(timeout=WAIT_MS)
+    await bubble(lea, "Willkommen bei Tandem example programme").wait_for(timeout=WAIT_MS)
     await bubble(lea, "Bevor wir anfangen").wait_for(timeout=WAIT_MS)
     await lea.locator(".kb", has_text="Ja").click()  # consent
     await lea.locator(".kb", has_text="16–17").click()
@@ -126,7 +126,7 @@ async def test_keyboard_only(url: str, browser: playwright_api.Browser) -> None:
     role = lea.locator(".kb", has_text="Azubi")
     await role.focus()
     await page.keyboard.press("Enter")
-    await bubble(lea, "Sprache").wait_for(timeout=WAIT_MS)
+    await bubble(lea, "Einladungslink").wait_for(timeout=WAIT_MS)
 
 
 async def test_a_phone_sized_viewport(url: str, browser: playwright_api.Browser) -> None:

@@ -114,13 +114,15 @@ async def test_a_phone_talks_to_the_bot_and_sees_answers_live(page: tuple[Demo, 
         events = Events(stream)
         await api.post("/api/send", {**me, "text": "/start"})
         greeting = await events.next("entry", "Hallo Lea")
-        assert greeting["sender"] == "bot" and len(greeting["buttons"]) == 3
+        assert greeting["sender"] == "bot" and greeting["buttons"] == []
+        question = await events.next("entry", "Was passt zu dir")
+        assert len(question["buttons"]) == 3  # learner / volunteer / coordinator
         await api.post(
-            "/api/press", {**me, "message_id": greeting["message_id"], "data": greeting["data"][0][0]}
+            "/api/press", {**me, "message_id": question["message_id"], "data": question["data"][1][0]}
         )
         edited = await events.next("entry", "→")
-        assert edited["edit"] and edited["message_id"] == greeting["message_id"] and edited["buttons"] == []
-        await events.next("entry", "Sprache")
+        assert edited["edit"] and edited["message_id"] == question["message_id"] and edited["buttons"] == []
+        await events.next("entry", "Bevor wir anfangen")  # the volunteer application begins
         await api.post("/api/location", {**me, "place": "berlin-mitte"})
         assert (await events.next("entry", "Berlin-Mitte"))["kind"] == "location"
         await events.next("entry", "Bitte")  # a location is not an answer to a choice
@@ -188,7 +190,7 @@ async def test_restart_keeps_the_clock_people_and_conversations_and_reset_forget
     await demo.add_person("Noor", "en")
     sim = demo.simulation
     await sim.send("lea", "/start")
-    await sim.press("lea", "(?i)azubi")
+    await sim.press("lea", "(?i)ehrenamtlich")
     clock = await demo.advance("1h")
     await demo.stop()
 
@@ -197,8 +199,8 @@ async def test_restart_keeps_the_clock_people_and_conversations_and_reset_forget
     try:
         assert demo.simulation.clock.now().isoformat() == clock
         assert [m.key for m in demo.members][-1] == "noor"
-        replies = await demo.simulation.send("lea", "🙂")  # the bot still waits for her language
-        assert "Sprache" in replies[-1].text
+        replies = await demo.simulation.send("lea", "🙂")  # the bot still waits for her consent
+        assert "Bevor wir anfangen" in replies[-1].text
     finally:
         await demo.stop()
 

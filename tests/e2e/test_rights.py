@@ -103,7 +103,7 @@ async def test_delete_asks_twice_then_erases_everything(programme: Simulation) -
     for trace in ("Zozo", "Zauberstein", "Zora", "Mechatronik", str(sim.users["zora"])):
         assert trace not in stored, trace
     # Writing again starts from the beginning, as someone new.
-    assert "Hallo Zora" in (await sim.send("zora", "/start"))[-1].text
+    assert "Hallo Zora" in (await sim.send("zora", "/start"))[0].text
 
 
 async def test_coordinators_see_who_is_unreachable(programme: Simulation) -> None:

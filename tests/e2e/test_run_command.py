@@ -52,8 +52,9 @@ async def test_run_polls_stops_on_sigterm_and_continues_after_a_restart(tmp_path
         process = await start_bot(tmp_path, emulator)
         emulator.send_text(ada, "/start")
         await bot_says(emulator, ada, "Bonjour Ada")
-        emulator.press_button(ada, ada, "(?i)formation|apprenti")
-        await bot_says(emulator, ada, "langue")
+        await bot_says(emulator, ada, "Qu’est-ce qui te correspond")
+        emulator.press_button(ada, ada, "(?i)bénévole")  # an open volunteer application
+        await bot_says(emulator, ada, "Avant de commencer")
         code, stderr = await stop_bot(process)
         assert code == 0, stderr
         assert (tmp_path / "var" / "tandem.db").exists()  # migrated on start, under ./var/
@@ -61,8 +62,8 @@ async def test_run_polls_stops_on_sigterm_and_continues_after_a_restart(tmp_path
 
         mark = emulator.transcript(ada)[-1].seq
         process = await start_bot(tmp_path, emulator)  # a new process, the same database
-        emulator.press_button(ada, ada, "^English$")
-        await bot_says(emulator, ada, "What should I call you?", mark)
+        emulator.press_button(ada, ada, "^Oui$")
+        await bot_says(emulator, ada, "Comment je t’appelle", mark)
         code, _ = await stop_bot(process)
         assert code == 0
         commands = emulator.commands(language_code="de")

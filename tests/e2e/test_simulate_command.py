@@ -41,7 +41,7 @@ def test_the_shipped_scenario_runs_through_the_real_command(tmp_path: Path, fram
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert f"ok: 16 steps held ({framework})" in result.stdout
+    assert f"ok: 17 steps held ({framework})" in result.stdout
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert set(lines[0]) == {"t", "chat", "from", "text", "buttons", "document", "edit"}
     assert lines[0] == {

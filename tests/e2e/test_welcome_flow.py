@@ -18,45 +18,35 @@ async def person(sim: Simulation, name: str) -> Person:
         return found
 
 
-async def test_start_greets_in_telegram_language_and_completes(sim: Simulation) -> None:
+async def test_start_without_a_code_explains_the_programme_and_how_to_join(sim: Simulation) -> None:
     sim.add_user("alice", "Alice", language_code="de-DE")
     replies = await sim.send("alice", "/start")
-    assert len(replies) == 1
-    assert "Hallo Alice" in replies[0].text
-    assert len(replies[0].buttons) == 3  # learner / mentor / coordinator
+    assert len(replies) == 2
+    assert "Hallo Alice" in replies[0].text and "Tandem example programme" in replies[0].text
+    assert "ehrenamtlichen Mentor" in replies[0].text  # what the programme is
+    assert len(replies[1].buttons) == 3  # learner / volunteer / coordinator
 
     replies = await sim.press("alice", "(?i)lernend|azubi|auszubild")
     assert replies[0].edit and "→" in replies[0].text and not replies[0].buttons
-    assert "Sprache" in replies[-1].text
-    assert ["English", "Deutsch", "Français"] == [b for row in replies[-1].buttons for b in row]
-
-    replies = await sim.press("alice", "^English$")
-    assert "What should I call you?" in replies[-1].text  # the chosen language, at once
-
-    replies = await sim.send("alice", "Ali")
-    assert "Shall I call you Ali?" in replies[-1].text
-    replies = await sim.press("alice", "^Yes$")
-    assert "Thank you, Ali!" in replies[-1].text
+    assert "Einladungslink" in replies[-1].text and "mentoring@example.org" in replies[-1].text
 
     stored = await person(sim, "alice")
-    assert (stored.preferred_name, stored.locale, stored.requested_role) == ("Ali", "en", "learner")
+    assert (stored.role, stored.requested_role, stored.preferred_name) == (None, "learner", None)
     async with sim.tandem.db.unit_of_work() as uow:
         assert await uow.flows.of(stored.id) is None
 
 
-async def test_no_goes_back_to_the_start_and_back_command_returns_one_step(sim: Simulation) -> None:
+async def test_a_volunteer_applies_without_a_code_and_back_returns_one_step(sim: Simulation) -> None:
     sim.add_user("bob", "Bob", language_code="en")
     await sim.send("bob", "/start")
-    await sim.press("bob", "mentor")
-    await sim.press("bob", "English")
+    replies = await sim.press("bob", "volunteer")
+    assert "application" in replies[-2].text and "Is that all right with you?" in replies[-1].text
+    replies = await sim.press("bob", "^Yes$")
+    assert "What should I call you?" in replies[-1].text
     replies = await sim.send("bob", "/back")
-    assert "Which language" in replies[-1].text
-    await sim.press("bob", "English")
-    await sim.send("bob", "Bobby")
-    replies = await sim.press("bob", "^No$")
-    assert "Which of these describes you?" in replies[-1].text
+    assert "Is that all right with you?" in replies[-1].text
     replies = await sim.send("bob", "/back")
-    assert "Shall I call you Bobby?" in replies[-1].text
+    assert "This is the first question." in replies[-1].text
 
 
 async def test_cancel_leaves_the_flow(sim: Simulation) -> None:
@@ -73,13 +63,13 @@ async def test_cancel_leaves_the_flow(sim: Simulation) -> None:
 async def test_restart_halfway_continues_where_they_were(sim: Simulation) -> None:
     sim.add_user("dana", "Dana", language_code="en")
     await sim.send("dana", "/start")
-    await sim.press("dana", "learner")
-    await sim.press("dana", "English")
+    await sim.press("dana", "volunteer")
+    await sim.press("dana", "^Yes$")
     await sim.restart()  # a new process on the same database
     replies = await sim.send("dana", "Dana")
-    assert "Shall I call you Dana?" in replies[-1].text
-    replies = await sim.press("dana", "^Yes$")
-    assert "Thank you, Dana!" in replies[-1].text
+    assert "Which language should I use with you?" in replies[-1].text
+    replies = await sim.press("dana", "^English$")
+    assert "Which fields do you know" in replies[-1].text
 
 
 async def test_duplicate_update_has_one_effect(sim: Simulation) -> None:

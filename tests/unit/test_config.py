@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,22 @@ def test_run_refuses_to_start_without_a_token(tmp_path: pytest.TempPathFactory) 
     assert "TANDEM_BOT_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_programme_file_stops_start_up_before_the_database(tmp_path: Path) -> None:
+    programme = tmp_path / "programme.toml"
+    programme.write_text('name = "Nord"\ndigital_consent_age = 40\n', encoding="utf-8")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "TANDEM_BOT_TOKEN": "123:abc",
+        "TANDEM_PROGRAMME_FILE": str(programme),
+        "TANDEM_DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}",
+    }
+    result = run_cli("run", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"tandem: configuration error: {programme}: digital_consent_age: "
+        "Input should be less than or equal to 18"
+    )
+    assert not (tmp_path / "never.db").exists()

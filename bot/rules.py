@@ -1,0 +1,140 @@
+"""The programme's own rules, from one TOML file validated at start-up.
+
+Deployment settings (token, database, framework) come from ``TANDEM_*`` variables; what a
+programme decides (its name, places, the digital-consent age, required mentor checks, ...) lives
+here, so a coordinator can read and change it without touching code. A mistake stops start-up
+with one line naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+import unicodedata
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.config import ConfigError
+
+DEFAULT_FILE = "programme.toml"  # shipped next to this module; `tandem demo` runs on it
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Place(_Strict):
+    """A named area (a district, a town): where someone lives, never a street address."""
+
+    name: str = Field(min_length=1, max_length=60)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class ProgrammeRules(_Strict):
+    name: str = Field(default="Tandem", min_length=1, max_length=80)
+    # What the programme is, per language code; the shipped gettext text when a language is missing.
+    about: dict[str, str] = Field(default_factory=dict)
+    # How someone without an invite gets one (an e-mail address, a web page), shown after /start.
+    contact: str = Field(default="", max_length=200)
+    timezone: str | None = None  # the programme's zone; TANDEM_TIMEZONE when not set
+    timezones: tuple[str, ...] = ()  # also offered when someone changes their own zone
+    digital_consent_age: int = Field(default=16, ge=13, le=18)  # GDPR art. 8: 13-16 by country
+    places: tuple[Place, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_zone(value)
+        return value
+
+    @field_validator("timezones")
+    @classmethod
+    def _zones(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for zone in value:
+            _check_zone(zone)
+        return value
+
+    @model_validator(mode="after")
+    def _unique_places(self) -> ProgrammeRules:
+        seen: set[str] = set()
+        for place in self.places:
+            key = fold(place.name)
+            if key in seen:
+                raise ValueError(f"places: {place.name!r} is listed twice")
+            seen.add(key)
+        return self
+
+    def place(self, typed: str) -> Place | None:
+        """The listed place someone typed, forgiving case and accents."""
+        key = fold(typed)
+        return next((p for p in self.places if fold(p.name) == key), None)
+
+    def nearest_place(self, lat: float, lon: float, within_km: float = 15.0) -> Place | None:
+        """The listed place nearest a shared location, if one is close enough to name it."""
+        best = min(self.places, key=lambda p: distance_km(lat, lon, p.lat, p.lon), default=None)
+        if best is None or distance_km(lat, lon, best.lat, best.lon) > within_km:
+            return None
+        return best
+
+    def zone_choices(self, default_zone: str) -> tuple[str, ...]:
+        own = self.timezone or default_zone
+        return (own, *(zone for zone in self.timezones if zone != own))
+
+
+def _check_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+
+
+def fold(text: str) -> str:
+    """Lower case without accents or extra spaces: "Köln " and "koln" are the same place."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def load_rules(path: Path | None = None) -> ProgrammeRules:
+    """Read and check a programme file (the shipped example when ``path`` is None)."""
+    if path is None:
+        source = files("bot").joinpath(DEFAULT_FILE)
+        name, text = DEFAULT_FILE, source.read_text(encoding="utf-8")
+    else:
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{name}: cannot be read ({exc.strerror})") from None
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: not valid TOML ({exc})") from None
+    try:
+        return ProgrammeRules.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _key(first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {key}: {message}" if key else f"{name}: {message}") from None
+
+
+def _key(location: tuple[int | str, ...]) -> str:
+    """``("places", 2, "lat")`` as ``places[2].lat``, the way the file reads."""
+    key = ""
+    for part in location:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key

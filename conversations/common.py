@@ -1,0 +1,158 @@
+"""Steps and answer lists more than one flow asks: one definition each."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.context import Context
+from bot.i18n import N_, Translator, language_name, shipped_locales
+from conversations.flow import Option, Step, StepKind
+from conversations.inputs import has_letter
+
+# Languages in their own names, so everyone finds theirs.
+SPOKEN = tuple(
+    Option(code, label, translate=False)
+    for code, label in (
+        ("de", "Deutsch"),
+        ("en", "English"),
+        ("fr", "Français"),
+        ("ar", "العربية"),
+        ("tr", "Türkçe"),
+        ("uk", "Українська"),
+        ("ru", "Русский"),
+        ("pl", "Polski"),
+        ("es", "Español"),
+        ("fa", "فارسی"),
+    )
+)
+AVAILABILITY = tuple(
+    Option(key, label)
+    for key, label in (
+        ("weekday_morning", N_("weekday mornings")),
+        ("weekday_afternoon", N_("weekday afternoons")),
+        ("weekday_evening", N_("weekday evenings")),
+        ("saturday", N_("Saturdays")),
+        ("sunday", N_("Sundays")),
+    )
+)
+
+# Fields of work: what a learner trains in, and what a mentor knows. Matching compares the two.
+TRADES = tuple(
+    Option(key, label)
+    for key, label in (
+        ("electrical", N_("electrical and electronics")),
+        ("metal", N_("metal and mechanics")),
+        ("construction", N_("building and woodwork")),
+        ("vehicles", N_("cars and vehicles")),
+        ("it", N_("IT and computers")),
+        ("office", N_("office and administration")),
+        ("retail", N_("retail and sales")),
+        ("hospitality", N_("hotels, restaurants and cooking")),
+        ("care", N_("health and care")),
+        ("beauty", N_("hair and beauty")),
+        ("logistics", N_("logistics and warehouse")),
+        ("green", N_("farming and gardening")),
+        ("education", N_("teaching and education")),
+    )
+)
+
+
+def language_options(ctx: Context) -> tuple[Option, ...]:
+    return tuple(Option(code, language_name(code), translate=False) for code in shipped_locales())
+
+
+def place_options(ctx: Context) -> tuple[Option, ...]:
+    return tuple(Option(place.name, place.name, translate=False) for place in ctx.rules.places)
+
+
+def zone_options(ctx: Context) -> tuple[Option, ...]:
+    """The programme's zones, each with its time now, so nobody needs to know the zone's name."""
+    options = []
+    for zone in ctx.rules.zone_choices(ctx.settings.timezone):
+        now = ctx.now.astimezone(ZoneInfo(zone))
+        options.append(
+            Option(zone, f"{zone.split('/')[-1].replace('_', ' ')} ({now:%H:%M})", translate=False)
+        )
+    return tuple(options)
+
+
+def own_zone(ctx: Context) -> str:
+    return ctx.person.timezone or ctx.programme_zone
+
+
+def check_name(value: Any) -> str | None:
+    if not isinstance(value, str) or not has_letter(value):
+        return N_("A name needs at least one letter. What should I call you?")
+    return None
+
+
+def check_text(value: Any) -> str | None:
+    if not isinstance(value, str) or not has_letter(value):
+        return N_("Please answer with a few words.")
+    return None
+
+
+async def use_language(ctx: Context, code: Any) -> None:
+    """Switch at once, so the next question already comes in the chosen language."""
+    ctx.person.locale = str(code)
+    ctx.t = Translator(str(code), ctx.t.zone)
+
+
+async def use_zone(ctx: Context, zone: Any) -> None:
+    ctx.person.timezone = None if zone == ctx.programme_zone else str(zone)
+    ctx.t = Translator(ctx.t.locale, ZoneInfo(str(zone)))
+
+
+def coarse_place(ctx: Context, answer: Any) -> dict[str, Any] | None:
+    """Where someone lives, as stored: a listed place, or a shared point named after the nearest."""
+    if isinstance(answer, str):
+        place = ctx.rules.place(answer)
+        return {"name": place.name, "lat": place.lat, "lon": place.lon} if place else None
+    if isinstance(answer, dict) and "lat" in answer and "lon" in answer:
+        near = ctx.rules.nearest_place(float(answer["lat"]), float(answer["lon"]))
+        return {"lat": answer["lat"], "lon": answer["lon"], "near": near.name if near else None}
+    return None
+
+
+def place_answer(place: Any) -> Any:
+    """The stored place as the step's answer again (for the review and /profile)."""
+    if isinstance(place, dict) and "lat" not in place:
+        return None
+    if isinstance(place, dict) and place.get("name"):
+        return place["name"]
+    return place
+
+
+LANGUAGE_STEP = Step(
+    "language",
+    N_("Which language should I use with you?"),
+    StepKind.CHOICE,
+    options=language_options,
+    apply=use_language,
+    columns=3,
+    label=N_("Language"),
+)
+NAME_STEP = Step(
+    "name",
+    N_("What should I call you? (Your first name or a nickname, up to 40 characters.)"),
+    StepKind.TEXT,
+    max_length=40,
+    validate=check_name,
+    label=N_("Name"),
+)
+SPOKEN_LABEL = N_("Languages you speak")
+AVAILABILITY_LABEL = N_("When you can meet")
+PLACE_LABEL = N_("Where you live")
+# Not asked on the way (the programme's zone fits nearly everyone); shown and changeable in the review.
+ZONE_STEP = Step(
+    "timezone",
+    N_("Which time zone are you in? I show every time in it."),
+    StepKind.CHOICE,
+    options=zone_options,
+    apply=use_zone,
+    label=N_("Time zone"),
+    ask=False,
+    default=own_zone,
+    columns=2,
+)

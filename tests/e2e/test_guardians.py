@@ -1,0 +1,91 @@
+"""A learner under the consent age waits for a guardian's consent; a coordinator records it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.admin import run_admin
+from bot.emulator import Limits
+from bot.simulation import Simulation
+from storage.models import AuditEntry, Person
+from tests.conftest import START
+from tests.learners import onboard_learner
+
+
+@pytest.fixture
+async def programme(framework: str) -> AsyncIterator[Simulation]:
+    sim = Simulation(framework=framework, start=START, limits=Limits(enabled=False))  # type: ignore[arg-type]
+    sim.add_user("carol", "Carol", language_code="en")
+    sim.add_user("tom", "Tom", language_code="en")
+    sim.add_user("uma", "Uma", language_code="en")
+    group = sim.add_group("coordinators", "Coordinators", ["carol"])
+    sim.configure(coordinator_chat_id=group)
+    await sim.start()
+    try:
+        code = (await run_admin(["invite", "coordinator"], sim.tandem)).split()[0]
+        await sim.send("carol", f"/start {code}")
+        link = (await sim.send("carol", "/invite learner multi"))[-1].text
+        invite = link.rsplit("start=", 1)[1]
+        await onboard_learner(
+            sim, "tom", invite, name="Tom", language="en", guardian=("Rita Berg", "0151 999888")
+        )
+        await onboard_learner(
+            sim, "uma", invite, name="Uma", language="en", guardian=("Ole Lund", "ole@example.org")
+        )
+        yield sim
+    finally:
+        await sim.stop()
+
+
+async def test_the_coordinator_records_each_guardians_answer_and_the_learner_is_told(
+    programme: Simulation,
+) -> None:
+    sim = programme
+    assert "because you are under 16" in sim.bot_texts("tom")[-1].lower()
+    alerts = sim.bot_texts("coordinators")
+    assert any("Tom (learner, under 16) needs a guardian's consent" in text for text in alerts)
+
+    replies = await sim.send("carol", "/guardians")
+    assert "2 learners are waiting" in replies[0].text
+    assert "Rita Berg, 0151 999888" in replies[1].text and "ole@example.org" in replies[2].text
+
+    mark = sim.last_seq()
+    await sim.press("carol", "Guardian agreed")  # the newest button: Uma's
+    assert "Uma: the guardian agreed. Noted by Carol." in sim.bot_texts("carol", mark)[-1]
+    assert "your guardian agreed" in sim.bot_texts("uma", mark)[-1]
+    await sim.press("carol", "Guardian said no")  # Uma's buttons are gone: Tom's
+    assert "Tom: the guardian did not agree" in sim.bot_texts("carol", mark)[-1]
+    assert "did not agree" in sim.bot_texts("tom", mark)[-1]
+
+    async with sim.tandem.db.unit_of_work() as uow:
+        people = {p.first_name: p for p in (await uow.session.execute(select(Person))).scalars()}
+        assert people["Uma"].guardian_status == "confirmed" and people["Uma"].guardian_confirmed_at
+        assert people["Tom"].guardian_status == "refused" and people["Tom"].guardian_confirmed_at is None
+        audit = (await uow.session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars().all()
+        assert [(a.action, a.actor_id, a.subject_id) for a in audit] == [
+            ("guardian.confirmed", people["Carol"].id, people["Uma"].id),
+            ("guardian.refused", people["Carol"].id, people["Tom"].id),
+        ]
+    assert "No learner is waiting" in (await sim.send("carol", "/guardians"))[-1].text
+
+
+async def test_a_learner_cannot_use_or_forge_the_coordinators_buttons(programme: Simulation) -> None:
+    sim = programme
+    assert "Only coordinators" in (await sim.send("tom", "/guardians"))[-1].text
+    replies = await sim.send("carol", "/guardians")
+    message_id = replies[1].message_id
+    data = replies[1].data[0][0]  # "Guardian agreed" for Tom
+    # Tom crafts the same callback data on a message in his own chat.
+    own = [e for e in sim.transcript("tom") if e.sender == "bot"][-1]
+    await sim.press_data("tom", own.message_id, data)
+    assert sim.toasts("tom")[-1] == "This button is not for you."
+    async with sim.tandem.db.unit_of_work() as uow:
+        tom = await uow.people.by_telegram_id(sim.users["tom"])
+        assert tom is not None and tom.guardian_status == "pending"
+    await sim.press_data("carol", message_id, data)
+    assert "your guardian agreed" in sim.bot_texts("tom")[-1]
+    await sim.press_data("carol", message_id, data)  # the same button again
+    assert sim.toasts("carol")[-1] == "This was already decided."
