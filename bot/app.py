@@ -16,17 +16,19 @@ from bot.messenger import DeliveryError
 from bot.postman import Postman
 from bot.rules import load_rules
 from bot.scheduler import Scheduler
+from bot.training import load_courses
 from conversations.engine import FlowEngine
 from conversations.learner import LEARNER
 from conversations.mentor import MENTOR
 from conversations.rights import DELETE_FLOW, LANGUAGE_FLOW
+from conversations.screening import FLOWS as SCREENING_FLOWS
 from conversations.welcome import WELCOME
 from storage.database import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-FLOWS = (WELCOME, LEARNER, MENTOR, LANGUAGE_FLOW, DELETE_FLOW)
+FLOWS = (WELCOME, LEARNER, MENTOR, LANGUAGE_FLOW, DELETE_FLOW, *SCREENING_FLOWS)
 COMMANDS = (
     ("start", N_("Begin or start again")),
     ("help", N_("What I can do")),
@@ -81,6 +83,7 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     if settings.bot_token is None:
         raise ValueError("TANDEM_BOT_TOKEN is required")
     rules = load_rules(settings.programme_file)  # a mistake in it stops us before the database
+    courses = load_courses()  # so does one in a training course file
     if migrate:
         await upgrade(settings.database_url)
     db = Database(settings.database_url)
@@ -91,6 +94,6 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     )
     adapter = load_adapter(settings.framework, options)
     postman = Postman(db, adapter.messenger, clock)
-    core = Core(db, clock, settings, rules, FlowEngine(FLOWS), postman)
+    core = Core(db, clock, settings, rules, FlowEngine(FLOWS), postman, courses)
     scheduler = Scheduler(db, clock.now, core.run_job, postman)
     return Tandem(settings, clock, db, adapter, core, scheduler)

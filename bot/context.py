@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.actions import Stored, encode
@@ -16,6 +16,10 @@ from bot.postman import HANDOVER
 from bot.rules import ProgrammeRules
 from storage.models import Person
 from storage.repositories import UnitOfWork
+
+
+class FlowStarter(Protocol):
+    async def start(self, ctx: Context, name: str, answers: dict[str, Any] | None = None) -> None: ...
 
 
 def translator_for(person: Person, settings: Settings, rules: ProgrammeRules) -> Translator:
@@ -37,6 +41,7 @@ class Context:
     outgoing: list[Stored] = field(default_factory=list)
     posted: list[tuple[int, Stored]] = field(default_factory=list)  # outbox id, action
     answers: list[AnswerButton] = field(default_factory=list)
+    flows: FlowStarter | None = None
 
     @property
     def now(self) -> datetime:
@@ -78,6 +83,30 @@ class Context:
                 caption=caption,
                 as_photo=photo,
             )
+        )
+
+    async def start_flow(self, name: str, answers: dict[str, Any] | None = None) -> None:
+        """Begin a guided conversation with this context's person (the core wires the engine)."""
+        assert self.flows is not None, "a context without a flow engine"
+        await self.flows.start(self, name, answers)
+
+    def about(self, person: Person) -> Context:
+        """The same unit of work acting for someone else (an applicant a coordinator decides on):
+        their language and chat, and what is said goes into this event's outbox."""
+        if person.id == self.person.id:
+            return self
+        return Context(
+            uow=self.uow,
+            clock=self.clock,
+            settings=self.settings,
+            person=person,
+            chat_id=person.chat_id,
+            t=self.translator_for(person),
+            rules=self.rules,
+            outgoing=self.outgoing,
+            posted=self.posted,
+            answers=self.answers,
+            flows=self.flows,
         )
 
     def translator_for(self, person: Person) -> Translator:

@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, translator_for
+from bot.course import PREFIX as TRAINING_PREFIX
+from bot.course import Training
 from bot.events import (
     Attachment,
     ButtonPress,
@@ -30,7 +32,11 @@ from bot.postman import Postman
 from bot.programme import GUARDIAN_PREFIX, REVOKE_PREFIX, Programme
 from bot.rights import Rights
 from bot.rules import ProgrammeRules
+from bot.screening import PREFIX as SCREENING_PREFIX
+from bot.screening import Screening
+from bot.training import Courses, load_courses
 from conversations import learner, mentor
+from conversations import screening as screening_flows
 from conversations.engine import NUDGE_JOB, FlowEngine
 from conversations.flow import REVIEW
 from conversations.welcome import NAME as WELCOME
@@ -54,11 +60,13 @@ HELP = N_(
     "/delete – delete everything stored about you\n"
     "/help – this message"
 )
+MENTOR_HELP = N_("For mentors:\n/training – the short mentor training, from where you stopped")
 COORDINATOR_HELP = N_(
     "For coordinators:\n"
     "/invite learner, /invite mentor, /invite coordinator – an invite link with a QR code\n"
     "/invites – open invites, to withdraw one\n"
     "/guardians – learners under the consent age whose guardian has not been asked yet\n"
+    "/screening – volunteer applications waiting for a decision\n"
     "/unreachable – who has blocked Tandem"
 )
 
@@ -79,6 +87,7 @@ class Core:
         rules: ProgrammeRules,
         flows: FlowEngine,
         postman: Postman,
+        courses: Courses | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -88,6 +97,9 @@ class Core:
         self.postman = postman
         self.programme = Programme(flows, settings.bot_username)
         self.rights = Rights(flows)
+        self.courses = courses or load_courses()
+        self.screening = Screening(flows, self.courses.size)
+        self.training = Training(self.courses)
         self.commands: dict[str, Action] = {
             "start": self._start,
             "cancel": self._cancel,
@@ -95,6 +107,8 @@ class Core:
             "help": self._help,
             "profile": self._profile,
             "guardians": self.programme.guardians,
+            "screening": self.screening.waiting,
+            "training": self.training.command,
             "privacy": self.rights.privacy,
             "mydata": self.rights.my_data,
             "delete": self.rights.delete,
@@ -109,8 +123,15 @@ class Core:
             "f1": self._flow_button,
             REVOKE_PREFIX: self.programme.revoke_pressed,
             GUARDIAN_PREFIX: self.programme.guardian_pressed,
+            SCREENING_PREFIX: self.screening.pressed,
+            TRAINING_PREFIX: self.training.pressed,
         }
-        self.jobs: dict[str, JobAction] = {NUDGE_JOB: self.flows.nudge}
+        self.jobs: dict[str, JobAction] = {
+            NUDGE_JOB: self.flows.nudge,
+            screening_flows.INTERVIEW_JOB: screening_flows.remind_interview,
+            screening_flows.CHECK_REMINDER_JOB: screening_flows.remind_check,
+            screening_flows.CHECK_EXPIRED_JOB: screening_flows.check_expired,
+        }
         self.handled: Counter[int] = Counter()
         self._changed = asyncio.Condition()
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
@@ -216,6 +237,7 @@ class Core:
             chat_id=chat_id,
             t=self.translator(person),
             rules=self.rules,
+            flows=self.flows,
         )
 
     # --- routing -----------------------------------------------------------------------------
@@ -306,6 +328,8 @@ class Core:
         text = ctx.t(HELP)
         if ctx.person.role == "coordinator":
             text += "\n" + ctx.t(COORDINATOR_HELP)
+        elif ctx.person.role == "mentor":
+            text += "\n" + ctx.t(MENTOR_HELP)
         await ctx.say(text)
 
     async def _flow_button(self, ctx: Context, event: Inbound) -> None:

@@ -9,16 +9,15 @@ with one line naming the file and the key.
 from __future__ import annotations
 
 import math
-import tomllib
 import unicodedata
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.config import ConfigError
+from bot.datafile import read_model
 
 DEFAULT_FILE = "programme.toml"  # shipped next to this module; `tandem demo` runs on it
 
@@ -35,6 +34,24 @@ class Place(_Strict):
     lon: float = Field(ge=-180, le=180)
 
 
+class CheckRule(_Strict):
+    """A check every mentor needs before meeting a young person, and how long it stays valid."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    name: dict[str, str]  # per language; English required
+    valid_months: int | None = Field(default=None, ge=1, le=240)  # None: does not expire
+
+    @field_validator("name")
+    @classmethod
+    def _english(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value.get("en"):
+            raise ValueError("needs at least an English name (en = ...)")
+        return value
+
+    def label(self, locale: str) -> str:
+        return self.name.get(locale) or self.name.get(locale.split("_")[0]) or self.name["en"]
+
+
 class ProgrammeRules(_Strict):
     name: str = Field(default="Tandem", min_length=1, max_length=80)
     # What the programme is, per language code; the shipped gettext text when a language is missing.
@@ -45,6 +62,7 @@ class ProgrammeRules(_Strict):
     timezones: tuple[str, ...] = ()  # also offered when someone changes their own zone
     digital_consent_age: int = Field(default=16, ge=13, le=18)  # GDPR art. 8: 13-16 by country
     places: tuple[Place, ...] = ()
+    mentor_checks: tuple[CheckRule, ...] = ()  # required before a mentor is matched
 
     @field_validator("timezone")
     @classmethod
@@ -69,6 +87,9 @@ class ProgrammeRules(_Strict):
                 raise ValueError(f"places: {place.name!r} is listed twice")
             seen.add(key)
         return self
+
+    def check(self, check_id: str) -> CheckRule | None:
+        return next((c for c in self.mentor_checks if c.id == check_id), None)
 
     def place(self, typed: str) -> Place | None:
         """The listed place someone typed, forgiving case and accents."""
@@ -119,22 +140,4 @@ def load_rules(path: Path | None = None) -> ProgrammeRules:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"{name}: cannot be read ({exc.strerror})") from None
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{name}: not valid TOML ({exc})") from None
-    try:
-        return ProgrammeRules.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = _key(first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {key}: {message}" if key else f"{name}: {message}") from None
-
-
-def _key(location: tuple[int | str, ...]) -> str:
-    """``("places", 2, "lat")`` as ``places[2].lat``, the way the file reads."""
-    key = ""
-    for part in location:
-        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-    return key
+    return read_model(name, text, ProgrammeRules)

@@ -396,9 +396,11 @@ class FlowEngine:
                 value = option.value if option else inputs.wrong_kind_hint(event, "choice")
             case StepKind.MULTI_CHOICE:
                 value = inputs.wrong_kind_hint(event, "choice")
-        if isinstance(value, Refusal) or step.validate is None:
+        if isinstance(value, Refusal):
             return value
-        problem = step.validate(value)
+        problem = step.validate(value) if step.validate else None
+        if problem is None and step.check is not None:
+            problem = step.check(ctx, value)
         return Refusal(problem) if problem else value
 
     @staticmethod

@@ -47,6 +47,7 @@ class Step:
     kind: StepKind
     options: Options = ()
     validate: Validator | None = None
+    check: Callable[[Context, Any], str | None] | None = None  # a validator that needs the context
     max_length: int = 200
     min_value: float | None = None
     max_value: float | None = None

@@ -114,6 +114,7 @@ async def finish(ctx: Context, answers: dict[str, Any]) -> None:
             name=answers["name"],
         )
     )
+    await ctx.say(ctx.t(N_("While you wait, you can already take the short training course: /training")))
 
 
 MENTOR = Flow(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, MetaData, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, LargeBinary, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -54,6 +54,13 @@ class Person(Base):
     guardian_status: Mapped[str | None] = mapped_column(String(16))  # pending, confirmed, refused
     timezone: Mapped[str | None] = mapped_column(String(64))  # their own; else the programme's
     screening: Mapped[str | None] = mapped_column(String(16))  # a mentor's: waiting, approved, ...
+    screening_note: Mapped[str | None] = mapped_column(String(1000))  # a rejection's reason (internal)
+    interview_at: Mapped[datetime | None]
+    training_module: Mapped[int] = mapped_column(default=0)  # the module in progress
+    training_question: Mapped[int] = mapped_column(default=0)  # its quiz question in progress
+    training_done_at: Mapped[datetime | None]
+    ready_at: Mapped[datetime | None]  # screened, checked and trained: matchable
+    suspended_at: Mapped[datetime | None]  # a required check expired: no new matches
     profile: Mapped[dict[str, Any]] = mapped_column(default=dict)  # onboarding answers
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -152,3 +159,17 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ids and codes, never free text
+
+
+class MentorCheck(Base):
+    """A safeguarding check the programme requires (a criminal-record certificate, say), as recorded."""
+
+    __tablename__ = "mentor_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # a check id from the programme file
+    done_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime]

@@ -17,6 +17,7 @@ from storage.models import (
     DueJob,
     FlowState,
     Invite,
+    MentorCheck,
     OutboxMessage,
     Person,
     ProcessedUpdate,
@@ -60,6 +61,15 @@ class People:
             select(Person)
             .where(Person.unreachable_since.is_not(None), Person.role.is_not(None))
             .order_by(Person.unreachable_since)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def applicants(self) -> Sequence[Person]:
+        """Volunteers waiting for a screening decision, oldest application first."""
+        query = (
+            select(Person)
+            .where(Person.role == "mentor", Person.screening.in_(("waiting", "more_info", "interview")))
+            .order_by(Person.consent_at, Person.id)
         )
         return (await self._session.execute(query)).scalars().all()
 
@@ -237,6 +247,28 @@ class Invites:
         return (await self._session.execute(query)).scalars().all()
 
 
+class MentorChecks:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, check: MentorCheck) -> MentorCheck:
+        self._session.add(check)
+        await self._session.flush()
+        return check
+
+    async def get(self, check_id: int) -> MentorCheck | None:
+        return await self._session.get(MentorCheck, check_id)
+
+    async def of(self, person_id: int) -> Sequence[MentorCheck]:
+        """A mentor's checks, newest first."""
+        query = (
+            select(MentorCheck)
+            .where(MentorCheck.person_id == person_id)
+            .order_by(MentorCheck.done_on.desc(), MentorCheck.id.desc())
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+
 class Audit:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -275,3 +307,4 @@ class UnitOfWork:
         self.outbox = Outbox(session)
         self.invites = Invites(session)
         self.audit = Audit(session)
+        self.checks = MentorChecks(session)

@@ -43,3 +43,30 @@ async def onboard_learner(
     await sim.press_option(who, 2)  # weekday evenings
     await sim.press_option(who, LAST)  # Done
     await sim.press_option(who, YES)  # the review: "Yes, that's right"
+
+
+async def apply_as_mentor(sim: Simulation, who: str, *, name: str, code: str | None = None) -> None:
+    """A volunteer's whole application (with an invite code, or open), first options where asked."""
+    await sim.send(who, f"/start {code}" if code else "/start")
+    if code is None:
+        await sim.press(who, "(?i)volunteer|ehrenamtlich|bénévole")
+    await sim.press_option(who, YES)  # consent
+    await sim.send(who, name)
+    await sim.press_option(who, 0)  # English
+    for answer in ("0", "Done", "10", "0", "Done"):  # a field, years, a language
+        if answer == "Done":
+            await sim.press_option(who, LAST)
+        elif answer == "10":
+            await sim.send(who, answer)
+        else:
+            await sim.press_option(who, 0)
+    await sim.press_option(who, 0)  # the first listed place
+    await sim.press_option(who, 1)  # up to 5 km
+    await sim.press_option(who, 0)  # one learner
+    await sim.press_option(who, SKIP)  # gender
+    await sim.press_option(who, SKIP)  # background
+    await sim.press_option(who, 0)  # weekday mornings
+    await sim.press_option(who, LAST)
+    await sim.send(who, "I would like to give something back.")
+    await sim.press_option(who, 0)  # no mentoring before
+    await sim.press_option(who, YES)  # the review: that's right

@@ -20,10 +20,12 @@ from bot.adapter import Framework
 from bot.admin import run_admin
 from bot.clock import SystemClock
 from bot.demo.cast import MENTOR_ANSWERS, PLACES, SEED, Member
+from bot.emulator.state import Entry
 from bot.i18n import language_name
 from bot.simulation import SIMULATION_LIMITS, Simulation
 
 STATE_FILE = "demo.json"
+READY_MENTOR = "jonas"  # matchable from the start; Amira's application waits for screening
 STEPS = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "1w": timedelta(weeks=1)}
 
 
@@ -180,7 +182,30 @@ class Demo:
                     await sim.press_option(member.key, int(value))
                 else:
                     await sim.send(member.key, str(value))
+        await self._make_ready(coordinator.key, READY_MENTOR)
         await sim.send(coordinator.key, "/invite learner multi school=Berufsschule Nord cohort=2026")
+
+    async def _make_ready(self, coordinator: str, mentor: str) -> None:
+        """One mentor is screened, checked and trained already; the other waits for the visitor."""
+        sim = self.simulation
+        course = sim.tandem.core.courses(next(m.language for m in self.members if m.key == mentor))
+        await sim.send(mentor, "/training")
+        for index, module in enumerate(course.module):
+            for question in module.quiz:
+                await sim.press_option(mentor, question.answer)
+            if index + 1 < len(course.module):
+                await sim.press_option(mentor, 0)  # carry on
+        issued = (sim.clock.now() - timedelta(days=20)).strftime("%d.%m.%Y")
+        for check in range(len(sim.tandem.core.rules.mentor_checks)):
+            cards = await sim.send(coordinator, "/screening")
+            card = next(c for c in cards if c.text.startswith(mentor.title()))
+            await sim.press_data(coordinator, card.message_id, button_data(card, ":chk"))
+            await sim.press_option(coordinator, check)
+            await sim.send(coordinator, issued)
+            await sim.press_option(coordinator, -1)  # the programme's usual validity
+        cards = await sim.send(coordinator, "/screening")
+        card = next(c for c in cards if c.text.startswith(mentor.title()))
+        await sim.press_data(coordinator, card.message_id, button_data(card, ":ok"))
 
     def _broadcast(self, kind: str, payload: Any) -> None:
         for queue in self.listeners:
@@ -204,6 +229,11 @@ class Demo:
             "next_update_id": self.sim.emulator.state.next_update_id,
         }
         (self.folder / STATE_FILE).write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def button_data(entry: Entry, suffix: str) -> str:
+    """The callback data of the message's button whose data ends with ``suffix``."""
+    return next(d for row in entry.data for d in row if d and d.endswith(suffix))
 
 
 def invite_code(text: str) -> str:

@@ -26,6 +26,12 @@ EXPORTED_FIELDS = (
     "guardian_status",
     "timezone",
     "screening",
+    "screening_note",
+    "interview_at",
+    "training_module",
+    "training_done_at",
+    "ready_at",
+    "suspended_at",
     "profile",
     "created_at",
     "updated_at",
@@ -54,6 +60,11 @@ async def export_person(ctx: Context) -> bytes:
         "exported_at": ctx.now.isoformat(),
         "person": {field: _plain(getattr(person, field)) for field in EXPORTED_FIELDS},
     }
+    checks = await ctx.uow.checks.of(person.id)
+    if checks:
+        data["checks"] = [
+            {"check": c.kind, "issued": _plain(c.done_on), "expires": _plain(c.expires_on)} for c in checks
+        ]
     decisions = await ctx.uow.audit.about(person.id)
     if decisions:
         data["decisions_about_you"] = [{"at": d.at.isoformat(), "what": d.action} for d in decisions]

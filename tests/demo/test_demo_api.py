@@ -90,7 +90,12 @@ async def test_the_page_and_its_assets_are_served_locally(page: tuple[Demo, Page
 
 
 async def test_state_has_the_seeded_programme(page: tuple[Demo, Page]) -> None:
-    _, api = page
+    demo, api = page
+    async with demo.simulation.tandem.db.unit_of_work() as uow:
+        jonas = await uow.people.by_telegram_id(demo.simulation.users["jonas"])
+        amira = await uow.people.by_telegram_id(demo.simulation.users["amira"])
+        assert jonas is not None and jonas.ready_at is not None  # screened, checked, trained
+        assert amira is not None and amira.screening == "waiting"  # for the visitor, as Carla
     state = await api.get("/api/state")
     assert [p["key"] for p in state["people"]] == ["lea", "jonas", "amira", "carla", "coordinators"]
     roles = {p["key"]: p["role"] for p in state["people"]}
