@@ -51,8 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--folder", type=Path, default=Path("var/demo"), help="where the demo keeps its state")
 
     bench = commands.add_parser("bench", help="benchmarks")
-    bench.add_argument("what", choices=("updates",))
+    bench.add_argument("what", choices=("updates", "matching"))
     bench.add_argument("--users", type=int, default=50)
+    bench.add_argument("--learners", type=int, default=5000)
+    bench.add_argument("--mentors", type=int, default=2000)
+    bench.add_argument("--seed", type=int, default=1)
     bench.add_argument("--framework", choices=("aiogram", "ptb"), default="aiogram")
     return parser
 
@@ -85,6 +88,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await _demo(args)
     if args.command == "emulator":
         return await _serve_emulator(args.port, limits=not args.no_limits)
+    if args.command == "bench" and args.what == "matching":
+        from bot.bench_matching import bench_matching
+
+        await asyncio.to_thread(bench_matching, args.learners, args.mentors, args.seed)
+        return 0
     if args.command == "bench":
         from bot.bench import bench_updates
 

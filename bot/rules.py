@@ -52,6 +52,20 @@ class CheckRule(_Strict):
         return self.name.get(locale) or self.name.get(locale.split("_")[0]) or self.name["en"]
 
 
+class MatchingWeights(_Strict):
+    """How much each criterion counts in a pair's score (points; the defaults sum to about 150)."""
+
+    distance: float = Field(default=30, ge=0, le=100)  # near home, within the mentor's radius
+    field: float = Field(default=25, ge=0, le=100)  # the learner's field among the mentor's
+    help: float = Field(default=15, ge=0, le=100)  # what the learner wants help with, offered
+    interests: float = Field(default=10, ge=0, le=100)
+    languages: float = Field(default=10, ge=0, le=100)  # any shared language
+    home_language: float = Field(default=30, ge=0, le=100)  # the learner's own, if not the programme's
+    preferences: float = Field(default=15, ge=0, le=100)  # the mentor the learner asked for
+    availability: float = Field(default=20, ge=0, le=100)  # share of the learner's times in common
+    capacity: float = Field(default=5, ge=0, le=100)  # less for a mentor's second and third learner
+
+
 class ProgrammeRules(_Strict):
     name: str = Field(default="Tandem", min_length=1, max_length=80)
     # What the programme is, per language code; the shipped gettext text when a language is missing.
@@ -63,6 +77,8 @@ class ProgrammeRules(_Strict):
     digital_consent_age: int = Field(default=16, ge=13, le=18)  # GDPR art. 8: 13-16 by country
     places: tuple[Place, ...] = ()
     mentor_checks: tuple[CheckRule, ...] = ()  # required before a mentor is matched
+    language: str = Field(default="de", pattern=r"^[a-z]{2,3}$")  # what the programme speaks
+    matching: MatchingWeights = Field(default_factory=MatchingWeights)
 
     @field_validator("timezone")
     @classmethod

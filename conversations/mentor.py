@@ -25,12 +25,13 @@ from conversations.common import (
     place_options,
 )
 from conversations.flow import END, Flow, Option, Step, StepKind
+from conversations.learner import HELP, INTERESTS
 
 NAME = "mentor"
 WAITING = "waiting"  # for screening
 PROFILE_KEYS = (
-    "expertise", "expertise_other", "experience", "spoken", "place", "travel", "capacity",
-    "gender", "background", "availability", "motivation", "prior",
+    "expertise", "expertise_other", "experience", "offers", "interests", "interests_other", "spoken",
+    "place", "travel", "capacity", "gender", "background", "availability", "motivation", "prior",
 )  # fmt: skip
 
 CONSENT = N_(
@@ -142,6 +143,24 @@ MENTOR = Flow(
             min_value=0,
             max_value=70,
             label=N_("Years of experience"),
+        ),
+        Step(
+            "offers",
+            N_("What could you help a young person with? Tap all that fit, then “Done”."),
+            StepKind.MULTI_CHOICE,
+            options=HELP,
+            columns=2,
+            label=N_("Can help with"),
+        ),
+        Step(
+            "interests",
+            N_("What do you like doing in your free time? Tap all that fit, or write your own, then “Done”."),
+            StepKind.MULTI_CHOICE,
+            options=INTERESTS,
+            columns=2,
+            optional=True,
+            free_text=True,
+            label=N_("What you like doing"),
         ),
         Step(
             "spoken",

@@ -53,8 +53,9 @@ async def apply_as_mentor(sim: Simulation, who: str, *, name: str, code: str | N
     await sim.press_option(who, YES)  # consent
     await sim.send(who, name)
     await sim.press_option(who, 0)  # English
-    for answer in ("0", "Done", "10", "0", "Done"):  # a field, years, a language
-        if answer == "Done":
+    # a field, years, help offered, interests skipped, a language
+    for answer in ("0", "Done", "10", "0", "Done", "Skip", "0", "Done"):
+        if answer in ("Done", "Skip"):
             await sim.press_option(who, LAST)
         elif answer == "10":
             await sim.send(who, answer)

@@ -54,6 +54,11 @@ MENTOR_ANSWERS: dict[str, tuple[Answer, ...]] = {
         ("send", "Photovoltaik"),
         ("press", -1),  # Done
         ("send", "34"),  # years of experience
+        ("press", 0),  # can help with exams
+        ("press", 3),  # and career orientation
+        ("press", -1),
+        ("press", 4),  # likes making and fixing things
+        ("press", -2),  # Done (Skip is last)
         ("press", 0),  # Deutsch
         ("press", -1),
         ("press", 1),  # Berlin-Neukölln
@@ -75,6 +80,12 @@ MENTOR_ANSWERS: dict[str, tuple[Answer, ...]] = {
         ("press", 8),  # health and care
         ("press", -1),
         ("send", "12"),
+        ("press", 1),  # can help with motivation
+        ("press", 4),  # and language
+        ("press", 5),  # and personal matters
+        ("press", -1),
+        ("press", 3),  # likes cooking
+        ("press", -2),
         ("press", 2),  # Français
         ("press", 3),  # Arabic
         ("press", 0),  # Deutsch

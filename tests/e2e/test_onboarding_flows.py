@@ -101,6 +101,8 @@ ELODIE = Person(  # an open volunteer application (no invite), in French
         "language": choose(shipped_locales().index("fr")),
         "expertise": choose(3, -1),
         "experience": say("32"),
+        "offers": choose(0, 3, -1),
+        "interests": choose(-1),  # skipped
         "spoken": choose(2, 0, -1),
         "place": say("paris"),  # a listed place, typed
         "travel": choose(2),
