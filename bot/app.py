@@ -18,8 +18,10 @@ from bot.rules import load_rules
 from bot.scheduler import Scheduler
 from bot.training import load_courses
 from conversations.engine import FlowEngine
+from conversations.first_meeting import FLOWS as FIRST_MEETING_FLOWS
 from conversations.learner import LEARNER
 from conversations.mentor import MENTOR
+from conversations.pair_end import END_PAIR_FLOW
 from conversations.rights import DELETE_FLOW, LANGUAGE_FLOW
 from conversations.screening import FLOWS as SCREENING_FLOWS
 from conversations.welcome import WELCOME
@@ -28,7 +30,16 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-FLOWS = (WELCOME, LEARNER, MENTOR, LANGUAGE_FLOW, DELETE_FLOW, *SCREENING_FLOWS)
+FLOWS = (
+    WELCOME,
+    LEARNER,
+    MENTOR,
+    LANGUAGE_FLOW,
+    DELETE_FLOW,
+    *SCREENING_FLOWS,
+    *FIRST_MEETING_FLOWS,
+    END_PAIR_FLOW,
+)
 COMMANDS = (
     ("start", N_("Begin or start again")),
     ("help", N_("What I can do")),

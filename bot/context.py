@@ -42,6 +42,8 @@ class Context:
     posted: list[tuple[int, Stored]] = field(default_factory=list)  # outbox id, action
     answers: list[AnswerButton] = field(default_factory=list)
     flows: FlowStarter | None = None
+    # The answers of the conversation being asked, for options that depend on them.
+    flow_answers: dict[str, Any] = field(default_factory=dict)
 
     @property
     def now(self) -> datetime:

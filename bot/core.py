@@ -28,6 +28,10 @@ from bot.events import (
     MemberUnblocked,
 )
 from bot.i18n import N_, Translator
+from bot.matchmaking import CONTINUE as CONTINUE_PREFIX
+from bot.matchmaking import END as END_PREFIX
+from bot.matchmaking import PROPOSAL as PROPOSAL_PREFIX
+from bot.matchmaking import Matchmaking
 from bot.postman import Postman
 from bot.programme import GUARDIAN_PREFIX, REVOKE_PREFIX, Programme
 from bot.rights import Rights
@@ -35,7 +39,7 @@ from bot.rules import ProgrammeRules
 from bot.screening import PREFIX as SCREENING_PREFIX
 from bot.screening import Screening
 from bot.training import Courses, load_courses
-from conversations import learner, mentor
+from conversations import first_meeting, learner, mentor
 from conversations import screening as screening_flows
 from conversations.engine import NUDGE_JOB, FlowEngine
 from conversations.flow import REVIEW
@@ -67,6 +71,8 @@ COORDINATOR_HELP = N_(
     "/invites – open invites, to withdraw one\n"
     "/guardians – learners under the consent age whose guardian has not been asked yet\n"
     "/screening – volunteer applications waiting for a decision\n"
+    "/match – propose mentors for every waiting learner\n"
+    "/pairs – the pairs now running, to end one\n"
     "/unreachable – who has blocked Tandem"
 )
 
@@ -100,6 +106,7 @@ class Core:
         self.courses = courses or load_courses()
         self.screening = Screening(flows, self.courses.size)
         self.training = Training(self.courses)
+        self.matchmaking = Matchmaking()
         self.commands: dict[str, Action] = {
             "start": self._start,
             "cancel": self._cancel,
@@ -108,6 +115,8 @@ class Core:
             "profile": self._profile,
             "guardians": self.programme.guardians,
             "screening": self.screening.waiting,
+            "match": self.matchmaking.match,
+            "pairs": self.matchmaking.pairs,
             "training": self.training.command,
             "privacy": self.rights.privacy,
             "mydata": self.rights.my_data,
@@ -125,12 +134,16 @@ class Core:
             GUARDIAN_PREFIX: self.programme.guardian_pressed,
             SCREENING_PREFIX: self.screening.pressed,
             TRAINING_PREFIX: self.training.pressed,
+            PROPOSAL_PREFIX: self.matchmaking.pressed,
+            CONTINUE_PREFIX: self.matchmaking.continue_pressed,
+            END_PREFIX: self.matchmaking.end_pressed,
         }
         self.jobs: dict[str, JobAction] = {
             NUDGE_JOB: self.flows.nudge,
             screening_flows.INTERVIEW_JOB: screening_flows.remind_interview,
             screening_flows.CHECK_REMINDER_JOB: screening_flows.remind_check,
             screening_flows.CHECK_EXPIRED_JOB: screening_flows.check_expired,
+            first_meeting.AFTER_JOB: first_meeting.ask_to_continue,
         }
         self.handled: Counter[int] = Counter()
         self._changed = asyncio.Condition()

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_decimal
 
 import locales
@@ -58,6 +58,9 @@ def _catalogue(code: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[code], fallback=True)
 
 
+AT = N_("{date} at {time}")  # a day and a time of day
+
+
 @dataclass(frozen=True, slots=True)
 class Translator:
     """Everything a reader-facing text needs: their language and their time zone."""
@@ -83,6 +86,15 @@ class Translator:
 
     def time(self, value: dt.datetime, format: str = "short") -> str:
         return format_time(value, format, tzinfo=self.zone, locale=self.locale)
+
+    def day(self, value: dt.date) -> str:
+        """A day on a button: "Wed, Mar 4", "Mi., 4. März", "mer. 4 mars"."""
+        return format_skeleton("MMMEd", value, locale=self.locale)
+
+    def moment(self, value: dt.datetime) -> str:
+        """A meeting's day and time in full: "Wednesday, March 4, 2026 at 10:30 AM"."""
+        day = format_date(value.astimezone(self.zone).date(), "full", locale=self.locale)
+        return self(AT, date=day, time=self.time(value))
 
     def number(self, value: float | int) -> str:
         return format_decimal(value, locale=self.locale)

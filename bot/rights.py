@@ -56,6 +56,13 @@ class Rights:
         """Coordinators see who paused (their mentor too, once pairs exist)."""
         if ctx.person.role is None:
             return
+        pair = await ctx.uow.pairs.current_for(ctx.person.id)
+        if pair is not None and pair.learner_id == ctx.person.id:  # their mentor knows why it is quiet
+            mentor = await ctx.uow.people.get(pair.mentor_id)
+            if mentor is not None:
+                them = ctx.about(mentor)
+                name = ctx.person.preferred_name or ctx.person.first_name
+                await them.say(them.t(message, name=name, role=them.t(ctx.person.role)))
         t = Translator(ctx.settings.default_locale, ZoneInfo(ctx.programme_zone))
         name = ctx.person.preferred_name or ctx.person.first_name
         await ctx.tell_coordinators(message, name=name, role=t(ctx.person.role))

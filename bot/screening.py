@@ -59,11 +59,7 @@ class Screening:
         status = ctx.t(STATUS.get(applicant.screening or "", STATUS["waiting"]))
         lines = [ctx.t(N_("{name} · applied {date} · {status}"), name=name, date=since, status=status)]
         if applicant.interview_at is not None and applicant.screening == "interview":
-            lines.append(
-                ctx.t(
-                    N_("Interview: {when}"), when=ctx.t.datetime(applicant.interview_at, "EEE d MMM, HH:mm")
-                )
-            )
+            lines.append(ctx.t(N_("Interview: {when}"), when=ctx.t.moment(applicant.interview_at)))
         answers = mentor.answers_of(applicant)
         for step in mentor.MENTOR.path(answers):
             if step.label:

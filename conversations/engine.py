@@ -73,6 +73,7 @@ class FlowEngine:
     async def on_input(self, ctx: Context, state: FlowState, event: Inbound) -> None:
         """A message (not a button) while a flow waits for an answer."""
         flow = self.flows[state.flow]
+        ctx.flow_answers = state.answers
         if state.step == REVIEW:
             await self._ask(ctx, flow, state, hint=Refusal(N_("Please tap one of the buttons below.")))
             return
@@ -93,6 +94,7 @@ class FlowEngine:
             await self._stale(ctx, event, state)
             return
         flow = self.flows[state.flow]
+        ctx.flow_answers = state.answers
         choice = parts[2]
         if state.step == REVIEW:
             await self._review_press(ctx, event, flow, state, choice)
@@ -161,6 +163,7 @@ class FlowEngine:
         nudge: bool = True,
     ) -> None:
         keyboard: Keyboard | None
+        ctx.flow_answers = state.answers
         if state.step == REVIEW:
             text, keyboard = self._review(ctx, flow, state)
         else:

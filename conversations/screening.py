@@ -91,7 +91,7 @@ def day_options(ctx: Context) -> tuple[Option, ...]:
     """The next fourteen days, as buttons in the coordinator's language."""
     first = readiness.today(ctx) + timedelta(days=1)
     days = (first + timedelta(days=n) for n in range(14))
-    return tuple(Option(d.isoformat(), ctx.t.date(d, "EEE d MMM"), translate=False) for d in days)
+    return tuple(Option(d.isoformat(), ctx.t.day(d), translate=False) for d in days)
 
 
 def time_options(ctx: Context) -> tuple[Option, ...]:
@@ -113,7 +113,7 @@ async def interview_set(ctx: Context, answers: dict[str, Any]) -> None:
         ctx.t(
             N_("Interview with {name} on {when}. You both get a reminder the day before."),
             name=display_name(applicant),
-            when=ctx.t.datetime(at, "EEEE d MMMM, HH:mm"),
+            when=ctx.t.moment(at),
         )
     )
     them = ctx.about(applicant)
@@ -125,7 +125,7 @@ async def interview_set(ctx: Context, answers: dict[str, Any]) -> None:
                 "the day before."
             ),
             coordinator=coordinator,
-            when=them.t.datetime(at, "EEEE d MMMM, HH:mm"),
+            when=them.t.moment(at),
         )
     )
     for person in (ctx.person, applicant):
@@ -143,7 +143,7 @@ async def remind_interview(ctx: Context, payload: dict[str, Any]) -> None:
         return
     if applicant.interview_at.isoformat() != payload.get("at"):
         return  # moved since: the new time has its own reminder
-    when = ctx.t.datetime(applicant.interview_at, "EEEE d MMMM, HH:mm")
+    when = ctx.t.moment(applicant.interview_at)
     if ctx.person.id == applicant.id:
         await ctx.say(
             ctx.t(N_("A reminder: your conversation with the programme is tomorrow, {when}."), when=when)

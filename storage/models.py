@@ -61,6 +61,7 @@ class Person(Base):
     training_done_at: Mapped[datetime | None]
     ready_at: Mapped[datetime | None]  # screened, checked and trained: matchable
     suspended_at: Mapped[datetime | None]  # a required check expired: no new matches
+    waiting_told_at: Mapped[datetime | None]  # a learner told the programme is still looking
     profile: Mapped[dict[str, Any]] = mapped_column(default=dict)  # onboarding answers
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -173,3 +174,28 @@ class MentorCheck(Base):
     expires_on: Mapped[date | None] = mapped_column(Date)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime]
+
+
+class Pair(Base):
+    """A learner and a mentor: proposed by /match, introduced, then active, or declined or ended."""
+
+    __tablename__ = "pairs"
+    __table_args__ = (Index("ix_pairs_status_position", "status", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # proposed skipped introduced active declined ended
+    score: Mapped[float]
+    reasons: Mapped[list[Any]] = mapped_column(default=list)  # codes and values, worded when read
+    alternatives: Mapped[list[Any]] = mapped_column(default=list)  # the next best mentors
+    position: Mapped[int] = mapped_column(default=0)  # in its /match run
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    first_meeting_at: Mapped[datetime | None]
+    first_meeting_place: Mapped[str | None] = mapped_column(String(16))
+    learner_continues: Mapped[str | None] = mapped_column(String(8))
+    mentor_continues: Mapped[str | None] = mapped_column(String(8))
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(1000))  # a coordinator's, kept internal

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,10 +19,12 @@ from storage.models import (
     Invite,
     MentorCheck,
     OutboxMessage,
+    Pair,
     Person,
     ProcessedUpdate,
 )
 
+LIVE_PAIRS = ("introduced", "active")  # a learner has a mentor; the mentor's seat is taken
 # Delivered, or never to be delivered: nothing more to do with the row.
 FINISHED = frozenset({"sent", "dropped", "gone", "unreachable"})
 
@@ -61,6 +63,39 @@ class People:
             select(Person)
             .where(Person.unreachable_since.is_not(None), Person.role.is_not(None))
             .order_by(Person.unreachable_since)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def waiting_learners(self) -> Sequence[Person]:
+        """Learners who can be matched now: consented (and their guardian, if needed), not paused
+        or unreachable, without a mentor; longest waiting first."""
+        live = select(Pair.learner_id).where(Pair.status.in_(LIVE_PAIRS))
+        query = (
+            select(Person)
+            .where(
+                Person.role == "learner",
+                Person.consent_at.is_not(None),
+                Person.guardian_status.is_(None) | (Person.guardian_status == "confirmed"),
+                Person.paused_at.is_(None),
+                Person.unreachable_since.is_(None),
+                Person.id.not_in(live),
+            )
+            .order_by(Person.consent_at, Person.id)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def ready_mentors(self) -> Sequence[Person]:
+        """Mentors screened, checked and trained, not suspended, paused or unreachable."""
+        query = (
+            select(Person)
+            .where(
+                Person.role == "mentor",
+                Person.ready_at.is_not(None),
+                Person.suspended_at.is_(None),
+                Person.paused_at.is_(None),
+                Person.unreachable_since.is_(None),
+            )
+            .order_by(Person.id)
         )
         return (await self._session.execute(query)).scalars().all()
 
@@ -269,6 +304,61 @@ class MentorChecks:
         return (await self._session.execute(query)).scalars().all()
 
 
+class Pairs:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, pair: Pair) -> Pair:
+        self._session.add(pair)
+        await self._session.flush()
+        return pair
+
+    async def get(self, pair_id: int) -> Pair | None:
+        return await self._session.get(Pair, pair_id)
+
+    async def drop_proposals(self) -> None:
+        """A new /match replaces the proposals nobody decided on."""
+        await self._session.execute(delete(Pair).where(Pair.status == "proposed"))
+
+    async def next_proposal(self) -> Pair | None:
+        query = select(Pair).where(Pair.status == "proposed").order_by(Pair.position).limit(1)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def proposals_count(self) -> int:
+        """How many proposals the current /match run made (decided or not)."""
+        latest = select(func.max(Pair.created_at)).where(Pair.position >= 0).scalar_subquery()
+        query = select(func.count()).select_from(Pair).where(Pair.created_at == latest)
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def load(self) -> dict[int, int]:
+        """Learners each mentor has now (introduced or active)."""
+        query = (
+            select(Pair.mentor_id, func.count()).where(Pair.status.in_(LIVE_PAIRS)).group_by(Pair.mentor_id)
+        )
+        return {int(m): int(n) for m, n in (await self._session.execute(query)).all()}
+
+    async def closed(self) -> set[tuple[int, int]]:
+        """(learner, mentor) pairs that were declined or ended: never proposed again."""
+        query = select(Pair.learner_id, Pair.mentor_id).where(Pair.status.in_(("declined", "ended")))
+        return {(int(a), int(b)) for a, b in (await self._session.execute(query)).all()}
+
+    async def live(self) -> Sequence[Pair]:
+        query = select(Pair).where(Pair.status.in_(LIVE_PAIRS)).order_by(Pair.id)
+        return (await self._session.execute(query)).scalars().all()
+
+    async def current_for(self, person_id: int) -> Pair | None:
+        """The person's introduced or active pair (as learner or mentor), newest first."""
+        query = (
+            select(Pair)
+            .where(
+                Pair.status.in_(LIVE_PAIRS), (Pair.learner_id == person_id) | (Pair.mentor_id == person_id)
+            )
+            .order_by(Pair.id.desc())
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+
 class Audit:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -308,3 +398,4 @@ class UnitOfWork:
         self.invites = Invites(session)
         self.audit = Audit(session)
         self.checks = MentorChecks(session)
+        self.pairs = Pairs(session)

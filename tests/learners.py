@@ -45,7 +45,15 @@ async def onboard_learner(
     await sim.press_option(who, YES)  # the review: "Yes, that's right"
 
 
-async def apply_as_mentor(sim: Simulation, who: str, *, name: str, code: str | None = None) -> None:
+async def apply_as_mentor(
+    sim: Simulation,
+    who: str,
+    *,
+    name: str,
+    code: str | None = None,
+    capacity: int = 1,
+    evenings: bool = False,
+) -> None:
     """A volunteer's whole application (with an invite code, or open), first options where asked."""
     await sim.send(who, f"/start {code}" if code else "/start")
     if code is None:
@@ -63,11 +71,34 @@ async def apply_as_mentor(sim: Simulation, who: str, *, name: str, code: str | N
             await sim.press_option(who, 0)
     await sim.press_option(who, 0)  # the first listed place
     await sim.press_option(who, 1)  # up to 5 km
-    await sim.press_option(who, 0)  # one learner
+    await sim.press_option(who, capacity - 1)  # learners at a time
     await sim.press_option(who, SKIP)  # gender
     await sim.press_option(who, SKIP)  # background
-    await sim.press_option(who, 0)  # weekday mornings
+    await sim.press_option(who, 2 if evenings else 0)  # weekday evenings, or mornings
     await sim.press_option(who, LAST)
     await sim.send(who, "I would like to give something back.")
     await sim.press_option(who, 0)  # no mentoring before
     await sim.press_option(who, YES)  # the review: that's right
+
+
+async def make_ready(sim: Simulation, coordinator: str, mentor: str, name: str) -> None:
+    """The whole training, every required check recorded, and the approval, through the bot."""
+    course = sim.tandem.core.courses("en")
+    await sim.send(mentor, "/training")
+    for index, module in enumerate(course.module):
+        for question in module.quiz:
+            await sim.press_option(mentor, question.answer)
+        if index + 1 < len(course.module):
+            await sim.press_option(mentor, 0)  # carry on
+    for check in range(len(sim.tandem.core.rules.mentor_checks)):
+        card = next(c for c in await sim.send(coordinator, "/screening") if c.text.startswith(name))
+        await sim.press_data(
+            coordinator, card.message_id, next(d for r in card.data for d in r if d and d.endswith(":chk"))
+        )
+        await sim.press_option(coordinator, check)
+        await sim.send(coordinator, "02.02.2026")
+        await sim.press_option(coordinator, -1)  # the usual validity
+    card = next(c for c in await sim.send(coordinator, "/screening") if c.text.startswith(name))
+    await sim.press_data(
+        coordinator, card.message_id, next(d for r in card.data for d in r if d and d.endswith(":ok"))
+    )

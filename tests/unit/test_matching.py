@@ -154,3 +154,30 @@ def test_the_seat_preference_spreads_learners_when_it_costs_nothing() -> None:
     score = np.asarray([[50.0, 50.0], [50.0, 50.0]])
     pairs = assign(score, [Mentor(id=1, capacity=2), Mentor(id=2, capacity=2)], W)
     assert sorted(m for _, m in pairs) == [0, 1]
+
+
+def test_reasons_read_in_each_language_of_the_reader() -> None:
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from bot.i18n import Translator
+    from bot.matchmaking import say_reasons
+
+    learner = SimpleNamespace(profile={"trade": "electrical"})
+    found = [
+        ("field", {}),
+        ("distance", {"km": 8}),
+        ("languages", {"languages": ["ar"]}),
+        ("time", {"slots": ["weekday_evening", "saturday"]}),
+    ]
+    said = {
+        code: say_reasons(Translator(code, ZoneInfo("Europe/Berlin")), learner, found)  # type: ignore[arg-type]
+        for code in ("en", "de", "fr")
+    }
+    assert said["en"] == (
+        "both in electrical and electronics; 8 km apart; both speak العربية; "
+        "both free: weekday evenings, Saturdays"
+    )
+    assert "Elektro und Elektronik" in said["de"] and "8 km" in said["de"] and "العربية" in said["de"]
+    assert "électricité et électronique" in said["fr"] and "8 km" in said["fr"] and "samedi" in said["fr"]
+    assert len({said["en"], said["de"], said["fr"]}) == 3

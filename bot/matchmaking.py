@@ -1,0 +1,395 @@
+"""Matching in Telegram: /match proposes pairs for the whole cohort; coordinators go through them.
+
+Proposal buttons carry ``mp1:<pair id>:ok|skip|alt|m<mentor id>``; the answer after the first
+meeting ``pc1:<pair id>:yes|no``. Every press checks the presser's role (or place in the pair)
+and the pair's state again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bot.context import Context
+from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.i18n import N_, Translator, language_name
+from bot.services import matching
+from conversations import first_meeting, pair_end
+from conversations.common import AVAILABILITY, TRADES
+from storage.models import Pair, Person
+
+PROPOSAL, CONTINUE, END = "mp1", "pc1", "pe1"
+SAME_FIELD = N_("the same field")
+REASONS_JOINED = N_("; ")  # between the reasons a pair fits (French wants a space before it)
+NOTHING_SHARED = N_("nothing in particular")
+PAIR_STATUS = {"active": N_("mentoring"), "introduced": N_("introduced, first meeting ahead")}
+TRADE_LABELS = {option.value: option.label for option in TRADES}
+SLOT_LABELS = {option.value: option.label for option in AVAILABILITY}
+REASONS = {
+    "field": N_("both in {field}"),
+    "distance": N_("{km} km apart"),
+    "languages": N_("both speak {languages}"),
+    "help": N_("the mentor offers what the learner wants help with"),
+    "interests": N_("shared interests"),
+    "gender": N_("the mentor the learner asked for"),
+    "background": N_("a similar background"),
+    "time": N_("both free: {slots}"),
+}
+UNMATCHED = {
+    "no_mentor": N_("no ready mentor has room"),
+    matching.TOO_FAR: N_("no mentor within reach"),
+    matching.NO_TIME: N_("no mentor free at the same times"),
+    "no_fit": N_("no mentor fits (distance or times)"),
+    "taken": N_("the mentors who fit went to others this time"),
+}
+
+
+def learner_profile(person: Person, rules_language: str) -> matching.Learner:
+    profile = person.profile or {}
+    place = profile.get("place") or {}
+    spoken = list(profile.get("spoken") or [])
+    also = profile.get("mentor_also") or []
+    wants = profile.get("mentor")
+    return matching.Learner(
+        id=person.id,
+        lat=place.get("lat"),
+        lon=place.get("lon"),
+        trade=profile.get("trade"),
+        help=matching.bits(profile.get("help"), matching.HELP),
+        interests=matching.bits(profile.get("interests"), matching.INTERESTS),
+        spoken=matching.bits(spoken, matching.LANGUAGES),
+        availability=matching.bits(profile.get("availability"), matching.SLOTS),
+        wants_gender=wants if wants in ("woman", "man") else None,
+        wants_language="language" in also,
+        wants_background="background" in also,
+        needs_home_language=(person.locale or rules_language) != rules_language
+        or "language" in (profile.get("help") or [])
+        or "language" in also,
+    )
+
+
+def mentor_profile(person: Person, taken: int) -> matching.Mentor:
+    profile = person.profile or {}
+    place = profile.get("place") or {}
+    travel = str(profile.get("travel") or "10")
+    return matching.Mentor(
+        id=person.id,
+        lat=place.get("lat"),
+        lon=place.get("lon"),
+        online_only=travel == "online",
+        radius_km=float(travel) if travel.isdigit() else 0.0,
+        expertise=matching.bits(profile.get("expertise"), matching.TRADES),
+        offers=matching.bits(profile.get("offers"), matching.HELP),
+        interests=matching.bits(profile.get("interests"), matching.INTERESTS),
+        spoken=matching.bits(profile.get("spoken"), matching.LANGUAGES),
+        availability=matching.bits(profile.get("availability"), matching.SLOTS),
+        gender=profile.get("gender"),
+        background=profile.get("background") == "yes",
+        capacity=max(int(profile.get("capacity") or 1) - taken, 0),
+    )
+
+
+def say_reasons(t: Translator, learner: Person, found: list[Any]) -> str:
+    """A pair's reasons in the reader's words: "both in cars and vehicles; 3 km apart; ..."."""
+    parts = []
+    for code, values in found:
+        fields = dict(values)
+        if code == "field":
+            trade = str((learner.profile or {}).get("trade"))
+            fields["field"] = t(TRADE_LABELS.get(trade, SAME_FIELD))
+        if code == "languages":
+            fields["languages"] = ", ".join(
+                language_name(c) if len(c) == 2 else c for c in values["languages"]
+            )
+        if code == "time":
+            fields["slots"] = ", ".join(t(SLOT_LABELS[s]) for s in values["slots"] if s in SLOT_LABELS)
+        if code == "distance":
+            fields["km"] = t.number(values["km"])
+        parts.append(t(REASONS[code], **fields))
+    return t(REASONS_JOINED).join(parts) or t(NOTHING_SHARED)
+
+
+class Matchmaking:
+    async def match(self, ctx: Context, event: Inbound) -> None:
+        if ctx.person.role != "coordinator":
+            await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
+            return
+        await ctx.uow.pairs.drop_proposals()
+        learners = list(await ctx.uow.people.waiting_learners())
+        mentors_rows = list(await ctx.uow.people.ready_mentors())
+        load = await ctx.uow.pairs.load()
+        closed = await ctx.uow.pairs.closed()
+        if not learners:
+            await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
+            return
+        language = ctx.rules.language
+        people = [learner_profile(p, language) for p in learners]
+        mentors = [mentor_profile(p, load.get(p.id, 0)) for p in mentors_rows]
+        comp = matching.components(people, mentors, language)
+        score = matching.scores(comp, ctx.rules.matching)
+        for i, learner in enumerate(learners):
+            for j, mentor in enumerate(mentors_rows):
+                if (learner.id, mentor.id) in closed:
+                    score[i, j] = 0.0  # declined or ended before: never again
+        assigned = matching.assign(score, mentors, ctx.rules.matching)
+        for position, (i, j) in enumerate(assigned):
+            order = [int(k) for k in np.argsort(-score[i]) if k != j and score[i, k] > 0]
+            alternatives = [
+                [mentors_rows[k].id, round(float(score[i, k]), 1), matching.reasons(comp, i, k)]
+                for k in order
+                if mentors[k].capacity > 0
+            ][:3]
+            await ctx.uow.pairs.add(
+                Pair(
+                    learner_id=learners[i].id,
+                    mentor_id=mentors_rows[j].id,
+                    status="proposed",
+                    score=round(float(score[i, j]), 1),
+                    reasons=matching.reasons(comp, i, j),
+                    alternatives=alternatives,
+                    position=position,
+                    proposed_by=ctx.person.id,
+                    created_at=ctx.now,
+                )
+            )
+        matched = {i for i, _ in assigned}
+        lines = [
+            ctx.t.plural(
+                "{n} proposal, one at a time below.", "{n} proposals, one at a time below.", len(assigned)
+            )
+        ]
+        unmatched = [i for i in range(len(learners)) if i not in matched]
+        if unmatched:
+            lines.append(ctx.t(N_("No mentor for now:")))
+        for i in unmatched:
+            learner = learners[i]
+            why = matching.why_unmatched(comp, i, mentors)
+            lines.append(f"• {learner.preferred_name or learner.first_name}: {ctx.t(UNMATCHED[why])}")
+            if learner.waiting_told_at is None:  # nobody waits in silence, and nobody is told twice
+                learner.waiting_told_at = ctx.now
+                them = ctx.about(learner)
+                await them.say(
+                    them.t(
+                        N_(
+                            "{name}, the programme is still looking for a mentor who fits you. "
+                            "It can take a little while; you will hear from us."
+                        ),
+                        name=learner.preferred_name or learner.first_name,
+                    )
+                )
+        await ctx.say("\n".join(lines))
+        await self._next(ctx)
+
+    async def _next(self, ctx: Context) -> None:
+        pair = await ctx.uow.pairs.next_proposal()
+        if pair is None:
+            await ctx.say(ctx.t(N_("No more proposals. /match computes new ones.")))
+            return
+        text, keyboard = await self.card(ctx, pair)
+        await ctx.say(text, keyboard)
+
+    async def card(self, ctx: Context, pair: Pair) -> tuple[str, Keyboard]:
+        learner = await ctx.uow.people.get(pair.learner_id)
+        mentor = await ctx.uow.people.get(pair.mentor_id)
+        assert learner is not None and mentor is not None
+        total = await ctx.uow.pairs.proposals_count()
+        text = ctx.t(
+            N_(
+                "Proposal {number} of {total}:\nLearner: {learner}\nMentor: {mentor}\n"
+                "Score: {score}\nWhy: {reasons}"
+            ),
+            number=pair.position + 1,
+            total=total,
+            learner=learner.preferred_name or learner.first_name,
+            mentor=mentor.preferred_name or mentor.first_name,
+            score=ctx.t.number(pair.score),
+            reasons=say_reasons(ctx.t, learner, pair.reasons),
+        )
+        data = f"{PROPOSAL}:{pair.id}"
+        rows: list[tuple[Button, ...]] = [
+            (Button(ctx.t(N_("Approve")), data=f"{data}:ok"), Button(ctx.t(N_("Skip")), data=f"{data}:skip")),
+        ]
+        if pair.alternatives:
+            rows.append((Button(ctx.t(N_("Another mentor")), data=f"{data}:alt"),))
+        return text, tuple(rows)
+
+    async def pressed(self, ctx: Context, event: Inbound) -> None:
+        assert isinstance(event, ButtonPress)
+        parts = event.data.split(":")
+        if ctx.person.role != "coordinator" or len(parts) != 3 or not parts[1].isdigit():
+            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+            return
+        pair = await ctx.uow.pairs.get(int(parts[1]))
+        if pair is None or pair.status != "proposed":
+            ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+            if event.message_id is not None:
+                await ctx.edit_keyboard(event.message_id, None)
+            return
+        action = parts[2]
+        if action == "alt":
+            ctx.answer_button(event.callback_id)
+            await self._alternatives(ctx, event, pair)
+            return
+        choice = action[1:] if action.startswith("m") else ""
+        known = {int(a[0]) for a in pair.alternatives}
+        if action not in ("ok", "skip") and not (choice.isdigit() and int(choice) in known):
+            ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+            return
+        ctx.answer_button(event.callback_id)
+        if event.message_id is not None:
+            await ctx.edit_keyboard(event.message_id, None)
+        if action == "skip":
+            pair.status, pair.decided_at = "skipped", ctx.now
+        else:
+            if choice:
+                alternative = next(a for a in pair.alternatives if int(a[0]) == int(choice))
+                pair.mentor_id, pair.score, pair.reasons = int(choice), float(alternative[1]), alternative[2]
+            await self._introduce(ctx, pair)
+        await self._next(ctx)
+
+    async def _alternatives(self, ctx: Context, event: ButtonPress, pair: Pair) -> None:
+        learner = await ctx.uow.people.get(pair.learner_id)
+        assert learner is not None
+        lines = [
+            ctx.t(
+                N_("Other mentors for {learner}, best first:"),
+                learner=learner.preferred_name or learner.first_name,
+            )
+        ]
+        rows = []
+        for mentor_id, score, found in pair.alternatives:
+            mentor = await ctx.uow.people.get(int(mentor_id))
+            if mentor is None:
+                continue
+            name = mentor.preferred_name or mentor.first_name
+            lines.append(f"• {name} ({ctx.t.number(score)}): {say_reasons(ctx.t, learner, found)}")
+            label = ctx.t(N_("Choose {name}"), name=name)
+            rows.append((Button(label, data=f"{PROPOSAL}:{pair.id}:m{mentor_id}"),))
+        rows.append((Button(ctx.t(N_("Skip")), data=f"{PROPOSAL}:{pair.id}:skip"),))
+        await ctx.say("\n".join(lines), tuple(rows))
+
+    async def _introduce(self, ctx: Context, pair: Pair) -> None:
+        learner = await ctx.uow.people.get(pair.learner_id)
+        mentor = await ctx.uow.people.get(pair.mentor_id)
+        assert learner is not None and mentor is not None
+        busy = await ctx.uow.pairs.current_for(learner.id)
+        load = (await ctx.uow.pairs.load()).get(mentor.id, 0)
+        if (
+            busy is not None
+            or load >= int((mentor.profile or {}).get("capacity") or 1)
+            or mentor.ready_at is None
+        ):
+            pair.status, pair.decided_at = "skipped", ctx.now
+            await ctx.say(
+                ctx.t(N_("That pair is no longer possible (someone was matched meanwhile); skipped."))
+            )
+            return
+        pair.status, pair.decided_at = "introduced", ctx.now
+        await ctx.uow.audit.record(ctx.now, ctx.person, "pair.approved", learner, pair=pair.id)
+        learner_name = learner.preferred_name or learner.first_name
+        mentor_name = mentor.preferred_name or mentor.first_name
+        await ctx.say(
+            ctx.t(
+                N_("Approved: {learner} and {mentor}. Both are introduced."),
+                learner=learner_name,
+                mentor=mentor_name,
+            )
+        )
+        them = ctx.about(learner)
+        await them.say(
+            them.t(
+                N_(
+                    "Good news, {name}! Your mentor is {mentor}. What you have in common: {reasons}. "
+                    "{mentor} will suggest a time for your first meeting."
+                ),
+                name=learner_name,
+                mentor=mentor_name,
+                reasons=say_reasons(them.t, learner, pair.reasons),
+            )
+        )
+        volunteer = ctx.about(mentor)
+        await volunteer.say(
+            volunteer.t(
+                N_(
+                    "Meet {learner}, the learner the programme matched with you. "
+                    "What you have in common: {reasons}."
+                ),
+                learner=learner_name,
+                reasons=say_reasons(volunteer.t, learner, pair.reasons),
+            )
+        )
+        shared = first_meeting.shared_between(learner, mentor)
+        await volunteer.start_flow(
+            first_meeting.PROPOSE, {"pair": pair.id, "learner_name": learner_name, "shared": shared}
+        )
+
+    async def pairs(self, ctx: Context, event: Inbound) -> None:
+        """The pairs now running, each with a button to end it."""
+        if ctx.person.role != "coordinator":
+            await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
+            return
+        live = await ctx.uow.pairs.live()
+        if not live:
+            await ctx.say(ctx.t(N_("No pair is running. /match proposes some.")))
+            return
+        for pair in live[:30]:
+            learner = await ctx.uow.people.get(pair.learner_id)
+            mentor = await ctx.uow.people.get(pair.mentor_id)
+            if learner is None or mentor is None:
+                continue
+            status = ctx.t(PAIR_STATUS[pair.status])
+            text = ctx.t(
+                N_("{learner} and {mentor} · since {date} · {status}"),
+                learner=learner.preferred_name or learner.first_name,
+                mentor=mentor.preferred_name or mentor.first_name,
+                date=ctx.t.date(pair.decided_at or pair.created_at),
+                status=status,
+            )
+            await ctx.say(text, ((Button(ctx.t(N_("End this pair")), data=f"{END}:{pair.id}"),),))
+
+    async def end_pressed(self, ctx: Context, event: Inbound) -> None:
+        assert isinstance(event, ButtonPress)
+        parts = event.data.split(":")
+        if ctx.person.role != "coordinator" or len(parts) != 2 or not parts[1].isdigit():
+            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+            return
+        pair = await ctx.uow.pairs.get(int(parts[1]))
+        if pair is None or pair.status not in ("introduced", "active"):
+            ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+            return
+        ctx.answer_button(event.callback_id)
+        learner = await ctx.uow.people.get(pair.learner_id)
+        mentor = await ctx.uow.people.get(pair.mentor_id)
+        names = " & ".join((p.preferred_name or p.first_name) for p in (learner, mentor) if p is not None)
+        await ctx.start_flow(pair_end.END_PAIR, {"pair": pair.id, "names": names})
+
+    async def continue_pressed(self, ctx: Context, event: Inbound) -> None:
+        """After the first meeting: each answers privately whether to go on together."""
+        assert isinstance(event, ButtonPress)
+        parts = event.data.split(":")
+        pair = await ctx.uow.pairs.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+        side = None
+        if pair is not None:
+            side = (
+                "learner"
+                if pair.learner_id == ctx.person.id
+                else "mentor"
+                if pair.mentor_id == ctx.person.id
+                else None
+            )
+        if pair is None or side is None or parts[2] not in ("yes", "no"):
+            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+            return
+        answered = pair.learner_continues if side == "learner" else pair.mentor_continues
+        if pair.status != "introduced" or answered is not None:
+            ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+            return
+        ctx.answer_button(event.callback_id)
+        if side == "learner":
+            pair.learner_continues = parts[2]
+        else:
+            pair.mentor_continues = parts[2]
+        if event.message_id is not None:
+            await ctx.edit_keyboard(event.message_id, None)
+        await first_meeting.both_answered(ctx, pair)
