@@ -24,6 +24,7 @@ from conversations.mentor import MENTOR
 from conversations.pair_end import END_PAIR_FLOW
 from conversations.rights import DELETE_FLOW, LANGUAGE_FLOW
 from conversations.screening import FLOWS as SCREENING_FLOWS
+from conversations.sessions import FLOWS as SESSION_FLOWS
 from conversations.welcome import WELCOME
 from storage.database import Database
 from storage.migrate import upgrade
@@ -39,6 +40,7 @@ FLOWS = (
     *SCREENING_FLOWS,
     *FIRST_MEETING_FLOWS,
     END_PAIR_FLOW,
+    *SESSION_FLOWS,
 )
 COMMANDS = (
     ("start", N_("Begin or start again")),

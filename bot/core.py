@@ -41,6 +41,7 @@ from bot.screening import Screening
 from bot.training import Courses, load_courses
 from conversations import first_meeting, learner, mentor
 from conversations import screening as screening_flows
+from conversations import sessions as weekly
 from conversations.engine import NUDGE_JOB, FlowEngine
 from conversations.flow import REVIEW
 from conversations.welcome import NAME as WELCOME
@@ -65,6 +66,7 @@ HELP = N_(
     "/help – this message"
 )
 MENTOR_HELP = N_("For mentors:\n/training – the short mentor training, from where you stopped")
+PAIR_HELP = N_("/sessions – your next and last weekly sessions")
 COORDINATOR_HELP = N_(
     "For coordinators:\n"
     "/invite learner, /invite mentor, /invite coordinator – an invite link with a QR code\n"
@@ -117,6 +119,7 @@ class Core:
             "screening": self.screening.waiting,
             "match": self.matchmaking.match,
             "pairs": self.matchmaking.pairs,
+            "sessions": weekly.list_sessions,
             "training": self.training.command,
             "privacy": self.rights.privacy,
             "mydata": self.rights.my_data,
@@ -137,6 +140,7 @@ class Core:
             PROPOSAL_PREFIX: self.matchmaking.pressed,
             CONTINUE_PREFIX: self.matchmaking.continue_pressed,
             END_PREFIX: self.matchmaking.end_pressed,
+            weekly.PREFIX: weekly.pressed,
         }
         self.jobs: dict[str, JobAction] = {
             NUDGE_JOB: self.flows.nudge,
@@ -144,6 +148,7 @@ class Core:
             screening_flows.CHECK_REMINDER_JOB: screening_flows.remind_check,
             screening_flows.CHECK_EXPIRED_JOB: screening_flows.check_expired,
             first_meeting.AFTER_JOB: first_meeting.ask_to_continue,
+            weekly.JOB: weekly.send_due,
         }
         self.handled: Counter[int] = Counter()
         self._changed = asyncio.Condition()
@@ -343,6 +348,8 @@ class Core:
             text += "\n" + ctx.t(COORDINATOR_HELP)
         elif ctx.person.role == "mentor":
             text += "\n" + ctx.t(MENTOR_HELP)
+        if ctx.person.role in ("learner", "mentor"):
+            text += "\n" + ctx.t(PAIR_HELP)
         await ctx.say(text)
 
     async def _flow_button(self, ctx: Context, event: Inbound) -> None:

@@ -16,6 +16,7 @@ from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person
 
 PROPOSE, CONFIRM = "first_meeting", "first_meeting_ok"
+SLOT_FLOW_NAME = "weekly_slot"  # conversations.sessions: the regular weekly time comes next
 AFTER_JOB = "pair.after_first_meeting"
 CONTINUE = "pc1"
 # Parts of the week people gave, as days and the times on offer then.
@@ -178,6 +179,10 @@ async def both_answered(ctx: Context, pair: Pair) -> None:
                 them.t(N_("You both said yes: your mentoring with {name} starts now!"), name=partner)
             )
         await ctx.tell_coordinators(N_("{learner} and {mentor} start their mentoring."), **names)
+        shared = shared_between(learner, mentor)
+        await ctx.about(mentor).start_flow(
+            SLOT_FLOW_NAME, {"pair": pair.id, "learner_name": names["learner"], "shared": shared}
+        )
         return
     pair.status, pair.ended_at = "declined", ctx.now
     learner.waiting_told_at = None

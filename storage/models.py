@@ -199,3 +199,23 @@ class Pair(Base):
     mentor_continues: Mapped[str | None] = mapped_column(String(8))
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(1000))  # a coordinator's, kept internal
+    slot_weekday: Mapped[int | None]  # the weekly slot: Monday 0, in the programme's time zone
+    slot_time: Mapped[str | None] = mapped_column(String(5))  # "17:30", local wall clock
+    slot_place: Mapped[str | None] = mapped_column(String(16))
+
+
+class Session(Base):
+    """One week's meeting of a pair, at the pair's weekly slot in the programme's local time."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_pair_id_starts_at", "pair_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]  # UTC; made from the local wall-clock time, so DST keeps 17:30 at 17:30
+    place: Mapped[str] = mapped_column(String(16))  # public, online
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned, cancelled
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    learner_met: Mapped[str | None] = mapped_column(String(8))  # yes, no, other: each their own answer
+    mentor_met: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime]

@@ -22,6 +22,7 @@ from storage.models import (
     Pair,
     Person,
     ProcessedUpdate,
+    Session,
 )
 
 LIVE_PAIRS = ("introduced", "active")  # a learner has a mentor; the mentor's seat is taken
@@ -359,6 +360,36 @@ class Pairs:
         return (await self._session.execute(query)).scalar_one_or_none()
 
 
+class Sessions:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, row: Session) -> Session:
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+    async def get(self, session_id: int) -> Session | None:
+        return await self._session.get(Session, session_id)
+
+    async def upcoming(self, pair_id: int, now: datetime) -> list[Session]:
+        """The pair's sessions still ahead (cancelled ones too: their week is planned), soonest first."""
+        query = (
+            select(Session)
+            .where(Session.pair_id == pair_id, Session.starts_at > now)
+            .order_by(Session.starts_at)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def past(self, pair_id: int, now: datetime) -> list[Session]:
+        query = (
+            select(Session)
+            .where(Session.pair_id == pair_id, Session.starts_at <= now)
+            .order_by(Session.starts_at.desc())
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+
 class Audit:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -399,3 +430,4 @@ class UnitOfWork:
         self.audit = Audit(session)
         self.checks = MentorChecks(session)
         self.pairs = Pairs(session)
+        self.sessions = Sessions(session)

@@ -1,0 +1,317 @@
+"""Weekly sessions: the pair agrees a slot, each week becomes a session, and the bot confirms,
+reminds and asks afterwards whether they met.
+
+The slot is a weekday and a wall-clock time in the programme's time zone; every session's UTC
+time is made from the local date and time, so 17:30 stays 17:30 across daylight-saving changes.
+Every message is a due job checked again when it runs: nothing goes out for a session that was
+cancelled, to a paused person, or to a pair that ended.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import readiness
+from bot.context import Context
+from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.i18n import N_
+from conversations.first_meeting import PARTS, PLACE_LABELS, PLACES, shared_between
+from conversations.flow import Flow, Option, Step, StepKind
+from storage.models import Pair, Session
+
+SLOT, SLOT_OK = "weekly_slot", "weekly_slot_ok"
+JOB = "session.message"
+PREFIX = "ss1"  # ss1:<session id>:ok|cancel|met|notmet|other
+AHEAD = 4  # sessions planned ahead
+CONFIRM_BEFORE, DAY_BEFORE, HOUR_BEFORE, ASK_AFTER = (
+    timedelta(hours=48),
+    timedelta(hours=24),
+    timedelta(hours=1),
+    timedelta(hours=3),  # an hour's meeting, then two hours
+)
+WEEKDAYS = (
+    N_("Mondays"),
+    N_("Tuesdays"),
+    N_("Wednesdays"),
+    N_("Thursdays"),
+    N_("Fridays"),
+    N_("Saturdays"),
+    N_("Sundays"),
+)
+
+
+def _parts(ctx: Context) -> list[str]:
+    parts = [p for p in str(ctx.flow_answers.get("shared") or "").split(",") if p in PARTS]
+    return parts or list(PARTS)
+
+
+def weekday_options(ctx: Context) -> tuple[Option, ...]:
+    days = sorted({d for part in _parts(ctx) for d in PARTS[part][0]})
+    return tuple(Option(str(d), WEEKDAYS[d]) for d in days)
+
+
+def slot_time_options(ctx: Context) -> tuple[Option, ...]:
+    chosen = ctx.flow_answers.get("weekday")
+    weekday = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
+    slots = {
+        t for part in _parts(ctx) for t in PARTS[part][1] if weekday is None or weekday in PARTS[part][0]
+    }
+    return tuple(Option(f"{s:%H:%M}", f"{s:%H:%M}", translate=False) for s in sorted(slots))
+
+
+def occurrence(ctx: Context, pair: Pair, day: date) -> datetime:
+    """The slot's moment on a local day, in UTC."""
+    local = datetime.combine(day, time.fromisoformat(pair.slot_time or "17:00"), ZoneInfo(ctx.programme_zone))
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+async def plan_ahead(ctx: Context, pair: Pair) -> None:
+    """Keep the next few weeks planned, each with its messages due."""
+    if pair.slot_weekday is None or pair.status != "active":
+        return
+    upcoming = await ctx.uow.sessions.upcoming(pair.id, ctx.now)
+    latest = max((s.starts_at for s in upcoming), default=None)
+    day = readiness.today(ctx) + timedelta(days=1)
+    if latest is not None:
+        day = latest.astimezone(ZoneInfo(ctx.programme_zone)).date() + timedelta(days=1)
+    while len(upcoming) < AHEAD:
+        while day.weekday() != pair.slot_weekday:
+            day += timedelta(days=1)
+        starts = occurrence(ctx, pair, day)
+        session = await ctx.uow.sessions.add(
+            Session(pair_id=pair.id, starts_at=starts, place=pair.slot_place or "public", created_at=ctx.now)
+        )
+        upcoming = [*upcoming, session]
+        for person_id in (pair.learner_id, pair.mentor_id):
+            for kind, due in (
+                ("confirm", starts - CONFIRM_BEFORE),
+                ("day", starts - DAY_BEFORE),
+                ("hour", starts - HOUR_BEFORE),
+                ("after", starts + ASK_AFTER),
+            ):
+                payload = {"person_id": person_id, "session": session.id, "kind": kind}
+                key = f"session:{session.id}:{kind}:{person_id}"
+                await ctx.schedule(JOB, max(due, ctx.now), payload, dedupe_key=key)
+        day += timedelta(days=1)
+
+
+async def slot_proposed(ctx: Context, answers: dict[str, Any]) -> None:
+    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
+    if pair is None or pair.status != "active" or ctx.person.id != pair.mentor_id:
+        await ctx.say(ctx.t(N_("This pair no longer exists.")))
+        return
+    learner = await ctx.uow.people.get(pair.learner_id)
+    assert learner is not None
+    name = learner.preferred_name or learner.first_name
+    await ctx.say(ctx.t(N_("Sent. I will tell you what {name} says."), name=name))
+    them = ctx.about(learner)
+    weekday = int(answers["weekday"])
+    await them.start_flow(
+        SLOT_OK,
+        {
+            "pair": pair.id,
+            "weekday": answers["weekday"],
+            "time": answers["time"],
+            "place": answers["place"],
+            "mentor_name": ctx.person.preferred_name or ctx.person.first_name,
+            "day": them.t(WEEKDAYS[weekday]),
+            "where": them.t(PLACE_LABELS[str(answers["place"])]),
+        },
+    )
+
+
+async def slot_answered(ctx: Context, answers: dict[str, Any]) -> None:
+    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
+    if pair is None or pair.status != "active" or ctx.person.id != pair.learner_id:
+        await ctx.say(ctx.t(N_("This pair no longer exists.")))
+        return
+    mentor = await ctx.uow.people.get(pair.mentor_id)
+    assert mentor is not None
+    volunteer = ctx.about(mentor)
+    name = ctx.person.preferred_name or ctx.person.first_name
+    if answers.get("ok") != "yes":
+        await ctx.say(
+            ctx.t(N_("All right, I asked {mentor} for another time."), mentor=answers["mentor_name"])
+        )
+        await volunteer.say(
+            volunteer.t(N_("{name} cannot make that time. Please suggest another one."), name=name)
+        )
+        await volunteer.start_flow(
+            SLOT, {"pair": pair.id, "learner_name": name, "shared": shared_between(ctx.person, mentor)}
+        )
+        return
+    pair.slot_weekday, pair.slot_time, pair.slot_place = (
+        int(answers["weekday"]),
+        answers["time"],
+        answers["place"],
+    )
+    await plan_ahead(ctx, pair)
+    first = min(await ctx.uow.sessions.upcoming(pair.id, ctx.now), key=lambda s: s.starts_at)
+    for person in (ctx.person, mentor):
+        them = ctx.about(person)
+        text = N_(
+            "Agreed: {day} at {time}. Your first weekly session is {when}. I will check with you two "
+            "days before each one and remind you the day before. /sessions lists them."
+        )
+        day = them.t(WEEKDAYS[pair.slot_weekday])
+        await them.say(them.t(text, day=day, time=pair.slot_time, when=them.t.moment(first.starts_at)))
+
+
+async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
+    """A session's confirmation, reminder or question afterwards, if it still applies."""
+    session = await ctx.uow.sessions.get(int(str(payload.get("session"))))
+    pair = await ctx.uow.pairs.get(session.pair_id) if session else None
+    if session is None or pair is None or pair.status != "active" or session.status != "planned":
+        return
+    if ctx.person.paused_at is not None:
+        return  # no prompts while paused
+    partner_id = pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
+    partner = await ctx.uow.people.get(partner_id)
+    if partner is None:
+        return
+    name = partner.preferred_name or partner.first_name
+    when = ctx.t.moment(session.starts_at)
+    where = ctx.t(PLACE_LABELS.get(session.place, PLACES[0].label))
+    data = f"{PREFIX}:{session.id}"
+    kind = payload.get("kind")
+    keyboard: Keyboard
+    if kind == "confirm":
+        keyboard = (
+            (
+                Button(ctx.t(N_("Yes, see you then")), data=f"{data}:ok"),
+                Button(ctx.t(N_("Cancel this week")), data=f"{data}:cancel"),
+            ),
+        )
+        await ctx.say(
+            ctx.t(N_("Still on with {name} on {when}, {where}?"), name=name, when=when, where=where), keyboard
+        )
+    elif kind == "day":
+        await ctx.say(
+            ctx.t(
+                N_("A reminder: you meet {name} tomorrow, {when}, {where}."),
+                name=name,
+                when=when,
+                where=where,
+            )
+        )
+    elif kind == "hour":
+        await ctx.say(ctx.t(N_("In an hour you meet {name}, {where}."), name=name, where=where))
+    elif kind == "after":
+        keyboard = (
+            (Button(ctx.t(N_("Yes, we met")), data=f"{data}:met"),),
+            (Button(ctx.t(N_("No, we didn't")), data=f"{data}:notmet"),),
+            (Button(ctx.t(N_("We met at another time")), data=f"{data}:other"),),
+        )
+        await ctx.say(ctx.t(N_("Did you meet {name} on {when}?"), name=name, when=when), keyboard)
+        if ctx.person.id == pair.learner_id:
+            await plan_ahead(ctx, pair)  # the next week joins the plan (once per session)
+
+
+async def pressed(ctx: Context, event: Inbound) -> None:
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    session = await ctx.uow.sessions.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+    pair = await ctx.uow.pairs.get(session.pair_id) if session else None
+    if session is None or pair is None or ctx.person.id not in (pair.learner_id, pair.mentor_id):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return
+    action = parts[2]
+    learner_side = ctx.person.id == pair.learner_id
+    if action in ("ok", "cancel"):
+        if session.status != "planned" or session.starts_at <= ctx.now:
+            ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+            return
+        ctx.answer_button(event.callback_id, ctx.t(N_("See you then!")) if action == "ok" else None)
+        if event.message_id is not None:
+            await ctx.edit_keyboard(event.message_id, None)
+        if action == "cancel":
+            await cancel(ctx, pair, session)
+        return
+    answered = session.learner_met if learner_side else session.mentor_met
+    if action not in ("met", "notmet", "other") or answered is not None or session.starts_at > ctx.now:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    value = {"met": "yes", "notmet": "no", "other": "other"}[action]
+    if learner_side:
+        session.learner_met = value
+    else:
+        session.mentor_met = value  # each answer is kept, also when they disagree
+    ctx.answer_button(event.callback_id, ctx.t(N_("Thank you for your answer.")))
+    if event.message_id is not None:
+        await ctx.edit_keyboard(event.message_id, None)
+
+
+async def cancel(ctx: Context, pair: Pair, session: Session) -> None:
+    session.status, session.cancelled_by = "cancelled", ctx.person.id
+    partner_id = pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
+    partner = await ctx.uow.people.get(partner_id)
+    await ctx.say(ctx.t(N_("Cancelled for this week. Your partner is told.")))
+    if partner is None:
+        return
+    them = ctx.about(partner)
+    name = ctx.person.preferred_name or ctx.person.first_name
+    await them.say(
+        them.t(
+            N_("{name} cannot make it this week ({when}). No problem: see you the week after!"),
+            name=name,
+            when=them.t.moment(session.starts_at),
+        )
+    )
+
+
+async def list_sessions(ctx: Context, event: Inbound) -> None:
+    """/sessions: the next four and the last four, with who said they met."""
+    pair = await ctx.uow.pairs.current_for(ctx.person.id)
+    if pair is None or pair.status != "active" or pair.slot_weekday is None:
+        await ctx.say(ctx.t(N_("You have no weekly sessions yet.")))
+        return
+    upcoming = (await ctx.uow.sessions.upcoming(pair.id, ctx.now))[:4]
+    past = (await ctx.uow.sessions.past(pair.id, ctx.now))[:4]
+    lines = [ctx.t(N_("Next sessions:"))]
+    for session in upcoming:
+        mark = " – " + ctx.t(N_("cancelled")) if session.status == "cancelled" else ""
+        lines.append(f"• {ctx.t.moment(session.starts_at)}{mark}")
+    if past:
+        lines.append(ctx.t(N_("Last sessions:")))
+    answers = {"yes": N_("met"), "no": N_("did not meet"), "other": N_("met at another time")}
+    for session in past:
+        mine = session.learner_met if ctx.person.id == pair.learner_id else session.mentor_met
+        said = ctx.t(answers[mine]) if mine else ctx.t(N_("no answer yet"))
+        if session.status == "cancelled":
+            said = ctx.t(N_("cancelled"))
+        lines.append(f"• {ctx.t.moment(session.starts_at)}: {said}")
+    await ctx.say("\n".join(lines))
+
+
+SLOT_FLOW = Flow(
+    name=SLOT,
+    steps=(
+        Step(
+            "weekday",
+            N_(
+                "You both want to go on: please suggest a regular weekly time with {learner_name}. "
+                "Which day? (These fit the times you both gave.)"
+            ),
+            StepKind.CHOICE,
+            options=weekday_options,
+            columns=2,
+        ),
+        Step("time", N_("At what time?"), StepKind.CHOICE, options=slot_time_options, columns=4),
+        Step("place", N_("Where?"), StepKind.CHOICE, options=PLACES),
+    ),
+    on_complete=slot_proposed,
+)
+SLOT_OK_FLOW = Flow(
+    name=SLOT_OK,
+    steps=(
+        Step(
+            "ok",
+            N_("{mentor_name} suggests meeting every week: {day} at {time}, {where}. Does that suit you?"),
+            StepKind.YES_NO,
+        ),
+    ),
+    on_complete=slot_answered,
+)
+FLOWS = (SLOT_FLOW, SLOT_OK_FLOW)

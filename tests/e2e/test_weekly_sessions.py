@@ -1,0 +1,91 @@
+"""Weekly sessions through both adapters: a slot agreed after the first meeting, confirmations and
+reminders at the local time across the end of March (daylight saving), a cancellation, and each
+person's own answer to "did you meet?"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.simulation import Simulation
+from storage.models import Pair, Session
+from tests.e2e.test_match_and_first_meeting import cohort, pairs
+
+__all__ = ["cohort"]
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+async def until(sim: Simulation, moment: datetime) -> None:
+    await sim.advance(moment - sim.clock.now())
+
+
+async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(cohort: Simulation) -> None:
+    sim = cohort
+    await sim.send("carla", "/match")
+    await sim.press("carla", "^Approve$")
+    pair = next(p for k, p in (await pairs(sim)).items() if k.endswith(":introduced"))
+    learner, mentor = await keys_of(sim, pair)
+    for _ in range(3):  # the first meeting: first day, first time, a public place
+        await sim.press_option(mentor, 0)
+    await sim.press(learner, "^Yes$")
+    pair = (await pairs(sim))[next(k for k in await pairs(sim) if k.endswith(":introduced"))]
+    assert pair.first_meeting_at is not None
+    await until(sim, pair.first_meeting_at + timedelta(hours=3))
+    await sim.press(learner, "^Yes, let's go on$")
+    await sim.press(mentor, "^Yes, let's go on$")
+    assert "starts now" in sim.bot_texts(learner)[-1]
+
+    # The regular slot: Tuesdays at 17:00, agreed by the learner.
+    assert "regular weekly time" in sim.bot_texts(mentor)[-1]
+    await sim.press(mentor, "^Tuesdays$")
+    await sim.press(mentor, "^17:00$")
+    await sim.press(mentor, "^a public place")
+    assert "suggests meeting every week: Tuesdays at 17:00" in sim.bot_texts(learner)[-1]
+    await sim.press(learner, "^Yes$")
+    assert "Agreed: Tuesdays at 17:00" in sim.bot_texts(mentor)[-1]
+    async with sim.tandem.db.unit_of_work() as uow:
+        planned = (await uow.session.execute(select(Session).order_by(Session.starts_at))).scalars().all()
+    local = [s.starts_at.astimezone(BERLIN) for s in planned]
+    assert len(planned) == 4 and all((t.weekday(), t.hour, t.minute) == (1, 17, 0) for t in local)
+    # 17:00 stays 17:00 in Berlin after the clocks change on the last Sunday of March.
+    assert {s.starts_at.hour for s in planned} == {16, 15}
+    first, second = planned[0], planned[1]
+
+    # Two days before: "still on?" to both; the learner cancels this week; the mentor hears at once.
+    await until(sim, first.starts_at - timedelta(hours=47))
+    assert "Still on with" in sim.bot_texts(learner)[-1] and "Still on with" in sim.bot_texts(mentor)[-1]
+    await sim.press(learner, "^Cancel this week$")
+    assert "cannot make it this week" in sim.bot_texts(mentor)[-1]
+    mark = sim.last_seq()
+    await until(sim, first.starts_at + timedelta(hours=4))
+    assert not [
+        t for t in sim.bot_texts(learner, mark) + sim.bot_texts(mentor, mark) if "reminder" in t.lower()
+    ]
+
+    # The next week: a reminder the day before and an hour before, then "did you meet?".
+    await until(sim, second.starts_at - timedelta(hours=23))
+    assert "A reminder: you meet" in sim.bot_texts(learner)[-1] and "5:00" in sim.bot_texts(learner)[-1]
+    await until(sim, second.starts_at - timedelta(minutes=50))
+    assert "In an hour you meet" in sim.bot_texts(mentor)[-1]
+    await until(sim, second.starts_at + timedelta(hours=4))
+    assert "Did you meet" in sim.bot_texts(learner)[-1]
+    await sim.press(learner, "^Yes, we met$")
+    await sim.press(mentor, "^No, we didn't$")
+    async with sim.tandem.db.unit_of_work() as uow:
+        held = await uow.sessions.get(second.id)
+        assert held is not None and (held.learner_met, held.mentor_met) == ("yes", "no")  # both kept
+        assert len(await uow.sessions.upcoming(pair.id, sim.clock.now())) == 4  # planned ahead again
+    listing = (await sim.send(learner, "/sessions"))[-1].text
+    assert "Next sessions:" in listing and "cancelled" in listing and ": met" in listing
+
+
+async def keys_of(sim: Simulation, pair: Pair) -> tuple[str, str]:
+    found = {}
+    async with sim.tandem.db.unit_of_work() as uow:
+        for key in ("lena", "tom", "peter", "amira"):
+            person = await uow.people.by_telegram_id(sim.users[key])
+            assert person is not None
+            found[person.id] = key
+    return found[pair.learner_id], found[pair.mentor_id]
