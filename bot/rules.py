@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -78,6 +79,7 @@ class ProgrammeRules(_Strict):
     places: tuple[Place, ...] = ()
     mentor_checks: tuple[CheckRule, ...] = ()  # required before a mentor is matched
     language: str = Field(default="de", pattern=r"^[a-z]{2,3}$")  # what the programme speaks
+    holidays: tuple[str, ...] = ()  # "2026-12-24" or "2026-12-21..2027-01-06": no sessions then
     matching: MatchingWeights = Field(default_factory=MatchingWeights)
 
     @field_validator("timezone")
@@ -103,6 +105,28 @@ class ProgrammeRules(_Strict):
                 raise ValueError(f"places: {place.name!r} is listed twice")
             seen.add(key)
         return self
+
+    @field_validator("holidays")
+    @classmethod
+    def _dates(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            first, _, last = entry.partition("..")
+            try:
+                start, end = date.fromisoformat(first), date.fromisoformat(last or first)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not a date (2026-12-24) or a range (2026-12-21..2027-01-06)"
+                ) from None
+            if end < start:
+                raise ValueError(f"{entry!r} ends before it starts")
+        return value
+
+    def is_holiday(self, day: date) -> bool:
+        for entry in self.holidays:
+            first, _, last = entry.partition("..")
+            if date.fromisoformat(first) <= day <= date.fromisoformat(last or first):
+                return True
+        return False
 
     def check(self, check_id: str) -> CheckRule | None:
         return next((c for c in self.mentor_checks if c.id == check_id), None)

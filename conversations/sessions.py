@@ -31,6 +31,8 @@ CONFIRM_BEFORE, DAY_BEFORE, HOUR_BEFORE, ASK_AFTER = (
     timedelta(hours=1),
     timedelta(hours=3),  # an hour's meeting, then two hours
 )
+REVIEW_AFTER = timedelta(days=2)  # time enough for both to say whether they met
+CANCELLED, HOLIDAY = N_("cancelled"), N_("holiday")
 WEEKDAYS = (
     N_("Mondays"),
     N_("Tuesdays"),
@@ -80,8 +82,15 @@ async def plan_ahead(ctx: Context, pair: Pair) -> None:
         while day.weekday() != pair.slot_weekday:
             day += timedelta(days=1)
         starts = occurrence(ctx, pair, day)
+        status = "holiday" if ctx.rules.is_holiday(day) else "planned"
         session = await ctx.uow.sessions.add(
-            Session(pair_id=pair.id, starts_at=starts, place=pair.slot_place or "public", created_at=ctx.now)
+            Session(
+                pair_id=pair.id,
+                starts_at=starts,
+                place=pair.slot_place or "public",
+                status=status,
+                created_at=ctx.now,
+            )
         )
         upcoming = [*upcoming, session]
         for person_id in (pair.learner_id, pair.mentor_id):
@@ -94,7 +103,45 @@ async def plan_ahead(ctx: Context, pair: Pair) -> None:
                 payload = {"person_id": person_id, "session": session.id, "kind": kind}
                 key = f"session:{session.id}:{kind}:{person_id}"
                 await ctx.schedule(JOB, max(due, ctx.now), payload, dedupe_key=key)
+        await ctx.schedule(
+            JOB,
+            starts + REVIEW_AFTER,
+            {"person_id": pair.learner_id, "session": session.id, "kind": "review"},
+            dedupe_key=f"session:{session.id}:review",
+        )
         day += timedelta(days=1)
+
+
+def outcome(session: Session) -> str:
+    """held, missed (both said no, or nobody answered), cancelled or holiday."""
+    if session.status != "planned":
+        return session.status
+    answers = {session.learner_met, session.mentor_met}
+    return "held" if answers & {"yes", "other"} else "missed"
+
+
+async def review(ctx: Context, pair: Pair, session: Session) -> None:
+    """Two days after a session: signals for coordinators (two missed in a row, many cancellations)."""
+    past = [s for s in await ctx.uow.sessions.past(pair.id, ctx.now) if s.starts_at <= session.starts_at]
+    counted = [outcome(s) for s in past if outcome(s) in ("held", "missed")]
+    learner = await ctx.uow.people.get(pair.learner_id)
+    mentor = await ctx.uow.people.get(pair.mentor_id)
+    names = {
+        "learner": (learner.preferred_name or learner.first_name) if learner else "–",
+        "mentor": (mentor.preferred_name or mentor.first_name) if mentor else "–",
+    }
+    if counted[:2] == ["missed", "missed"] and await ctx.uow.signals.raise_once(
+        pair.id, "missed_twice", ctx.now
+    ):
+        await ctx.tell_coordinators(
+            N_("Signal: {learner} and {mentor} missed two sessions in a row."), **names
+        )
+    recent = [s for s in past if s.starts_at > session.starts_at - timedelta(days=28)]
+    cancelled = sum(1 for s in recent if s.status == "cancelled")
+    if cancelled >= 3 and await ctx.uow.signals.raise_once(pair.id, "cancelled_often", ctx.now):
+        await ctx.tell_coordinators(
+            N_("Signal: {learner} and {mentor} cancelled three of their last four sessions."), **names
+        )
 
 
 async def slot_proposed(ctx: Context, answers: dict[str, Any]) -> None:
@@ -163,7 +210,16 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
     """A session's confirmation, reminder or question afterwards, if it still applies."""
     session = await ctx.uow.sessions.get(int(str(payload.get("session"))))
     pair = await ctx.uow.pairs.get(session.pair_id) if session else None
-    if session is None or pair is None or pair.status != "active" or session.status != "planned":
+    if session is None or pair is None or pair.status != "active":
+        return
+    if payload.get("kind") == "review":
+        await review(ctx, pair, session)
+        return
+    if session.status == "holiday" and payload.get("kind") == "confirm" and ctx.person.paused_at is None:
+        text = N_("No session this week ({when}): it is a holiday in the programme. See you the week after!")
+        await ctx.say(ctx.t(text, when=ctx.t.moment(session.starts_at)))
+        return
+    if session.status != "planned":
         return
     if ctx.person.paused_at is not None:
         return  # no prompts while paused
@@ -271,7 +327,9 @@ async def list_sessions(ctx: Context, event: Inbound) -> None:
     past = (await ctx.uow.sessions.past(pair.id, ctx.now))[:4]
     lines = [ctx.t(N_("Next sessions:"))]
     for session in upcoming:
-        mark = " – " + ctx.t(N_("cancelled")) if session.status == "cancelled" else ""
+        mark = {"cancelled": " – " + ctx.t(CANCELLED), "holiday": " – " + ctx.t(HOLIDAY)}.get(
+            session.status, ""
+        )
         lines.append(f"• {ctx.t.moment(session.starts_at)}{mark}")
     if past:
         lines.append(ctx.t(N_("Last sessions:")))
@@ -279,8 +337,8 @@ async def list_sessions(ctx: Context, event: Inbound) -> None:
     for session in past:
         mine = session.learner_met if ctx.person.id == pair.learner_id else session.mentor_met
         said = ctx.t(answers[mine]) if mine else ctx.t(N_("no answer yet"))
-        if session.status == "cancelled":
-            said = ctx.t(N_("cancelled"))
+        if session.status in ("cancelled", "holiday"):
+            said = ctx.t(CANCELLED if session.status == "cancelled" else HOLIDAY)
         lines.append(f"• {ctx.t.moment(session.starts_at)}: {said}")
     await ctx.say("\n".join(lines))
 

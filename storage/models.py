@@ -219,3 +219,15 @@ class Session(Base):
     learner_met: Mapped[str | None] = mapped_column(String(8))  # yes, no, other: each their own answer
     mentor_met: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
+
+
+class Signal(Base):
+    """A sign a pair may be in trouble (two missed sessions, many cancellations), for coordinators."""
+
+    __tablename__ = "signals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # missed_twice, cancelled_often
+    raised_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]  # the Escalation issue turns open signals into alerts

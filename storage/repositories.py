@@ -23,6 +23,7 @@ from storage.models import (
     Person,
     ProcessedUpdate,
     Session,
+    Signal,
 )
 
 LIVE_PAIRS = ("introduced", "active")  # a learner has a mentor; the mentor's seat is taken
@@ -390,6 +391,25 @@ class Sessions:
         return list((await self._session.execute(query)).scalars().all())
 
 
+class Signals:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def raise_once(self, pair_id: int, kind: str, at: datetime) -> bool:
+        """Record a signal unless one of its kind is still open for the pair; True when new."""
+        query = select(Signal.id).where(
+            Signal.pair_id == pair_id, Signal.kind == kind, Signal.handled_at.is_(None)
+        )
+        if (await self._session.execute(query)).first() is not None:
+            return False
+        self._session.add(Signal(pair_id=pair_id, kind=kind, raised_at=at))
+        return True
+
+    async def open(self) -> Sequence[Signal]:
+        query = select(Signal).where(Signal.handled_at.is_(None)).order_by(Signal.id)
+        return (await self._session.execute(query)).scalars().all()
+
+
 class Audit:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -431,3 +451,4 @@ class UnitOfWork:
         self.checks = MentorChecks(session)
         self.pairs = Pairs(session)
         self.sessions = Sessions(session)
+        self.signals = Signals(session)

@@ -21,8 +21,8 @@ async def until(sim: Simulation, moment: datetime) -> None:
     await sim.advance(moment - sim.clock.now())
 
 
-async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(cohort: Simulation) -> None:
-    sim = cohort
+async def begin_mentoring(sim: Simulation) -> tuple[Pair, str, str]:
+    """/match, approve, the first meeting agreed and held, both say yes: the mentor is asked for a slot."""
     await sim.send("carla", "/match")
     await sim.press("carla", "^Approve$")
     pair = next(p for k, p in (await pairs(sim)).items() if k.endswith(":introduced"))
@@ -36,17 +36,27 @@ async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(c
     await sim.press(learner, "^Yes, let's go on$")
     await sim.press(mentor, "^Yes, let's go on$")
     assert "starts now" in sim.bot_texts(learner)[-1]
+    return pair, learner, mentor
 
-    # The regular slot: Tuesdays at 17:00, agreed by the learner.
-    assert "regular weekly time" in sim.bot_texts(mentor)[-1]
+
+async def agree_tuesdays(sim: Simulation, learner: str, mentor: str) -> list[Session]:
     await sim.press(mentor, "^Tuesdays$")
     await sim.press(mentor, "^17:00$")
     await sim.press(mentor, "^a public place")
-    assert "suggests meeting every week: Tuesdays at 17:00" in sim.bot_texts(learner)[-1]
     await sim.press(learner, "^Yes$")
-    assert "Agreed: Tuesdays at 17:00" in sim.bot_texts(mentor)[-1]
     async with sim.tandem.db.unit_of_work() as uow:
-        planned = (await uow.session.execute(select(Session).order_by(Session.starts_at))).scalars().all()
+        return list((await uow.session.execute(select(Session).order_by(Session.starts_at))).scalars().all())
+
+
+async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(cohort: Simulation) -> None:
+    sim = cohort
+    pair, learner, mentor = await begin_mentoring(sim)
+
+    # The regular slot: Tuesdays at 17:00, agreed by the learner.
+    assert "regular weekly time" in sim.bot_texts(mentor)[-1]
+    planned = await agree_tuesdays(sim, learner, mentor)
+    assert "suggests meeting every week: Tuesdays at 17:00" in "\n".join(sim.bot_texts(learner))
+    assert "Agreed: Tuesdays at 17:00" in sim.bot_texts(mentor)[-1]
     local = [s.starts_at.astimezone(BERLIN) for s in planned]
     assert len(planned) == 4 and all((t.weekday(), t.hour, t.minute) == (1, 17, 0) for t in local)
     # 17:00 stays 17:00 in Berlin after the clocks change on the last Sunday of March.
@@ -89,3 +99,24 @@ async def keys_of(sim: Simulation, pair: Pair) -> tuple[str, str]:
             assert person is not None
             found[person.id] = key
     return found[pair.learner_id], found[pair.mentor_id]
+
+
+async def test_a_holiday_week_is_skipped_and_two_missed_sessions_raise_a_signal(cohort: Simulation) -> None:
+    sim = cohort
+    pair, learner, mentor = await begin_mentoring(sim)
+    core = sim.tandem.core
+    core.rules = core.rules.model_copy(update={"holidays": ("2026-03-16..2026-03-20",)})
+    planned = await agree_tuesdays(sim, learner, mentor)
+    assert [s.status for s in planned] == ["planned", "holiday", "planned", "planned"]
+    mark = sim.last_seq()
+    await until(sim, planned[2].starts_at + timedelta(days=3))  # nobody answers "did you meet?"
+    texts = sim.bot_texts(learner, mark)
+    assert sum("No session this week" in t for t in texts) == 1  # told once, not reminded
+    assert not [t for t in texts if "A reminder" in t and "March 17" in t]
+    group = sim.bot_texts("coordinators", mark)
+    assert sum("missed two sessions in a row" in t for t in group) == 1  # the holiday does not count
+    async with sim.tandem.db.unit_of_work() as uow:
+        signals = await uow.signals.open()
+        assert [(s.pair_id, s.kind) for s in signals] == [(pair.id, "missed_twice")]
+    await until(sim, planned[3].starts_at + timedelta(days=3))  # a third missed: still one open signal
+    assert sum("missed two sessions" in t for t in sim.bot_texts("coordinators", mark)) == 1
