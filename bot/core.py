@@ -141,6 +141,7 @@ class Core:
             CONTINUE_PREFIX: self.matchmaking.continue_pressed,
             END_PREFIX: self.matchmaking.end_pressed,
             weekly.PREFIX: weekly.pressed,
+            weekly.WEEKLY_PREFIX: weekly.weekly_calendar_pressed,
         }
         self.jobs: dict[str, JobAction] = {
             NUDGE_JOB: self.flows.nudge,

@@ -17,13 +17,16 @@ from bot import readiness
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
+from bot.services import calendar
 from conversations.first_meeting import PARTS, PLACE_LABELS, PLACES, shared_between
 from conversations.flow import Flow, Option, Step, StepKind
-from storage.models import Pair, Session
+from storage.models import Pair, Person, Session
 
 SLOT, SLOT_OK = "weekly_slot", "weekly_slot_ok"
 JOB = "session.message"
-PREFIX = "ss1"  # ss1:<session id>:ok|cancel|met|notmet|other
+PREFIX = "ss1"  # ss1:<session id>:ok|cancel|met|notmet|other|ics
+WEEKLY_PREFIX = "sw1"  # sw1:<pair id>: the weekly slot as a recurring calendar event
+ADD_TO_CALENDAR = N_("Add to calendar")
 AHEAD = 4  # sessions planned ahead
 CONFIRM_BEFORE, DAY_BEFORE, HOUR_BEFORE, ASK_AFTER = (
     timedelta(hours=48),
@@ -203,7 +206,8 @@ async def slot_answered(ctx: Context, answers: dict[str, Any]) -> None:
             "days before each one and remind you the day before. /sessions lists them."
         )
         day = them.t(WEEKDAYS[pair.slot_weekday])
-        await them.say(them.t(text, day=day, time=pair.slot_time, when=them.t.moment(first.starts_at)))
+        add = ((Button(them.t(ADD_TO_CALENDAR), data=f"{WEEKLY_PREFIX}:{pair.id}"),),)
+        await them.say(them.t(text, day=day, time=pair.slot_time, when=them.t.moment(first.starts_at)), add)
 
 
 async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
@@ -233,25 +237,21 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
     data = f"{PREFIX}:{session.id}"
     kind = payload.get("kind")
     keyboard: Keyboard
+    calendar = (Button(ctx.t(ADD_TO_CALENDAR), data=f"{data}:ics"),)
     if kind == "confirm":
         keyboard = (
             (
                 Button(ctx.t(N_("Yes, see you then")), data=f"{data}:ok"),
                 Button(ctx.t(N_("Cancel this week")), data=f"{data}:cancel"),
             ),
+            calendar,
         )
         await ctx.say(
             ctx.t(N_("Still on with {name} on {when}, {where}?"), name=name, when=when, where=where), keyboard
         )
     elif kind == "day":
-        await ctx.say(
-            ctx.t(
-                N_("A reminder: you meet {name} tomorrow, {when}, {where}."),
-                name=name,
-                when=when,
-                where=where,
-            )
-        )
+        reminder = N_("A reminder: you meet {name} tomorrow, {when}, {where}.")
+        await ctx.say(ctx.t(reminder, name=name, when=when, where=where), (calendar,))
     elif kind == "hour":
         await ctx.say(ctx.t(N_("In an hour you meet {name}, {where}."), name=name, where=where))
     elif kind == "after":
@@ -275,6 +275,10 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         return
     action = parts[2]
     learner_side = ctx.person.id == pair.learner_id
+    if action == "ics":
+        ctx.answer_button(event.callback_id)
+        await send_calendar(ctx, pair, session)
+        return
     if action in ("ok", "cancel"):
         if session.status != "planned" or session.starts_at <= ctx.now:
             ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
@@ -299,13 +303,56 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         await ctx.edit_keyboard(event.message_id, None)
 
 
+async def send_calendar(
+    ctx: Context, pair: Pair, session: Session | None, *, to: Person | None = None
+) -> None:
+    """An .ics for one session (or, without one, the weekly slot) to a person of the pair."""
+    person = to or ctx.person
+    them = ctx.about(person)
+    partner = await ctx.uow.people.get(pair.mentor_id if person.id == pair.learner_id else pair.learner_id)
+    name = (partner.preferred_name or partner.first_name) if partner else "–"
+    summary = them.t(N_("Tandem: meeting with {name}"), name=name)
+    if session is None:
+        first = min(await ctx.uow.sessions.upcoming(pair.id, ctx.now), key=lambda s: s.starts_at)
+        place = them.t(PLACE_LABELS.get(pair.slot_place or "public", PLACES[0].label))
+        content = calendar.event_file(
+            calendar.weekly_uid(pair.id),
+            first.starts_at,
+            ctx.programme_zone,
+            summary,
+            place,
+            stamp=ctx.now,
+            weekly=True,
+        )
+        await them.send_document(
+            f"tandem-weekly-{pair.id}.ics", content, them.t(N_("Every week, for your calendar."))
+        )
+        return
+    cancelled = session.status != "planned"
+    place = them.t(PLACE_LABELS.get(session.place, PLACES[0].label))
+    content = calendar.event_file(
+        calendar.session_uid(session.id),
+        session.starts_at,
+        ctx.programme_zone,
+        summary,
+        place,
+        stamp=ctx.now,
+        cancelled=cancelled,
+        sequence=1 if cancelled else 0,
+    )
+    caption = N_("Cancelled, for your calendar.") if cancelled else N_("For your calendar.")
+    await them.send_document(f"tandem-session-{session.id}.ics", content, them.t(caption))
+
+
 async def cancel(ctx: Context, pair: Pair, session: Session) -> None:
     session.status, session.cancelled_by = "cancelled", ctx.person.id
     partner_id = pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
     partner = await ctx.uow.people.get(partner_id)
     await ctx.say(ctx.t(N_("Cancelled for this week. Your partner is told.")))
+    await send_calendar(ctx, pair, session)  # the same UID: a calendar that has it drops it
     if partner is None:
         return
+    await send_calendar(ctx, pair, session, to=partner)
     them = ctx.about(partner)
     name = ctx.person.preferred_name or ctx.person.first_name
     await them.say(
@@ -373,3 +420,17 @@ SLOT_OK_FLOW = Flow(
     on_complete=slot_answered,
 )
 FLOWS = (SLOT_FLOW, SLOT_OK_FLOW)
+
+
+async def weekly_calendar_pressed(ctx: Context, event: Inbound) -> None:
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    pair = await ctx.uow.pairs.get(int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+    if pair is None or ctx.person.id not in (pair.learner_id, pair.mentor_id):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return
+    if pair.status != "active" or pair.slot_weekday is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    ctx.answer_button(event.callback_id)
+    await send_calendar(ctx, pair, None)

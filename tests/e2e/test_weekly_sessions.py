@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.simulation import Simulation
@@ -57,6 +58,12 @@ async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(c
     planned = await agree_tuesdays(sim, learner, mentor)
     assert "suggests meeting every week: Tuesdays at 17:00" in "\n".join(sim.bot_texts(learner))
     assert "Agreed: Tuesdays at 17:00" in sim.bot_texts(mentor)[-1]
+    await sim.press(learner, "^Add to calendar$")
+    weekly = Calendar.from_ical(last_file(sim, learner, "tandem-weekly-"))
+    event = next(iter(weekly.walk("VEVENT")))
+    assert event["RRULE"]["FREQ"] == ["WEEKLY"] and str(event["UID"]) == f"pair-{pair.id}-weekly@tandem"
+    starts = event.decoded("DTSTART")
+    assert (starts.hour, starts.minute, str(starts.tzinfo)) == (17, 0, "Europe/Berlin")  # the wall clock
     local = [s.starts_at.astimezone(BERLIN) for s in planned]
     assert len(planned) == 4 and all((t.weekday(), t.hour, t.minute) == (1, 17, 0) for t in local)
     # 17:00 stays 17:00 in Berlin after the clocks change on the last Sunday of March.
@@ -66,8 +73,14 @@ async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(c
     # Two days before: "still on?" to both; the learner cancels this week; the mentor hears at once.
     await until(sim, first.starts_at - timedelta(hours=47))
     assert "Still on with" in sim.bot_texts(learner)[-1] and "Still on with" in sim.bot_texts(mentor)[-1]
+    await sim.press(learner, "^Add to calendar$")
+    one = next(iter(Calendar.from_ical(last_file(sim, learner, "tandem-session-")).walk("VEVENT")))
+    assert str(one["STATUS"]) == "CONFIRMED"
     await sim.press(learner, "^Cancel this week$")
     assert "cannot make it this week" in sim.bot_texts(mentor)[-1]
+    for who in (learner, mentor):  # the same UID, cancelled: a calendar that has it drops it
+        cancelled = next(iter(Calendar.from_ical(last_file(sim, who, "tandem-session-")).walk("VEVENT")))
+        assert str(cancelled["UID"]) == str(one["UID"]) and str(cancelled["STATUS"]) == "CANCELLED"
     mark = sim.last_seq()
     await until(sim, first.starts_at + timedelta(hours=4))
     assert not [
@@ -89,6 +102,15 @@ async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(c
         assert len(await uow.sessions.upcoming(pair.id, sim.clock.now())) == 4  # planned ahead again
     listing = (await sim.send(learner, "/sessions"))[-1].text
     assert "Next sessions:" in listing and "cancelled" in listing and ": met" in listing
+
+
+def last_file(sim: Simulation, who: str, prefix: str) -> bytes:
+    entry = [e for e in sim.transcript(who) if e.sender == "bot" and (e.document or "").startswith(prefix)][
+        -1
+    ]
+    message = sim.emulator.message(entry.chat_id, entry.message_id)
+    assert message is not None
+    return bytes(sim.emulator.state.files[message.json["document"]["file_id"]].content)
 
 
 async def keys_of(sim: Simulation, pair: Pair) -> tuple[str, str]:
