@@ -23,6 +23,7 @@ from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person, Session
 
 SLOT, SLOT_OK = "weekly_slot", "weekly_slot_ok"
+MOVE, MOVE_OK = "session_move", "session_move_ok"
 JOB = "session.message"
 PREFIX = "ss1"  # ss1:<session id>:ok|cancel|met|notmet|other|ics
 WEEKLY_PREFIX = "sw1"  # sw1:<pair id>: the weekly slot as a recurring calendar event
@@ -96,23 +97,29 @@ async def plan_ahead(ctx: Context, pair: Pair) -> None:
             )
         )
         upcoming = [*upcoming, session]
-        for person_id in (pair.learner_id, pair.mentor_id):
-            for kind, due in (
-                ("confirm", starts - CONFIRM_BEFORE),
-                ("day", starts - DAY_BEFORE),
-                ("hour", starts - HOUR_BEFORE),
-                ("after", starts + ASK_AFTER),
-            ):
-                payload = {"person_id": person_id, "session": session.id, "kind": kind}
-                key = f"session:{session.id}:{kind}:{person_id}"
-                await ctx.schedule(JOB, max(due, ctx.now), payload, dedupe_key=key)
-        await ctx.schedule(
-            JOB,
-            starts + REVIEW_AFTER,
-            {"person_id": pair.learner_id, "session": session.id, "kind": "review"},
-            dedupe_key=f"session:{session.id}:review",
-        )
+        await schedule_messages(ctx, pair, session)
         day += timedelta(days=1)
+
+
+async def schedule_messages(ctx: Context, pair: Pair, session: Session) -> None:
+    """The session's messages as due jobs; the same keys again replace them (a moved session)."""
+    starts = session.starts_at
+    for person_id in (pair.learner_id, pair.mentor_id):
+        for kind, due in (
+            ("confirm", starts - CONFIRM_BEFORE),
+            ("day", starts - DAY_BEFORE),
+            ("hour", starts - HOUR_BEFORE),
+            ("after", starts + ASK_AFTER),
+        ):
+            payload = {"person_id": person_id, "session": session.id, "kind": kind}
+            key = f"session:{session.id}:{kind}:{person_id}"
+            await ctx.schedule(JOB, max(due, ctx.now), payload, dedupe_key=key)
+    await ctx.schedule(
+        JOB,
+        starts + REVIEW_AFTER,
+        {"person_id": pair.learner_id, "session": session.id, "kind": "review"},
+        dedupe_key=f"session:{session.id}:review",
+    )
 
 
 def outcome(session: Session) -> str:
@@ -242,8 +249,9 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
         keyboard = (
             (
                 Button(ctx.t(N_("Yes, see you then")), data=f"{data}:ok"),
-                Button(ctx.t(N_("Cancel this week")), data=f"{data}:cancel"),
+                Button(ctx.t(N_("Move it")), data=f"{data}:move"),
             ),
+            (Button(ctx.t(N_("Cancel this week")), data=f"{data}:cancel"),),
             calendar,
         )
         await ctx.say(
@@ -279,7 +287,7 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         ctx.answer_button(event.callback_id)
         await send_calendar(ctx, pair, session)
         return
-    if action in ("ok", "cancel"):
+    if action in ("ok", "cancel", "move"):
         if session.status != "planned" or session.starts_at <= ctx.now:
             ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
             return
@@ -288,6 +296,11 @@ async def pressed(ctx: Context, event: Inbound) -> None:
             await ctx.edit_keyboard(event.message_id, None)
         if action == "cancel":
             await cancel(ctx, pair, session)
+        if action == "move":
+            learner = await ctx.uow.people.get(pair.learner_id)
+            mentor = await ctx.uow.people.get(pair.mentor_id)
+            shared = shared_between(learner, mentor) if learner and mentor else ""
+            await ctx.start_flow(MOVE, {"session": session.id, "shared": shared})
         return
     answered = session.learner_met if learner_side else session.mentor_met
     if action not in ("met", "notmet", "other") or answered is not None or session.starts_at > ctx.now:
@@ -338,7 +351,7 @@ async def send_calendar(
         place,
         stamp=ctx.now,
         cancelled=cancelled,
-        sequence=1 if cancelled else 0,
+        sequence=session.moves + (1 if cancelled else 0),
     )
     caption = N_("Cancelled, for your calendar.") if cancelled else N_("For your calendar.")
     await them.send_document(f"tandem-session-{session.id}.ics", content, them.t(caption))
@@ -419,7 +432,133 @@ SLOT_OK_FLOW = Flow(
     ),
     on_complete=slot_answered,
 )
-FLOWS = (SLOT_FLOW, SLOT_OK_FLOW)
+
+
+def move_day_options(ctx: Context) -> tuple[Option, ...]:
+    """The next seven days, the ones in both people's usual times first."""
+    parts = _parts(ctx)
+    first = readiness.today(ctx) + timedelta(days=1)
+    days = [first + timedelta(days=n) for n in range(7)]
+    usual = [d for d in days if any(d.weekday() in PARTS[p][0] for p in parts)]
+    ordered = usual + [d for d in days if d not in usual]
+    return tuple(Option(d.isoformat(), ctx.t.day(d), translate=False) for d in ordered)
+
+
+def move_time_options(ctx: Context) -> tuple[Option, ...]:
+    chosen = ctx.flow_answers.get("day")
+    weekday = date.fromisoformat(chosen).weekday() if isinstance(chosen, str) else None
+    slots = {t for part in _parts(ctx) for t in PARTS[part][1] if weekday in PARTS[part][0]}
+    if not slots:  # a day outside their usual times: any time of the day
+        slots = {time(h, m) for h in range(8, 21) for m in (0, 30)}
+    return tuple(Option(f"{t:%H:%M}", f"{t:%H:%M}", translate=False) for t in sorted(slots))
+
+
+async def _movable(ctx: Context, answers: dict[str, Any]) -> tuple[Pair, Session] | None:
+    session = await ctx.uow.sessions.get(int(answers.get("session") or 0))
+    pair = await ctx.uow.pairs.get(session.pair_id) if session else None
+    if (
+        session is None
+        or pair is None
+        or pair.status != "active"
+        or ctx.person.id
+        not in (
+            pair.learner_id,
+            pair.mentor_id,
+        )
+    ):
+        await ctx.say(ctx.t(N_("This pair no longer exists.")))
+        return None
+    if session.status != "planned" or session.starts_at <= ctx.now:
+        await ctx.say(ctx.t(N_("That session can no longer be moved.")))
+        return None
+    return pair, session
+
+
+async def move_proposed(ctx: Context, answers: dict[str, Any]) -> None:
+    found = await _movable(ctx, answers)
+    if found is None:
+        return
+    pair, session = found
+    local = datetime.combine(date.fromisoformat(answers["day"]), time.fromisoformat(answers["time"]))
+    new = local.replace(tzinfo=ZoneInfo(ctx.programme_zone)).astimezone(ZoneInfo("UTC"))
+    partner = await ctx.uow.people.get(
+        pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
+    )
+    if partner is None:
+        return
+    await ctx.say(
+        ctx.t(
+            N_("Sent. I will tell you what {name} says."), name=partner.preferred_name or partner.first_name
+        )
+    )
+    them = ctx.about(partner)
+    await them.start_flow(
+        MOVE_OK,
+        {
+            "session": session.id,
+            "new": new.isoformat(),
+            "asker_name": ctx.person.preferred_name or ctx.person.first_name,
+            "old_when": them.t.moment(session.starts_at),
+            "new_when": them.t.moment(new),
+            "shared": str(answers.get("shared") or ""),
+        },
+    )
+
+
+async def move_answered(ctx: Context, answers: dict[str, Any]) -> None:
+    found = await _movable(ctx, answers)
+    if found is None:
+        return
+    pair, session = found
+    asker = await ctx.uow.people.get(pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id)
+    if asker is None:
+        return
+    name = ctx.person.preferred_name or ctx.person.first_name
+    if answers.get("ok") != "yes":  # a counter-proposal: this person suggests a time now
+        await ctx.about(asker).say(
+            ctx.about(asker).t(N_("{name} cannot make that time and will suggest another."), name=name)
+        )
+        await ctx.start_flow(MOVE, {"session": session.id, "shared": answers.get("shared") or ""})
+        return
+    late = session.starts_at - ctx.now < timedelta(hours=24)
+    session.starts_at = datetime.fromisoformat(answers["new"])
+    session.moves += 1
+    session.late_moves += 1 if late else 0  # moving inside a day is allowed, but counted
+    await schedule_messages(ctx, pair, session)
+    for person in (ctx.person, asker):
+        them = ctx.about(person)
+        await them.say(
+            them.t(N_("Moved: your session is now {when}."), when=them.t.moment(session.starts_at))
+        )
+        await send_calendar(ctx, pair, session, to=person)
+
+
+MOVE_FLOW = Flow(
+    name=MOVE,
+    steps=(
+        Step(
+            "day",
+            N_("To which day? (The days of your usual times come first.)"),
+            StepKind.CHOICE,
+            options=move_day_options,
+            columns=3,
+        ),
+        Step("time", N_("At what time?"), StepKind.CHOICE, options=move_time_options, columns=4),
+    ),
+    on_complete=move_proposed,
+)
+MOVE_OK_FLOW = Flow(
+    name=MOVE_OK,
+    steps=(
+        Step(
+            "ok",
+            N_("{asker_name} asks to move your session of {old_when} to {new_when}. Does that suit you?"),
+            StepKind.YES_NO,
+        ),
+    ),
+    on_complete=move_answered,
+)
+FLOWS = (SLOT_FLOW, SLOT_OK_FLOW, MOVE_FLOW, MOVE_OK_FLOW)
 
 
 async def weekly_calendar_pressed(ctx: Context, event: Inbound) -> None:

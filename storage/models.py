@@ -217,6 +217,8 @@ class Session(Base):
     status: Mapped[str] = mapped_column(String(16), default="planned")  # planned, cancelled
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     learner_met: Mapped[str | None] = mapped_column(String(8))  # yes, no, other: each their own answer
+    moves: Mapped[int] = mapped_column(default=0)
+    late_moves: Mapped[int] = mapped_column(default=0)  # moved within 24 h of the time it had
     mentor_met: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
 

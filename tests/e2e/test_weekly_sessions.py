@@ -142,3 +142,31 @@ async def test_a_holiday_week_is_skipped_and_two_missed_sessions_raise_a_signal(
         assert [(s.pair_id, s.kind) for s in signals] == [(pair.id, "missed_twice")]
     await until(sim, planned[3].starts_at + timedelta(days=3))  # a third missed: still one open signal
     assert sum("missed two sessions" in t for t in sim.bot_texts("coordinators", mark)) == 1
+
+
+async def test_moving_a_session_with_a_counter_proposal(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    planned = await agree_tuesdays(sim, learner, mentor)
+    first = planned[0]
+    await until(sim, first.starts_at - timedelta(hours=47))
+    await sim.press(mentor, "^Move it$")
+    assert "To which day?" in sim.bot_texts(mentor)[-1]
+    await sim.press_option(mentor, 0)  # the first of their usual days
+    await sim.press_option(mentor, 0)
+    assert "asks to move your session" in sim.bot_texts(learner)[-1]
+    await sim.press(learner, "^No$")  # and suggests another time
+    assert "will suggest another" in sim.bot_texts(mentor)[-1]
+    await sim.press_option(learner, 1)
+    await sim.press_option(learner, 1)
+    await sim.press(mentor, "^Yes$")
+    assert "Moved: your session is now" in sim.bot_texts(learner)[-2]
+    async with sim.tandem.db.unit_of_work() as uow:
+        moved = await uow.sessions.get(first.id)
+        assert moved is not None and moved.starts_at != first.starts_at
+        assert (moved.moves, moved.late_moves) == (1, 0)
+    event = next(iter(Calendar.from_ical(last_file(sim, mentor, "tandem-session-")).walk("VEVENT")))
+    assert int(event["SEQUENCE"]) == 1 and event.decoded("DTSTART") == moved.starts_at
+    mark = sim.last_seq()
+    await until(sim, moved.starts_at - timedelta(hours=23))  # the reminder follows the new time
+    assert any("A reminder" in text for text in sim.bot_texts(learner, mark))
