@@ -35,6 +35,7 @@ CONFIRM_BEFORE, DAY_BEFORE, HOUR_BEFORE, ASK_AFTER = (
     timedelta(hours=1),
     timedelta(hours=3),  # an hour's meeting, then two hours
 )
+SNOOZE = timedelta(minutes=15)
 REVIEW_AFTER = timedelta(days=2)  # time enough for both to say whether they met
 CANCELLED, HOLIDAY = N_("cancelled"), N_("holiday")
 WEEKDAYS = (
@@ -260,8 +261,13 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
     elif kind == "day":
         reminder = N_("A reminder: you meet {name} tomorrow, {when}, {where}.")
         await ctx.say(ctx.t(reminder, name=name, when=when, where=where), (calendar,))
-    elif kind == "hour":
-        await ctx.say(ctx.t(N_("In an hour you meet {name}, {where}."), name=name, where=where))
+    elif kind in ("hour", "soon"):
+        snooze = ((Button(ctx.t(N_("Snooze 15 minutes")), data=f"{data}:snooze"),),)
+        text = N_("In an hour you meet {name}, {where}.")
+        if kind == "soon":
+            text = N_("Soon: you meet {name} at {time}, {where}.")
+        shown = ctx.t(text, name=name, where=where, time=ctx.t.time(session.starts_at))
+        await ctx.say(shown, snooze if session.starts_at - ctx.now > SNOOZE else None)
     elif kind == "after":
         keyboard = (
             (Button(ctx.t(N_("Yes, we met")), data=f"{data}:met"),),
@@ -286,6 +292,17 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     if action == "ics":
         ctx.answer_button(event.callback_id)
         await send_calendar(ctx, pair, session)
+        return
+    if action == "snooze":
+        if session.status != "planned" or session.starts_at - ctx.now <= SNOOZE:
+            ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+            return
+        ctx.answer_button(event.callback_id, ctx.t(N_("I will remind you again in 15 minutes.")))
+        if event.message_id is not None:
+            await ctx.edit_keyboard(event.message_id, None)
+        payload = {"person_id": ctx.person.id, "session": session.id, "kind": "soon"}
+        key = f"session:{session.id}:soon:{ctx.person.id}"
+        await ctx.schedule(JOB, ctx.now + SNOOZE, payload, dedupe_key=key)
         return
     if action in ("ok", "cancel", "move"):
         if session.status != "planned" or session.starts_at <= ctx.now:

@@ -297,9 +297,8 @@ async def test_sink_failure_does_not_stop_polling(emulator: Emulator, framework:
 async def test_stop_is_quick_during_a_long_poll(start_adapter: StartAdapter, emulator: Emulator) -> None:
     adapter, _ = await start_adapter(polling_timeout=30)
     await asyncio.sleep(0.3)  # a getUpdates long poll is now open
-    began = time.monotonic()
-    await adapter.stop()
-    assert time.monotonic() - began < 2.0
+    # It does not wait out the 30 s poll (a generous bound: these machines are noisy).
+    await asyncio.wait_for(adapter.stop(), 10)
 
 
 async def test_echo_bot_answers(emulator: Emulator, framework: Framework) -> None:

@@ -92,6 +92,10 @@ async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(c
     assert "A reminder: you meet" in sim.bot_texts(learner)[-1] and "5:00" in sim.bot_texts(learner)[-1]
     await until(sim, second.starts_at - timedelta(minutes=50))
     assert "In an hour you meet" in sim.bot_texts(mentor)[-1]
+    await sim.press(mentor, "^Snooze 15 minutes$")
+    assert sim.toasts(mentor)[-1] == "I will remind you again in 15 minutes."
+    await until(sim, second.starts_at - timedelta(minutes=34))
+    assert sim.bot_texts(mentor)[-1].startswith("Soon: you meet")
     await until(sim, second.starts_at + timedelta(hours=4))
     assert "Did you meet" in sim.bot_texts(learner)[-1]
     await sim.press(learner, "^Yes, we met$")
