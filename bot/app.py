@@ -10,8 +10,8 @@ from bot.adapter import Adapter, AdapterOptions, load_adapter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core import Core
-from bot.events import BotCommand
-from bot.i18n import N_, Translator, shipped_locales
+from bot.i18n import Translator, shipped_locales
+from bot.menus import menu
 from bot.messenger import DeliveryError
 from bot.postman import Postman
 from bot.rules import load_rules
@@ -42,19 +42,6 @@ FLOWS = (
     END_PAIR_FLOW,
     *SESSION_FLOWS,
 )
-COMMANDS = (
-    ("start", N_("Begin or start again")),
-    ("help", N_("What I can do")),
-    ("back", N_("Go back one question")),
-    ("cancel", N_("Stop the current conversation")),
-    ("profile", N_("What you told me, to change an answer")),
-    ("language", N_("Change the language")),
-    ("privacy", N_("What is stored and who sees it")),
-    ("mydata", N_("A copy of everything stored about you")),
-    ("pause", N_("No messages for a while")),
-    ("resume", N_("Messages again after a pause")),
-    ("delete", N_("Delete everything stored about you")),
-)
 
 
 @dataclass
@@ -84,7 +71,7 @@ class Tandem:
         """The command menu in every shipped language (Telegram picks by the user's language)."""
         for code in (None, *shipped_locales()):
             t = Translator(code or self.settings.default_locale, self.settings.zone)
-            commands = [BotCommand(name, t(description)) for name, description in COMMANDS]
+            commands = menu(None, t)
             try:
                 await self.adapter.messenger.set_commands(commands, language=code)
             except DeliveryError as exc:

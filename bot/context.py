@@ -44,6 +44,7 @@ class Context:
     flows: FlowStarter | None = None
     # The answers of the conversation being asked, for options that depend on them.
     flow_answers: dict[str, Any] = field(default_factory=dict)
+    menu_before: tuple[str | None, str] | None = None  # role and language when the event began
 
     @property
     def now(self) -> datetime:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from weakref import WeakValueDictionary
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -32,6 +33,8 @@ from bot.matchmaking import CONTINUE as CONTINUE_PREFIX
 from bot.matchmaking import END as END_PREFIX
 from bot.matchmaking import PROPOSAL as PROPOSAL_PREFIX
 from bot.matchmaking import Matchmaking
+from bot.menus import menu
+from bot.messenger import DeliveryError
 from bot.postman import Postman
 from bot.programme import GUARDIAN_PREFIX, REVOKE_PREFIX, Programme
 from bot.rights import Rights
@@ -195,12 +198,28 @@ class Core:
         if ctx is not None:
             await self.postman.answer(ctx.answers)
             await self.postman.deliver(ctx.posted)
+            await self._publish_menu(ctx, event)
+
+    async def _publish_menu(self, ctx: Context, event: Inbound) -> None:
+        """Someone's role or language changed: their own chat's menu follows (best effort)."""
+        if event.chat_type != "private" or ctx.menu_before is None:
+            return
+        erased = inspect(ctx.person).was_deleted  # /delete: back to the default menu
+        role = None if erased else ctx.person.role
+        t = Translator(self.settings.default_locale, ctx.t.zone) if erased else self.translator(ctx.person)
+        if (role, t.locale) == ctx.menu_before:
+            return
+        try:
+            await self.postman.messenger.set_commands(menu(role, t), chat_id=event.chat_id, language=None)
+        except DeliveryError as exc:
+            log.warning("could not publish a chat's menu (%s)", type(exc).__name__)
 
     async def _in_transaction(self, event: Inbound) -> Context | None:
         async with self.db.unit_of_work() as uow:
             await uow.updates.record(event.update_id, self.clock.now())  # a duplicate raises
             person = await self._person(uow, event)
             ctx = self._context(uow, person, event.chat_id)
+            ctx.menu_before = (person.role, ctx.t.locale)
             await self._route(ctx, event)
             await ctx.write_outbox()
             return ctx

@@ -28,6 +28,10 @@ Outcome = dict[str, object]
 
 
 class Postman:
+    @property
+    def messenger(self) -> Messenger:
+        return self._messenger
+
     def __init__(self, db: Database, messenger: Messenger, clock: Clock) -> None:
         self._db = db
         self._messenger = messenger
