@@ -16,6 +16,7 @@ from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_, Translator, language_name
 from bot.services import matching
 from conversations import first_meeting, pair_end
+from conversations import sessions as weekly
 from conversations.common import AVAILABILITY, TRADES
 from storage.models import Pair, Person
 
@@ -23,6 +24,8 @@ PROPOSAL, CONTINUE, END = "mp1", "pc1", "pe1"
 SAME_FIELD = N_("the same field")
 REASONS_JOINED = N_("; ")  # between the reasons a pair fits (French wants a space before it)
 NOTHING_SHARED = N_("nothing in particular")
+PAIR_FIGURES = N_("held {held} · missed {missed} · cancelled {cancelled} ({late} late) · moved {moved}")
+ANSWER_TIME = N_("answer “still on?” within {hours} h (median)")
 PAIR_STATUS = {"active": N_("mentoring"), "introduced": N_("introduced, first meeting ahead")}
 TRADE_LABELS = {option.value: option.label for option in TRADES}
 SLOT_LABELS = {option.value: option.label for option in AVAILABILITY}
@@ -346,6 +349,11 @@ class Matchmaking:
                 date=ctx.t.date(pair.decided_at or pair.created_at),
                 status=status,
             )
+            if pair.status == "active" and pair.slot_weekday is not None:
+                numbers = await weekly.figures(ctx, pair)
+                text += "\n" + ctx.t(PAIR_FIGURES, **numbers)
+                if numbers["hours"] >= 0:
+                    text += " · " + ctx.t(ANSWER_TIME, hours=numbers["hours"])
             await ctx.say(text, ((Button(ctx.t(N_("End this pair")), data=f"{END}:{pair.id}"),),))
 
     async def end_pressed(self, ctx: Context, event: Inbound) -> None:

@@ -247,6 +247,7 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
     keyboard: Keyboard
     calendar = (Button(ctx.t(ADD_TO_CALENDAR), data=f"{data}:ics"),)
     if kind == "confirm":
+        session.confirm_asked_at = session.confirm_asked_at or ctx.now
         keyboard = (
             (
                 Button(ctx.t(N_("Yes, see you then")), data=f"{data}:ok"),
@@ -309,6 +310,10 @@ async def pressed(ctx: Context, event: Inbound) -> None:
             ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
             return
         ctx.answer_button(event.callback_id, ctx.t(N_("See you then!")) if action == "ok" else None)
+        if learner_side:
+            session.learner_answered_at = session.learner_answered_at or ctx.now
+        else:
+            session.mentor_answered_at = session.mentor_answered_at or ctx.now
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, None)
         if action == "cancel":
@@ -376,6 +381,7 @@ async def send_calendar(
 
 async def cancel(ctx: Context, pair: Pair, session: Session) -> None:
     session.status, session.cancelled_by = "cancelled", ctx.person.id
+    session.cancelled_late = session.starts_at - ctx.now < timedelta(hours=24)
     partner_id = pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
     partner = await ctx.uow.people.get(partner_id)
     await ctx.say(ctx.t(N_("Cancelled for this week. Your partner is told.")))
@@ -590,3 +596,28 @@ async def weekly_calendar_pressed(ctx: Context, event: Inbound) -> None:
         return
     ctx.answer_button(event.callback_id)
     await send_calendar(ctx, pair, None)
+
+
+async def figures(ctx: Context, pair: Pair) -> dict[str, int]:
+    """What coordinators read about a pair: sessions held, missed, cancelled (late), moved, and
+    the median hours to answer "still on?"."""
+    past = await ctx.uow.sessions.past(pair.id, ctx.now)
+    ahead = await ctx.uow.sessions.upcoming(pair.id, ctx.now)
+    everything = (*past, *ahead)
+    waits = sorted(
+        (answered - s.confirm_asked_at).total_seconds() / 3600
+        for s in everything
+        if s.confirm_asked_at is not None
+        for answered in (s.learner_answered_at, s.mentor_answered_at)
+        if answered is not None
+    )
+    outcomes = [outcome(s) for s in past]
+    cancelled = [s for s in everything if s.status == "cancelled"]
+    return {
+        "held": outcomes.count("held"),
+        "missed": outcomes.count("missed"),
+        "cancelled": len(cancelled),
+        "late": sum(1 for s in cancelled if s.cancelled_late),
+        "moved": sum(s.moves for s in everything),
+        "hours": round(waits[len(waits) // 2]) if waits else -1,
+    }

@@ -219,6 +219,10 @@ class Session(Base):
     learner_met: Mapped[str | None] = mapped_column(String(8))  # yes, no, other: each their own answer
     moves: Mapped[int] = mapped_column(default=0)
     late_moves: Mapped[int] = mapped_column(default=0)  # moved within 24 h of the time it had
+    cancelled_late: Mapped[bool] = mapped_column(default=False)  # within 24 h of the start
+    confirm_asked_at: Mapped[datetime | None]  # when "still on?" went out
+    learner_answered_at: Mapped[datetime | None]  # their first answer to it: response time
+    mentor_answered_at: Mapped[datetime | None]
     mentor_met: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
 

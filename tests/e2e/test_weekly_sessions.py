@@ -106,6 +106,9 @@ async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(c
         assert len(await uow.sessions.upcoming(pair.id, sim.clock.now())) == 4  # planned ahead again
     listing = (await sim.send(learner, "/sessions"))[-1].text
     assert "Next sessions:" in listing and "cancelled" in listing and ": met" in listing
+    card = (await sim.send("carla", "/pairs"))[-1].text  # what coordinators read about the pair
+    assert "held 1 · missed 0 · cancelled 1 (0 late) · moved 0" in card
+    assert "within 1 h (median)" in card  # asked 48 h before, cancelled 47 h before
 
 
 def last_file(sim: Simulation, who: str, prefix: str) -> bytes:
