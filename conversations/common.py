@@ -141,8 +141,25 @@ NAME_STEP = Step(
     validate=check_name,
     label=N_("Name"),
 )
-SPOKEN_LABEL = N_("Languages you speak")
-AVAILABILITY_LABEL = N_("When you can meet")
+SPOKEN_STEP = Step(
+    "spoken",
+    N_("Which languages do you speak? Tap all of them, then “Done”."),
+    StepKind.MULTI_CHOICE,
+    options=SPOKEN,
+    columns=2,
+    label=N_("Languages you speak"),
+)
+AVAILABILITY_STEP = Step(
+    "availability",
+    N_("When could you usually meet? Tap all that fit, then “Done”."),
+    StepKind.MULTI_CHOICE,
+    options=AVAILABILITY,
+    columns=2,
+    label=N_("When you can meet"),
+)
+NO_CONSENT = N_(
+    "Understood: without your agreement I store nothing about you. If you change your mind, send /start."
+)
 PLACE_LABEL = N_("Where you live")
 # Not asked on the way (the programme's zone fits nearly everyone); shown and changeable in the review.
 ZONE_STEP = Step(

@@ -105,15 +105,7 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     volunteer = ctx.about(mentor)
     name = ctx.person.preferred_name or ctx.person.first_name
     if answers.get("ok") != "yes":
-        await ctx.say(
-            ctx.t(N_("All right, I asked {mentor} for another time."), mentor=answers["mentor_name"])
-        )
-        await volunteer.say(
-            volunteer.t(N_("{name} cannot make that time. Please suggest another one."), name=name)
-        )
-        await volunteer.start_flow(
-            PROPOSE, {"pair": pair.id, "learner_name": name, "shared": shared_between(ctx.person, mentor)}
-        )
+        await ask_for_another_time(ctx, pair, mentor, PROPOSE, answers)
         return
     await ctx.say(ctx.t(N_("Great, it is agreed: {when}. Have a good first meeting!"), when=answers["when"]))
     when = volunteer.t.moment(pair.first_meeting_at)
@@ -127,6 +119,20 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
             {"person_id": person_id, "pair": pair.id},
             dedupe_key=f"first-meeting:{pair.id}:{person_id}",
         )
+
+
+async def ask_for_another_time(
+    ctx: Context, pair: Pair, mentor: Person, flow: str, answers: dict[str, Any]
+) -> None:
+    """The learner cannot make the mentor's suggestion: the mentor is asked for another (``flow``)."""
+    name = ctx.person.preferred_name or ctx.person.first_name
+    await ctx.say(ctx.t(N_("All right, I asked {mentor} for another time."), mentor=answers["mentor_name"]))
+    volunteer = ctx.about(mentor)
+    await volunteer.say(
+        volunteer.t(N_("{name} cannot make that time. Please suggest another one."), name=name)
+    )
+    shared = shared_between(ctx.person, mentor)
+    await volunteer.start_flow(flow, {"pair": pair.id, "learner_name": name, "shared": shared})
 
 
 def shared_between(learner: Person, mentor: Person) -> str:

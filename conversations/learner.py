@@ -12,13 +12,12 @@ from typing import Any
 from bot.context import Context
 from bot.i18n import N_
 from conversations.common import (
-    AVAILABILITY,
-    AVAILABILITY_LABEL,
+    AVAILABILITY_STEP,
     LANGUAGE_STEP,
     NAME_STEP,
+    NO_CONSENT,
     PLACE_LABEL,
-    SPOKEN,
-    SPOKEN_LABEL,
+    SPOKEN_STEP,
     TRADES,
     ZONE_STEP,
     check_name,
@@ -137,14 +136,7 @@ def answers_of(person: Any) -> dict[str, Any]:
 async def finish(ctx: Context, answers: dict[str, Any]) -> None:
     person = ctx.person
     if answers.get("consent") != "yes":
-        await ctx.say(
-            ctx.t(
-                N_(
-                    "Understood: without your agreement I store nothing about you. If you change "
-                    "your mind, send /start."
-                )
-            )
-        )
+        await ctx.say(ctx.t(NO_CONSENT))
         return
     updating = bool(answers.get("profile"))
     person.consent_at = person.consent_at or ctx.now
@@ -272,14 +264,7 @@ LEARNER = Flow(
             columns=2,
             label=N_("Help with"),
         ),
-        Step(
-            "spoken",
-            N_("Which languages do you speak? Tap all of them, then “Done”."),
-            StepKind.MULTI_CHOICE,
-            options=SPOKEN,
-            columns=2,
-            label=SPOKEN_LABEL,
-        ),
+        SPOKEN_STEP,
         Step(
             "mentor",
             N_("Who would you rather have as your mentor?"),
@@ -296,14 +281,7 @@ LEARNER = Flow(
             optional=True,
             label=N_("Also important"),
         ),
-        Step(
-            "availability",
-            N_("When could you usually meet? Tap all that fit, then “Done”."),
-            StepKind.MULTI_CHOICE,
-            options=AVAILABILITY,
-            columns=2,
-            label=AVAILABILITY_LABEL,
-        ),
+        AVAILABILITY_STEP,
         ZONE_STEP,
     ),
     on_complete=finish,

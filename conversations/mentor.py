@@ -10,13 +10,12 @@ from typing import Any
 from bot.context import Context
 from bot.i18n import N_
 from conversations.common import (
-    AVAILABILITY,
-    AVAILABILITY_LABEL,
+    AVAILABILITY_STEP,
     LANGUAGE_STEP,
     NAME_STEP,
+    NO_CONSENT,
     PLACE_LABEL,
-    SPOKEN,
-    SPOKEN_LABEL,
+    SPOKEN_STEP,
     TRADES,
     ZONE_STEP,
     check_text,
@@ -81,14 +80,7 @@ def answers_of(person: Any) -> dict[str, Any]:
 async def finish(ctx: Context, answers: dict[str, Any]) -> None:
     person = ctx.person
     if answers.get("consent") != "yes":
-        await ctx.say(
-            ctx.t(
-                N_(
-                    "Understood: without your agreement I store nothing about you. If you change "
-                    "your mind, send /start."
-                )
-            )
-        )
+        await ctx.say(ctx.t(NO_CONSENT))
         return
     person.consent_at = person.consent_at or ctx.now
     person.preferred_name = answers["name"]
@@ -162,14 +154,7 @@ MENTOR = Flow(
             free_text=True,
             label=N_("What you like doing"),
         ),
-        Step(
-            "spoken",
-            N_("Which languages do you speak? Tap all of them, then “Done”."),
-            StepKind.MULTI_CHOICE,
-            options=SPOKEN,
-            columns=2,
-            label=SPOKEN_LABEL,
-        ),
+        SPOKEN_STEP,
         Step(
             "place",
             N_(
@@ -220,14 +205,7 @@ MENTOR = Flow(
             optional=True,
             label=N_("Grew up with another language or country"),
         ),
-        Step(
-            "availability",
-            N_("When could you usually meet? Tap all that fit, then “Done”."),
-            StepKind.MULTI_CHOICE,
-            options=AVAILABILITY,
-            columns=2,
-            label=AVAILABILITY_LABEL,
-        ),
+        AVAILABILITY_STEP,
         Step(
             "motivation",
             N_("Why would you like to be a mentor? A few sentences are enough (up to 1000 characters)."),

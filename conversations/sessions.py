@@ -18,7 +18,14 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
 from bot.services import calendar
-from conversations.first_meeting import PARTS, PLACE_LABELS, PLACES, shared_between
+from conversations.first_meeting import (
+    PARTS,
+    PLACE_LABELS,
+    PLACES,
+    ask_for_another_time,
+    shared_between,
+    shared_parts,
+)
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person, Session
 
@@ -49,13 +56,8 @@ WEEKDAYS = (
 )
 
 
-def _parts(ctx: Context) -> list[str]:
-    parts = [p for p in str(ctx.flow_answers.get("shared") or "").split(",") if p in PARTS]
-    return parts or list(PARTS)
-
-
 def weekday_options(ctx: Context) -> tuple[Option, ...]:
-    days = sorted({d for part in _parts(ctx) for d in PARTS[part][0]})
+    days = sorted({d for part in shared_parts(ctx) for d in PARTS[part][0]})
     return tuple(Option(str(d), WEEKDAYS[d]) for d in days)
 
 
@@ -63,7 +65,10 @@ def slot_time_options(ctx: Context) -> tuple[Option, ...]:
     chosen = ctx.flow_answers.get("weekday")
     weekday = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
     slots = {
-        t for part in _parts(ctx) for t in PARTS[part][1] if weekday is None or weekday in PARTS[part][0]
+        t
+        for part in shared_parts(ctx)
+        for t in PARTS[part][1]
+        if weekday is None or weekday in PARTS[part][0]
     }
     return tuple(Option(f"{s:%H:%M}", f"{s:%H:%M}", translate=False) for s in sorted(slots))
 
@@ -187,18 +192,8 @@ async def slot_answered(ctx: Context, answers: dict[str, Any]) -> None:
         return
     mentor = await ctx.uow.people.get(pair.mentor_id)
     assert mentor is not None
-    volunteer = ctx.about(mentor)
-    name = ctx.person.preferred_name or ctx.person.first_name
     if answers.get("ok") != "yes":
-        await ctx.say(
-            ctx.t(N_("All right, I asked {mentor} for another time."), mentor=answers["mentor_name"])
-        )
-        await volunteer.say(
-            volunteer.t(N_("{name} cannot make that time. Please suggest another one."), name=name)
-        )
-        await volunteer.start_flow(
-            SLOT, {"pair": pair.id, "learner_name": name, "shared": shared_between(ctx.person, mentor)}
-        )
+        await ask_for_another_time(ctx, pair, mentor, SLOT, answers)
         return
     pair.slot_weekday, pair.slot_time, pair.slot_place = (
         int(answers["weekday"]),
@@ -290,6 +285,9 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         return
     action = parts[2]
     learner_side = ctx.person.id == pair.learner_id
+    if pair.status != "active" and action != "ics":  # the pair ended: its week buttons are void
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
     if action == "ics":
         ctx.answer_button(event.callback_id)
         await send_calendar(ctx, pair, session)
@@ -459,7 +457,7 @@ SLOT_OK_FLOW = Flow(
 
 def move_day_options(ctx: Context) -> tuple[Option, ...]:
     """The next seven days, the ones in both people's usual times first."""
-    parts = _parts(ctx)
+    parts = shared_parts(ctx)
     first = readiness.today(ctx) + timedelta(days=1)
     days = [first + timedelta(days=n) for n in range(7)]
     usual = [d for d in days if any(d.weekday() in PARTS[p][0] for p in parts)]
@@ -470,7 +468,7 @@ def move_day_options(ctx: Context) -> tuple[Option, ...]:
 def move_time_options(ctx: Context) -> tuple[Option, ...]:
     chosen = ctx.flow_answers.get("day")
     weekday = date.fromisoformat(chosen).weekday() if isinstance(chosen, str) else None
-    slots = {t for part in _parts(ctx) for t in PARTS[part][1] if weekday in PARTS[part][0]}
+    slots = {t for part in shared_parts(ctx) for t in PARTS[part][1] if weekday in PARTS[part][0]}
     if not slots:  # a day outside their usual times: any time of the day
         slots = {time(h, m) for h in range(8, 21) for m in (0, 30)}
     return tuple(Option(f"{t:%H:%M}", f"{t:%H:%M}", translate=False) for t in sorted(slots))

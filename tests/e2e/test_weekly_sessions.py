@@ -177,3 +177,20 @@ async def test_moving_a_session_with_a_counter_proposal(cohort: Simulation) -> N
     mark = sim.last_seq()
     await until(sim, moved.starts_at - timedelta(hours=23))  # the reminder follows the new time
     assert any("A reminder" in text for text in sim.bot_texts(learner, mark))
+
+
+async def test_an_ended_pairs_session_buttons_do_nothing(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    planned = await agree_tuesdays(sim, learner, mentor)
+    await until(sim, planned[0].starts_at - timedelta(hours=47))
+    await sim.send("carla", "/pairs")
+    await sim.press("carla", "^End this pair$")
+    await sim.send("carla", "Moved away.")
+    mark = sim.last_seq()
+    await sim.press(learner, "^Cancel this week$")  # the "still on?" from before the pair ended
+    assert sim.toasts(learner)[-1] == "This button is no longer active."
+    assert not sim.bot_texts(mentor, mark)  # nobody is told about a week that no longer exists
+    async with sim.tandem.db.unit_of_work() as uow:
+        first = await uow.sessions.get(planned[0].id)
+        assert first is not None and first.status == "planned"
