@@ -7,6 +7,7 @@ so the core never imports aiogram or python-telegram-bot.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -37,6 +38,7 @@ class AdapterOptions:
     request_timeout: float = 30.0
     max_retries_5xx: int = 3
     max_retries_429: int = 5
+    on_flood: Callable[[float], None] | None = None  # told of each 429's retry_after (the limiter)
 
 
 class Adapter(Protocol):

@@ -14,6 +14,7 @@ from bot.i18n import Translator, shipped_locales
 from bot.menus import menu
 from bot.messenger import DeliveryError
 from bot.postman import Postman
+from bot.ratelimit import SendLimiter
 from bot.rules import load_rules
 from bot.scheduler import Scheduler
 from bot.training import load_courses
@@ -87,13 +88,15 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     if migrate:
         await upgrade(settings.database_url)
     db = Database(settings.database_url)
+    limiter = SendLimiter(settings.send_rates)
     options = AdapterOptions(
         token=settings.bot_token,
         base_url=settings.api_base_url,
         polling_timeout=settings.polling_timeout,
+        on_flood=limiter.pause,
     )
     adapter = load_adapter(settings.framework, options)
-    postman = Postman(db, adapter.messenger, clock)
+    postman = Postman(db, adapter.messenger, clock, limiter)
     core = Core(db, clock, settings, rules, FlowEngine(FLOWS), postman, courses)
     scheduler = Scheduler(db, clock.now, core.run_job, postman)
     return Tandem(settings, clock, db, adapter, core, scheduler)

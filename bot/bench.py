@@ -46,8 +46,8 @@ async def timed(latencies: list[float], action: Callable[[], Awaitable[object]])
 
 
 @contextlib.asynccontextmanager
-async def remote_emulator() -> AsyncIterator[EmulatorClient]:
-    """A `tandem emulator --no-limits` process on a free loopback port."""
+async def remote_emulator(*, limits: bool = False) -> AsyncIterator[EmulatorClient]:
+    """A `tandem emulator` process on a free loopback port (flood limits off unless asked)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -58,7 +58,7 @@ async def remote_emulator() -> AsyncIterator[EmulatorClient]:
         "emulator",
         "--port",
         str(port),
-        "--no-limits",
+        *(() if limits else ("--no-limits",)),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )

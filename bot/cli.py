@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--folder", type=Path, default=Path("var/demo"), help="where the demo keeps its state")
 
     bench = commands.add_parser("bench", help="benchmarks")
-    bench.add_argument("what", choices=("updates", "matching"))
+    bench.add_argument("what", choices=("updates", "matching", "dispatch"))
+    bench.add_argument("--messages", type=int, default=10000, help="dispatch: reminders due at once")
     bench.add_argument("--users", type=int, default=50)
     bench.add_argument("--learners", type=int, default=5000)
     bench.add_argument("--mentors", type=int, default=2000)
@@ -93,6 +94,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
         await asyncio.to_thread(bench_matching, args.learners, args.mentors, args.seed)
         return 0
+    if args.command == "bench" and args.what == "dispatch":
+        from bot.bench_dispatch import bench_dispatch
+
+        return await bench_dispatch(args.messages, args.framework)
     if args.command == "bench":
         from bot.bench import bench_updates
 

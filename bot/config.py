@@ -14,6 +14,8 @@ from babel import Locale, UnknownLocaleError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.ratelimit import SendRates
+
 ENV_PREFIX = "TANDEM_"
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
 
@@ -38,6 +40,12 @@ class Settings(BaseSettings):
     api_base_url: str | None = None
     polling_timeout: int = Field(default=10, ge=0, le=50)
     tick_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # The outbox's pace, below Telegram's limits (about 30/s overall, 1/s a chat, 20/min a group).
+    send_limits: bool = True
+    send_per_second: float = Field(default=25.0, gt=0, le=1000)
+    send_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
+    send_chat_burst: float = Field(default=3.0, ge=1, le=100)
+    send_per_group_per_minute: float = Field(default=18.0, gt=0, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("bot_token")
@@ -86,6 +94,17 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def send_rates(self) -> SendRates:
+        return SendRates(
+            enabled=self.send_limits,
+            per_second=self.send_per_second,
+            burst=max(1.0, self.send_per_second),
+            chat_per_second=self.send_per_chat_per_second,
+            chat_burst=self.send_chat_burst,
+            group_per_minute=self.send_per_group_per_minute,
+        )
 
 
 def load_settings(**overrides: Any) -> Settings:

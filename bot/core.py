@@ -409,7 +409,7 @@ class Core:
             await self._job_failed(job_id)
             return
         if ctx is not None:
-            await self.postman.deliver(ctx.posted)
+            await self.postman.deliver(ctx.posted, urgent=False)
 
     async def _job_in_transaction(self, job_id: int) -> Context | None:
         async with self.db.unit_of_work() as uow:

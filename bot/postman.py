@@ -16,6 +16,7 @@ from bot.actions import Stored, decode
 from bot.clock import Clock
 from bot.events import AnswerButton, Outbound
 from bot.messenger import ChatUnreachable, DeliveryError, MessageGone, Messenger
+from bot.ratelimit import SendLimiter
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,17 @@ class Postman:
     def messenger(self) -> Messenger:
         return self._messenger
 
-    def __init__(self, db: Database, messenger: Messenger, clock: Clock) -> None:
+    @property
+    def limiter(self) -> SendLimiter:
+        return self._limiter
+
+    def __init__(
+        self, db: Database, messenger: Messenger, clock: Clock, limiter: SendLimiter | None = None
+    ) -> None:
         self._db = db
         self._messenger = messenger
         self._clock = clock
+        self._limiter = limiter or SendLimiter()
         self._outcomes: list[tuple[int, Outcome]] = []
         self._unreachable: set[int] = set()
         self._recording = asyncio.Lock()
@@ -48,20 +56,23 @@ class Postman:
             except DeliveryError as exc:
                 log.warning("button answer failed: %s", type(exc).__name__)
 
-    async def deliver(self, posted: Sequence[tuple[int, Stored]]) -> None:
-        """Send an event's own outbox rows, in order, then record how each went."""
+    async def deliver(self, posted: Sequence[tuple[int, Stored]], *, urgent: bool = True) -> None:
+        """Send outbox rows just written, in order, then record how each went. Replies to a
+        person are urgent; due messages are not, and give way to replies under load."""
         if posted:
-            await self._send_all([(outbox_id, action, 0) for outbox_id, action in posted])
+            await self._send_all([(outbox_id, action, 0) for outbox_id, action in posted], urgent)
 
-    async def sweep(self, limit: int = 200) -> int:
-        """Deliver rows whose first delivery did not happen or failed; returns how many."""
+    async def sweep(self, limit: int = 200, *, everything: bool = False) -> int:
+        """Deliver rows whose first delivery did not happen or failed; returns how many.
+        ``everything``: also rows an event may still be delivering (at start-up nothing is)."""
+        now = self._clock.now()
         async with self._db.unit_of_work() as uow:
-            rows = await uow.outbox.pending(self._clock.now(), limit)
+            rows = await uow.outbox.pending(now + HANDOVER if everything else now, limit)
             work = [(r.id, decode(r.chat_id, r.action, r.content), r.attempts) for r in rows]
-        await self._send_all(work)
+        await self._send_all(work, urgent=False)
         return len(work)
 
-    async def _send_all(self, work: Sequence[tuple[int, Outbound, int]]) -> None:
+    async def _send_all(self, work: Sequence[tuple[int, Outbound, int]], urgent: bool) -> None:
         outcomes: list[tuple[int, Outcome]] = []
         dead: set[int] = set()
         for outbox_id, action, attempts in work:
@@ -69,6 +80,8 @@ class Postman:
             if chat_id in dead:
                 outcomes.append((outbox_id, outcome_of("dropped", attempts, self._clock.now())))
                 continue
+            if chat_id:
+                await self._limiter.acquire(chat_id, urgent=urgent)
             outcome = await self._send(outbox_id, action, attempts)
             if outcome["status"] == "unreachable":
                 dead.add(chat_id)

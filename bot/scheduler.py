@@ -21,6 +21,7 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 BATCH = 100
+SWEEP = 200
 STOP_SECONDS = 30.0
 
 
@@ -36,19 +37,30 @@ class Scheduler:
         self._now = clock_now
         self._run_job = run_job
         self._postman = postman
+        self._first = True
 
     async def tick(self) -> int:
-        """Run every job due now (oldest first) and retry undelivered messages; returns jobs run."""
+        """Run every job due now (oldest first) and retry undelivered messages; returns jobs run.
+
+        Each job runs just before its message can go (the limiter has room), so what it checks
+        (was the session cancelled or moved?) is checked at send time, and a burst of due
+        jobs is spread over time at the outbox's pace instead of piling up in memory."""
         ran = 0
+        if self._first:  # what a previous process left mid-delivery goes first
+            self._first = False
+            while await self._postman.sweep(SWEEP, everything=True) == SWEEP:
+                pass
         while True:
             async with self._db.unit_of_work() as uow:
                 due = [job.id for job in await uow.jobs.due(self._now(), BATCH)]
             for job_id in due:
+                await self._postman.limiter.ready()
                 await self._run_job(job_id)
             ran += len(due)
             if len(due) < BATCH:
                 break
-        await self._postman.sweep()
+        while await self._postman.sweep(SWEEP) == SWEEP:
+            pass
         return ran
 
     async def next_due_at(self) -> datetime | None:

@@ -44,6 +44,12 @@ class Simulation:
         self.framework = framework
         self.clock = VirtualClock(start)
         self.emulator = Emulator(limits=limits or SIMULATION_LIMITS, now=self.clock.now)
+        # The bot's own pace mirrors the emulator's limits, a token short of its bursts.
+        emulated = self.emulator.limits
+        self._pace = {
+            "send_limits": emulated.enabled,
+            "send_chat_burst": max(1.0, emulated.chat_burst - 1),
+        }
         self._database_url = database_url
         self._overrides = dict(overrides or {})
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -77,6 +83,7 @@ class Simulation:
                 "database_url": self._database_url,
                 "api_base_url": self.emulator.base_url,
                 "polling_timeout": 1,
+                **self._pace,
                 **self._overrides,
             }
         )

@@ -87,10 +87,15 @@ class RetryPolicy:
     max_retries_429: int = 5
     max_retries_5xx: int = 3
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
+    on_flood: Callable[[float], None] | None = field(default=None, repr=False)
 
     @classmethod
     def from_options(cls, options: AdapterOptions) -> RetryPolicy:
-        return cls(max_retries_429=options.max_retries_429, max_retries_5xx=options.max_retries_5xx)
+        return cls(
+            max_retries_429=options.max_retries_429,
+            max_retries_5xx=options.max_retries_5xx,
+            on_flood=options.on_flood,
+        )
 
 
 Classifier = Callable[[Exception], Rejection | None]
@@ -142,6 +147,8 @@ class Courier:
         self.stats.waited_429 += 1
         self.stats.seconds_waited_429 += seconds
         logger.info("%s to chat %s hit 429, waiting %.1f s", method, chat_id, seconds)
+        if self.policy.on_flood is not None:
+            self.policy.on_flood(seconds)  # the other senders wait too
         await self.policy.sleep(seconds)
 
 

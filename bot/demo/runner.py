@@ -25,6 +25,9 @@ from bot.i18n import language_name
 from bot.simulation import SIMULATION_LIMITS, Simulation
 
 STATE_FILE = "demo.json"
+# The seeding plays the coordinator's first hour (invites, a screening, a training) in a moment,
+# far more than a chat's burst; afterwards people click at a human pace, well inside Telegram's.
+DEMO_LIMITS = replace(SIMULATION_LIMITS, chat_burst=100.0)
 READY_MENTOR = "jonas"  # matchable from the start; Amira's application waits for screening
 STEPS = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "1w": timedelta(weeks=1)}
 
@@ -61,7 +64,7 @@ class Demo:
             framework=self.framework,
             start=start,
             database_url=f"sqlite+aiosqlite:///{(self.folder / 'tandem.db').resolve()}",
-            limits=SIMULATION_LIMITS,
+            limits=DEMO_LIMITS,
         )
         if saved is not None:
             self.sim.emulator.state.resume_update_ids(int(saved.get("next_update_id", 0)))

@@ -86,6 +86,11 @@ class EmulatorClient:
         )
         return result
 
+    async def add_users(self, users: list[Json]) -> list[Json]:
+        """Many people at once (each a dict of ``add_user``'s arguments): one request."""
+        result: list[Json] = await self.call("add_users", users=users)
+        return result
+
     async def add_group(self, title: str, member_ids: list[int], *, kind: str = "supergroup") -> int:
         return int(await self.call("add_group", title=title, member_ids=member_ids, kind=kind))
 

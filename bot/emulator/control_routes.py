@@ -27,6 +27,7 @@ def _send_document(emu: Emulator, args: Json) -> Any:
 
 ACTIONS: dict[str, Action] = {
     "add_user": lambda e, a: e.add_user(**a),
+    "add_users": lambda e, a: [e.add_user(**user) for user in a["users"]],
     "add_group": lambda e, a: e.add_group(**a),
     "send_text": lambda e, a: e.send_text(**a),
     "press": lambda e, a: e.press(**a),

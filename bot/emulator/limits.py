@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from bot.ratelimit import TokenBucket
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -23,34 +25,6 @@ class Limits:
     chat_burst: float = 4.0
     group_per_minute: float = 20.0
     group_burst: float = 20.0
-
-
-class TokenBucket:
-    """A bucket of `capacity` tokens that refills at `rate` tokens per second."""
-
-    def __init__(self, rate: float, capacity: float, now: float) -> None:
-        if rate <= 0 or capacity < 1:
-            raise ValueError("a bucket needs a positive rate and a capacity of at least 1")
-        self.rate = rate
-        self.capacity = capacity
-        self._tokens = capacity
-        self._stamp = now
-
-    def _refill(self, now: float) -> None:
-        if now > self._stamp:
-            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
-            self._stamp = now
-
-    def wait_time(self, now: float) -> float:
-        """Seconds until one token is available (0.0 if one is available now)."""
-        self._refill(now)
-        if self._tokens >= 1.0 - 1e-9:  # tolerate float rounding of the refill
-            return 0.0
-        return (1.0 - self._tokens) / self.rate
-
-    def take(self, now: float) -> None:
-        self._refill(now)
-        self._tokens -= 1.0
 
 
 class RateLimiter:

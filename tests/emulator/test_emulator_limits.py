@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.emulator import Emulator, Limits
-from bot.emulator.limits import RateLimiter, TokenBucket
+from bot.emulator.limits import RateLimiter
+from bot.ratelimit import TokenBucket
 
 from .conftest import BotCaller
 

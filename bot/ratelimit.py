@@ -1,0 +1,152 @@
+"""The outbox's pace: token buckets below Telegram's flood limits, shared by every sender.
+
+Telegram answers 429 when a bot sends more than about 30 messages a second overall, one a
+second to a chat (short bursts tolerated) or 20 a minute to a group. Every message Tandem
+sends takes a token from the overall bucket and from its chat's bucket first, so a Monday
+morning fan-out is spread rather than refused. Replies to a person take precedence: bulk
+sends (due reminders, retries) leave a little of the overall bucket for them. A 429 pauses
+everything for its ``retry_after``: Telegram does not say which limit was hit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+# Tokens of the overall bucket that bulk sends leave for replies to people.
+RESERVED_FOR_REPLIES = 2.0
+# Idle chats' buckets are forgotten after this many seconds (a full bucket is the default).
+FORGET_AFTER = 120.0
+
+
+class TokenBucket:
+    """A bucket of ``capacity`` tokens that refills at ``rate`` tokens per second."""
+
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError("a bucket needs a positive rate and a capacity of at least 1")
+        self.rate = rate
+        self.capacity = capacity
+        self._tokens = capacity
+        self._stamp = now
+
+    def _refill(self, now: float) -> None:
+        if now > self._stamp:
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+
+    def wait_time(self, now: float, need: float = 1.0) -> float:
+        """Seconds until ``need`` tokens are there (0.0 if they are now)."""
+        self._refill(now)
+        need = min(need, self.capacity)
+        if self._tokens >= need - 1e-9:  # tolerate float rounding of the refill
+            return 0.0
+        return (need - self._tokens) / self.rate
+
+    def take(self, now: float) -> None:
+        self._refill(now)
+        self._tokens -= 1.0
+
+    def idle_since(self, now: float) -> bool:
+        """Full again: the bucket holds nothing a new one would not."""
+        self._refill(now)
+        return self._tokens >= self.capacity
+
+
+@dataclass(frozen=True, slots=True)
+class SendRates:
+    """How fast Tandem sends; the defaults stay below Telegram's published limits."""
+
+    enabled: bool = True
+    per_second: float = 25.0
+    burst: float = 25.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 3.0
+    group_per_minute: float = 18.0
+    group_burst: float = 5.0
+
+
+@dataclass(slots=True)
+class LimiterStats:
+    acquired: int = 0
+    waited: int = 0
+    seconds_waited: float = 0.0
+    pauses: int = 0
+
+
+class SendLimiter:
+    """One per process; every counted send (messages and edits) acquires before it goes."""
+
+    def __init__(
+        self,
+        rates: SendRates | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.rates = rates or SendRates()
+        self.stats = LimiterStats()
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._overall = TokenBucket(self.rates.per_second, self.rates.burst, monotonic())
+        self._chats: dict[int, TokenBucket] = {}
+        self._paused_until = 0.0
+        self._forgotten_at = monotonic()
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody sends for ``seconds``."""
+        self.stats.pauses += 1
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+
+    def _chat(self, chat_id: int, now: float) -> TokenBucket:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            rates = self.rates
+            if chat_id < 0:  # groups and channels have negative ids
+                bucket = TokenBucket(rates.group_per_minute / 60.0, rates.group_burst, now)
+            else:
+                bucket = TokenBucket(rates.chat_per_second, rates.chat_burst, now)
+            self._chats[chat_id] = bucket
+        return bucket
+
+    def wait_time(self, chat_id: int | None, *, urgent: bool = True) -> float:
+        """Seconds until a send to ``chat_id`` (None: any chat) could go."""
+        now = self._monotonic()
+        need = 1.0 if urgent else 1.0 + RESERVED_FOR_REPLIES
+        wait = max(self._paused_until - now, self._overall.wait_time(now, need))
+        if chat_id is not None:
+            wait = max(wait, self._chat(chat_id, now).wait_time(now))
+        return wait
+
+    async def acquire(self, chat_id: int, *, urgent: bool = True) -> None:
+        """Wait for a token of the overall bucket and of the chat's, then take both."""
+        if not self.rates.enabled:
+            return
+        started = self._monotonic()
+        while (wait := self.wait_time(chat_id, urgent=urgent)) > 0:
+            await self._sleep(wait)
+        now = self._monotonic()
+        self._overall.take(now)
+        self._chat(chat_id, now).take(now)
+        self.stats.acquired += 1
+        if now > started:
+            self.stats.waited += 1
+            self.stats.seconds_waited += now - started
+        self._forget_idle(now)
+
+    async def ready(self, *, urgent: bool = False) -> None:
+        """Wait until the overall bucket has a token, without taking it (pacing due jobs)."""
+        if not self.rates.enabled:
+            return
+        while (wait := self.wait_time(None, urgent=urgent)) > 0:
+            await self._sleep(wait)
+
+    def _forget_idle(self, now: float) -> None:
+        # A fan-out to 10,000 people must not leave 10,000 buckets behind.
+        if now - self._forgotten_at < FORGET_AFTER:
+            return
+        self._forgotten_at = now
+        for chat_id in [c for c, b in self._chats.items() if b.idle_since(now)]:
+            del self._chats[chat_id]
