@@ -396,7 +396,12 @@ class FlowEngine:
                 value = inputs.read_location(event)
             case StepKind.CHOICE | StepKind.YES_NO:
                 option = self._match(ctx, step.choices(ctx), event.text) if isinstance(event, Text) else None
-                value = option.value if option else inputs.wrong_kind_hint(event, "choice")
+                if option is not None:
+                    value = option.value
+                elif step.typed is not None and isinstance(event, Text):
+                    value = step.typed(ctx, clean_text(event.text))
+                else:
+                    value = inputs.wrong_kind_hint(event, "choice")
             case StepKind.MULTI_CHOICE:
                 value = inputs.wrong_kind_hint(event, "choice")
         if isinstance(value, Refusal):

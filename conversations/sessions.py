@@ -9,6 +9,7 @@ cancelled, to a paused person, or to a pair that ended.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,22 +27,20 @@ from conversations.first_meeting import (
     shared_between,
     shared_parts,
 )
-from conversations.flow import Flow, Option, Step, StepKind
+from conversations.flow import END, Flow, Option, Step, StepKind
+from conversations.inputs import Refusal
+from conversations.slot_text import read_slot
 from storage.models import Pair, Person, Session
 
-SLOT, SLOT_OK = "weekly_slot", "weekly_slot_ok"
+SLOT, SLOT_OK, SLOT_OTHER = "weekly_slot", "weekly_slot_ok", "weekly_slot_other"
 MOVE, MOVE_OK = "session_move", "session_move_ok"
 JOB = "session.message"
 PREFIX = "ss1"  # ss1:<session id>:ok|cancel|met|notmet|other|ics
 WEEKLY_PREFIX = "sw1"  # sw1:<pair id>: the weekly slot as a recurring calendar event
 ADD_TO_CALENDAR = N_("Add to calendar")
 AHEAD = 4  # sessions planned ahead
-CONFIRM_BEFORE, DAY_BEFORE, HOUR_BEFORE, ASK_AFTER = (
-    timedelta(hours=48),
-    timedelta(hours=24),
-    timedelta(hours=1),
-    timedelta(hours=3),  # an hour's meeting, then two hours
-)
+CONFIRM_DAYS, REMIND_DAYS = 2, 1  # "still on?" and the reminder: that many days before, same local time
+HOUR_BEFORE, ASK_AFTER = timedelta(hours=1), timedelta(hours=3)  # an hour's meeting, then two hours
 SNOOZE = timedelta(minutes=15)
 REVIEW_AFTER = timedelta(days=2)  # time enough for both to say whether they met
 CANCELLED, HOLIDAY = N_("cancelled"), N_("holiday")
@@ -54,6 +53,12 @@ WEEKDAYS = (
     N_("Saturdays"),
     N_("Sundays"),
 )
+# The answers to a suggested weekly slot; "no" asks the one who suggested it for another.
+SLOT_ANSWERS = (
+    Option("yes", N_("Yes")),
+    Option("no", N_("No")),
+    Option("other", N_("I'll suggest another time")),
+)
 
 
 def weekday_options(ctx: Context) -> tuple[Option, ...]:
@@ -61,9 +66,25 @@ def weekday_options(ctx: Context) -> tuple[Option, ...]:
     return tuple(Option(str(d), WEEKDAYS[d]) for d in days)
 
 
+def typed_slot(ctx: Context, text: str) -> str | Refusal:
+    """A day and a time typed at the day's question ("Tue 17:30"): both in the one answer."""
+    slot = read_slot(text, ctx.t.locale)
+    return slot if isinstance(slot, Refusal) else f"{slot[0]} {slot[1]}"
+
+
+def chosen_slot(answers: Mapping[str, Any]) -> tuple[int | None, str | None]:
+    """The weekday tapped or typed, and the time typed with it or tapped after it."""
+    day, _, typed = str(answers.get("weekday") or "").partition(" ")
+    at = typed or answers.get("time")
+    return (int(day) if day.isdigit() else None), (str(at) if at else None)
+
+
+def time_unless_typed(answers: Mapping[str, Any]) -> str:
+    return "place" if " " in str(answers.get("weekday")) else "time"
+
+
 def slot_time_options(ctx: Context) -> tuple[Option, ...]:
-    chosen = ctx.flow_answers.get("weekday")
-    weekday = int(chosen) if isinstance(chosen, str) and chosen.isdigit() else None
+    weekday = chosen_slot(ctx.flow_answers)[0]
     slots = {
         t
         for part in shared_parts(ctx)
@@ -107,18 +128,30 @@ async def plan_ahead(ctx: Context, pair: Pair) -> None:
         day += timedelta(days=1)
 
 
-async def schedule_messages(ctx: Context, pair: Pair, session: Session) -> None:
-    """The session's messages as due jobs; the same keys again replace them (a moved session)."""
+def days_before(moment: datetime, days: int, zone_name: str) -> datetime:
+    """The same local wall-clock time ``days`` earlier (a clock change between moves it by an hour
+    in UTC, so "still on?" comes at 17:30 two days before a 17:30 session, not at 16:30 or 18:30)."""
+    zone = ZoneInfo(zone_name)
+    local = moment.astimezone(zone).replace(tzinfo=None) - timedelta(days=days)
+    return local.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+async def schedule_messages(ctx: Context, pair: Pair, session: Session, *, agreed: bool = False) -> None:
+    """The session's messages as due jobs; the same keys again replace them (a moved session).
+    ``agreed``: both have just agreed its time (a move), so nobody is asked "still on?" again."""
     starts = session.starts_at
     for person_id in (pair.learner_id, pair.mentor_id):
         for kind, due in (
-            ("confirm", starts - CONFIRM_BEFORE),
-            ("day", starts - DAY_BEFORE),
+            ("confirm", days_before(starts, CONFIRM_DAYS, ctx.programme_zone)),
+            ("day", days_before(starts, REMIND_DAYS, ctx.programme_zone)),
             ("hour", starts - HOUR_BEFORE),
             ("after", starts + ASK_AFTER),
         ):
-            payload = {"person_id": person_id, "session": session.id, "kind": kind}
             key = f"session:{session.id}:{kind}:{person_id}"
+            if kind == "confirm" and agreed:
+                await ctx.uow.jobs.cancel(key)
+                continue
+            payload = {"person_id": person_id, "session": session.id, "kind": kind}
             await ctx.schedule(JOB, max(due, ctx.now), payload, dedupe_key=key)
     await ctx.schedule(
         JOB,
@@ -160,25 +193,39 @@ async def review(ctx: Context, pair: Pair, session: Session) -> None:
         )
 
 
-async def slot_proposed(ctx: Context, answers: dict[str, Any]) -> None:
+async def _pair_and_partner(ctx: Context, answers: dict[str, Any]) -> tuple[Pair, Person] | None:
+    """The active pair a slot is agreed for, and the other one of the two (else None, said)."""
     pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
-    if pair is None or pair.status != "active" or ctx.person.id != pair.mentor_id:
+    partner = None
+    if pair is not None and pair.status == "active" and ctx.person.id in (pair.learner_id, pair.mentor_id):
+        partner = await ctx.uow.people.get(
+            pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
+        )
+    if pair is None or partner is None:
         await ctx.say(ctx.t(N_("This pair no longer exists.")))
+        return None
+    return pair, partner
+
+
+async def slot_proposed(ctx: Context, answers: dict[str, Any]) -> None:
+    """One of the pair suggested a weekly slot (the mentor first, then either): the other is asked."""
+    found = await _pair_and_partner(ctx, answers)
+    if found is None:
         return
-    learner = await ctx.uow.people.get(pair.learner_id)
-    assert learner is not None
-    name = learner.preferred_name or learner.first_name
+    pair, partner = found
+    name = partner.preferred_name or partner.first_name
     await ctx.say(ctx.t(N_("Sent. I will tell you what {name} says."), name=name))
-    them = ctx.about(learner)
-    weekday = int(answers["weekday"])
+    them = ctx.about(partner)
+    weekday, at = chosen_slot(answers)
+    assert weekday is not None and at is not None
     await them.start_flow(
         SLOT_OK,
         {
             "pair": pair.id,
-            "weekday": answers["weekday"],
-            "time": answers["time"],
+            "weekday": str(weekday),
+            "time": at,
             "place": answers["place"],
-            "mentor_name": ctx.person.preferred_name or ctx.person.first_name,
+            "mentor_name": ctx.person.preferred_name or ctx.person.first_name,  # whoever suggested it
             "day": them.t(WEEKDAYS[weekday]),
             "where": them.t(PLACE_LABELS[str(answers["place"])]),
         },
@@ -186,15 +233,25 @@ async def slot_proposed(ctx: Context, answers: dict[str, Any]) -> None:
 
 
 async def slot_answered(ctx: Context, answers: dict[str, Any]) -> None:
-    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
-    if pair is None or pair.status != "active" or ctx.person.id != pair.learner_id:
-        await ctx.say(ctx.t(N_("This pair no longer exists.")))
+    """Yes agrees the slot for both; "no" asks the other for another; "other" lets this one suggest."""
+    found = await _pair_and_partner(ctx, answers)
+    if found is None:
         return
-    mentor = await ctx.uow.people.get(pair.mentor_id)
-    assert mentor is not None
-    if answers.get("ok") != "yes":
-        await ask_for_another_time(ctx, pair, mentor, SLOT, answers)
+    pair, partner = found
+    if answers.get("ok") == "no":
+        await ask_for_another_time(ctx, pair, partner, SLOT_OTHER, answers)
         return
+    if answers.get("ok") == "other":
+        name = ctx.person.preferred_name or ctx.person.first_name
+        them = ctx.about(partner)
+        await them.say(them.t(N_("{name} cannot make that time and will suggest another."), name=name))
+        await ctx.start_flow(SLOT_OTHER, {"pair": pair.id, "shared": shared_between(ctx.person, partner)})
+        return
+    await agree_slot(ctx, pair, partner, answers)
+
+
+async def agree_slot(ctx: Context, pair: Pair, partner: Person, answers: dict[str, Any]) -> None:
+    """The weekly slot is agreed: sessions planned ahead, both told, with the slot for their calendar."""
     pair.slot_weekday, pair.slot_time, pair.slot_place = (
         int(answers["weekday"]),
         answers["time"],
@@ -202,7 +259,7 @@ async def slot_answered(ctx: Context, answers: dict[str, Any]) -> None:
     )
     await plan_ahead(ctx, pair)
     first = min(await ctx.uow.sessions.upcoming(pair.id, ctx.now), key=lambda s: s.starts_at)
-    for person in (ctx.person, mentor):
+    for person in (ctx.person, partner):
         them = ctx.about(person)
         text = N_(
             "Agreed: {day} at {time}. Your first weekly session is {when}. I will check with you two "
@@ -424,6 +481,8 @@ async def list_sessions(ctx: Context, event: Inbound) -> None:
     await ctx.say("\n".join(lines))
 
 
+SLOT_TIME = Step("time", N_("At what time?"), StepKind.CHOICE, options=slot_time_options, columns=4)
+SLOT_PLACE = Step("place", N_("Where?"), StepKind.CHOICE, options=PLACES)
 SLOT_FLOW = Flow(
     name=SLOT,
     steps=(
@@ -436,9 +495,11 @@ SLOT_FLOW = Flow(
             StepKind.CHOICE,
             options=weekday_options,
             columns=2,
+            typed=typed_slot,
+            next=time_unless_typed,
         ),
-        Step("time", N_("At what time?"), StepKind.CHOICE, options=slot_time_options, columns=4),
-        Step("place", N_("Where?"), StepKind.CHOICE, options=PLACES),
+        SLOT_TIME,
+        SLOT_PLACE,
     ),
     on_complete=slot_proposed,
 )
@@ -448,10 +509,30 @@ SLOT_OK_FLOW = Flow(
         Step(
             "ok",
             N_("{mentor_name} suggests meeting every week: {day} at {time}, {where}. Does that suit you?"),
-            StepKind.YES_NO,
+            StepKind.CHOICE,
+            options=SLOT_ANSWERS,
+            columns=2,
         ),
     ),
     on_complete=slot_answered,
+)
+# Another weekly slot, suggested back by either of the pair until one of them agrees.
+SLOT_OTHER_FLOW = Flow(
+    name=SLOT_OTHER,
+    steps=(
+        Step(
+            "weekday",
+            N_("Which day do you suggest instead? (These fit the times you both gave.)"),
+            StepKind.CHOICE,
+            options=weekday_options,
+            columns=2,
+            typed=typed_slot,
+            next=time_unless_typed,
+        ),
+        SLOT_TIME,
+        SLOT_PLACE,
+    ),
+    on_complete=slot_proposed,
 )
 
 
@@ -465,9 +546,27 @@ def move_day_options(ctx: Context) -> tuple[Option, ...]:
     return tuple(Option(d.isoformat(), ctx.t.day(d), translate=False) for d in ordered)
 
 
+def typed_move(ctx: Context, text: str) -> str | Refusal:
+    """A day and a time typed at the move's day question: the next such day of the seven offered."""
+    slot = read_slot(text, ctx.t.locale)
+    if isinstance(slot, Refusal):
+        return slot
+    day = readiness.today(ctx) + timedelta(days=1)
+    while day.weekday() != slot[0]:
+        day += timedelta(days=1)
+    return f"{day.isoformat()} {slot[1]}"
+
+
+def chosen_move(answers: Mapping[str, Any]) -> tuple[date | None, str | None]:
+    """The new day tapped or typed, and the time typed with it or tapped after it."""
+    day, _, typed = str(answers.get("day") or "").partition(" ")
+    at = typed or answers.get("time")
+    return (date.fromisoformat(day) if day else None), (str(at) if at else None)
+
+
 def move_time_options(ctx: Context) -> tuple[Option, ...]:
-    chosen = ctx.flow_answers.get("day")
-    weekday = date.fromisoformat(chosen).weekday() if isinstance(chosen, str) else None
+    chosen = chosen_move(ctx.flow_answers)[0]
+    weekday = chosen.weekday() if chosen else None
     slots = {t for part in shared_parts(ctx) for t in PARTS[part][1] if weekday in PARTS[part][0]}
     if not slots:  # a day outside their usual times: any time of the day
         slots = {time(h, m) for h in range(8, 21) for m in (0, 30)}
@@ -500,7 +599,9 @@ async def move_proposed(ctx: Context, answers: dict[str, Any]) -> None:
     if found is None:
         return
     pair, session = found
-    local = datetime.combine(date.fromisoformat(answers["day"]), time.fromisoformat(answers["time"]))
+    day, at = chosen_move(answers)
+    assert day is not None and at is not None
+    local = datetime.combine(day, time.fromisoformat(at))
     new = local.replace(tzinfo=ZoneInfo(ctx.programme_zone)).astimezone(ZoneInfo("UTC"))
     partner = await ctx.uow.people.get(
         pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
@@ -545,7 +646,7 @@ async def move_answered(ctx: Context, answers: dict[str, Any]) -> None:
     session.starts_at = datetime.fromisoformat(answers["new"])
     session.moves += 1
     session.late_moves += 1 if late else 0  # moving inside a day is allowed, but counted
-    await schedule_messages(ctx, pair, session)
+    await schedule_messages(ctx, pair, session, agreed=True)
     for person in (ctx.person, asker):
         them = ctx.about(person)
         await them.say(
@@ -563,6 +664,8 @@ MOVE_FLOW = Flow(
             StepKind.CHOICE,
             options=move_day_options,
             columns=3,
+            typed=typed_move,
+            next=lambda answers: END if " " in str(answers.get("day")) else "time",
         ),
         Step("time", N_("At what time?"), StepKind.CHOICE, options=move_time_options, columns=4),
     ),
@@ -579,7 +682,7 @@ MOVE_OK_FLOW = Flow(
     ),
     on_complete=move_answered,
 )
-FLOWS = (SLOT_FLOW, SLOT_OK_FLOW, MOVE_FLOW, MOVE_OK_FLOW)
+FLOWS = (SLOT_FLOW, SLOT_OK_FLOW, SLOT_OTHER_FLOW, MOVE_FLOW, MOVE_OK_FLOW)
 
 
 async def weekly_calendar_pressed(ctx: Context, event: Inbound) -> None:

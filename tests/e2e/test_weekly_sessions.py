@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -177,6 +178,8 @@ async def test_moving_a_session_with_a_counter_proposal(cohort: Simulation) -> N
     mark = sim.last_seq()
     await until(sim, moved.starts_at - timedelta(hours=23))  # the reminder follows the new time
     assert any("A reminder" in text for text in sim.bot_texts(learner, mark))
+    for person in (learner, mentor):  # both just agreed the new time: no second "still on?"
+        assert not [t for t in sim.bot_texts(person, mark) if t.startswith("Still on")]
 
 
 async def test_an_ended_pairs_session_buttons_do_nothing(cohort: Simulation) -> None:
@@ -194,3 +197,103 @@ async def test_an_ended_pairs_session_buttons_do_nothing(cohort: Simulation) -> 
     async with sim.tandem.db.unit_of_work() as uow:
         first = await uow.sessions.get(planned[0].id)
         assert first is not None and first.status == "planned"
+
+
+async def test_the_learner_suggests_another_weekly_time_until_one_agrees(cohort: Simulation) -> None:
+    sim = cohort
+    pair, learner, mentor = await begin_mentoring(sim)
+    await sim.press(mentor, "^Tuesdays$")
+    await sim.press(mentor, "^17:00$")
+    await sim.press(mentor, "^a public place")
+    offer = sim.transcript(learner)[-1]
+    assert "suggests meeting every week: Tuesdays at 17:00" in offer.text
+    assert offer.buttons == [["Yes", "No"], ["I'll suggest another time"]]
+
+    # The learner suggests Thursdays at 18:30 online; the mentor asks for another once more.
+    await sim.press(learner, "^I'll suggest another time$")
+    assert "cannot make that time and will suggest another" in sim.bot_texts(mentor)[-1]
+    assert "Which day do you suggest instead?" in sim.bot_texts(learner)[-1]
+    for choice in ("^Thursdays$", "^18:30$", "^online$"):
+        await sim.press(learner, choice)
+    assert "suggests meeting every week: Thursdays at 18:30, online" in sim.bot_texts(mentor)[-1]
+    await sim.press(mentor, "^No$")
+    assert "cannot make that time. Please suggest another one." in "\n".join(sim.bot_texts(learner)[-2:])
+
+    # Wednesdays at 19:00 online: the mentor agrees, and both hear the learner's time.
+    for choice in ("^Wednesdays$", "^19:00$", "^online$"):
+        await sim.press(learner, choice)
+    await sim.press(mentor, "^Yes$")
+    for who in (learner, mentor):
+        assert "Agreed: Wednesdays at 19:00" in sim.bot_texts(who)[-1]
+    await sim.press(mentor, "^Add to calendar$")
+    assert "tandem-weekly-" in (sim.transcript(mentor)[-1].document or "")
+    async with sim.tandem.db.unit_of_work() as uow:
+        planned = list((await uow.session.execute(select(Session).order_by(Session.starts_at))).scalars())
+        agreed = await uow.pairs.get(pair.id)
+        assert agreed is not None and (agreed.slot_weekday, agreed.slot_time) == (2, "19:00")
+    local = [s.starts_at.astimezone(BERLIN) for s in planned]
+    assert len(planned) == 4 and all((t.weekday(), t.hour, t.minute) == (2, 19, 0) for t in local)
+    assert {s.place for s in planned} == {"online"}
+
+    # A button of the first round does nothing now.
+    mark = sim.last_seq()
+    await sim.press_data(learner, offer.message_id, str(offer.data[0][0]))
+    assert sim.toasts(learner, mark) == ["This button is no longer active."]
+    assert not sim.bot_texts(mentor, mark)
+    async with sim.tandem.db.unit_of_work() as uow:
+        assert len(list((await uow.session.execute(select(Session))).scalars())) == 4
+        unchanged = await uow.pairs.get(pair.id)
+        assert unchanged is not None and (unchanged.slot_weekday, unchanged.slot_time) == (2, "19:00")
+
+
+async def speaks(sim: Simulation, who: str, locale: str) -> None:
+    async with sim.tandem.db.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(sim.users[who])
+        assert person is not None
+        person.locale = locale
+
+
+@pytest.mark.parametrize(("typed", "locale"), [("Tue 17:30", "en"), ("Di 17.30", "de")])
+async def test_a_weekly_slot_typed_in_one_message(cohort: Simulation, typed: str, locale: str) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    await speaks(sim, mentor, locale)
+    await sim.send(mentor, typed)  # the day and the time at once: no question about the time
+    await sim.press_option(mentor, 1)  # online
+    assert "suggests meeting every week: Tuesdays at 17:30, online" in sim.bot_texts(learner)[-1]
+    await sim.press(learner, "^Yes$")
+    assert "Agreed: Tuesdays at 17:30" in sim.bot_texts(learner)[-1]
+
+
+async def test_an_unreadable_typed_slot_gets_the_question_again_with_an_example(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    mark = sim.last_seq()
+    for hint, send in (
+        ("for example: Tue 17:30", sim.send(mentor, "tomorrowish")),
+        ("between 6:00 and 22:00", sim.send(mentor, "Tue 23:00")),
+        ("Nice sticker!", sim.sticker(mentor, "👍")),
+    ):
+        reply = (await send)[-1]
+        assert hint in reply.text and "regular weekly time" in reply.text
+        assert ["Mondays", "Tuesdays"] in reply.buttons
+    assert not sim.bot_texts(learner, mark)
+    await sim.press(mentor, "^Tuesdays$")  # the buttons still work
+    assert sim.bot_texts(mentor)[-1] == "At what time?"
+
+
+async def test_a_session_moved_to_a_typed_day_and_time(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    first = (await agree_tuesdays(sim, learner, mentor))[0]
+    await until(sim, first.starts_at - timedelta(hours=47))
+    await sim.press(mentor, "^Move it$")
+    await sim.send(mentor, "Wed 18:15")
+    assert "asks to move your session" in sim.bot_texts(learner)[-1]
+    await sim.press(learner, "^Yes$")
+    async with sim.tandem.db.unit_of_work() as uow:
+        moved = await uow.sessions.get(first.id)
+        assert moved is not None
+    local = moved.starts_at.astimezone(BERLIN)
+    assert (local.weekday(), local.hour, local.minute) == (2, 18, 15)
+    assert timedelta(0) < moved.starts_at - sim.clock.now() <= timedelta(days=8)
