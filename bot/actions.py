@@ -12,9 +12,10 @@ from bot.events import (
     Outbound,
     SendDocument,
     SendText,
+    SendVoice,
 )
 
-Stored = SendText | EditText | EditKeyboard | SendDocument
+Stored = SendText | EditText | EditKeyboard | SendDocument | SendVoice
 
 
 def keyboard_to_json(keyboard: Keyboard | None) -> list[list[dict[str, str]]] | None:
@@ -46,6 +47,9 @@ def encode(action: Stored) -> tuple[dict[str, Any], bytes | None]:
         case SendDocument():
             row = {"type": "send_document", "filename": action.filename, "caption": action.caption}
             return {**row, "keyboard": keyboard, "as_photo": action.as_photo}, action.content
+        case SendVoice():
+            row = {"type": "send_voice", "file_id": action.file_id, "caption": action.caption}
+            return {**row, "keyboard": keyboard}, None
 
 
 def decode(chat_id: int, row: dict[str, Any], content: bytes | None) -> Outbound:
@@ -65,5 +69,9 @@ def decode(chat_id: int, row: dict[str, Any], content: bytes | None) -> Outbound
             caption=row.get("caption"),
             keyboard=keyboard,
             as_photo=bool(row.get("as_photo")),
+        )
+    if kind == "send_voice":
+        return SendVoice(
+            chat_id=chat_id, file_id=row["file_id"], caption=row.get("caption"), keyboard=keyboard
         )
     raise ValueError(f"unknown outbox action {kind!r}")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.actions import Stored, encode
 from bot.clock import Clock
 from bot.config import Settings
-from bot.events import AnswerButton, EditKeyboard, EditText, Keyboard, SendDocument, SendText
+from bot.events import AnswerButton, EditKeyboard, EditText, Keyboard, SendDocument, SendText, SendVoice
 from bot.i18n import Translator, negotiate
 from bot.postman import HANDOVER
 from bot.rules import ProgrammeRules
@@ -76,7 +76,13 @@ class Context:
         await self._post(EditKeyboard(chat_id=self.chat_id, message_id=message_id, keyboard=keyboard))
 
     async def send_document(
-        self, filename: str, content: bytes, caption: str | None = None, *, photo: bool = False
+        self,
+        filename: str,
+        content: bytes,
+        caption: str | None = None,
+        *,
+        photo: bool = False,
+        keyboard: Keyboard | None = None,
     ) -> None:
         await self._post(
             SendDocument(
@@ -84,9 +90,14 @@ class Context:
                 filename=filename,
                 content=content,
                 caption=caption,
+                keyboard=keyboard,
                 as_photo=photo,
             )
         )
+
+    async def send_voice(self, file_id: str, caption: str | None = None) -> None:
+        """Pass a voice note on as audio, by its Telegram file id (someone else's, usually)."""
+        await self._post(SendVoice(chat_id=self.chat_id, file_id=file_id, caption=caption))
 
     async def start_flow(self, name: str, answers: dict[str, Any] | None = None) -> None:
         """Begin a guided conversation with this context's person (the core wires the engine)."""

@@ -148,6 +148,16 @@ class SendDocument:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SendVoice:
+    """A voice note passed on as audio, by the file id Telegram gave it: nothing is uploaded again."""
+
+    chat_id: int
+    file_id: str
+    caption: str | None = None
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AnswerButton:
     """The answer to a button press (a short toast, or an alert box)."""
 
@@ -156,7 +166,7 @@ class AnswerButton:
     alert: bool = False
 
 
-Outbound = SendText | EditText | EditKeyboard | SendDocument | AnswerButton
+Outbound = SendText | EditText | EditKeyboard | SendDocument | SendVoice | AnswerButton
 
 
 @dataclass(frozen=True, slots=True)

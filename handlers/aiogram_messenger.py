@@ -25,6 +25,7 @@ from bot.events import (
     Outbound,
     SendDocument,
     SendText,
+    SendVoice,
 )
 from handlers.delivery import (
     Courier,
@@ -91,6 +92,14 @@ class AiogramMessenger:
                 return await self._edit_keyboard(action)
             case SendDocument():
                 return await self._send_document(action)
+            case SendVoice():
+                sent = await self._bot.send_voice(
+                    action.chat_id,
+                    action.file_id,
+                    caption=action.caption,
+                    reply_markup=markup(action.keyboard),
+                )
+                return sent.message_id
             case AnswerButton():
                 await self._answer(action)
                 return None

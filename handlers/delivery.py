@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.adapter import AdapterOptions
-from bot.events import AnswerButton, EditKeyboard, EditText, Outbound, SendDocument, SendText
+from bot.events import AnswerButton, EditKeyboard, EditText, Outbound, SendDocument, SendText, SendVoice
 from bot.messenger import ChatUnreachable, DeliveryError, MessageGone
 
 logger = logging.getLogger("handlers.delivery")
@@ -66,6 +66,8 @@ def target_of(action: Outbound) -> Target:
             return Target("editMessageReplyMarkup", action.chat_id, action.message_id)
         case SendDocument():
             return Target("sendPhoto" if action.as_photo else "sendDocument", action.chat_id)
+        case SendVoice():
+            return Target("sendVoice", action.chat_id)
         case AnswerButton():
             return Target("answerCallbackQuery")
     raise TypeError(f"not an outbound action: {type(action).__name__}")

@@ -19,6 +19,7 @@ from bot.events import (
     Outbound,
     SendDocument,
     SendText,
+    SendVoice,
 )
 from handlers.delivery import (
     Courier,
@@ -128,6 +129,15 @@ class PtbMessenger:
                 return _message_id(edited, action.message_id)
             case SendDocument():
                 return await self._send_document(action)
+            case SendVoice():
+                # A string is a file id to Telegram: the voice note is passed on, not uploaded again.
+                sent = await self._bot.send_voice(
+                    action.chat_id,
+                    action.file_id,
+                    caption=action.caption,
+                    reply_markup=markup(action.keyboard),
+                )
+                return sent.message_id
             case AnswerButton():
                 await self._bot.answer_callback_query(
                     action.callback_id, text=action.text, show_alert=action.alert

@@ -89,6 +89,7 @@ class BotApi:
             "answerCallbackQuery": self.answer_callback_query,
             "sendDocument": self.send_document,
             "sendPhoto": self.send_photo,
+            "sendVoice": self.send_voice,
             "setMyCommands": self.set_my_commands,
             "getMyCommands": self.get_my_commands,
             "deleteMyCommands": self.delete_my_commands,
@@ -121,7 +122,7 @@ class BotApi:
 
     def gate(self, chat: Chat) -> None:
         """Apply forced 429s and the flood limits to one counted call (sendMessage,
-        sendDocument, sendPhoto, editMessageText, editMessageReplyMarkup)."""
+        sendDocument, sendPhoto, sendVoice, editMessageText, editMessageReplyMarkup)."""
         for rule in self.forced:
             if rule.chat_id is None or rule.chat_id == chat.id:
                 rule.count -= 1
@@ -402,6 +403,7 @@ class BotApi:
                 buttons=markup.buttons,
                 reply_buttons=markup.reply_buttons,
                 document=stored.name,
+                file_id=stored.file_id,
             )
         )
 
@@ -410,6 +412,46 @@ class BotApi:
 
     async def send_photo(self, params: Params) -> Json:
         return await self._send_file(params, "photo")
+
+    async def send_voice(self, params: Params) -> Json:
+        """A voice note: an upload, or a voice the emulator already holds, by its file id."""
+        parse_mode = params.get_str("parse_mode")
+        caption_raw = params.get_str("caption")
+        caption = check_caption(caption_raw, parse_mode)
+        markup = parse_markup(params.get_json("reply_markup"))
+        stored = self._file(params, "voice", "voice.ogg", "voice")
+        if not isinstance(params.get_file("voice"), Upload) and not stored.path.startswith("voice/"):
+            raise bad_request("type of file mismatch")
+        duration = params.get_int("duration") or stored.duration
+        chat = self.target(params)
+        self.gate(chat)
+        message_id = self.state.new_message_id(chat)
+        voice = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": duration,
+            "mime_type": stored.mime_type,
+            "file_size": len(stored.content),
+        }
+        body: Json = {"voice": voice}
+        if caption:
+            body["caption"] = caption
+        if markup.inline:
+            body["reply_markup"] = {"inline_keyboard": markup.inline}
+        return self._store(
+            StoredMessage(
+                chat.id,
+                message_id,
+                "bot",
+                "voice",
+                caption or "",
+                self._message_json(chat, message_id, body),
+                raw=caption_raw if caption != caption_raw else None,
+                buttons=markup.buttons,
+                reply_buttons=markup.reply_buttons,
+                file_id=stored.file_id,
+            )
+        )
 
     def _scope_key(self, params: Params) -> tuple[str, str]:
         scope = params.get_json("scope") or {"type": "default"}

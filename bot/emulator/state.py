@@ -81,6 +81,7 @@ class StoredMessage:
     reply_buttons: list[list[str]] = field(default_factory=list)
     document: str | None = None
     deleted: bool = False
+    file_id: str | None = None  # the file a bot message carries (photo, document, voice)
 
     def button_text(self, data: str) -> str | None:
         for row in self.buttons:
@@ -108,6 +109,7 @@ class Entry:
     raw: str | None = None
     reply_buttons: list[list[str]] = field(default_factory=list)
     callback: str | None = None
+    file_id: str | None = None
 
     def to_json(self) -> Json:
         out = asdict(self)
@@ -127,6 +129,7 @@ class StoredFile:
     mime_type: str
     content: bytes
     path: str
+    duration: int = 0  # seconds, for a voice note
 
     def to_json(self) -> Json:
         return {
@@ -250,6 +253,10 @@ class State:
         """Keep a new message and write it to the transcript."""
         self.messages[(msg.chat_id, msg.message_id)] = msg
         self.chat_messages.setdefault(msg.chat_id, []).append(msg)
+        voice = msg.json.get("voice")
+        if isinstance(voice, dict) and voice.get("file_id") in self.files:
+            # A voice note sent on by its file id keeps the length it arrived with, as in Telegram.
+            self.files[voice["file_id"]].duration = int(voice.get("duration") or 0)
         self.record(msg)
 
     # -- files --------------------------------------------------------------------------------
@@ -284,6 +291,7 @@ class State:
             edit=edit,
             raw=msg.raw,
             reply_buttons=[list(row) for row in msg.reply_buttons],
+            file_id=msg.file_id,
         )
 
     def append(self, **fields: Any) -> Entry:

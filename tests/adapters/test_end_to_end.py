@@ -14,6 +14,7 @@ from bot.adapter import Framework, load_adapter, load_echo_bot
 from bot.emulator import Emulator
 from bot.events import (
     AnswerButton,
+    Attachment,
     BotCommand,
     Button,
     ButtonPress,
@@ -24,6 +25,7 @@ from bot.events import (
     SendDocument,
     Sender,
     SendText,
+    SendVoice,
     Text,
 )
 from bot.messenger import ChatUnreachable, DeliveryError, MessageGone
@@ -179,6 +181,38 @@ async def test_send_document_and_photo(started: Started, emulator: Emulator) -> 
     sent = await send(photo)
     entry = emulator.transcript(ada)[-1]
     assert (entry.message_id, entry.kind, entry.buttons) == (sent, "photo", [["Yes", "Site"]])
+
+
+async def test_a_voice_note_is_passed_on_by_its_file_id(started: Started, emulator: Emulator) -> None:
+    adapter, sink = started
+    send, ada = adapter.messenger.deliver, add_ada(emulator)
+    bob = emulator.add_user("Bob")["id"]
+    emulator.send_voice(ada, 7)
+    await sink.wait_for(1)
+    heard = sink.events[0]
+    assert isinstance(heard, Attachment) and heard.kind == "voice"
+
+    sent = await send(SendVoice(chat_id=bob, file_id=heard.file_id, caption="From Ada", keyboard=KEYBOARD))
+    entry = emulator.transcript(bob)[-1]
+    assert (entry.message_id, entry.sender, entry.kind, entry.file_id, entry.text) == (
+        sent,
+        "bot",
+        "voice",
+        heard.file_id,
+        "From Ada",
+    )
+    message = emulator.message(bob, entry.message_id)
+    assert message is not None and message.json["voice"]["duration"] == 7
+    assert entry.buttons == [["Yes", "Site"]]
+
+    with pytest.raises(DeliveryError, match=r"(?i)wrong file identifier"):
+        await send(SendVoice(chat_id=bob, file_id="EMUNOPE", caption=None))
+    photo = await send(SendDocument(chat_id=bob, filename="chart.png", content=b"\x89PNG", as_photo=True))
+    photo_id = emulator.transcript(bob)[-1].file_id
+    assert photo_id is not None
+    with pytest.raises(DeliveryError, match=r"(?i)type of file mismatch"):
+        await send(SendVoice(chat_id=bob, file_id=photo_id))
+    assert emulator.transcript(bob)[-1].message_id == photo
 
 
 async def test_answer_button(started: Started, emulator: Emulator) -> None:
