@@ -18,11 +18,15 @@ from bot.ratelimit import SendLimiter
 from bot.rules import load_rules
 from bot.scheduler import Scheduler
 from bot.training import load_courses
+from conversations.checkin import FLOWS as CHECK_IN_FLOWS
 from conversations.engine import FlowEngine
 from conversations.first_meeting import FLOWS as FIRST_MEETING_FLOWS
+from conversations.goals import FLOWS as GOAL_FLOWS
 from conversations.learner import LEARNER
 from conversations.mentor import MENTOR
+from conversations.mentor_notes import FLOWS as MENTOR_NOTE_FLOWS
 from conversations.pair_end import END_PAIR_FLOW
+from conversations.reflection import FLOWS as REFLECTION_FLOWS
 from conversations.rights import DELETE_FLOW, LANGUAGE_FLOW
 from conversations.screening import FLOWS as SCREENING_FLOWS
 from conversations.sessions import FLOWS as SESSION_FLOWS
@@ -42,6 +46,10 @@ FLOWS = (
     *FIRST_MEETING_FLOWS,
     END_PAIR_FLOW,
     *SESSION_FLOWS,
+    *GOAL_FLOWS,
+    *CHECK_IN_FLOWS,
+    *REFLECTION_FLOWS,
+    *MENTOR_NOTE_FLOWS,
 )
 
 

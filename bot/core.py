@@ -42,7 +42,7 @@ from bot.rules import ProgrammeRules
 from bot.screening import PREFIX as SCREENING_PREFIX
 from bot.screening import Screening
 from bot.training import Courses, load_courses
-from conversations import first_meeting, learner, mentor
+from conversations import checkin, first_meeting, goals, learner, mentor, progress, reflection
 from conversations import screening as screening_flows
 from conversations import sessions as weekly
 from conversations.engine import NUDGE_JOB, FlowEngine
@@ -69,7 +69,12 @@ HELP = N_(
     "/help – this message"
 )
 MENTOR_HELP = N_("For mentors:\n/training – the short mentor training, from where you stopped")
-PAIR_HELP = N_("/sessions – your next and last weekly sessions")
+PAIR_HELP = N_(
+    "/sessions – your next and last weekly sessions\n"
+    "/goals – goals and next steps\n"
+    "/progress – a chart of how things are going"
+)
+LEARNER_HELP = N_("/journal – your reflections and goal history")
 COORDINATOR_HELP = N_(
     "For coordinators:\n"
     "/invite learner, /invite mentor, /invite coordinator – an invite link with a QR code\n"
@@ -78,6 +83,7 @@ COORDINATOR_HELP = N_(
     "/screening – volunteer applications waiting for a decision\n"
     "/match – propose mentors for every waiting learner\n"
     "/pairs – the pairs now running, to end one\n"
+    "/progress – a learner's check-in chart\n"
     "/unreachable – who has blocked Tandem"
 )
 
@@ -123,6 +129,7 @@ class Core:
             "match": self.matchmaking.match,
             "pairs": self.matchmaking.pairs,
             "sessions": weekly.list_sessions,
+            "goals": goals.command,
             "training": self.training.command,
             "privacy": self.rights.privacy,
             "mydata": self.rights.my_data,
@@ -133,6 +140,8 @@ class Core:
             "invite": self.programme.invite,
             "invites": self.programme.list_invites,
             "unreachable": self.programme.unreachable,
+            "progress": progress.command,
+            "journal": reflection.journal,
         }
         self.buttons: dict[str, Action] = {
             "f1": self._flow_button,
@@ -145,6 +154,8 @@ class Core:
             END_PREFIX: self.matchmaking.end_pressed,
             weekly.PREFIX: weekly.pressed,
             weekly.WEEKLY_PREFIX: weekly.weekly_calendar_pressed,
+            goals.PREFIX: goals.pressed,
+            progress.PREFIX: progress.pressed,
         }
         self.jobs: dict[str, JobAction] = {
             NUDGE_JOB: self.flows.nudge,
@@ -153,6 +164,9 @@ class Core:
             screening_flows.CHECK_EXPIRED_JOB: screening_flows.check_expired,
             first_meeting.AFTER_JOB: first_meeting.ask_to_continue,
             weekly.JOB: weekly.send_due,
+            checkin.JOB: checkin.ask_due,
+            checkin.EXPIRE_JOB: checkin.expire,
+            reflection.JOB: reflection.ask,
         }
         self.handled: Counter[int] = Counter()
         self._changed = asyncio.Condition()
@@ -370,6 +384,8 @@ class Core:
             text += "\n" + ctx.t(MENTOR_HELP)
         if ctx.person.role in ("learner", "mentor"):
             text += "\n" + ctx.t(PAIR_HELP)
+        if ctx.person.role == "learner":
+            text += "\n" + ctx.t(LEARNER_HELP)
         await ctx.say(text)
 
     async def _flow_button(self, ctx: Context, event: Inbound) -> None:

@@ -81,6 +81,7 @@ class ProgrammeRules(_Strict):
     language: str = Field(default="de", pattern=r"^[a-z]{2,3}$")  # what the programme speaks
     holidays: tuple[str, ...] = ()  # "2026-12-24" or "2026-12-21..2027-01-06": no sessions then
     matching: MatchingWeights = Field(default_factory=MatchingWeights)
+    reflection_every_weeks: int = Field(default=2, ge=1, le=8)  # a reflection question after a check-in
 
     @field_validator("timezone")
     @classmethod

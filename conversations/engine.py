@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.context import Context
-from bot.events import Button, ButtonPress, Inbound, Keyboard, Text
+from bot.events import Attachment, Button, ButtonPress, Inbound, Keyboard, Text
 from bot.i18n import N_
 from bot.rules import fold
 from conversations import inputs
@@ -234,6 +234,8 @@ class FlowEngine:
             if answers.get(step.id + "_other"):
                 parts.append(str(answers[step.id + "_other"]))
             text = ", ".join(parts)
+        elif isinstance(value, dict) and "voice" in value:
+            text = ctx.t(N_("🎤 a voice note"))
         elif isinstance(value, dict):  # a shared location: named after the nearest listed place
             place = (
                 ctx.rules.nearest_place(float(value["lat"]), float(value["lon"])) if "lat" in value else None
@@ -376,8 +378,10 @@ class FlowEngine:
 
     def _read(self, ctx: Context, step: Step, event: Inbound) -> object:
         match step.kind:
+            case StepKind.TEXT if step.voice and isinstance(event, Attachment) and event.kind == "voice":
+                value: object = {"voice": event.file_id, "seconds": event.duration or 0}
             case StepKind.TEXT:
-                value: object = inputs.read_text(event, step.max_length)
+                value = inputs.read_text(event, step.max_length)
             case StepKind.NUMBER:
                 value = inputs.read_number(event, ctx.t.locale)
                 if not isinstance(value, Refusal) and not self._in_range(step, float(value)):

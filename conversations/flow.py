@@ -57,6 +57,7 @@ class Step:
     columns: int = 1
     free_text: bool = False  # a multi-choice step also takes typed words of one's own
     typed: Callable[[Context, str], Any] | None = None  # a choice step also reads typed words (or a Refusal)
+    voice: bool = False  # a text step also takes a voice note: {"voice": file id, "seconds": n}
     label: str | None = None  # msgid naming the answer in the review; None: not shown there
     ask: bool = True  # False: not asked on the way, only shown (and changeable) in the review
     default: Callable[[Context], Any] | None = None  # what the review shows before an answer

@@ -19,6 +19,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
 from bot.services import calendar
+from conversations import checkin, mentor_notes
 from conversations.first_meeting import (
     PARTS,
     PLACE_LABELS,
@@ -153,6 +154,12 @@ async def schedule_messages(ctx: Context, pair: Pair, session: Session, *, agree
                 continue
             payload = {"person_id": person_id, "session": session.id, "kind": kind}
             await ctx.schedule(JOB, max(due, ctx.now), payload, dedupe_key=key)
+    await ctx.schedule(  # the week's check-in, unless the learner's "we met" started it already
+        checkin.JOB,
+        starts + checkin.AFTER_SESSION,
+        {"person_id": pair.learner_id, "session": session.id},
+        dedupe_key=f"checkin:{session.id}",
+    )
     await ctx.schedule(
         JOB,
         starts + REVIEW_AFTER,
@@ -391,6 +398,12 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     ctx.answer_button(event.callback_id, ctx.t(N_("Thank you for your answer.")))
     if event.message_id is not None:
         await ctx.edit_keyboard(event.message_id, None)
+    if value == "no":
+        return
+    if learner_side:  # straight on to this week's check-in, while the meeting is fresh
+        await checkin.begin(ctx, pair, session)
+    else:
+        await mentor_notes.start_note(ctx, pair, session)
 
 
 async def send_calendar(

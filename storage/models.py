@@ -237,3 +237,87 @@ class Signal(Base):
     kind: Mapped[str] = mapped_column(String(32))  # missed_twice, cancelled_often
     raised_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]  # the Escalation issue turns open signals into alerts
+
+
+class Goal(Base):
+    """A learner's goal in their own words; the learner decides whether their mentor sees it."""
+
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(200))
+    measure: Mapped[str | None] = mapped_column(String(200))  # "how will you know you got there?"
+    category: Mapped[str] = mapped_column(String(16))  # exam attendance work career language personal
+    target_on: Mapped[date | None] = mapped_column(Date)
+    shared: Mapped[bool] = mapped_column(default=False)  # the mentor sees it
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done, dropped
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class NextStep(Base):
+    """A small step towards a goal, added by the learner or their mentor; asked about when due."""
+
+    __tablename__ = "next_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done, dropped
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class CheckIn(Base):
+    """One week's check-in of a learner: asked, then answered (or missed when the next one comes)."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ix_check_ins_person_id_asked_at", "person_id", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    asked_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="asked")  # asked, answered, missed
+    motivation: Mapped[int | None]  # 1-5
+    areas: Mapped[dict[str, Any]] = mapped_column(default=dict)  # area code -> good, soso, bad
+    goals: Mapped[dict[str, Any]] = mapped_column(default=dict)  # goal id -> none, some, done
+    comment: Mapped[str | None] = mapped_column(String(1000))  # for the mentor; never logged
+    voice_file_id: Mapped[str | None] = mapped_column(String(256))  # a voice note, passed on as audio
+
+
+class Reflection(Base):
+    """A learner's answer to a reflection question: theirs alone unless they share it."""
+
+    __tablename__ = "reflections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    question: Mapped[int]  # index into the rotating set
+    text: Mapped[str | None] = mapped_column(String(1000))
+    voice_file_id: Mapped[str | None] = mapped_column(String(256))
+    shared: Mapped[bool] = mapped_column(default=False)
+    asked_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+
+class MentorNote(Base):
+    """A mentor's short form after a session: topics, how the learner seemed, a note for coordinators."""
+
+    __tablename__ = "mentor_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    seemed: Mapped[int | None]  # 1-5
+    note: Mapped[str | None] = mapped_column(String(1000))  # to the coordinators only
+    worried: Mapped[bool] = mapped_column(default=False)
+    written_at: Mapped[datetime]

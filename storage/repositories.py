@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,14 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     AuditEntry,
     Base,
+    CheckIn,
     DueJob,
     FlowState,
+    Goal,
     Invite,
     MentorCheck,
+    MentorNote,
+    NextStep,
     OutboxMessage,
     Pair,
     Person,
     ProcessedUpdate,
+    Reflection,
     Session,
     Signal,
 )
@@ -436,6 +441,121 @@ class Audit:
         return (await self._session.execute(query)).scalars().all()
 
 
+class Goals:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, goal: Goal) -> Goal:
+        self._session.add(goal)
+        await self._session.flush()
+        return goal
+
+    async def get(self, goal_id: int) -> Goal | None:
+        return await self._session.get(Goal, goal_id)
+
+    async def of(self, person_id: int, statuses: Sequence[str] = ("open",)) -> list[Goal]:
+        """A learner's goals in these states, oldest first."""
+        query = (
+            select(Goal)
+            .where(Goal.person_id == person_id, Goal.status.in_(statuses))
+            .order_by(Goal.created_at, Goal.id)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def add_step(self, step: NextStep) -> NextStep:
+        self._session.add(step)
+        await self._session.flush()
+        return step
+
+    async def get_step(self, step_id: int) -> NextStep | None:
+        return await self._session.get(NextStep, step_id)
+
+    async def steps_of(self, goal_id: int) -> list[NextStep]:
+        query = select(NextStep).where(NextStep.goal_id == goal_id).order_by(NextStep.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def due_steps(self, person_id: int, day: date) -> list[NextStep]:
+        """Open next steps of a learner's open goals, due by ``day`` or without a date."""
+        query = (
+            select(NextStep)
+            .join(Goal, Goal.id == NextStep.goal_id)
+            .where(
+                Goal.person_id == person_id,
+                Goal.status == "open",
+                NextStep.status == "open",
+                or_(NextStep.due_on.is_(None), NextStep.due_on <= day),
+            )
+            .order_by(NextStep.due_on, NextStep.id)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+
+class CheckIns:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, check_in: CheckIn) -> CheckIn:
+        self._session.add(check_in)
+        await self._session.flush()
+        return check_in
+
+    async def get(self, check_in_id: int) -> CheckIn | None:
+        return await self._session.get(CheckIn, check_in_id)
+
+    async def latest(self, person_id: int, n: int) -> list[CheckIn]:
+        """A learner's last ``n`` check-ins, newest first."""
+        query = (
+            select(CheckIn)
+            .where(CheckIn.person_id == person_id)
+            .order_by(CheckIn.asked_at.desc(), CheckIn.id.desc())
+            .limit(n)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def all_of(self, person_id: int) -> list[CheckIn]:
+        query = select(CheckIn).where(CheckIn.person_id == person_id).order_by(CheckIn.asked_at, CheckIn.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+
+class Reflections:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, reflection: Reflection) -> Reflection:
+        self._session.add(reflection)
+        await self._session.flush()
+        return reflection
+
+    async def get(self, reflection_id: int) -> Reflection | None:
+        return await self._session.get(Reflection, reflection_id)
+
+    async def of(self, person_id: int) -> list[Reflection]:
+        query = (
+            select(Reflection)
+            .where(Reflection.person_id == person_id)
+            .order_by(Reflection.asked_at, Reflection.id)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+
+class MentorNotes:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, note: MentorNote) -> MentorNote:
+        self._session.add(note)
+        await self._session.flush()
+        return note
+
+    async def by_mentor(self, mentor_id: int) -> list[MentorNote]:
+        query = select(MentorNote).where(MentorNote.mentor_id == mentor_id).order_by(MentorNote.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def of_pair(self, pair_id: int) -> list[MentorNote]:
+        query = select(MentorNote).where(MentorNote.pair_id == pair_id).order_by(MentorNote.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+
 class UnitOfWork:
     """One transaction and the repositories that work inside it."""
 
@@ -452,3 +572,7 @@ class UnitOfWork:
         self.pairs = Pairs(session)
         self.sessions = Sessions(session)
         self.signals = Signals(session)
+        self.goals = Goals(session)
+        self.checkins = CheckIns(session)
+        self.reflections = Reflections(session)
+        self.notes = MentorNotes(session)

@@ -68,10 +68,71 @@ async def export_person(ctx: Context) -> bytes:
     decisions = await ctx.uow.audit.about(person.id)
     if decisions:
         data["decisions_about_you"] = [{"at": d.at.isoformat(), "what": d.action} for d in decisions]
+    data.update(await _mentoring(ctx))
     state = await ctx.uow.flows.of(person.id)
     if state is not None:
         data["conversation_in_progress"] = {"flow": state.flow, "step": state.step, "answers": state.answers}
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+async def _mentoring(ctx: Context) -> dict[str, Any]:
+    """A learner's goals, next steps, check-ins and reflections; the notes a mentor wrote."""
+    person, found = ctx.person, {}
+    goals = await ctx.uow.goals.of(person.id, ("open", "done", "dropped"))
+    if goals:
+        found["goals"] = [
+            {
+                "goal": g.text,
+                "how_you_will_know": g.measure,
+                "category": g.category,
+                "by": _plain(g.target_on),
+                "mentor_sees_it": g.shared,
+                "status": g.status,
+                "next_steps": [
+                    {"step": s.text, "by": _plain(s.due_on), "status": s.status}
+                    for s in await ctx.uow.goals.steps_of(g.id)
+                ],
+            }
+            for g in goals
+        ]
+    check_ins = await ctx.uow.checkins.all_of(person.id)
+    if check_ins:
+        found["check_ins"] = [
+            {
+                "asked": _plain(c.asked_at),
+                "status": c.status,
+                "motivation": c.motivation,
+                "areas": c.areas,
+                "goals": c.goals,
+                "for_your_mentor": c.comment,
+                "voice_note": c.voice_file_id is not None,
+            }
+            for c in check_ins
+        ]
+    reflections = await ctx.uow.reflections.of(person.id)
+    if reflections:
+        found["reflections"] = [
+            {
+                "asked": _plain(r.asked_at),
+                "answer": r.text,
+                "voice_note": r.voice_file_id is not None,
+                "shared_with_mentor": r.shared,
+            }
+            for r in reflections
+        ]
+    notes = await ctx.uow.notes.by_mentor(person.id)
+    if notes:
+        found["notes_you_wrote"] = [
+            {
+                "written": _plain(n.written_at),
+                "topics": n.topics,
+                "learner_seemed": n.seemed,
+                "note_for_coordinators": n.note,
+                "worried": n.worried,
+            }
+            for n in notes
+        ]
+    return found
 
 
 def _plain(value: object) -> object:

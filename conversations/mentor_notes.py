@@ -1,0 +1,124 @@
+"""After a session the mentor writes a short note: what they talked about, how the learner seemed,
+an optional note only coordinators read, and whether they are worried about something.
+
+The learner never sees a note. "I am worried" raises a signal and tells the coordinators' group;
+the full concern conversation comes with the Escalation issue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import Context
+from bot.i18n import N_
+from bot.wellbeing import FACES
+from conversations.flow import Flow, Option, Step, StepKind
+from storage.models import MentorNote, Pair, Person, Session
+
+NAME = "mentor_note"
+WORRIED_SIGNAL = "mentor_worried"
+TOPICS = (
+    Option("goals", N_("Goals")),
+    Option("company", N_("Training company")),
+    Option("school", N_("Vocational school")),
+    Option("exams", N_("Exams")),
+    Option("career", N_("Applications and career")),
+    Option("language", N_("Language")),
+    Option("personal", N_("Personal life")),
+    Option("other", N_("Something else")),
+)
+SEEMED = tuple(Option(str(level), face, translate=False) for level, face in enumerate(FACES, start=1))
+FINE, WORRIED = "fine", "worried"
+OUTCOME = (
+    Option(FINE, N_("All fine")),
+    Option(WORRIED, N_("I am worried about something")),
+)
+NOTE_FOR_COORDINATORS = N_("Note from {mentor} about {learner}: {note}")
+WORRIED_FOR_COORDINATORS = N_(
+    "Signal: {mentor} is worried about {learner} after their session. Please contact {mentor} soon."
+)
+
+
+def _name(person: Person | None) -> str:
+    return (person.preferred_name or person.first_name) if person else "–"
+
+
+async def start_note(ctx: Context, pair: Pair, session: Session | None) -> None:
+    """Ask the mentor (``ctx.person``) for the short note about a session they held."""
+    learner = await ctx.uow.people.get(pair.learner_id)
+    await ctx.start_flow(
+        NAME,
+        {
+            "pair": pair.id,
+            "session": session.id if session is not None else None,
+            "learner_name": _name(learner),
+        },
+    )
+
+
+async def written(ctx: Context, answers: dict[str, Any]) -> None:
+    """Store the note; the private note and any worry go to the coordinators."""
+    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
+    if pair is None or pair.status != "active" or pair.mentor_id != ctx.person.id:
+        await ctx.say(ctx.t(N_("This pair no longer exists.")))
+        return
+    session = await ctx.uow.sessions.get(int(answers.get("session") or 0)) if answers.get("session") else None
+    seemed = answers.get("seemed")
+    note = MentorNote(
+        pair_id=pair.id,
+        session_id=session.id if session is not None and session.pair_id == pair.id else None,
+        mentor_id=ctx.person.id,
+        topics=[str(t) for t in answers.get("topics") or ()],
+        seemed=int(seemed) if isinstance(seemed, str) and seemed.isdigit() else None,
+        note=answers.get("note") or None,
+        worried=answers.get("outcome") == WORRIED,
+        written_at=ctx.now,
+    )
+    await ctx.uow.notes.add(note)
+    names = {"mentor": _name(ctx.person), "learner": _name(await ctx.uow.people.get(pair.learner_id))}
+    if note.note:
+        await ctx.tell_coordinators(NOTE_FOR_COORDINATORS, note=note.note, **names)
+    if not note.worried:
+        await ctx.say(ctx.t(N_("Thank you for your note.")))
+        return
+    # For now a worry is a signal and a line in the coordinators' group; the Escalation issue
+    # replaces this with the full concern conversation (what happened, how urgent, follow-up).
+    await ctx.uow.signals.raise_once(pair.id, WORRIED_SIGNAL, ctx.now)
+    await ctx.tell_coordinators(WORRIED_FOR_COORDINATORS, **names)  # each worry, also while one is open
+    await ctx.say(ctx.t(N_("Thank you. A coordinator will contact you soon.")))
+
+
+MENTOR_NOTE_FLOW = Flow(
+    name=NAME,
+    steps=(
+        Step(
+            "topics",
+            N_(
+                "A short note about your session with {learner_name}. What did you talk about? "
+                "Tap all that fit, then “Done”."
+            ),
+            StepKind.MULTI_CHOICE,
+            options=TOPICS,
+            columns=2,
+        ),
+        Step("seemed", N_("How did {learner_name} seem?"), StepKind.CHOICE, options=SEEMED, columns=5),
+        Step(
+            "note",
+            N_(
+                "Anything the coordinators should know? Write a short note, or tap “Skip”. "
+                "Your learner never sees it."
+            ),
+            StepKind.TEXT,
+            max_length=1000,
+            optional=True,
+        ),
+        Step(
+            "outcome",
+            N_("Is everything all right, or are you worried about something?"),
+            StepKind.CHOICE,
+            options=OUTCOME,
+        ),
+    ),
+    on_complete=written,
+)
+FLOWS = (MENTOR_NOTE_FLOW,)
