@@ -38,7 +38,8 @@ def encode(action: Stored) -> tuple[dict[str, Any], bytes | None]:
     keyboard = keyboard_to_json(action.keyboard)
     match action:
         case SendText():
-            return {"type": "send_text", "text": action.text, "keyboard": keyboard}, None
+            text: dict[str, Any] = {"type": "send_text", "text": action.text, "keyboard": keyboard}
+            return ({**text, "track": action.track} if action.track else text), None
         case EditText():
             row = {"type": "edit_text", "message_id": action.message_id, "text": action.text}
             return {**row, "keyboard": keyboard}, None
@@ -56,7 +57,7 @@ def decode(chat_id: int, row: dict[str, Any], content: bytes | None) -> Outbound
     keyboard = keyboard_from_json(row.get("keyboard"))
     kind = row["type"]
     if kind == "send_text":
-        return SendText(chat_id=chat_id, text=row["text"], keyboard=keyboard)
+        return SendText(chat_id=chat_id, text=row["text"], keyboard=keyboard, track=row.get("track"))
     if kind == "edit_text":
         return EditText(chat_id=chat_id, message_id=row["message_id"], text=row["text"], keyboard=keyboard)
     if kind == "edit_keyboard":

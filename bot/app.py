@@ -10,6 +10,7 @@ from bot.adapter import Adapter, AdapterOptions, load_adapter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core import Core
+from bot.escalation import FLOWS as CASE_FLOWS
 from bot.i18n import Translator, shipped_locales
 from bot.menus import menu
 from bot.messenger import DeliveryError
@@ -19,12 +20,14 @@ from bot.rules import load_rules
 from bot.scheduler import Scheduler
 from bot.training import load_courses
 from conversations.checkin import FLOWS as CHECK_IN_FLOWS
+from conversations.concern import FLOWS as CONCERN_FLOWS
 from conversations.engine import FlowEngine
 from conversations.first_meeting import FLOWS as FIRST_MEETING_FLOWS
 from conversations.goals import FLOWS as GOAL_FLOWS
 from conversations.learner import LEARNER
 from conversations.mentor import MENTOR
 from conversations.mentor_notes import FLOWS as MENTOR_NOTE_FLOWS
+from conversations.monitoring import FLOWS as MONITORING_FLOWS
 from conversations.pair_end import END_PAIR_FLOW
 from conversations.reflection import FLOWS as REFLECTION_FLOWS
 from conversations.rights import DELETE_FLOW, LANGUAGE_FLOW
@@ -48,8 +51,11 @@ FLOWS = (
     *SESSION_FLOWS,
     *GOAL_FLOWS,
     *CHECK_IN_FLOWS,
+    *CASE_FLOWS,
     *REFLECTION_FLOWS,
     *MENTOR_NOTE_FLOWS,
+    *CONCERN_FLOWS,
+    *MONITORING_FLOWS,
 )
 
 

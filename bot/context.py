@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -57,9 +58,18 @@ class Context:
     async def say(self, text: str, keyboard: Keyboard | None = None) -> None:
         await self._post(SendText(chat_id=self.chat_id, text=text, keyboard=keyboard))
 
-    async def say_to(self, chat_id: int, text: str, keyboard: Keyboard | None = None) -> None:
-        """Write to another chat (the coordinators' group, say) in the same transaction."""
-        await self._post(SendText(chat_id=chat_id, text=text, keyboard=keyboard))
+    async def say_to(
+        self, chat_id: int, text: str, keyboard: Keyboard | None = None, *, track: str | None = None
+    ) -> None:
+        """Write to another chat (the coordinators' group, say) in the same transaction;
+        ``track`` remembers where the message went, to edit it later (``edit_in``)."""
+        await self._post(SendText(chat_id=chat_id, text=text, keyboard=keyboard, track=track))
+
+    async def edit_in(
+        self, chat_id: int, message_id: int, text: str, keyboard: Keyboard | None = None
+    ) -> None:
+        """Edit a message the bot sent to another chat (an alert in the coordinators' group)."""
+        await self._post(EditText(chat_id=chat_id, message_id=message_id, text=text, keyboard=keyboard))
 
     async def tell_coordinators(self, message: str, **fields: object) -> None:
         """A line for the coordinators' group (when there is one), in the programme's language."""
@@ -122,6 +132,10 @@ class Context:
             answers=self.answers,
             flows=self.flows,
         )
+
+    def about_chat(self, chat_id: int) -> Context:
+        """The same person and unit of work, writing to another chat (their own, from a group)."""
+        return dataclasses.replace(self, chat_id=chat_id)
 
     def translator_for(self, person: Person) -> Translator:
         """How another person reads: their language and their time zone."""

@@ -15,6 +15,7 @@ from weakref import WeakValueDictionary
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
+from bot import escalation, reports
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, translator_for
@@ -42,7 +43,17 @@ from bot.rules import ProgrammeRules
 from bot.screening import PREFIX as SCREENING_PREFIX
 from bot.screening import Screening
 from bot.training import Courses, load_courses
-from conversations import checkin, first_meeting, goals, learner, mentor, progress, reflection
+from conversations import (
+    checkin,
+    concern,
+    first_meeting,
+    goals,
+    learner,
+    mentor,
+    monitoring,
+    progress,
+    reflection,
+)
 from conversations import screening as screening_flows
 from conversations import sessions as weekly
 from conversations.engine import NUDGE_JOB, FlowEngine
@@ -75,8 +86,10 @@ PAIR_HELP = N_(
     "/progress – a chart of how things are going"
 )
 LEARNER_HELP = N_("/journal – your reflections and goal history")
+CONCERN_HELP = N_("/concern – tell a coordinator about a worry (or tap the button below)")
 COORDINATOR_HELP = N_(
     "For coordinators:\n"
+    "/cases – open concerns, most urgent first; /case N – one with its log\n"
     "/invite learner, /invite mentor, /invite coordinator – an invite link with a QR code\n"
     "/invites – open invites, to withdraw one\n"
     "/guardians – learners under the consent age whose guardian has not been asked yet\n"
@@ -84,7 +97,9 @@ COORDINATOR_HELP = N_(
     "/match – propose mentors for every waiting learner\n"
     "/pairs – the pairs now running, to end one\n"
     "/progress – a learner's check-in chart\n"
-    "/unreachable – who has blocked Tandem"
+    "/unreachable – who has blocked Tandem\n"
+    "/stats – the programme in a few figures\n"
+    "/export – pairs, sessions, check-ins and concerns as CSV files, without names"
 )
 
 CONCURRENT_EVENTS = 8
@@ -140,8 +155,13 @@ class Core:
             "invite": self.programme.invite,
             "invites": self.programme.list_invites,
             "unreachable": self.programme.unreachable,
+            "cases": escalation.cases,
+            "case": escalation.case,
             "progress": progress.command,
             "journal": reflection.journal,
+            "stats": reports.stats,
+            "export": reports.export,
+            "concern": concern.command,
         }
         self.buttons: dict[str, Action] = {
             "f1": self._flow_button,
@@ -154,8 +174,10 @@ class Core:
             END_PREFIX: self.matchmaking.end_pressed,
             weekly.PREFIX: weekly.pressed,
             weekly.WEEKLY_PREFIX: weekly.weekly_calendar_pressed,
+            escalation.PREFIX: escalation.pressed,
             goals.PREFIX: goals.pressed,
             progress.PREFIX: progress.pressed,
+            concern.PREFIX: concern.pressed,
         }
         self.jobs: dict[str, JobAction] = {
             NUDGE_JOB: self.flows.nudge,
@@ -165,9 +187,14 @@ class Core:
             first_meeting.AFTER_JOB: first_meeting.ask_to_continue,
             weekly.JOB: weekly.send_due,
             checkin.JOB: checkin.ask_due,
+            escalation.OVERDUE_JOB: escalation.overdue,
+            escalation.FOLLOW_UP_JOB: escalation.follow_up,
             checkin.EXPIRE_JOB: checkin.expire,
             reflection.JOB: reflection.ask,
+            monitoring.JOB: monitoring.ask,
         }
+        # Buttons pressed in a group: only the coordinators' alerts (each press checks the role).
+        self.group_buttons: dict[str, Action] = {escalation.PREFIX: escalation.pressed}
         self.handled: Counter[int] = Counter()
         self._changed = asyncio.Condition()
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
@@ -323,7 +350,8 @@ class Core:
 
     async def _group(self, ctx: Context, event: Inbound) -> None:
         if isinstance(event, ButtonPress):
-            await self._forged_button(ctx, event)
+            action = self.group_buttons.get(event.data.split(":", 1)[0])
+            await (action or self._forged_button)(ctx, event)
         elif isinstance(event, Command) and event.name in self.commands:
             await ctx.say(ctx.t(N_("Please write to me in a private chat: tap my name, then “Message”.")))
 
@@ -386,7 +414,9 @@ class Core:
             text += "\n" + ctx.t(PAIR_HELP)
         if ctx.person.role == "learner":
             text += "\n" + ctx.t(LEARNER_HELP)
-        await ctx.say(text)
+        if ctx.person.role in ("learner", "mentor"):
+            text += "\n" + ctx.t(CONCERN_HELP)
+        await ctx.say(text, concern.button(ctx))  # "I need help" / "I'm worried"
 
     async def _flow_button(self, ctx: Context, event: Inbound) -> None:
         assert isinstance(event, ButtonPress)

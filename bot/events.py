@@ -118,6 +118,7 @@ class SendText:
     chat_id: int
     text: str
     keyboard: Keyboard | None = None
+    track: str | None = None  # remember where it went under this key, to edit it later
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.actions import Stored, decode
 from bot.clock import Clock
-from bot.events import AnswerButton, Outbound
+from bot.events import AnswerButton, Outbound, SendText
 from bot.messenger import ChatUnreachable, DeliveryError, MessageGone, Messenger
 from bot.ratelimit import SendLimiter
 from storage.database import Database
@@ -45,6 +45,7 @@ class Postman:
         self._clock = clock
         self._limiter = limiter or SendLimiter()
         self._outcomes: list[tuple[int, Outcome]] = []
+        self._refs: list[tuple[str, int, int]] = []  # tracked messages: key, chat, message id
         self._unreachable: set[int] = set()
         self._recording = asyncio.Lock()
 
@@ -83,6 +84,8 @@ class Postman:
             if chat_id:
                 await self._limiter.acquire(chat_id, urgent=urgent)
             outcome = await self._send(outbox_id, action, attempts)
+            if isinstance(action, SendText) and action.track and outcome["message_id"] is not None:
+                self._refs.append((action.track, action.chat_id, int(str(outcome["message_id"]))))
             if outcome["status"] == "unreachable":
                 dead.add(chat_id)
             outcomes.append((outbox_id, outcome))
@@ -97,8 +100,11 @@ class Postman:
                 return  # an earlier holder wrote ours too
             batch, self._outcomes = self._outcomes, []
             chats, self._unreachable = self._unreachable, set()
+            refs, self._refs = self._refs, []
             async with self._db.unit_of_work() as uow:
                 await uow.outbox.settle_many(batch)
+                for key, chat_id, message_id in refs:
+                    await uow.message_refs.save(key, chat_id, message_id, self._clock.now())
                 for chat_id in chats:
                     await uow.people.mark_unreachable(chat_id, self._clock.now())
                     await uow.outbox.drop_pending_for(chat_id)

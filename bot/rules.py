@@ -67,6 +67,34 @@ class MatchingWeights(_Strict):
     capacity: float = Field(default=5, ge=0, le=100)  # less for a mentor's second and third learner
 
 
+class HelpLine(_Strict):
+    """A service a learner can call or write to at once (shown with an urgent safety concern)."""
+
+    name: dict[str, str]  # per language; English required
+    phone: str | None = Field(default=None, min_length=1, max_length=40)
+    url: str | None = Field(default=None, min_length=1, max_length=200)
+    hours: str | None = Field(default=None, min_length=1, max_length=80)  # "24/7", "Mo–Sa 14:00–20:00"
+
+    @field_validator("name")
+    @classmethod
+    def _english(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value.get("en"):
+            raise ValueError("needs at least an English name (en = ...)")
+        return value
+
+    def label(self, locale: str) -> str:
+        return self.name.get(locale) or self.name.get(locale.split("_")[0]) or self.name["en"]
+
+
+class EscalationRules(_Strict):
+    """How fast a concern must be picked up before it is sent again, and then to the lead."""
+
+    urgent_minutes: int = Field(default=30, ge=5, le=24 * 60)  # an urgent alert unacknowledged this long
+    normal_hours: int = Field(default=24, ge=1, le=24 * 14)  # any other alert
+    follow_up_days: int = Field(default=3, ge=1, le=30)  # acknowledged but not resolved: a reminder
+    lead_chat_id: int | None = None  # the programme lead's Telegram chat: the second escalation
+
+
 class ProgrammeRules(_Strict):
     name: str = Field(default="Tandem", min_length=1, max_length=80)
     # What the programme is, per language code; the shipped gettext text when a language is missing.
@@ -82,6 +110,8 @@ class ProgrammeRules(_Strict):
     holidays: tuple[str, ...] = ()  # "2026-12-24" or "2026-12-21..2027-01-06": no sessions then
     matching: MatchingWeights = Field(default_factory=MatchingWeights)
     reflection_every_weeks: int = Field(default=2, ge=1, le=8)  # a reflection question after a check-in
+    escalation: EscalationRules = Field(default_factory=EscalationRules)
+    help_lines: tuple[HelpLine, ...] = ()  # shown at once to a learner with an urgent safety concern
 
     @field_validator("timezone")
     @classmethod

@@ -220,6 +220,14 @@ class Simulation:
     def bot_texts(self, chat: str, since_seq: int = 0) -> list[str]:
         return [e.text for e in self.transcript(chat, since_seq) if e.sender == "bot"]
 
+    def current_texts(self, chat: str, since_seq: int = 0) -> list[str]:
+        """The bot's messages as they read now: each edited one once, in its latest version."""
+        latest: dict[int, str] = {}
+        for entry in self.transcript(chat, since_seq):
+            if entry.sender == "bot" and entry.kind not in NOT_MESSAGES:
+                latest[entry.message_id] = entry.text
+        return list(latest.values())
+
     def find(self, chat: str, pattern: str, since_seq: int = 0) -> Entry | None:
         regex = re.compile(pattern)
         for entry in self.transcript(chat, since_seq):

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot import readiness
+from bot import escalation, phrases, readiness
 from bot.context import Context
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import CheckIn, Pair, Person, Session
@@ -197,6 +196,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.say(ctx.t(_thanks(check_in)))
     await _goals_done(ctx, answers)
     pair = await ctx.uow.pairs.get(check_in.pair_id) if check_in.pair_id else None
+    await phrases.screen(ctx, check_in.comment, pair=pair, source="check-in")
     if pair is None or pair.status != "active":
         return
     await _pass_on(ctx, pair, check_in)
@@ -278,15 +278,14 @@ async def _signals(ctx: Context, pair: Pair, check_in: CheckIn) -> None:
 
 
 async def _signal(ctx: Context, pair: Pair, kind: str, *, area: str | None = None) -> None:
-    """Store the signal once while it is open, and tell the coordinators' group."""
+    """Store the signal once while it is open; it becomes (or joins) a concern for the coordinators."""
     if not await ctx.uow.signals.raise_once(pair.id, kind, ctx.now):
         return
     learner = await ctx.uow.people.get(pair.learner_id)
     fields: dict[str, object] = {"learner": name_of(learner)}
     if area is not None:  # in the programme's language, like the line it goes into
-        t = Translator(ctx.settings.default_locale, ZoneInfo(ctx.programme_zone))
-        fields["area"] = t(AREA_NAMES[area])
-    await ctx.tell_coordinators(SIGNALS[kind.split(":")[0]], **fields)
+        fields["area"] = escalation.staff_translator(ctx)(AREA_NAMES[area])
+    await escalation.signal(ctx, pair, kind, SIGNALS[kind.split(":")[0]], **fields)
 
 
 RATING_OPTIONS = tuple(Option(code, label) for code, label, _ in RATINGS)

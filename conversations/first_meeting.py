@@ -12,6 +12,7 @@ from bot import readiness
 from bot.context import Context
 from bot.events import Button
 from bot.i18n import N_
+from conversations import monitoring
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person
 
@@ -179,6 +180,7 @@ async def both_answered(ctx: Context, pair: Pair) -> None:
     }
     if pair.learner_continues == "yes" and pair.mentor_continues == "yes":
         pair.status, pair.decided_at = "active", ctx.now
+        await monitoring.plan(ctx, pair)
         for person, partner in ((learner, names["mentor"]), (mentor, names["learner"])):
             them = ctx.about(person)
             await them.say(

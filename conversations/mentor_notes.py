@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import escalation
 from bot.context import Context
 from bot.i18n import N_
 from bot.wellbeing import FACES
@@ -81,10 +82,9 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
     if not note.worried:
         await ctx.say(ctx.t(N_("Thank you for your note.")))
         return
-    # For now a worry is a signal and a line in the coordinators' group; the Escalation issue
-    # replaces this with the full concern conversation (what happened, how urgent, follow-up).
+    # Each worry reaches the coordinators as a concern (a later one joins the open one).
     await ctx.uow.signals.raise_once(pair.id, WORRIED_SIGNAL, ctx.now)
-    await ctx.tell_coordinators(WORRIED_FOR_COORDINATORS, **names)  # each worry, also while one is open
+    await escalation.signal(ctx, pair, WORRIED_SIGNAL, WORRIED_FOR_COORDINATORS, **names)
     await ctx.say(ctx.t(N_("Thank you. A coordinator will contact you soon.")))
 
 

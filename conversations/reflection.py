@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import readiness
+from bot import phrases, readiness
 from bot.context import Context
 from bot.events import Inbound
 from bot.i18n import N_
@@ -136,6 +136,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
         return
     await ctx.say(ctx.t(SAVED_SHARED, name=_name(mentor)))
     await _pass_on(ctx, mentor, reflection)
+    await phrases.screen(ctx, reflection.text, pair=pair, source="reflection")
 
 
 async def _pass_on(ctx: Context, mentor: Person, reflection: Reflection) -> None:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import readiness
+from bot import escalation, readiness
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
@@ -189,15 +189,13 @@ async def review(ctx: Context, pair: Pair, session: Session) -> None:
     if counted[:2] == ["missed", "missed"] and await ctx.uow.signals.raise_once(
         pair.id, "missed_twice", ctx.now
     ):
-        await ctx.tell_coordinators(
-            N_("Signal: {learner} and {mentor} missed two sessions in a row."), **names
-        )
+        text = N_("Signal: {learner} and {mentor} missed two sessions in a row.")
+        await escalation.signal(ctx, pair, "missed_twice", text, **names)
     recent = [s for s in past if s.starts_at > session.starts_at - timedelta(days=28)]
     cancelled = sum(1 for s in recent if s.status == "cancelled")
     if cancelled >= 3 and await ctx.uow.signals.raise_once(pair.id, "cancelled_often", ctx.now):
-        await ctx.tell_coordinators(
-            N_("Signal: {learner} and {mentor} cancelled three of their last four sessions."), **names
-        )
+        text = N_("Signal: {learner} and {mentor} cancelled three of their last four sessions.")
+        await escalation.signal(ctx, pair, "cancelled_often", text, **names)
 
 
 async def _pair_and_partner(ctx: Context, answers: dict[str, Any]) -> tuple[Pair, Person] | None:

@@ -27,6 +27,7 @@ PAYLOAD_LINES: dict[str, frozenset[str]] = {
     "aiogram.dispatcher": frozenset({"Failed to fetch updates - %s: %s"}),
     "telegram.Bot": _PTB_BOT_LINES,
     "telegram.ext.ExtBot": _PTB_BOT_LINES,  # the Application's bot logs under its own name
+    "telegram.ext.Application": frozenset({"Processing update %s"}),  # DEBUG: the whole update
     "telegram.ext.Updater": frozenset(
         {
             "Something went wrong processing the data received from Telegram. "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +20,23 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from storage.repositories import UnitOfWork
+
+WITHHELD = "<withheld>"
+
+
+class WithholdParameters(logging.Filter):
+    """aiosqlite's DEBUG lines print each call with its SQL parameters, which carry what people
+    wrote: the line stays, its arguments do not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(WITHHELD for _ in record.args)
+        elif record.args:
+            record.args = dict.fromkeys(record.args, WITHHELD)
+        return True
+
+
+logging.getLogger("aiosqlite").addFilter(WithholdParameters())
 
 
 class Database:

@@ -321,3 +321,57 @@ class MentorNote(Base):
     note: Mapped[str | None] = mapped_column(String(1000))  # to the coordinators only
     worried: Mapped[bool] = mapped_column(default=False)
     written_at: Mapped[datetime]
+
+
+class Concern(Base):
+    """Something a coordinator must look at: raised by a person, or by a signal or a phrase.
+
+    A concern about a mentor is never shown to that mentor. Its text is shown to coordinators
+    and kept here; it never goes to logs.
+    """
+
+    __tablename__ = "concerns"
+    __table_args__ = (Index("ix_concerns_status_severity", "status", "severity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    raised_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))  # what it is about; "signal:..." and "phrase:..." too
+    severity: Mapped[str] = mapped_column(String(8))  # urgent, high, normal
+    about_mentor: Mapped[bool] = mapped_column(default=False)  # the mentor never sees or hears of it
+    text: Mapped[str | None] = mapped_column(String(2000))
+    voice_file_id: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, acknowledged, resolved
+    overdue: Mapped[int] = mapped_column(default=0)  # 1: re-sent to every coordinator; 2: to the lead
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(24))
+
+
+class CaseEntry(Base):
+    """One line of a concern's case log: raised, a signal added, acknowledged, a note, resolved."""
+
+    __tablename__ = "case_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(String(2000))
+
+
+class MessageRef(Base):
+    """Where a message the bot keeps editing went (an alert in the coordinators' group), recorded
+    when Telegram accepted it."""
+
+    __tablename__ = "message_refs"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # "concern:12"
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime]

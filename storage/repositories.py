@@ -14,13 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     AuditEntry,
     Base,
+    CaseEntry,
     CheckIn,
+    Concern,
     DueJob,
     FlowState,
     Goal,
     Invite,
     MentorCheck,
     MentorNote,
+    MessageRef,
     NextStep,
     OutboxMessage,
     Pair,
@@ -118,6 +121,10 @@ class People:
     async def guardians_pending(self) -> Sequence[Person]:
         """Learners under the consent age whose guardian has not been confirmed yet, oldest first."""
         query = select(Person).where(Person.guardian_status == "pending").order_by(Person.updated_at)
+        return (await self._session.execute(query)).scalars().all()
+
+    async def with_role(self, role: str) -> Sequence[Person]:
+        query = select(Person).where(Person.role == role).order_by(Person.id)
         return (await self._session.execute(query)).scalars().all()
 
     async def mark_unreachable(self, chat_id: int, since: datetime) -> bool:
@@ -387,6 +394,14 @@ class Sessions:
         )
         return list((await self._session.execute(query)).scalars().all())
 
+    async def between(self, pair_id: int, start: datetime, end: datetime) -> list[Session]:
+        query = (
+            select(Session)
+            .where(Session.pair_id == pair_id, Session.starts_at >= start, Session.starts_at <= end)
+            .order_by(Session.starts_at)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
     async def past(self, pair_id: int, now: datetime) -> list[Session]:
         query = (
             select(Session)
@@ -556,6 +571,55 @@ class MentorNotes:
         return list((await self._session.execute(query)).scalars().all())
 
 
+class MessageRefs:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def save(self, key: str, chat_id: int, message_id: int, at: datetime) -> None:
+        await self._session.merge(MessageRef(key=key, chat_id=chat_id, message_id=message_id, sent_at=at))
+
+    async def get(self, key: str) -> MessageRef | None:
+        return await self._session.get(MessageRef, key)
+
+
+class Concerns:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, concern: Concern) -> Concern:
+        self._session.add(concern)
+        await self._session.flush()
+        return concern
+
+    async def get(self, concern_id: int) -> Concern | None:
+        return await self._session.get(Concern, concern_id)
+
+    async def open_for(self, pair_id: int, kind: str) -> Concern | None:
+        """The pair's unresolved concern of this kind, if there is one (signals add to it)."""
+        query = (
+            select(Concern)
+            .where(Concern.pair_id == pair_id, Concern.kind == kind, Concern.status != "resolved")
+            .order_by(Concern.id)
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def unresolved(self) -> list[Concern]:
+        query = select(Concern).where(Concern.status != "resolved").order_by(Concern.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def of_pair(self, pair_id: int) -> list[Concern]:
+        query = select(Concern).where(Concern.pair_id == pair_id).order_by(Concern.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def log(self, entry: CaseEntry) -> None:
+        self._session.add(entry)
+
+    async def entries(self, concern_id: int) -> list[CaseEntry]:
+        query = select(CaseEntry).where(CaseEntry.concern_id == concern_id).order_by(CaseEntry.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+
 class UnitOfWork:
     """One transaction and the repositories that work inside it."""
 
@@ -576,3 +640,5 @@ class UnitOfWork:
         self.checkins = CheckIns(session)
         self.reflections = Reflections(session)
         self.notes = MentorNotes(session)
+        self.concerns = Concerns(session)
+        self.message_refs = MessageRefs(session)

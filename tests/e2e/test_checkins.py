@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.simulation import Simulation
-from storage.models import CheckIn, Goal, NextStep, Pair, Session, Signal
+from storage.models import CheckIn, Concern, Goal, NextStep, Pair, Session, Signal
 from tests.e2e.test_match_and_first_meeting import cohort
 from tests.e2e.test_weekly_sessions import agree_tuesdays, begin_mentoring, last_file, until
 
@@ -22,6 +22,11 @@ NUDGE = "You stopped in the middle"
 def asked(sim: Simulation, learner: str, since: int) -> int:
     """Check-ins asked (a nudge asks the same question again, but is not another check-in)."""
     return sum(QUICK in t and NUDGE not in t for t in sim.bot_texts(learner, since))
+
+
+def nudged(sim: Simulation, learner: str, since: int) -> int:
+    """Nudges about a check-in (the programme's monthly question has its own)."""
+    return sum(NUDGE in t and QUICK in t for t in sim.bot_texts(learner, since))
 
 
 async def rows(sim: Simulation, model: type) -> list:  # type: ignore[type-arg]
@@ -83,7 +88,7 @@ async def test_a_check_in_after_a_session_then_signals_from_the_answers(cohort: 
     assert "hard week" in sim.bot_texts(learner)[-1]  # money is bad: a kinder answer
     assert "wants you to know" in "\n".join(sim.bot_texts(mentor, mark))
     assert "My exam is on Friday" in sim.bot_texts(mentor)[-1]
-    group = sim.bot_texts("coordinators", mark)
+    group = sim.current_texts("coordinators", mark)
     assert sum("Signal (urgent)" in t and "money" in t for t in group) == 1
     assert "exam" not in "\n".join(group)  # the comment is for the mentor, not the group
 
@@ -123,15 +128,15 @@ async def test_unanswered_check_ins_get_one_nudge_and_three_in_a_row_are_a_signa
     await until(sim, sessions[0].starts_at + timedelta(days=1, minutes=1))
     assert asked(sim, learner, mark) == 1
     await sim.advance(timedelta(days=3))
-    assert sum(NUDGE in t for t in sim.bot_texts(learner, mark)) == 1  # one nudge, never more
+    assert nudged(sim, learner, mark) == 1  # one nudge, never more
     for session in sessions[1:3]:
         await until(sim, session.starts_at + timedelta(days=1, minutes=1))
         await sim.advance(timedelta(days=4))
     assert asked(sim, learner, mark) == 3
-    assert sum(NUDGE in t for t in sim.bot_texts(learner, mark)) == 3  # one for each
+    assert nudged(sim, learner, mark) == 3  # one for each
     statuses = [c.status for c in await rows(sim, CheckIn)]
     assert statuses == ["missed", "missed", "missed"]
-    group = sim.bot_texts("coordinators", mark)
+    group = sim.current_texts("coordinators", mark)
     assert sum("has not answered the last three check-ins" in t for t in group) == 1
     # Nobody said whether they met either: that is the sessions' own signal.
     assert sorted(s.kind for s in await rows(sim, Signal)) == ["checkins_unanswered", "missed_twice"]
@@ -157,10 +162,21 @@ async def test_falling_and_low_motivation_and_an_area_bad_twice_are_signals(coho
         await sim.press(learner, "^Yes, we met$")
         await answer(sim, learner, face, school)
         await sim.advance(timedelta(days=1))
-    group = sim.bot_texts("coordinators", mark)
+    group = sim.current_texts("coordinators", mark)
     assert sum("motivation fell by 2 or more" in t for t in group) == 1  # 5 → 2 within three weeks
     assert sum("motivation was low" in t for t in group) == 1  # 2, then 1
     assert sum("“Vocational school” has been bad two weeks running" in t for t in group) == 1
     kinds = sorted(s.kind for s in await rows(sim, Signal))
     assert kinds == ["area_bad:school", "motivation_falling", "motivation_low"]
     assert [c.motivation for c in await rows(sim, CheckIn)] == [5, 4, 2, 1]
+    # For the coordinators: one "dropping out" concern that both motivation signals went into,
+    # and one about the area; each alert edited in place, not sent again.
+    concerns = await rows(sim, Concern)
+    assert sorted((c.kind, c.severity) for c in concerns) == [
+        ("dropout_risk", "high"),
+        ("wellbeing", "normal"),
+    ]
+    alerts = [t for t in sim.current_texts("coordinators", mark) if "Concern #" in t]
+    assert len(alerts) == 2
+    dropping_out = next(t for t in alerts if "dropping out" in t)
+    assert "motivation fell" in dropping_out and "motivation was low" in dropping_out

@@ -1,0 +1,286 @@
+"""The coordinators' overview: /stats (the programme in a few figures) and /export (CSV files).
+
+Exports carry pseudonyms, not names: a person is "P" and ten hex characters of an HMAC of their
+id, keyed by the deployment's secret, so the same person has the same pseudonym in every export
+of this deployment and nobody without the secret can tell who it is. No free text is exported
+(check-in comments, concern texts, reasons): only codes, figures and dates.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.context import Context
+from bot.events import Inbound
+from bot.i18n import N_, Translator
+from conversations.sessions import outcome
+from storage.models import CheckIn, Concern, Pair, Session
+from storage.repositories import UnitOfWork
+
+RECENT_SESSIONS = timedelta(weeks=4)
+RECENT_ACKNOWLEDGEMENTS = timedelta(days=90)
+SEVERITIES = ("urgent", "high", "normal")
+UNDECIDED = ("proposed", "skipped")  # /match proposals nobody decided on: not pairs yet
+NONE = "–"
+
+ONLY_COORDINATORS = N_("Only coordinators can use this command.")
+TITLE = N_("{programme}: overview on {date}")
+PAIRS = N_("Pairs active: {active}")
+INTRODUCED = N_("Pairs introduced, not yet meeting weekly: {introduced}")
+WAITING = N_("Learners waiting for a mentor: {waiting}")
+SESSIONS = N_("Sessions in the last 4 weeks: {held} held of {planned} planned")
+SESSIONS_DETAIL = N_("missed {missed} · cancelled {cancelled} (holiday weeks not counted)")
+CONCERNS = N_("Open concerns: urgent {urgent} · high {high} · normal {normal}")
+ACKNOWLEDGED = N_("Median time to acknowledge a concern (last 90 days): {time}")
+DAYS_HOURS = N_("{days} d {hours} h")
+HOURS_MINUTES = N_("{hours} h {minutes} min")
+MINUTES = N_("{minutes} min")
+EXPORTED = N_(
+    "Four CSV files follow: pairs, sessions, check-ins and concerns. People appear as pseudonyms "
+    "(P and ten characters), the same in every export; names and written texts are left out."
+)
+CAPTIONS = {
+    "pairs.csv": N_("Pairs"),
+    "sessions.csv": N_("Sessions"),
+    "checkins.csv": N_("Check-ins"),
+    "concerns.csv": N_("Concerns"),
+}
+
+
+# --- reading: what the overview needs from the database ------------------------------------
+# These queries belong with the repositories (storage/repositories.py, as ``uow.reports``);
+# they are here while that file is being changed by the escalation work.
+
+
+async def _pair_counts(uow: UnitOfWork) -> Counter[str]:
+    query = select(Pair.status, func.count()).group_by(Pair.status)
+    return Counter({str(status): int(n) for status, n in (await uow.session.execute(query)).all()})
+
+
+async def _sessions_between(uow: UnitOfWork, start: datetime, end: datetime) -> list[Session]:
+    """Sessions that started in the window while their pair was running (none after it ended)."""
+    query = (
+        select(Session)
+        .join(Pair, Pair.id == Session.pair_id)
+        .where(
+            Session.starts_at > start,
+            Session.starts_at <= end,
+            Pair.ended_at.is_(None) | (Session.starts_at <= Pair.ended_at),
+        )
+        .order_by(Session.starts_at, Session.id)
+    )
+    return list((await uow.session.execute(query)).scalars().all())
+
+
+async def _acknowledged_since(uow: UnitOfWork, since: datetime) -> list[Concern]:
+    query = select(Concern).where(Concern.acknowledged_at >= since).order_by(Concern.id)
+    return list((await uow.session.execute(query)).scalars().all())
+
+
+async def _all(uow: UnitOfWork, model: type[Any], *where: Any) -> list[Any]:
+    query = select(model).where(*where).order_by(model.id)
+    return list((await uow.session.execute(query)).scalars().all())
+
+
+# --- /stats ----------------------------------------------------------------------------------
+
+
+async def stats(ctx: Context, event: Inbound) -> None:
+    """The programme in a few figures, for a coordinator."""
+    if not await _coordinator(ctx):
+        return
+    t, now = ctx.t, ctx.now
+    pairs = await _pair_counts(ctx.uow)
+    waiting = len(await ctx.uow.people.waiting_learners())
+    recent = await _sessions_between(ctx.uow, now - RECENT_SESSIONS, now)
+    outcomes = Counter(outcome(s) for s in recent)
+    planned = outcomes["held"] + outcomes["missed"] + outcomes["cancelled"]
+    open_concerns = Counter(c.severity for c in await ctx.uow.concerns.unresolved())
+    lines = [
+        t(TITLE, programme=ctx.rules.name, date=t.date(now)),
+        t(PAIRS, active=t.number(pairs["active"])),
+    ]
+    if pairs["introduced"]:
+        lines.append(t(INTRODUCED, introduced=t.number(pairs["introduced"])))
+    lines += [
+        t(WAITING, waiting=t.number(waiting)),
+        t(SESSIONS, held=t.number(outcomes["held"]), planned=t.number(planned)),
+        t(SESSIONS_DETAIL, missed=t.number(outcomes["missed"]), cancelled=t.number(outcomes["cancelled"])),
+        t(CONCERNS, **{severity: t.number(open_concerns[severity]) for severity in SEVERITIES}),
+        t(ACKNOWLEDGED, time=await _median_acknowledgement(ctx)),
+    ]
+    await ctx.say("\n".join(lines))
+
+
+async def _median_acknowledgement(ctx: Context) -> str:
+    concerns = await _acknowledged_since(ctx.uow, ctx.now - RECENT_ACKNOWLEDGEMENTS)
+    waits = [(c.acknowledged_at - c.created_at).total_seconds() for c in concerns if c.acknowledged_at]
+    if not waits:
+        return NONE
+    return readable(ctx.t, timedelta(seconds=statistics.median(waits)))
+
+
+def readable(t: Translator, span: timedelta) -> str:
+    """A duration as people say it: "2 h 10 min", "35 min", "3 d 4 h" (to the minute)."""
+    minutes = max(0, round(span.total_seconds() / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return t(DAYS_HOURS, days=t.number(days), hours=t.number(hours))
+    if hours:
+        return t(HOURS_MINUTES, hours=t.number(hours), minutes=t.number(minutes))
+    return t(MINUTES, minutes=t.number(minutes))
+
+
+# --- /export ---------------------------------------------------------------------------------
+
+
+async def export(ctx: Context, event: Inbound) -> None:
+    """Pairs, sessions, check-ins and concerns as CSV files, with pseudonyms for people."""
+    if not await _coordinator(ctx):
+        return
+    alias = Pseudonyms(ctx.settings)
+    files = {
+        "pairs.csv": pairs_table(await _all(ctx.uow, Pair, Pair.status.not_in(UNDECIDED)), alias),
+        "sessions.csv": sessions_table(await _all(ctx.uow, Session), ctx.now),
+        "checkins.csv": checkins_table(await _all(ctx.uow, CheckIn), alias),
+        "concerns.csv": concerns_table(await _all(ctx.uow, Concern), alias),
+    }
+    await ctx.uow.audit.record(ctx.now, ctx.person, "export", None)
+    await ctx.say(ctx.t(EXPORTED))
+    for filename, content in files.items():
+        await ctx.send_document(filename, content, ctx.t(CAPTIONS[filename]))
+
+
+class Pseudonyms:
+    """A person's stable pseudonym in exports: "P" and an HMAC-SHA256 of their id, shortened."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.bot_token:  # the bot never runs without one (bot/app.py)
+            raise RuntimeError("no secret to make export pseudonyms with (TANDEM_BOT_TOKEN)")
+        # The deployment's one secret; a new token gives everyone new pseudonyms.
+        self._key = settings.bot_token.encode()
+
+    def __call__(self, person_id: int | None) -> str:
+        if person_id is None:
+            return ""
+        digest = hmac.new(self._key, str(person_id).encode(), hashlib.sha256).hexdigest()
+        return "P" + digest[:10]
+
+
+def pairs_table(pairs: Iterable[Pair], alias: Pseudonyms) -> bytes:
+    header = ("pair", "learner", "mentor", "status", "created", "ended")
+    rows = (
+        (p.id, alias(p.learner_id), alias(p.mentor_id), p.status, _iso(p.created_at), _iso(p.ended_at))
+        for p in pairs
+    )
+    return _csv(header, rows)
+
+
+def sessions_table(sessions: Iterable[Session], now: datetime) -> bytes:
+    header = (
+        "session",
+        "pair",
+        "starts_at",
+        "status",
+        "outcome",
+        "learner_met",
+        "mentor_met",
+        "moves",
+        "cancelled_late",
+    )
+    rows = (
+        (
+            s.id,
+            s.pair_id,
+            _iso(s.starts_at),
+            s.status,
+            outcome(s) if s.starts_at <= now else "",  # a week still ahead has no outcome yet
+            s.learner_met or "",
+            s.mentor_met or "",
+            s.moves,
+            int(s.cancelled_late),
+        )
+        for s in sessions
+    )
+    return _csv(header, rows)
+
+
+def checkins_table(checkins: Iterable[CheckIn], alias: Pseudonyms) -> bytes:
+    header = ("checkin", "learner", "asked_at", "status", "motivation", "areas")
+    rows = (
+        (
+            c.id,
+            alias(c.person_id),
+            _iso(c.asked_at),
+            c.status,
+            "" if c.motivation is None else c.motivation,
+            ";".join(f"{area}={rating}" for area, rating in (c.areas or {}).items()),
+        )
+        for c in checkins
+    )
+    return _csv(header, rows)
+
+
+def concerns_table(concerns: Iterable[Concern], alias: Pseudonyms) -> bytes:
+    header = (
+        "concern",
+        "pair",
+        "subject",
+        "kind",
+        "severity",
+        "status",
+        "created_at",
+        "acknowledged_at",
+        "resolved_at",
+        "outcome",
+        "overdue",
+    )
+    rows = (
+        (
+            c.id,
+            "" if c.pair_id is None else c.pair_id,
+            alias(c.subject_id),
+            c.kind,
+            c.severity,
+            c.status,
+            _iso(c.created_at),
+            _iso(c.acknowledged_at),
+            _iso(c.resolved_at),
+            c.outcome or "",
+            c.overdue,
+        )
+        for c in concerns
+    )
+    return _csv(header, rows)
+
+
+def _iso(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+async def _coordinator(ctx: Context) -> bool:
+    """Re-checked on every command: the role may have changed since the menu was published."""
+    if ctx.person.role == "coordinator":
+        return True
+    await ctx.say(ctx.t(ONLY_COORDINATORS))
+    return False

@@ -1,0 +1,207 @@
+"""Raising a concern: anyone in a pair can tell a coordinator, at any time, that something is wrong.
+
+/concern, or the "I need help" / "I'm worried" button under /help. Three questions: what it is
+about (by role), how urgent, and anything more in words or as a voice note. The person is told
+who will read it before they write; a learner's concern about their mentor never reaches the
+mentor. A learner's safety concern is always urgent, and shows the programme's help lines at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from bot.context import Context
+from bot.escalation import raise_concern
+from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.i18n import N_
+from conversations.flow import END, Flow, Option, Step, StepKind
+from storage.models import Pair, Person
+
+NAME = "concern"
+PREFIX = "cc1"  # cc1:start — the button under /help
+START = f"{PREFIX}:start"
+RAISERS = ("learner", "mentor")
+
+LEARNER_KINDS = (
+    Option("safety", N_("Safety, or someone is hurting me")),
+    Option("quitting", N_("Thinking of quitting my training")),
+    Option("work_school", N_("Trouble at work or school")),
+    Option("mentor", N_("A problem with my mentor")),
+    Option("money_housing", N_("Money or housing")),
+    Option("other", N_("Something else")),
+)
+MENTOR_KINDS = (
+    Option("learner_safety", N_("Worried about my learner's safety")),
+    Option("no_show", N_("My learner is not showing up")),
+    Option("conflict", N_("A conflict")),
+    Option("other", N_("Something else")),
+)
+TODAY, THIS_WEEK, LATER = "today", "week", "later"
+URGENCY = (
+    Option(TODAY, N_("Urgent: today")),
+    Option(THIS_WEEK, N_("This week")),
+    Option(LATER, N_("It can wait")),
+)
+BUTTON = {"learner": N_("I need help"), "mentor": N_("I'm worried")}
+NOT_FOR_COORDINATORS = N_(
+    "Learners and mentors raise concerns here; you get them as alerts in the coordinators' group."
+)
+NOT_YET = N_("Concerns are for the learners and mentors of the programme. Send /start to join first.")
+THANKS = N_("Thank you for telling us. A coordinator will get back to you soon.")
+HELP_NOW = N_("You do not have to wait for us. If you need help right now, you can call:")
+NO_HELP_LINES = N_("If you are in danger right now, call the emergency number.")
+
+
+def _kinds(ctx: Context) -> tuple[Option, ...]:
+    return MENTOR_KINDS if ctx.person.role == "mentor" else LEARNER_KINDS
+
+
+def button(ctx: Context) -> Keyboard | None:
+    """The one-button keyboard under /help, for the people who can raise a concern."""
+    label = BUTTON.get(ctx.person.role or "")
+    return ((Button(ctx.t(label), data=START),),) if label else None
+
+
+async def command(ctx: Context, event: Inbound) -> None:
+    """/concern: the flow for learners and mentors, one line for everyone else."""
+    await _begin(ctx)
+
+
+async def pressed(ctx: Context, event: Inbound) -> None:
+    """cc1:start, the button under /help; the role is checked again on the press."""
+    assert isinstance(event, ButtonPress)
+    if event.data != START:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    ctx.answer_button(event.callback_id)
+    await _begin(ctx)
+
+
+async def _begin(ctx: Context) -> None:
+    role = ctx.person.role
+    if role in RAISERS:
+        await ctx.start_flow(NAME)
+    elif role == "coordinator":
+        await ctx.say(ctx.t(NOT_FOR_COORDINATORS))
+    else:
+        await ctx.say(ctx.t(NOT_YET))
+
+
+def severity_of(kind: str, urgency: str | None) -> str:
+    """A learner's safety is always urgent; otherwise what the person said."""
+    if kind == "safety" or urgency == TODAY:
+        return "urgent"
+    return "high" if urgency == THIS_WEEK else "normal"
+
+
+async def _show_help_lines(ctx: Context, value: Any) -> None:
+    """Someone who may be in danger sees where to get help now, before anything else is asked."""
+    if value == "safety":
+        await ctx.say(help_lines(ctx))
+
+
+def _after_about(answers: Mapping[str, Any]) -> str:
+    return _details_step(answers) if answers.get("about") == "safety" else "urgency"  # always urgent
+
+
+def _details_step(answers: Mapping[str, Any]) -> str:
+    return "details_private" if answers.get("about") == "mentor" else "details"
+
+
+async def raised(ctx: Context, answers: dict[str, Any]) -> None:
+    """Hand the concern to the coordinators."""
+    role = ctx.person.role
+    if role not in RAISERS:  # the role changed while the questions were open
+        await ctx.say(ctx.t(NOT_YET))
+        return
+    known = {option.value for option in _kinds(ctx)}
+    kind = str(answers.get("about")) if answers.get("about") in known else "other"
+    severity = severity_of(kind, answers.get("urgency"))
+    pair, subject = await _pair_and_subject(ctx)
+    details = answers.get("details") or answers.get("details_private")
+    voice = details if isinstance(details, dict) else {}
+    await raise_concern(
+        ctx,
+        kind=kind,
+        severity=severity,
+        subject=subject,
+        pair=pair,
+        raised_by=ctx.person,
+        text=details if isinstance(details, str) else None,
+        voice_file_id=str(voice["voice"]) if voice.get("voice") else None,
+        about_mentor=(kind == "mentor"),
+    )
+    await ctx.say(ctx.t(THANKS))
+
+
+async def _pair_and_subject(ctx: Context) -> tuple[Pair | None, Person | None]:
+    """The learner it is about (the learner themself, or the mentor's current learner) and their pair."""
+    pair = await ctx.uow.pairs.current_for(ctx.person.id)
+    if ctx.person.role == "learner":
+        return (pair if pair is not None and pair.learner_id == ctx.person.id else None), ctx.person
+    if pair is None or pair.mentor_id != ctx.person.id:
+        return None, None
+    return pair, await ctx.uow.people.get(pair.learner_id)
+
+
+def help_lines(ctx: Context) -> str:
+    """The programme's help lines in the reader's language: name – phone – hours (– web page)."""
+    lines = ctx.rules.help_lines
+    if not lines:
+        return ctx.t(NO_HELP_LINES)
+    shown = [
+        " – ".join(part for part in (line.label(ctx.t.locale), line.phone, line.hours, line.url) if part)
+        for line in lines
+    ]
+    return ctx.t(HELP_NOW) + "\n" + "\n".join(f"• {entry}" for entry in shown)
+
+
+FLOW = Flow(
+    name=NAME,
+    steps=(
+        Step(
+            "about",
+            N_("What is it about? Tap the one that fits best."),
+            StepKind.CHOICE,
+            options=_kinds,
+            apply=_show_help_lines,
+            next=_after_about,
+        ),
+        Step(
+            "urgency",
+            N_("How urgent is it?"),
+            StepKind.CHOICE,
+            options=URGENCY,
+            next=_details_step,
+        ),
+        Step(
+            "details",
+            N_(
+                "A coordinator of the programme will read this.\n\n"
+                "Do you want to say more? Write it, or send a voice note. Or tap “Skip”."
+            ),
+            StepKind.TEXT,
+            max_length=2000,
+            optional=True,
+            voice=True,
+            next=END,
+        ),
+        Step(
+            "details_private",
+            N_(
+                "A coordinator will read this – not your mentor.\n\n"
+                "Do you want to say more? Write it, or send a voice note. Or tap “Skip”."
+            ),
+            StepKind.TEXT,
+            max_length=2000,
+            optional=True,
+            voice=True,
+            next=END,
+        ),
+    ),
+    on_complete=raised,
+    nudge_after=timedelta(hours=2),  # a concern left half-way matters more than a profile question
+)
+FLOWS = (FLOW,)

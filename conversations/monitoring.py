@@ -1,0 +1,153 @@
+"""The monitoring rhythm: twice in a pair's first month, then monthly, the learner and the mentor
+each get one short question from the programme: how is it going with the other?
+
+Three buttons, and after "Okay" or "Not well" an optional word for the coordinators. The answer is
+kept as codes in the audit log (never the words); "Not well", or "Okay" with something written,
+raises a concern. Nothing of it reaches the partner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import escalation, phrases
+from bot.context import Context
+from bot.i18n import N_
+from conversations.flow import END, Flow, Option, Step, StepKind
+from storage.models import Pair, Person
+
+NAME = "monitoring"
+JOB = "monitoring.ask"
+FIRST_MONTH = (timedelta(days=14), timedelta(days=28))  # checks 1 and 2, after the pair began
+MONTHLY = timedelta(days=28)  # from the second check on, each asks the next
+BUSY_FOR = timedelta(hours=2)  # someone in the middle of another conversation ...
+LATER = timedelta(hours=3)  # ... is asked this much later
+# Not in a session's own days ("still on?", reminders, "did you meet?", the check-in): from a day
+# before a session until 30 hours after its start, the question waits two days.
+BEFORE_SESSION, AFTER_SESSION, AWAY = timedelta(days=1), timedelta(hours=30), timedelta(days=2)
+GOOD, OKAY, POOR = "good", "okay", "poor"
+ROLES = ("learner", "mentor")
+
+HOW = (
+    Option(GOOD, N_("😀 Good")),
+    Option(OKAY, N_("😐 Okay")),
+    Option(POOR, N_("😟 Not well")),
+)
+QUESTIONS = {
+    "learner": N_("A short question from {programme}: how is it going with your mentor {name}?"),
+    "mentor": N_("A short question from {programme}: how is it going with your learner {name}?"),
+}
+NOTE_PROMPTS = {
+    "learner": N_("Anything you want to tell the coordinators? (Your mentor does not see it.)"),
+    "mentor": N_("Anything you want to tell the coordinators? (Your learner does not see it.)"),
+}
+ANSWER_LINE = N_("Their answer: {answer}")
+THANKS = N_("Thank you!")
+THANKS_POOR = N_("Thank you! A coordinator will be in touch.")
+
+
+def job_key(pair_id: int, person_id: int, n: int) -> str:
+    return f"monitoring:{pair_id}:{person_id}:{n}"
+
+
+def name_of(person: Person | None) -> str:
+    return (person.preferred_name or person.first_name) if person else "–"
+
+
+async def _schedule(ctx: Context, pair: Pair, person_id: int, n: int, due_at: datetime) -> None:
+    payload = {"person_id": person_id, "pair": pair.id, "n": n}
+    await ctx.schedule(JOB, due_at, payload, dedupe_key=job_key(pair.id, person_id, n))
+
+
+async def plan(ctx: Context, pair: Pair) -> None:
+    """The pair has just begun: both are asked two and four weeks from now (then monthly)."""
+    for person_id in (pair.learner_id, pair.mentor_id):
+        for n, after in enumerate(FIRST_MONTH, start=1):
+            await _schedule(ctx, pair, person_id, n, ctx.now + after)
+
+
+async def ask(ctx: Context, payload: dict[str, Any]) -> None:
+    """The due job: ask ``ctx.person`` how it is going, unless the pair ended or they are away."""
+    person = ctx.person
+    pair = await ctx.uow.pairs.get(int(str(payload.get("pair") or 0)))
+    n = int(str(payload.get("n") or 0))
+    if pair is None or pair.status != "active" or person.id not in (pair.learner_id, pair.mentor_id):
+        return  # an ended pair: no more checks
+    state = await ctx.uow.flows.of(person.id)
+    if state is not None and state.flow != NAME and ctx.now - state.updated_at < BUSY_FOR:
+        await _schedule(ctx, pair, person.id, n, ctx.now + LATER)
+        return
+    if await _session_days(ctx, pair):
+        await _schedule(ctx, pair, person.id, n, ctx.now + AWAY)
+        return
+    if n >= len(FIRST_MONTH):  # the first month has its two; then one a month
+        await _schedule(ctx, pair, person.id, n + 1, ctx.now + MONTHLY)
+    if person.paused_at is not None or not person.reachable:
+        return
+    role = "learner" if person.id == pair.learner_id else "mentor"
+    partner = await ctx.uow.people.get(pair.mentor_id if role == "learner" else pair.learner_id)
+    question = ctx.t(QUESTIONS[role], programme=ctx.rules.name, name=name_of(partner))
+    await ctx.start_flow(NAME, {"pair": pair.id, "n": n, "role": role, "question": question})
+
+
+async def _session_days(ctx: Context, pair: Pair) -> bool:
+    """Is a session of the pair close enough that its own messages have the floor?"""
+    near = await ctx.uow.sessions.between(pair.id, ctx.now - AFTER_SESSION, ctx.now + BEFORE_SESSION)
+    return any(session.status == "planned" for session in near)
+
+
+async def answered(ctx: Context, answers: dict[str, Any]) -> None:
+    """Keep the answer as codes; a poor one becomes a concern for the coordinators only."""
+    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
+    if pair is None or ctx.person.id not in (pair.learner_id, pair.mentor_id):
+        await ctx.say(ctx.t(THANKS))
+        return
+    role = "learner" if ctx.person.id == pair.learner_id else "mentor"
+    how = str(answers.get("how") or "")
+    note = answers.get(f"{role}_note")
+    text = note if isinstance(note, str) and note else None
+    await ctx.uow.audit.record(
+        ctx.now, ctx.person, NAME, ctx.person, answer=how, pair=pair.id, n=answers.get("n"), wrote=bool(text)
+    )
+    if how != POOR and not (how == OKAY and text):
+        await ctx.say(ctx.t(THANKS))
+        return
+    staff = escalation.staff_translator(ctx)
+    label = next(option.label for option in HOW if option.value == how)
+    await escalation.raise_concern(
+        ctx,
+        kind="pair_check",
+        severity="normal",
+        subject=await ctx.uow.people.get(pair.learner_id),
+        pair=pair,
+        raised_by=ctx.person,
+        text=text,
+        about_mentor=role == "learner",
+        line=staff(ANSWER_LINE, answer=staff(label)),
+    )
+    await ctx.say(ctx.t(THANKS_POOR))
+    await phrases.screen(ctx, text, pair=pair, source=NAME)
+
+
+def _after_how(answers: Mapping[str, Any]) -> str:
+    """Only "Okay" and "Not well" ask for a word to the coordinators (worded for the role)."""
+    role = answers.get("role")
+    return f"{role}_note" if role in ROLES and answers.get("how") in (OKAY, POOR) else END
+
+
+# The question is worded per role when it is asked (like the check-in's goal questions), so its
+# prompt is just that answer.
+FLOW = Flow(
+    name=NAME,
+    steps=(
+        Step("how", "{question}", StepKind.CHOICE, options=HOW, columns=3, next=_after_how),
+        *(
+            Step(f"{role}_note", NOTE_PROMPTS[role], StepKind.TEXT, max_length=1000, optional=True, next=END)
+            for role in ROLES
+        ),
+    ),
+    on_complete=answered,
+)
+FLOWS = (FLOW,)

@@ -1,0 +1,166 @@
+"""Concerns as alerts through both adapters: a learner's urgent concern about the mentor reaches
+the coordinators' group at once and never the mentor; overdue, it goes to every coordinator, then
+to the lead; acknowledged (the learner is told), noted, followed up, resolved, each change edited
+into the alert; /cases and /case. Every coordinator command and button is refused to a learner
+and a mentor, and a forged press never acts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.escalation import PREFIX as ALERT
+from bot.matchmaking import END as END_PAIR
+from bot.matchmaking import PROPOSAL
+from bot.menus import MENUS
+from bot.programme import GUARDIAN_PREFIX, REVOKE_PREFIX
+from bot.screening import PREFIX as SCREENING
+from bot.simulation import Simulation
+from conversations.progress import PREFIX as PROGRESS
+from storage.models import CaseEntry, Concern, Pair
+from tests.e2e.test_match_and_first_meeting import cohort
+from tests.e2e.test_weekly_sessions import begin_mentoring
+
+__all__ = ["cohort"]
+REFUSALS = ("Only coordinators can use this command.", "Only coordinators can see concerns.")
+
+
+async def the_concern(sim: Simulation) -> Concern:
+    async with sim.tandem.db.unit_of_work() as uow:
+        return (await uow.session.execute(select(Concern))).scalars().one()
+
+
+async def case_log(sim: Simulation) -> list[str]:
+    async with sim.tandem.db.unit_of_work() as uow:
+        entries = await uow.session.execute(select(CaseEntry).order_by(CaseEntry.id))
+        return [entry.action for entry in entries.scalars()]
+
+
+async def raise_about_the_mentor(sim: Simulation, learner: str) -> None:
+    await sim.send(learner, "/concern")
+    await sim.press(learner, "^A problem with my mentor$")
+    await sim.press(learner, "^Urgent: today$")
+    await sim.send(learner, "He shouts at me when I am late")
+
+
+async def test_an_urgent_concern_is_alerted_escalated_taken_and_resolved(
+    cohort: Simulation, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim = cohort
+    caplog.set_level(logging.DEBUG)  # everything every library logs, at its most talkative
+    _, learner, mentor = await begin_mentoring(sim)
+    mark = sim.last_seq()
+    await raise_about_the_mentor(sim, learner)
+
+    # In the group at once, with the learner's words; the mentor hears nothing of it.
+    (alert,) = [e for e in sim.transcript("coordinators", mark) if e.sender == "bot"]
+    assert "URGENT" in alert.text and "He shouts at me" in alert.text and "does not see" in alert.text
+    assert alert.buttons == [["Acknowledge", "Add note", "Resolve"], ["Contact the learner"]]
+    assert not [t for t in sim.bot_texts(mentor, mark) if "shouts" in t or "Concern" in t]
+
+    # Half an hour unacknowledged: to every coordinator privately, and the alert says overdue.
+    await sim.advance(timedelta(minutes=31))
+    private = [t for t in sim.bot_texts("carla", mark) if "Concern #" in t]
+    assert len(private) == 1 and "OVERDUE" in private[0]
+    assert "OVERDUE" in sim.current_texts("coordinators", mark)[0]
+    await sim.advance(timedelta(minutes=31))
+    assert await case_log(sim) == ["raised", "overdue", "escalated"]  # no lead configured: logged only
+
+    # Neither the learner nor the mentor can act on it, nor can a forged number.
+    for who in (learner, mentor):
+        before = sim.last_seq()
+        await sim.press_data(who, alert.message_id, f"{ALERT}:1:ack")
+        assert sim.toasts(who, before) == ["This button is not for you."]
+    before = sim.last_seq()
+    await sim.press_data("carla", alert.message_id, f"{ALERT}:999:ack")
+    assert sim.toasts("carla", before) == ["This button is no longer active."]
+    assert (await the_concern(sim)).status == "open"
+
+    # Carla takes it in the group: the alert shows it, and the learner is told.
+    await sim.press("carla", "^Acknowledge$", chat="coordinators")
+    assert "acknowledged by Carla" in sim.current_texts("coordinators", mark)[0]
+    assert "has picked up what you told us" in sim.bot_texts(learner)[-1]
+    assert not [t for t in sim.bot_texts(mentor, mark) if "picked up" in t]
+
+    # A note, written in her own chat, goes into the log and the alert.
+    await sim.press("carla", "^Add note$", chat="coordinators")
+    assert "Your note for the case log" in sim.bot_texts("carla")[-1]
+    await sim.send("carla", "Called Lena; we meet on Friday")
+    assert "Called Lena; we meet on Friday" in sim.current_texts("coordinators", mark)[0]
+
+    # A message to the learner, signed, logged; the mentor sees none of it.
+    await sim.press("carla", "^Contact the learner$", chat="coordinators")
+    await sim.send("carla", "Can we talk tomorrow at 4?")
+    assert (
+        "A message from Carla" in sim.bot_texts(learner)[-1] and "talk tomorrow" in sim.bot_texts(learner)[-1]
+    )
+    assert (
+        "Carla wrote to the learner: Can we talk tomorrow at 4?" in sim.current_texts("coordinators", mark)[0]
+    )
+    assert not [t for t in sim.bot_texts(mentor, mark) if "tomorrow" in t]
+
+    listing = (await sim.send("carla", "/cases"))[-1].text
+    assert "#1" in listing and "Lena" in listing and "acknowledged" in listing
+    assert "Called Lena" in (await sim.send("carla", "/case 1"))[-1].text
+    assert (await sim.send("carla", "/case 42"))[-1].text.startswith("There is no concern")
+
+    # Three days on, still open: Carla is reminded once.
+    await sim.advance(timedelta(days=3))
+    assert sum("is still open" in t for t in sim.bot_texts("carla", mark)) == 1
+
+    await sim.press("carla", "^Resolve$", chat="coordinators")
+    await sim.press("carla", "^Talked it through$", chat="coordinators")
+    final = sim.current_texts("coordinators", mark)[0]
+    assert "resolved" in final and "Talked it through" in final
+    assert sim.transcript("coordinators")[-1].buttons == []
+    assert await case_log(sim) == [
+        "raised",
+        "overdue",
+        "escalated",
+        "acknowledged",
+        "note",
+        "contacted",
+        "resolved",
+    ]
+    concern = await the_concern(sim)
+    assert (concern.status, concern.outcome, concern.about_mentor) == ("resolved", "talked", True)
+    assert (await sim.send("carla", "/cases"))[-1].text == "No open concerns."
+    # What the learner and the coordinator wrote is in the alert, never in a log line.
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "shouts" not in logged and "Called Lena" not in logged
+
+
+async def test_coordinator_commands_and_buttons_are_refused_to_others(cohort: Simulation) -> None:
+    sim = cohort
+    pair, learner, mentor = await begin_mentoring(sim)
+    await raise_about_the_mentor(sim, learner)
+    theirs = set(MENUS["learner"]) | set(MENUS["mentor"])
+    commands = [c for c in MENUS["coordinator"] if c not in theirs] + ["case 1", "invite coordinator"]
+    buttons = [
+        f"{ALERT}:1:ack",
+        f"{ALERT}:1:r0",
+        f"{REVOKE_PREFIX}:1",
+        f"{GUARDIAN_PREFIX}:{pair.learner_id}:yes",
+        f"{SCREENING}:{pair.mentor_id}:approve",
+        f"{PROPOSAL}:{pair.id}:approve",
+        f"{END_PAIR}:{pair.id}",
+        f"{PROGRESS}:{pair.learner_id}",
+    ]
+    concern_before = await the_concern(sim)
+    for who in (learner, mentor):
+        for command in commands:
+            replies = await sim.send(who, f"/{command}")
+            assert [r.text for r in replies] in ([REFUSALS[0]], [REFUSALS[1]]), (who, command)
+        for data in buttons:
+            before = sim.last_seq()
+            await sim.press_data(who, 1, data)
+            toasts = sim.toasts(who, before)
+            assert toasts and all("not for you" in t or "no longer active" in t for t in toasts), (who, data)
+            assert not [t for t in sim.bot_texts(who, before) if "Concern #" in t or "Proposal" in t]
+    concern = await the_concern(sim)
+    assert (concern.status, concern.acknowledged_by) == (concern_before.status, None)
+    async with sim.tandem.db.unit_of_work() as uow:
+        assert (await uow.pairs.get(pair.id) or Pair()).status == "active"

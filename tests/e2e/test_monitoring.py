@@ -1,0 +1,139 @@
+"""The monitoring rhythm through both adapters: two and four weeks after a pair began, then every four
+weeks, the learner and the mentor each get a short "how is it going?" from the programme; a poor answer
+reaches only the coordinators, someone busy is asked a little later, a paused person is skipped, and an
+ended pair is asked nothing more."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.simulation import Simulation
+from storage.models import AuditEntry, Concern
+from tests.e2e.test_match_and_first_meeting import cohort
+from tests.e2e.test_weekly_sessions import begin_mentoring, until
+
+__all__ = ["cohort"]
+QUESTION = "A short question from"
+ANSWERS = [["😀 Good", "😐 Okay", "😟 Not well"]]
+WORDS = "He cancelled three times and does not answer my messages."
+
+
+def asked(sim: Simulation, who: str, since: int) -> int:
+    """Checks asked: a hint or a nudge asks the same question again (after its own words), and the
+    answer is shown by editing the question; neither is another check."""
+    return sum(
+        e.sender == "bot" and not e.edit and e.text.startswith(QUESTION) for e in sim.transcript(who, since)
+    )
+
+
+async def monitoring_answers(sim: Simulation) -> list[dict[str, object]]:
+    async with sim.tandem.db.unit_of_work() as uow:
+        query = select(AuditEntry).where(AuditEntry.action == "monitoring").order_by(AuditEntry.id)
+        return [dict(e.detail) for e in (await uow.session.execute(query)).scalars()]
+
+
+async def concerns(sim: Simulation) -> list[Concern]:
+    async with sim.tandem.db.unit_of_work() as uow:
+        return list((await uow.session.execute(select(Concern).order_by(Concern.id))).scalars())
+
+
+async def test_both_are_asked_twice_in_the_first_month_then_monthly_until_the_pair_ends(
+    cohort: Simulation, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    sim = cohort
+    pair, learner, mentor = await begin_mentoring(sim)
+    began = sim.clock.now()  # both have just said yes
+    mark = sim.last_seq()
+
+    # Two weeks on the mentor is asked; the learner, busy with /profile, three hours later.
+    await until(sim, began + timedelta(days=14) - timedelta(hours=1))
+    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 0
+    await sim.send(learner, "/profile")
+    await until(sim, began + timedelta(days=14, minutes=1))
+    assert asked(sim, mentor, mark) == 1 and asked(sim, learner, mark) == 0
+    question = sim.transcript(mentor)[-1]
+    assert f"how is it going with your learner {learner.title()}?" in question.text
+    assert question.buttons == ANSWERS
+    await until(sim, began + timedelta(days=14, hours=3, minutes=1))
+    assert asked(sim, learner, mark) == 1
+    question = sim.transcript(learner)[-1]
+    assert f"how is it going with your mentor {mentor.title()}?" in question.text
+    assert question.buttons == ANSWERS
+
+    # A sticker is no answer: a hint and the question again.
+    reply = (await sim.sticker(learner, "😬"))[-1]
+    assert "Nice sticker! But I need an answer" in reply.text and QUESTION in reply.text
+    assert reply.buttons == ANSWERS
+
+    # "Not well" and a few words: an alert for the coordinators; the mentor sees nothing of it.
+    group_mark = sim.last_seq()
+    await sim.press(learner, "Not well$")
+    assert "(Your mentor does not see it.)" in sim.bot_texts(learner)[-1]
+    await sim.send(learner, WORDS)
+    assert sim.bot_texts(learner)[-1] == "Thank you! A coordinator will be in touch."
+    alert = "\n".join(sim.bot_texts("coordinators", group_mark))
+    assert WORDS in alert and "monthly check went poorly" in alert and "😟 Not well" in alert
+    assert "The mentor does not see this concern." in alert
+    assert not [t for t in sim.bot_texts(mentor, mark) if "Not well" in t or "cancelled" in t]
+    (concern,) = await concerns(sim)
+    assert (concern.kind, concern.severity, concern.pair_id, concern.about_mentor) == (
+        "pair_check",
+        "normal",
+        pair.id,
+        True,
+    )
+    assert concern.subject_id == concern.raised_by == pair.learner_id
+
+    # The mentor says "Good": thanks, and nothing for the coordinators.
+    group_mark = sim.last_seq()
+    await sim.press(mentor, "Good$")
+    assert sim.bot_texts(mentor)[-1] == "Thank you!"
+    assert not sim.bot_texts("coordinators", group_mark)
+
+    # Four weeks on, both again; "Okay" without words raises nothing.
+    await until(sim, began + timedelta(days=28, minutes=1))
+    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 2
+    group_mark = sim.last_seq()
+    await sim.press(mentor, "Okay$")
+    assert "(Your learner does not see it.)" in sim.bot_texts(mentor)[-1]
+    await sim.press(mentor, "^Skip$")
+    assert sim.bot_texts(mentor)[-1] == "Thank you!"
+    assert not sim.bot_texts("coordinators", group_mark)
+
+    # Then monthly: nothing more until eight weeks, then once each.
+    await until(sim, began + timedelta(days=56) - timedelta(hours=1))
+    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 2
+    await until(sim, began + timedelta(days=56, minutes=1))
+    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 3
+
+    # The answers are kept as codes, never the words.
+    kept = await monitoring_answers(sim)
+    assert [(d["answer"], d["wrote"]) for d in kept] == [("poor", True), ("good", False), ("okay", False)]
+    assert WORDS not in str(kept)
+    assert len(await concerns(sim)) == 1
+
+    # The pair ends: no more questions.
+    await sim.send("carla", "/pairs")
+    await sim.press("carla", "^End this pair$")
+    await sim.send("carla", "The learner moved away.")
+    await until(sim, began + timedelta(days=120))
+    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 3
+    assert WORDS not in caplog.text
+
+
+async def test_a_paused_person_is_skipped_and_asked_again_the_month_after(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    began = sim.clock.now()  # both have just said yes
+    mark = sim.last_seq()
+    await sim.send(learner, "/pause")
+    await until(sim, began + timedelta(days=28, minutes=1))
+    assert asked(sim, learner, mark) == 0 and asked(sim, mentor, mark) == 2
+    await sim.send(learner, "/resume")
+    await until(sim, began + timedelta(days=56, minutes=1))
+    assert asked(sim, learner, mark) == 1 and asked(sim, mentor, mark) == 3
