@@ -85,7 +85,9 @@ PAIR_HELP = N_(
     "/goals – goals and next steps\n"
     "/progress – a chart of how things are going"
 )
-LEARNER_HELP = N_("/journal – your reflections and goal history")
+LEARNER_HELP = N_(
+    "/journal – your reflections and goal history\n/areas – what your weekly check-in asks about"
+)
 CONCERN_HELP = N_("/concern – tell a coordinator about a worry (or tap the button below)")
 COORDINATOR_HELP = N_(
     "For coordinators:\n"
@@ -155,6 +157,7 @@ class Core:
             "invite": self.programme.invite,
             "invites": self.programme.list_invites,
             "unreachable": self.programme.unreachable,
+            "areas": checkin.areas_command,
             "cases": escalation.cases,
             "case": escalation.case,
             "progress": progress.command,

@@ -18,6 +18,7 @@ DESCRIPTIONS = {
     "sessions": N_("Your next and last weekly sessions"),
     "goals": N_("Your goals and next steps"),
     "concern": N_("Tell a coordinator about a worry"),
+    "areas": N_("What your weekly check-in asks about"),
     "cases": N_("Open concerns, most urgent first"),
     "journal": N_("Your reflections and goal history"),
     "progress": N_("A chart of how things are going"),

@@ -13,17 +13,19 @@ running, money or housing bad once, three check-ins missed in a row.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from bot import escalation, phrases, readiness
 from bot.context import Context
+from bot.events import Inbound
 from bot.i18n import N_
 from bot.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import CheckIn, Pair, Person, Session
 
-NAME = "check_in"
+NAME, AREAS_NAME = "check_in", "check_in_areas"
 JOB, EXPIRE_JOB = "checkin.ask", "checkin.expire"
 AFTER_SESSION = timedelta(days=1)  # the check-in of a week without a "yes, we met"
 MISSED_AFTER = timedelta(days=3)
@@ -88,6 +90,18 @@ def _after(answers: Mapping[str, Any], done: str) -> str:
 
 def _next(done: str) -> Callable[[Mapping[str, Any]], str]:
     return lambda answers: _after(answers, done)
+
+
+async def areas_command(ctx: Context, event: Inbound) -> None:
+    """/areas: which areas of their life the weekly check-in asks the learner about."""
+    if ctx.person.role != "learner" or ctx.person.consent_at is None:
+        await ctx.say(ctx.t(N_("The weekly check-in is for learners in the programme.")))
+        return
+    await ctx.start_flow(AREAS_NAME, {"areas": relevant_areas(ctx.person)})
+
+
+async def areas_saved(ctx: Context, answers: dict[str, Any]) -> None:
+    await ctx.say(ctx.t(N_("Saved. Your weekly check-in will ask about these.")))
 
 
 # --- asking --------------------------------------------------------------------------------
@@ -351,4 +365,11 @@ FLOW = Flow(
     ),
     on_complete=answered,
 )
-FLOWS = (FLOW,)
+# /areas: the learner changes which areas their check-in asks about (chosen ones ticked).
+AREAS_FLOW = Flow(
+    name=AREAS_NAME,
+    steps=(replace(FLOW.step("areas"), next=None),),
+    on_complete=areas_saved,
+    nudge_after=None,
+)
+FLOWS = (FLOW, AREAS_FLOW)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.simulation import Simulation
-from storage.models import CheckIn, Concern, Goal, NextStep, Pair, Session, Signal
+from storage.models import CheckIn, Concern, Goal, NextStep, Pair, Person, Session, Signal
 from tests.e2e.test_match_and_first_meeting import cohort
 from tests.e2e.test_weekly_sessions import agree_tuesdays, begin_mentoring, last_file, until
 
@@ -108,6 +108,18 @@ async def test_a_check_in_after_a_session_then_signals_from_the_answers(cohort: 
     exported = json.loads(last_file(sim, learner, "my-data"))
     assert exported["check_ins"][0]["for_your_mentor"] == "My exam is on Friday"
     assert exported["goals"][0]["next_steps"][0]["status"] == "done"
+
+    # /areas changes what the check-in asks about: the chosen ones come ticked.
+    asked = (await sim.send(learner, "/areas"))[-1]
+    labels = [label for row in asked.buttons for label in row]
+    assert "✓ Vocational school" in labels and "✓ Money" in labels and "Health" in labels
+    await sim.press(learner, "Money$")
+    await sim.press(learner, "^Health$")
+    await sim.press(learner, "^Done$")
+    assert "Your weekly check-in will ask about these" in sim.bot_texts(learner)[-1]
+    async with sim.tandem.db.unit_of_work() as uow:
+        assert (await uow.people.get(pair.learner_id) or Person()).profile["areas"] == ["school", "health"]
+    assert "for learners" in (await sim.send(mentor, "/areas"))[-1].text
 
     # The day after, the job finds this week's check-in done and asks nothing more.
     mark = sim.last_seq()
