@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
 from bot.i18n import N_, Translator
+from conversations.common import name_of
 from conversations.flow import Flow, Step, StepKind
 from storage.models import CaseEntry, Concern, Pair, Person
 
@@ -66,10 +67,6 @@ ACTIONS = {
 }
 NOT_YOURS = N_("This button is not for you.")
 STALE = N_("This button is no longer active.")
-
-
-def name_of(person: Person | None) -> str:
-    return (person.preferred_name or person.first_name) if person else "–"
 
 
 def staff_translator(ctx: Context) -> Translator:

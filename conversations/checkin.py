@@ -22,6 +22,7 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.i18n import N_
 from bot.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
+from conversations.common import name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import CheckIn, Pair, Person, Session
 
@@ -53,10 +54,6 @@ SIGNALS = {
     "area_bad": N_("Signal: {learner} says “{area}” has been bad two weeks running."),
     "checkins_unanswered": N_("Signal: {learner} has not answered the last three check-ins."),
 }
-
-
-def name_of(person: Person | None) -> str:
-    return (person.preferred_name or person.first_name) if person else "–"
 
 
 def relevant_areas(person: Person) -> list[str]:

@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.i18n import N_, Translator, language_name, shipped_locales
 from conversations.flow import Option, Step, StepKind
 from conversations.inputs import has_letter
+from storage.models import Person
 
 # Languages in their own names, so everyone finds theirs.
 SPOKEN = tuple(
@@ -173,3 +174,8 @@ ZONE_STEP = Step(
     default=own_zone,
     columns=2,
 )
+
+
+def name_of(person: Person | None) -> str:
+    """What people call someone: the name they gave, else their Telegram first name."""
+    return (person.preferred_name or person.first_name) if person else "–"

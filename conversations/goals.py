@@ -17,7 +17,7 @@ from bot import readiness
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
-from conversations.common import check_text
+from conversations.common import check_text, name_of
 from conversations.engine import FlowEngine
 from conversations.flow import REVIEW, Flow, Option, Step, StepKind
 from storage.models import Goal, NextStep, Pair, Person
@@ -90,10 +90,6 @@ def answers_of(goal: Goal) -> dict[str, Any]:
 
 
 # --- reading goals ---------------------------------------------------------------------------
-
-
-def name_of(person: Person | None) -> str:
-    return (person.preferred_name or person.first_name) if person else "–"
 
 
 def shorten(text: str, limit: int = SHORT) -> str:

@@ -13,8 +13,9 @@ from bot import escalation
 from bot.context import Context
 from bot.i18n import N_
 from bot.wellbeing import FACES
+from conversations.common import name_of
 from conversations.flow import Flow, Option, Step, StepKind
-from storage.models import MentorNote, Pair, Person, Session
+from storage.models import MentorNote, Pair, Session
 
 NAME = "mentor_note"
 WORRIED_SIGNAL = "mentor_worried"
@@ -40,10 +41,6 @@ WORRIED_FOR_COORDINATORS = N_(
 )
 
 
-def _name(person: Person | None) -> str:
-    return (person.preferred_name or person.first_name) if person else "–"
-
-
 async def start_note(ctx: Context, pair: Pair, session: Session | None) -> None:
     """Ask the mentor (``ctx.person``) for the short note about a session they held."""
     learner = await ctx.uow.people.get(pair.learner_id)
@@ -52,7 +49,7 @@ async def start_note(ctx: Context, pair: Pair, session: Session | None) -> None:
         {
             "pair": pair.id,
             "session": session.id if session is not None else None,
-            "learner_name": _name(learner),
+            "learner_name": name_of(learner),
         },
     )
 
@@ -76,7 +73,7 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
         written_at=ctx.now,
     )
     await ctx.uow.notes.add(note)
-    names = {"mentor": _name(ctx.person), "learner": _name(await ctx.uow.people.get(pair.learner_id))}
+    names = {"mentor": name_of(ctx.person), "learner": name_of(await ctx.uow.people.get(pair.learner_id))}
     if note.note:
         await ctx.tell_coordinators(NOTE_FOR_COORDINATORS, note=note.note, **names)
     if not note.worried:

@@ -15,8 +15,9 @@ from typing import Any
 from bot import escalation, phrases
 from bot.context import Context
 from bot.i18n import N_
+from conversations.common import name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
-from storage.models import Pair, Person
+from storage.models import Pair
 
 NAME = "monitoring"
 JOB = "monitoring.ask"
@@ -50,10 +51,6 @@ THANKS_POOR = N_("Thank you! A coordinator will be in touch.")
 
 def job_key(pair_id: int, person_id: int, n: int) -> str:
     return f"monitoring:{pair_id}:{person_id}:{n}"
-
-
-def name_of(person: Person | None) -> str:
-    return (person.preferred_name or person.first_name) if person else "–"
 
 
 async def _schedule(ctx: Context, pair: Pair, person_id: int, n: int, due_at: datetime) -> None:

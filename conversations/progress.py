@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
+from conversations.common import name_of
 from conversations.sessions import REVIEW_AFTER, outcome
 from storage.models import CheckIn, Pair, Person, Session
 
@@ -39,10 +40,6 @@ def monday_of(moment: datetime, zone: ZoneInfo) -> date:
     """The Monday that starts the local week of a moment."""
     day = moment.astimezone(zone).date()
     return day - timedelta(days=day.weekday())
-
-
-def name_of(person: Person) -> str:
-    return person.preferred_name or person.first_name
 
 
 def shares(learner: Person) -> bool:

@@ -15,6 +15,7 @@ from bot import phrases, readiness
 from bot.context import Context
 from bot.events import Inbound
 from bot.i18n import N_
+from conversations.common import name_of
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Goal, NextStep, Pair, Person, Reflection
 
@@ -104,13 +105,9 @@ async def ask(ctx: Context, payload: dict[str, Any]) -> None:
         {
             "reflection": reflection.id,
             "question": ctx.t(QUESTIONS[index]),
-            "mentor_name": _name(mentor),
+            "mentor_name": name_of(mentor),
         },
     )
-
-
-def _name(person: Person | None) -> str:
-    return (person.preferred_name or person.first_name) if person else "–"
 
 
 async def answered(ctx: Context, answers: dict[str, Any]) -> None:
@@ -134,7 +131,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     if mentor is None:
         await ctx.say(ctx.t(NO_MENTOR_NOW))
         return
-    await ctx.say(ctx.t(SAVED_SHARED, name=_name(mentor)))
+    await ctx.say(ctx.t(SAVED_SHARED, name=name_of(mentor)))
     await _pass_on(ctx, mentor, reflection)
     await phrases.screen(ctx, reflection.text, pair=pair, source="reflection")
 
@@ -142,7 +139,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
 async def _pass_on(ctx: Context, mentor: Person, reflection: Reflection) -> None:
     """The shared reflection in the mentor's language: the question, then the text or the audio."""
     them = ctx.about(mentor)
-    heading = them.t(SHARED_WITH_YOU, name=_name(ctx.person))
+    heading = them.t(SHARED_WITH_YOU, name=name_of(ctx.person))
     question = them.t(QUESTIONS[reflection.question % len(QUESTIONS)])
     if reflection.voice_file_id:
         await them.send_voice(reflection.voice_file_id, f"{heading}\n\n{question}")

@@ -20,6 +20,7 @@ from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
 from bot.services import calendar
 from conversations import checkin, mentor_notes
+from conversations.common import name_of
 from conversations.first_meeting import (
     PARTS,
     PLACE_LABELS,
@@ -183,8 +184,8 @@ async def review(ctx: Context, pair: Pair, session: Session) -> None:
     learner = await ctx.uow.people.get(pair.learner_id)
     mentor = await ctx.uow.people.get(pair.mentor_id)
     names = {
-        "learner": (learner.preferred_name or learner.first_name) if learner else "–",
-        "mentor": (mentor.preferred_name or mentor.first_name) if mentor else "–",
+        "learner": name_of(learner),
+        "mentor": name_of(mentor),
     }
     if counted[:2] == ["missed", "missed"] and await ctx.uow.signals.raise_once(
         pair.id, "missed_twice", ctx.now
@@ -411,7 +412,7 @@ async def send_calendar(
     person = to or ctx.person
     them = ctx.about(person)
     partner = await ctx.uow.people.get(pair.mentor_id if person.id == pair.learner_id else pair.learner_id)
-    name = (partner.preferred_name or partner.first_name) if partner else "–"
+    name = name_of(partner)
     summary = them.t(N_("Tandem: meeting with {name}"), name=name)
     if session is None:
         first = min(await ctx.uow.sessions.upcoming(pair.id, ctx.now), key=lambda s: s.starts_at)
