@@ -7,9 +7,9 @@ so the core never imports aiogram or python-telegram-bot.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.events import Inbound
 from bot.messenger import Messenger
@@ -41,12 +41,26 @@ class AdapterOptions:
     on_flood: Callable[[float], None] | None = None  # told of each 429's retry_after (the limiter)
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    """Webhook mode: where Telegram posts updates and the secret it sends with each."""
+
+    secret: str
+    url: str | None = None  # None: the webhook is registered by someone else (or a test posts)
+
+
 class Adapter(Protocol):
     @property
     def messenger(self) -> Messenger: ...
 
-    async def start(self, sink: EventSink) -> None:
-        """Connect (getMe, deleteWebhook) and begin long polling in the background."""
+    async def start(self, sink: EventSink, webhook: WebhookTarget | None = None) -> None:
+        """Connect (getMe). Without a webhook: deleteWebhook, then long polling in the
+        background. With one: setWebhook (when it has a URL); updates come through ``feed``."""
+        ...
+
+    async def feed(self, update: Mapping[str, Any]) -> None:
+        """Webhook mode: handle one update as Telegram posted it; returns when it is handled.
+        Raises ValueError when the framework cannot read it as an update."""
         ...
 
     async def stop(self) -> None:

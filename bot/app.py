@@ -6,7 +6,8 @@ import gc
 import logging
 from dataclasses import dataclass
 
-from bot.adapter import Adapter, AdapterOptions, load_adapter
+from bot import metrics
+from bot.adapter import Adapter, AdapterOptions, WebhookTarget, load_adapter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core import Core
@@ -68,8 +69,9 @@ class Tandem:
     core: Core
     scheduler: Scheduler
 
-    async def start(self) -> None:
-        await self.adapter.start(self.core)
+    async def start(self, webhook: WebhookTarget | None = None) -> None:
+        """Connect and take updates: long polling, or a webhook whose updates come to ``feed``."""
+        await self.adapter.start(self.core, webhook)
         self.core.programme.bot_username = await self.adapter.bot_username()
         await self.publish_commands()
         # Everything built so far lives as long as the process: keep it out of the garbage
@@ -103,11 +105,16 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
         await upgrade(settings.database_url)
     db = Database(settings.database_url)
     limiter = SendLimiter(settings.send_rates)
+
+    def flood(retry_after: float) -> None:  # a 429: counted, and the limiter pauses
+        metrics.FLOOD_WAITS.inc()
+        limiter.pause(retry_after)
+
     options = AdapterOptions(
         token=settings.bot_token,
         base_url=settings.api_base_url,
         polling_timeout=settings.polling_timeout,
-        on_flood=limiter.pause,
+        on_flood=flood,
     )
     adapter = load_adapter(settings.framework, options)
     postman = Postman(db, adapter.messenger, clock, limiter)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("tandem")
@@ -22,9 +23,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="run the bot (long polling) against Telegram or TANDEM_API_BASE_URL"
+        "run", help="run the bot against Telegram (or TANDEM_API_BASE_URL): long polling, or --webhook"
     )
     run.add_argument("--framework", choices=("aiogram", "ptb"), help="override TANDEM_FRAMEWORK")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates on TANDEM_WEBHOOK_PATH of the HTTP server (needs TANDEM_WEBHOOK_SECRET; "
+        "TANDEM_WEBHOOK_URL, if set, is registered with Telegram)",
+    )
 
     sim = commands.add_parser("simulate", help="run a scenario file against the emulator on a virtual clock")
     sim.add_argument("scenario", type=Path)
@@ -51,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--folder", type=Path, default=Path("var/demo"), help="where the demo keeps its state")
 
     bench = commands.add_parser("bench", help="benchmarks")
-    bench.add_argument("what", choices=("updates", "matching", "dispatch"))
+    bench.add_argument("what", choices=("updates", "matching", "dispatch", "webhook"))
     bench.add_argument("--messages", type=int, default=10000, help="dispatch: reminders due at once")
+    bench.add_argument("--updates", type=int, default=2000, help="webhook: updates to post (five a person)")
+    bench.add_argument("--db", help="webhook: PostgreSQL server URL (default: TANDEM_TEST_POSTGRES_URL)")
     bench.add_argument("--users", type=int, default=50)
     bench.add_argument("--learners", type=int, default=5000)
     bench.add_argument("--mentors", type=int, default=2000)
@@ -61,16 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs request URLs, which carry the bot token; alembic is chatty at INFO.
-    for noisy in ("httpx", "alembic", "aiogram.event"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging()
+    logs.configure()  # until the settings are read (they may say otherwise)
     try:
         return asyncio.run(_dispatch(args))
     except ConfigError as exc:
@@ -98,6 +100,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from bot.bench_dispatch import bench_dispatch
 
         return await bench_dispatch(args.messages, args.framework)
+    if args.command == "bench" and args.what == "webhook":
+        from bot.bench_webhook import bench_webhook
+
+        return await bench_webhook(args.updates, args.framework, args.db)
     if args.command == "bench":
         from bot.bench import bench_updates
 
@@ -106,8 +112,9 @@ async def _dispatch(args: argparse.Namespace) -> int:
     if getattr(args, "framework", None):
         overrides["framework"] = args.framework
     settings = load_settings(**overrides)
+    logs.configure(settings.log_level, settings.log_format)
     if args.command == "run":
-        return await _run(settings)
+        return await _run(settings, webhook=args.webhook)
     if args.command == "db":
         return await _db(settings, args.action)
     if args.command == "admin":
@@ -129,9 +136,12 @@ async def _admin(settings: Settings, words: list[str]) -> int:
     from bot.admin import run_admin
     from bot.app import build
     from bot.clock import SystemClock
+    from storage.database import sqlite_path
 
     tandem = await build(
-        settings.model_copy(update={"bot_token": settings.bot_token or "0:offline"}), SystemClock()
+        settings.model_copy(update={"bot_token": settings.bot_token or "0:offline"}),
+        SystemClock(),
+        migrate=sqlite_path(settings.database_url) is not None,  # PostgreSQL: `tandem db upgrade`
     )
     try:
         print(await run_admin(words, tandem))
@@ -143,27 +153,31 @@ async def _admin(settings: Settings, words: list[str]) -> int:
     return 0
 
 
-async def _run(settings: Settings) -> int:
-    from bot.app import build
+async def _run(settings: Settings, *, webhook: bool) -> int:
     from bot.clock import SystemClock
-    from bot.scheduler import RealTimeTicker
-    from storage.database import Database
+    from bot.service import AlreadyRunning, CannotListen, SchemaBehind, Service
 
     if settings.bot_token is None:
         print("tandem run: TANDEM_BOT_TOKEN is not set (get a token from @BotFather)", file=sys.stderr)
         return 2
-    # SQLite upgrades itself; a shared PostgreSQL is upgraded on purpose with `tandem db upgrade`.
-    migrate = Database(settings.database_url).is_sqlite
-    tandem = await build(settings, SystemClock(), migrate=migrate)
-    await tandem.start()
-    ticker = RealTimeTicker(tandem.scheduler, settings.tick_seconds)
-    ticker.start()
-    log.info("tandem running (%s, long polling)", settings.framework)
+    service = Service(settings, SystemClock(), webhook=webhook)
+    try:
+        await service.start()
+    except (AlreadyRunning, CannotListen, SchemaBehind) as exc:
+        await service.stop()
+        print(f"tandem run: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError:
+        await service.stop()
+        raise
+    except Exception as exc:  # e.g. Telegram or the database unreachable: systemd restarts us
+        await service.stop()
+        log.error("tandem run: could not start (%s)", type(exc).__name__, exc_info=True)
+        return 1
     try:
         await until_stopped()
     finally:
-        await ticker.stop()
-        await tandem.stop()
+        await service.stop()
     return 0
 
 

@@ -18,6 +18,7 @@ from bot.ratelimit import SendRates
 
 ENV_PREFIX = "TANDEM_"
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -47,6 +48,21 @@ class Settings(BaseSettings):
     send_chat_burst: float = Field(default=3.0, ge=1, le=100)
     send_per_group_per_minute: float = Field(default=18.0, gt=0, le=1000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # json: one JSON object a line (journald, containers); text: for a terminal; auto: json
+    # unless standard error is a terminal.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    # How many replicas share the bot's send rate: each takes its share of the overall and the
+    # per-group limits (a coordinators' group hears from every replica). A chat's own pace stays
+    # whole: one person's messages come from the replica handling their conversation.
+    replicas: int = Field(default=1, ge=1, le=64)
+    # The HTTP server of `tandem run`: /healthz, /readyz, /metrics, and the webhook (0: any free port).
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    # Webhook mode: Telegram posts updates to webhook_url (this server's webhook_path behind a
+    # proxy), with webhook_secret in its X-Telegram-Bot-Api-Secret-Token header.
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram"
+    webhook_secret: str | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -91,6 +107,27 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else None
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: str | None) -> str | None:
+        if value and not SECRET_PATTERN.fullmatch(value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value or None
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path_shape(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_https(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the https:// URL of the webhook (http:// for a local Bot API server)")
+        return value or None
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -99,11 +136,11 @@ class Settings(BaseSettings):
     def send_rates(self) -> SendRates:
         return SendRates(
             enabled=self.send_limits,
-            per_second=self.send_per_second,
-            burst=max(1.0, self.send_per_second),
+            per_second=self.send_per_second / self.replicas,
+            burst=max(1.0, self.send_per_second / self.replicas),
             chat_per_second=self.send_per_chat_per_second,
             chat_burst=self.send_chat_burst,
-            group_per_minute=self.send_per_group_per_minute,
+            group_per_minute=self.send_per_group_per_minute / self.replicas,
         )
 
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from weakref import WeakValueDictionary
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from bot import escalation, reports
+from bot import escalation, metrics, reports
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, translator_for
@@ -65,6 +67,10 @@ from storage.models import DueJob, Person
 from storage.repositories import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Set by whoever must know when an event's effects are committed (the webhook answers Telegram
+# then, and sends the replies after): the core sets the event once the transaction has ended.
+COMMITTED: ContextVar[asyncio.Event | None] = ContextVar("tandem_committed", default=None)
 
 HELP = N_(
     "I am Tandem, the companion of your mentoring programme.\n"
@@ -209,14 +215,20 @@ class Core:
 
     async def handle(self, event: Inbound) -> None:
         lock = self._chat_locks.setdefault(event.chat_id, asyncio.Lock())
+        started = time.perf_counter()
         try:
             async with lock, self._slots:  # one event per chat at a time, in arrival order
                 await self._handle(event)
         finally:
+            _committed()
+            metrics.UPDATES.labels(type(event).__name__).inc()
+            metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
             await self._mark_handled(event.update_id)
 
     async def ignore(self, update_id: int, kind: str) -> None:
         log.debug("ignored update %s (%s)", update_id, kind)
+        _committed()
+        metrics.UPDATES.labels("Ignored").inc()
         await self._mark_handled(update_id)
 
     async def wait_handled(self, update_id: int, times: int = 1) -> None:
@@ -235,10 +247,13 @@ class Core:
         except IntegrityError:
             # This update_id was handled before (Telegram may deliver twice): effects exist once.
             log.info("duplicate update %s", event.update_id)
+            metrics.DUPLICATE_UPDATES.inc()
             return
         except Exception:
             log.exception("update %s failed (%s)", event.update_id, type(event).__name__)
+            metrics.FAILED_UPDATES.inc()
             ctx = await self._apologise(event)
+        _committed()
         if ctx is not None:
             await self.postman.answer(ctx.answers)
             await self.postman.deliver(ctx.posted)
@@ -260,6 +275,7 @@ class Core:
 
     async def _in_transaction(self, event: Inbound) -> Context | None:
         async with self.db.unit_of_work() as uow:
+            await uow.lock_chat(event.chat_id)  # another replica may hold this chat's last event
             await uow.updates.record(event.update_id, self.clock.now())  # a duplicate raises
             person = await self._person(uow, event)
             ctx = self._context(uow, person, event.chat_id)
@@ -465,10 +481,18 @@ class Core:
             job = await uow.jobs.get(job_id)
             if job is None or job.status != "pending":
                 return None
-            job.status, job.done_at = "done", self.clock.now()
-            action = self.jobs.get(job.kind)
             person_id = job.payload.get("person_id")
             person = await uow.people.get(int(str(person_id))) if person_id is not None else None
+            # The person's chat first, then the job (an event holding the chat may touch the
+            # job): a chat busy on another replica leaves the job for a later tick.
+            if person is not None and not await uow.try_lock_chat(person.chat_id):
+                return None
+            job = await uow.jobs.claim(job_id)  # None: done meanwhile, or another replica runs it
+            if job is None:
+                return None
+            metrics.JOBS_RUN.inc()
+            job.status, job.done_at = "done", self.clock.now()
+            action = self.jobs.get(job.kind)
             if action is None or person is None:
                 log.warning("job %s (%s) has no action or person; dropped", job.id, job.kind)
                 job.status = "dropped"
@@ -487,3 +511,9 @@ class Core:
             job.status = "failed" if job.attempts >= 5 else "pending"
             job.due_at = self.clock.now() + timedelta(minutes=2**job.attempts)
             job.last_error = "exception (see log)"
+
+
+def _committed() -> None:
+    signal = COMMITTED.get()
+    if signal is not None:
+        signal.set()

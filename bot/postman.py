@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.actions import Stored, decode
 from bot.clock import Clock
 from bot.events import AnswerButton, Outbound, SendText
@@ -68,7 +69,7 @@ class Postman:
         ``everything``: also rows an event may still be delivering (at start-up nothing is)."""
         now = self._clock.now()
         async with self._db.unit_of_work() as uow:
-            rows = await uow.outbox.pending(now + HANDOVER if everything else now, limit)
+            rows = await uow.outbox.claim(now + HANDOVER if everything else now, limit, now + HANDOVER)
             work = [(r.id, decode(r.chat_id, r.action, r.content), r.attempts) for r in rows]
         await self._send_all(work, urgent=False)
         return len(work)
@@ -115,16 +116,20 @@ class Postman:
             message_id = await self._messenger.deliver(action)
         except ChatUnreachable:
             log.info("chat unreachable; outbox=%s", outbox_id)
+            metrics.DELIVERY_FAILURES.labels("unreachable").inc()
             return outcome_of("unreachable", attempts + 1, now)
         except MessageGone:
+            metrics.DELIVERY_FAILURES.labels("gone").inc()
             return outcome_of("gone", attempts + 1, now)
         except DeliveryError as exc:
+            metrics.DELIVERY_FAILURES.labels(type(exc).__name__).inc()
             attempts += 1
             log.warning("delivery failed (%s); outbox=%s attempt=%s", type(exc).__name__, outbox_id, attempts)
             if attempts >= MAX_ATTEMPTS:
                 return outcome_of("failed", attempts, now)
             retry = now + timedelta(seconds=30 * 2**attempts)
             return outcome_of("pending", attempts, retry)
+        metrics.MESSAGES_SENT.inc()
         return outcome_of("sent", attempts + 1, now, message_id=message_id, sent_at=now)
 
 

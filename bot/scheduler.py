@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -21,8 +22,9 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 BATCH = 100
-SWEEP = 200
+SWEEP = 50  # a sweep batch is sent before a stop is looked at again: 2 s at 25/s
 STOP_SECONDS = 30.0
+LONG_TICK_SECONDS = 3600.0
 
 
 class Scheduler:
@@ -38,6 +40,15 @@ class Scheduler:
         self._run_job = run_job
         self._postman = postman
         self._first = True
+        self._stopping = False
+
+    def stop_soon(self) -> None:
+        """Finish the job in progress and run no more (shutdown: the rest stay for later)."""
+        self._stopping = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     async def tick(self) -> int:
         """Run every job due now (oldest first) and retry undelivered messages; returns jobs run.
@@ -46,20 +57,26 @@ class Scheduler:
         (was the session cancelled or moved?) is checked at send time, and a burst of due
         jobs is spread over time at the outbox's pace instead of piling up in memory."""
         ran = 0
-        if self._first:  # what a previous process left mid-delivery goes first
+        if self._first and self._db.is_sqlite:
+            # What a previous process left mid-delivery goes first. Not on PostgreSQL: there the
+            # rows may be another replica's, still being delivered; orphans go after HANDOVER.
             self._first = False
             while await self._postman.sweep(SWEEP, everything=True) == SWEEP:
                 pass
-        while True:
+        after: tuple[datetime, int] | None = None  # a job skipped (busy elsewhere) waits a tick
+        while not self._stopping:
             async with self._db.unit_of_work() as uow:
-                due = [job.id for job in await uow.jobs.due(self._now(), BATCH)]
-            for job_id in due:
+                due = [(job.due_at, job.id) for job in await uow.jobs.due(self._now(), BATCH, after)]
+            for _, job_id in due:
                 await self._postman.limiter.ready()
+                if self._stopping:
+                    break
                 await self._run_job(job_id)
-            ran += len(due)
+                ran += 1
             if len(due) < BATCH:
                 break
-        while await self._postman.sweep(SWEEP) == SWEEP:
+            after = due[-1]
+        while not self._stopping and await self._postman.sweep(SWEEP) == SWEEP:
             pass
         return ran
 
@@ -87,7 +104,10 @@ class RealTimeTicker:
 
     def __init__(self, scheduler: Scheduler, seconds: float) -> None:
         self._scheduler = scheduler
+        self._seconds = seconds
         self._current: asyncio.Task[object] | None = None
+        self._beat = time.monotonic()  # the last tick's start or end
+        self._ticking = False
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._aps.add_job(
             self._tick,
@@ -99,17 +119,29 @@ class RealTimeTicker:
         )
 
     async def _tick(self) -> None:
+        if self._scheduler.stopping:  # started by APScheduler just before its shutdown
+            return
         self._current = asyncio.current_task()
+        self._beat, self._ticking = time.monotonic(), True
         try:
             await self._scheduler.tick()
         except Exception:
             log.exception("scheduler tick failed")
+        finally:
+            self._beat, self._ticking = time.monotonic(), False
+
+    def alive(self) -> bool:
+        """Ticking: the last tick ended lately, or one is running (a long one sends at the
+        outbox's pace: 10,000 reminders take minutes)."""
+        limit = LONG_TICK_SECONDS if self._ticking else 3 * self._seconds + 10
+        return self._aps.running and time.monotonic() - self._beat < limit
 
     def start(self) -> None:
         self._aps.start()
 
     async def stop(self) -> None:
-        """Stop ticking and let a tick in progress finish (it holds a database connection)."""
+        """Stop ticking; a tick in progress finishes its job in progress and runs no more."""
+        self._scheduler.stop_soon()
         if self._aps.running:
             self._aps.shutdown(wait=False)
         current = self._current

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import re
-import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from bot.adapter import Framework
+from bot.adapter import Framework, WebhookTarget
 from bot.app import Tandem, build
 from bot.clock import VirtualClock
 from bot.config import Settings, load_settings
 from bot.emulator import Emulator, Limits
 from bot.emulator.state import Entry
+from bot.web import Ops, OpsServer
+from storage.scratch import ScratchDatabase
 
 TEST_TOKEN = "42:TEST"
+WEBHOOK_SECRET = "simulation-secret"
 # People in a scenario answer instantly, where a real person takes seconds between answers; so
 # the per-chat burst is widened. The per-bot and per-group limits stay Telegram's.
 SIMULATION_LIMITS = Limits(chat_burst=20.0)
@@ -40,8 +41,10 @@ class Simulation:
         database_url: str | None = None,
         overrides: dict[str, Any] | None = None,
         limits: Limits | None = None,
+        webhook: bool = False,
     ) -> None:
         self.framework = framework
+        self.webhook = webhook  # updates pushed by the emulator to the bot's webhook server
         self.clock = VirtualClock(start)
         self.emulator = Emulator(limits=limits or SIMULATION_LIMITS, now=self.clock.now)
         # The bot's own pace mirrors the emulator's limits, a token short of its bursts.
@@ -52,8 +55,10 @@ class Simulation:
         }
         self._database_url = database_url
         self._overrides = dict(overrides or {})
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._scratch: ScratchDatabase | None = None
         self.app: Tandem | None = None
+        self.server: OpsServer | None = None
+        self.replicas: list[tuple[Tandem, OpsServer]] = []
         self.settings: Settings | None = None
         self.users: dict[str, int] = {}
         self.groups: dict[str, int] = {}
@@ -73,9 +78,9 @@ class Simulation:
 
     async def start(self) -> None:
         await self.emulator.start()
-        if self._database_url is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="tandem-sim-")
-            self._database_url = f"sqlite+aiosqlite:///{Path(self._tmp.name) / 'tandem.db'}"
+        if self._database_url is None:  # a fresh database of its own (SQLite, or PostgreSQL in CI)
+            self._scratch = await ScratchDatabase.create()
+            self._database_url = self._scratch.url
         self.settings = load_settings(
             **{
                 "bot_token": TEST_TOKEN,
@@ -88,25 +93,65 @@ class Simulation:
             }
         )
         self.app = await build(self.settings, self.clock)
-        await self.app.start()
+        if not self.webhook:
+            await self.app.start()
+            return
+        self.server = await self._serve(self.app)
+        url = f"http://127.0.0.1:{self.server.port}{self.settings.webhook_path}"
+        await self.app.start(WebhookTarget(WEBHOOK_SECRET, url))  # setWebhook: the emulator pushes
+        self.server.ops.adapter = self.app.adapter
+
+    async def _serve(self, app: Tandem) -> OpsServer:
+        assert self.settings is not None
+        ops = Ops(app.db, self.clock, webhook_secret=WEBHOOK_SECRET)
+        server = OpsServer(ops, "127.0.0.1", 0, self.settings.webhook_path)
+        await server.start()
+        return server
+
+    async def add_replica(self) -> tuple[Tandem, OpsServer]:
+        """Another bot process on the same database, taking updates on its own webhook server
+        (not registered with the emulator: a test posts to it, as a load balancer would)."""
+        assert self.settings is not None
+        app = await build(self.settings, self.clock, migrate=False)
+        server = await self._serve(app)
+        await app.start(WebhookTarget(WEBHOOK_SECRET))
+        server.ops.adapter = app.adapter
+        self.replicas.append((app, server))
+        return app, server
 
     async def stop(self) -> None:
         try:
+            for app, server in self.replicas:
+                await server.stop()
+                await app.stop()
+            self.replicas = []
+            if self.server is not None:
+                await self.server.drain()
             if self.app is not None:
                 await self.app.stop()
                 self.app = None
+            if self.server is not None:
+                await self.server.stop()
+                self.server = None
         finally:
             await self.emulator.stop()
-            if self._tmp is not None:
-                self._tmp.cleanup()
-                self._tmp = None
+            if self._scratch is not None:
+                await self._scratch.drop()
+                self._scratch = None
 
     async def restart(self) -> None:
         """Stop the bot process and start a new one on the same database (the emulator stays)."""
         assert self.app is not None and self.settings is not None
+        if self.server is not None:
+            self.server.ops.adapter = None  # 503 meanwhile: the emulator pushes again later
         await self.app.stop()
         self.app = await build(self.settings, self.clock, migrate=False)
-        await self.app.start()
+        if self.server is None:
+            await self.app.start()
+            return
+        url = f"http://127.0.0.1:{self.server.port}{self.settings.webhook_path}"
+        await self.app.start(WebhookTarget(WEBHOOK_SECRET, url))
+        self.server.ops.db, self.server.ops.adapter = self.app.db, self.app.adapter
 
     @property
     def tandem(self) -> Tandem:

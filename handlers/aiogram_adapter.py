@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import TelegramObject, Update
+from pydantic import ValidationError
 
-from bot.adapter import Adapter, AdapterOptions, EventSink
+from bot.adapter import Adapter, AdapterOptions, EventSink, WebhookTarget
 from bot.messenger import Messenger
 from handlers.aiogram_messenger import AiogramMessenger
 from handlers.aiogram_polling import Polling, build_bot
@@ -29,6 +32,7 @@ class AiogramAdapter:
         self._bot = build_bot(options)
         self._messenger = AiogramMessenger(self._bot, RetryPolicy.from_options(options))
         self._polling: Polling | None = None
+        self._dispatcher: Dispatcher | None = None
         self._sink: EventSink | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
 
@@ -36,10 +40,20 @@ class AiogramAdapter:
     def messenger(self) -> Messenger:
         return self._messenger
 
-    async def start(self, sink: EventSink) -> None:
+    async def start(self, sink: EventSink, webhook: WebhookTarget | None = None) -> None:
         self._sink = sink
         dispatcher = Dispatcher()
         dispatcher.include_router(self._build_router())
+        if webhook is not None:
+            await self._bot.me()  # getMe, cached for command parsing
+            if webhook.url:
+                await self._bot.set_webhook(
+                    webhook.url,
+                    secret_token=webhook.secret,
+                    allowed_updates=dispatcher.resolve_used_update_types(),
+                )
+            self._dispatcher = dispatcher
+            return
         self._polling = Polling(self._bot, dispatcher, self._options)
         # Updates are handled concurrently (aiogram's default). Per-chat order is kept by the
         # core, which takes a chat's lock before its first await, in the order tasks start.
@@ -48,7 +62,18 @@ class AiogramAdapter:
     async def bot_username(self) -> str:
         return (await self._bot.me()).username or ""
 
+    async def feed(self, update: Mapping[str, Any]) -> None:
+        dispatcher = self._dispatcher
+        if dispatcher is None:
+            raise RuntimeError("the adapter was not started in webhook mode")
+        try:
+            parsed = Update.model_validate(dict(update), context={"bot": self._bot})
+        except ValidationError as exc:
+            raise ValueError("not a Telegram update") from exc
+        await dispatcher.feed_update(self._bot, parsed)
+
     async def stop(self) -> None:
+        self._dispatcher = None
         polling, self._polling = self._polling, None
         if polling is not None:
             await polling.stop()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from bot.adapter import Adapter, AdapterOptions, EventSink
+from bot.adapter import Adapter, AdapterOptions, EventSink, WebhookTarget
 from bot.messenger import Messenger
 from handlers.delivery import RetryPolicy
 from handlers.inbound import hand_over
 from handlers.ptb_messenger import PtbMessenger
-from handlers.ptb_polling import build_application, start_polling, stop_polling
+from handlers.ptb_polling import build_application, start_polling, start_webhook, stop_polling
 from handlers.ptb_updates import convert_update
 
 
@@ -32,9 +35,19 @@ class PtbAdapter:
     def messenger(self) -> Messenger:
         return self._messenger
 
-    async def start(self, sink: EventSink) -> None:
+    async def start(self, sink: EventSink, webhook: WebhookTarget | None = None) -> None:
         self._sink = sink
-        await start_polling(self._app, self._options)
+        if webhook is None:
+            await start_polling(self._app, self._options)
+        else:
+            await start_webhook(self._app, webhook.url, webhook.secret)
+
+    async def feed(self, update: Mapping[str, Any]) -> None:
+        try:
+            parsed = Update.de_json(dict(update), self._app.bot)
+        except Exception as exc:  # PTB's parsing raises whatever the malformed field causes
+            raise ValueError("not a Telegram update") from exc
+        await self._app.process_update(parsed)
 
     async def bot_username(self) -> str:
         return self._app.bot.username or ""

@@ -24,6 +24,12 @@ logger = logging.getLogger("handlers.ptb")
 CONNECT_SECONDS = 5.0
 
 
+# get_updates has a pool of one connection, used by one poll at a time, so waiting for it only
+# happens at stop: PTB's last getUpdates can find the cancelled long poll still holding it, and
+# would wait the whole request timeout before giving up (seen under load: 30 s to stop).
+GET_UPDATES_POOL_SECONDS = 2.0
+
+
 def build_application(options: AdapterOptions) -> PtbApplication:
     """No rate limiter (our outbox owns the limits), no persistence, no job queue."""
     log_privacy.install("telegram")
@@ -50,7 +56,7 @@ def _with_timeouts(builder: PtbBuilder, options: AdapterOptions) -> PtbBuilder:
         .get_updates_connect_timeout(connect)
         .get_updates_read_timeout(timeout)
         .get_updates_write_timeout(timeout)
-        .get_updates_pool_timeout(timeout)
+        .get_updates_pool_timeout(min(GET_UPDATES_POOL_SECONDS, timeout))
     )
 
 
@@ -66,6 +72,15 @@ async def start_polling(app: PtbApplication, options: AdapterOptions) -> None:
         allowed_updates=Update.ALL_TYPES,
         drop_pending_updates=False,
     )
+
+
+async def start_webhook(app: PtbApplication, url: str | None, secret: str) -> None:
+    """getMe (initialize) and setWebhook; updates then come through ``process_update`` (our
+    server, not PTB's updater, receives them: one server serves the webhook, health and metrics)."""
+    await app.initialize()
+    await app.start()
+    if url:
+        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
 
 
 async def stop_polling(app: PtbApplication) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -144,7 +145,8 @@ class ProcessedUpdates:
         return await self._session.get(ProcessedUpdate, update_id) is not None
 
     async def record(self, update_id: int, when: datetime) -> None:
-        """Claim the update; raises IntegrityError when it was handled before."""
+        """Claim the update; raises IntegrityError when it was handled before. On PostgreSQL a
+        replica handling the same update at the same moment waits here for the other's commit."""
         table = table_of(ProcessedUpdate)
         await self._session.execute(insert(table).values(update_id=update_id, handled_at=when))
 
@@ -183,17 +185,33 @@ class DueJobs:
             statement.on_conflict_do_update(index_elements=[table.c.dedupe_key], set_=replaced)
         )
 
-    async def due(self, now: datetime, limit: int) -> Sequence[DueJob]:
+    async def due(
+        self, now: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[DueJob]:
+        """Pending jobs due by ``now``, oldest first; ``after`` continues past a (due_at, id)."""
         query = (
             select(DueJob)
             .where(DueJob.status == "pending", DueJob.due_at <= now)
             .order_by(DueJob.due_at, DueJob.id)
             .limit(limit)
         )
+        if after is not None:
+            query = query.where(tuple_(DueJob.due_at, DueJob.id) > tuple_(*after))
         return (await self._session.execute(query)).scalars().all()
 
     async def get(self, job_id: int) -> DueJob | None:
         return await self._session.get(DueJob, job_id)
+
+    async def claim(self, job_id: int) -> DueJob | None:
+        """The job, locked for this transaction, if it is still pending and no other replica
+        holds it (PostgreSQL's FOR UPDATE SKIP LOCKED; SQLite has one process and ignores it)."""
+        query = (
+            select(DueJob)
+            .where(DueJob.id == job_id, DueJob.status == "pending")
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
 
     async def next_due_at(self) -> datetime | None:
         query = select(DueJob.due_at).where(DueJob.status == "pending").order_by(DueJob.due_at)
@@ -224,15 +242,21 @@ class Outbox:
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list((await self._session.execute(statement, list(rows))).scalars())
 
-    async def pending(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Rows due for a (re)try: their event's own delivery did not happen or failed."""
+    async def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
+        """Rows due for a (re)try (their event's own delivery did not happen or failed), leased
+        to this replica until ``lease_until``: rows another replica has locked are skipped, and
+        the lease keeps the others off them after this transaction commits."""
         query = (
             select(OutboxMessage)
             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        return (await self._session.execute(query)).scalars().all()
+        rows = (await self._session.execute(query)).scalars().all()
+        for row in rows:
+            row.next_attempt_at = lease_until
+        return rows
 
     async def settle_many(self, outcomes: Sequence[tuple[int, dict[str, Any]]]) -> None:
         """Record delivery outcomes: a finished row is deleted (the outbox is a queue, not an
@@ -620,6 +644,45 @@ class Concerns:
         return list((await self._session.execute(query)).scalars().all())
 
 
+@dataclass(frozen=True, slots=True)
+class OperationalFigures:
+    due_jobs_waiting: int
+    outbox_waiting: int
+    open_concerns: dict[str, int]
+    oldest_unacknowledged: dict[str, datetime]  # by severity
+
+
+class Operations:
+    """Counts for health and metrics: sizes of the queues and of the coordinators' backlog."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def ping(self) -> None:
+        await self._session.execute(select(1))
+
+    async def figures(self, now: datetime) -> OperationalFigures:
+        s = self._session
+        due = select(func.count()).where(DueJob.status == "pending", DueJob.due_at <= now)
+        outbox = select(func.count()).where(OutboxMessage.status == "pending")
+        by_severity = (
+            select(Concern.severity, func.count())
+            .where(Concern.status != "resolved")
+            .group_by(Concern.severity)
+        )
+        oldest = (
+            select(Concern.severity, func.min(Concern.created_at))
+            .where(Concern.status == "open")
+            .group_by(Concern.severity)
+        )
+        return OperationalFigures(
+            due_jobs_waiting=int((await s.execute(due)).scalar_one()),
+            outbox_waiting=int((await s.execute(outbox)).scalar_one()),
+            open_concerns={str(k): int(v) for k, v in (await s.execute(by_severity)).all()},
+            oldest_unacknowledged={str(k): v for k, v in (await s.execute(oldest)).all()},
+        )
+
+
 class UnitOfWork:
     """One transaction and the repositories that work inside it."""
 
@@ -642,3 +705,20 @@ class UnitOfWork:
         self.notes = MentorNotes(session)
         self.concerns = Concerns(session)
         self.message_refs = MessageRefs(session)
+        self.operations = Operations(session)
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    async def lock_chat(self, chat_id: int) -> None:
+        """Hold one chat's events to one at a time across replicas, until this transaction ends
+        (PostgreSQL's advisory lock; SQLite runs in one process, whose own lock already does it)."""
+        if self.dialect == "postgresql":
+            await self.session.execute(select(func.pg_advisory_xact_lock(chat_id)))
+
+    async def try_lock_chat(self, chat_id: int) -> bool:
+        """``lock_chat`` without waiting: False when another transaction holds the chat."""
+        if self.dialect != "postgresql":
+            return True
+        return bool((await self.session.execute(select(func.pg_try_advisory_xact_lock(chat_id)))).scalar())

@@ -12,6 +12,17 @@ from bot.simulation import Simulation
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
+# Folders whose tests never open the database under test: the PostgreSQL pass of tools/test.sh
+# (-m "not single_pass") leaves them out, as running them twice would test nothing new.
+SINGLE_PASS_FOLDERS = frozenset({"emulator", "locales", "browser", "demo"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SINGLE_PASS_FOLDERS & set(item.path.parts[-3:-1]):
+            item.add_marker(pytest.mark.single_pass)
+
+
 @pytest.fixture(params=["aiogram", "ptb"])
 def framework(request: pytest.FixtureRequest) -> str:
     return str(request.param)

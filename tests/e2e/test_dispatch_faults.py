@@ -6,6 +6,9 @@ when the process died (sent, but not yet recorded as sent) cannot be told apart 
 did not: it is sent again, never dropped. The test finds that message from the database and
 the transcript at the moment of the kill and holds the bot to exactly that: every other
 reminder exactly once, the one in doubt at most twice.
+
+On PostgreSQL, two replicas share the fan-out (jobs and outbox rows claimed with FOR UPDATE SKIP
+LOCKED) and one of them is killed: the same holds, with the survivor sending the rest.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
+import pytest
 from sqlalchemy import func, select
 
 from bot.emulator import Emulator, Limits
@@ -25,6 +31,7 @@ from bot.fanout import REMINDER, seed_due_reminders
 from storage.database import Database
 from storage.migrate import upgrade
 from storage.models import DueJob, OutboxMessage
+from storage.scratch import ScratchDatabase, postgres_server
 
 REMINDERS = 1000
 KILL_AFTER = 400
@@ -34,7 +41,12 @@ SEND_PER_SECOND = "300"
 
 
 async def start_bot(
-    tmp_path: Path, emulator: Emulator, database_url: str, framework: str
+    tmp_path: Path,
+    emulator: Emulator,
+    database_url: str,
+    framework: str,
+    *,
+    replica: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
@@ -43,13 +55,16 @@ async def start_bot(
         "TANDEM_API_BASE_URL": emulator.base_url,
         "TANDEM_DATABASE_URL": database_url,
         "TANDEM_POLLING_TIMEOUT": "1",
+        "TANDEM_HTTP_PORT": "0",
         "TANDEM_TICK_SECONDS": "0.2",
         "TANDEM_SEND_PER_SECOND": SEND_PER_SECOND,
+        **(replica or {}),
     }
+    mode = ("--webhook",) if replica else ()
     log = (tmp_path / "bot.log").open("ab")
     try:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdout=log, stderr=log
+            sys.executable, "-m", "bot", "run", *mode, cwd=tmp_path, env=env, stdout=log, stderr=log
         )
     finally:
         log.close()
@@ -88,6 +103,7 @@ async def pending_chats(database_url: str) -> set[int]:
         await db.dispose()
 
 
+@pytest.mark.single_pass  # SQLite by design
 async def test_a_fan_out_killed_halfway_sends_each_reminder_once(tmp_path: Path, framework: str) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}"
     await upgrade(database_url)
@@ -118,6 +134,79 @@ async def test_a_fan_out_killed_halfway_sends_each_reminder_once(tmp_path: Path,
             second.send_signal(signal.SIGTERM)
             await asyncio.wait_for(second.wait(), 30)
         after = delivered(emulator)
+    assert emulator.stats.too_many_requests == 0
+    assert sorted(after) == sorted(ids), "every reminder arrived"
+    twice = {chat for chat, count in after.items() if count > 1}
+    assert twice <= in_doubt, "only the message in flight at the kill may arrive twice"
+    assert max(after.values()) <= 2
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def sent_by(port: int) -> float:
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as r:
+        for line in (await r.text()).splitlines():
+            if line.startswith("tandem_messages_sent_total "):
+                return float(line.split()[1])
+    return 0.0
+
+
+@pytest.mark.skipif(
+    postgres_server() is None,
+    reason="several replicas need PostgreSQL (set TANDEM_TEST_POSTGRES_URL); SQLite runs one process",
+)
+async def test_two_replicas_share_a_fan_out_and_one_killed_halfway_loses_and_repeats_nothing(
+    tmp_path: Path, framework: str
+) -> None:
+    scratch = await ScratchDatabase.create()
+    db = Database(scratch.url)
+    ids = await seed_due_reminders(db, datetime.now(UTC), REMINDERS)
+    await db.dispose()
+    ports = [free_port(), free_port()]
+    try:
+        async with Emulator(limits=EMULATED) as emulator:
+            for user_id in ids:
+                emulator.add_user(f"Person {user_id}", user_id=user_id, language_code="en")
+            replicas = [
+                await start_bot(
+                    tmp_path,
+                    emulator,
+                    scratch.url,
+                    framework,
+                    replica={
+                        "TANDEM_REPLICAS": "2",  # each takes half the send rate
+                        "TANDEM_HTTP_PORT": str(port),
+                        "TANDEM_WEBHOOK_SECRET": "fault-test",
+                    },
+                )
+                for port in ports
+            ]
+            await emulator.wait_for(lambda: sum(delivered(emulator).values()) >= KILL_AFTER, timeout=120)
+            shares = [await sent_by(port) for port in ports]
+            assert all(share > 0 for share in shares), f"both replicas were sending: {shares}"
+            killed, survivor = replicas
+            killed.send_signal(signal.SIGKILL)
+            await killed.wait()
+            before = delivered(emulator)
+            assert KILL_AFTER <= len(before) < REMINDERS, "the kill came halfway through"
+            in_doubt = await pending_chats(scratch.url) & set(before)
+            assert len(in_doubt) <= 1, "at most the killed replica's message in flight is in doubt"
+            try:
+                for _ in range(600):  # its orphans go once their lease ends (HANDOVER)
+                    if await work_left(scratch.url) == 0 and len(delivered(emulator)) == REMINDERS:
+                        break
+                    await asyncio.sleep(0.2)
+            finally:
+                survivor.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(survivor.wait(), 30)
+            after = delivered(emulator)
+    finally:
+        await scratch.drop()
+    assert survivor.returncode == 0
     assert emulator.stats.too_many_requests == 0
     assert sorted(after) == sorted(ids), "every reminder arrived"
     twice = {chat for chat, count in after.items() if count > 1}

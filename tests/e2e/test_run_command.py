@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
+import aiohttp
+import pytest
+from sqlalchemy.engine import make_url
+
 from bot.emulator import Emulator
+from storage.scratch import ScratchDatabase, postgres_server
 
 
 async def start_bot(tmp_path: Path, emulator: Emulator) -> asyncio.subprocess.Process:
@@ -18,6 +26,7 @@ async def start_bot(tmp_path: Path, emulator: Emulator) -> asyncio.subprocess.Pr
         "TANDEM_API_BASE_URL": emulator.base_url,
         "TANDEM_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'tandem.db'}",
         "TANDEM_POLLING_TIMEOUT": "1",
+        "TANDEM_HTTP_PORT": "0",
         "TANDEM_TICK_SECONDS": "0.5",
     }
     return await asyncio.create_subprocess_exec(
@@ -33,6 +42,8 @@ async def start_bot(tmp_path: Path, emulator: Emulator) -> asyncio.subprocess.Pr
 
 
 async def stop_bot(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    if process.returncode is not None:
+        return process.returncode, ""
     process.send_signal(signal.SIGTERM)
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode is not None
@@ -46,6 +57,7 @@ async def bot_says(emulator: Emulator, chat_id: int, text: str, since: int = 0) 
     )
 
 
+@pytest.mark.single_pass  # SQLite by design
 async def test_run_polls_stops_on_sigterm_and_continues_after_a_restart(tmp_path: Path) -> None:
     async with Emulator() as emulator:
         ada = int(emulator.add_user("Ada", language_code="fr")["id"])
@@ -71,3 +83,114 @@ async def test_run_polls_stops_on_sigterm_and_continues_after_a_restart(tmp_path
         assert {"privacy", "mydata", "delete", "language", "pause", "resume"} <= {
             c["command"] for c in commands
         }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        return response.status, await response.text()
+
+
+async def test_webhook_mode_health_metrics_json_logs_and_a_graceful_sigterm(tmp_path: Path) -> None:
+    scratch = await ScratchDatabase.create()  # SQLite, or PostgreSQL when CI provides one
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "TANDEM_BOT_TOKEN": "42:TEST",
+        "TANDEM_DATABASE_URL": scratch.url,
+        "TANDEM_HTTP_PORT": str(port),
+        "TANDEM_WEBHOOK_SECRET": "s3cret-Token_1",
+        "TANDEM_WEBHOOK_URL": f"{base}/telegram",
+        "TANDEM_TICK_SECONDS": "0.5",
+        "TANDEM_LOG_FORMAT": "json",
+    }
+    try:
+        async with Emulator() as emulator, contextlib.AsyncExitStack() as stack:
+            env["TANDEM_API_BASE_URL"] = emulator.base_url
+            ada = int(emulator.add_user("Ada", language_code="fr")["id"])
+            process = await asyncio.create_subprocess_exec(
+                *(sys.executable, "-m", "bot", "run", "--webhook"),
+                cwd=tmp_path,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            stack.push_async_callback(stop_bot, process)  # also when an assertion fails midway
+            for _ in range(200):
+                with contextlib.suppress(aiohttp.ClientError):
+                    if (await get(f"{base}/readyz"))[0] == 200:
+                        break
+                await asyncio.sleep(0.1)
+            status, body = await get(f"{base}/readyz")
+            assert status == 200 and json.loads(body) == {
+                "ready": True,
+                "database": True,
+                "scheduler": True,
+                "taking_updates": True,
+            }
+            assert emulator.api.webhook.url == f"{base}/telegram"  # registered with "Telegram"
+
+            emulator.send_text(ada, "/start")
+            await bot_says(emulator, ada, "Bonjour Ada")
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"{base}/telegram", json={"update_id": 1}) as response:
+                    assert response.status == 403
+            status, metrics = await get(f"{base}/metrics")
+            assert status == 200
+            assert 'tandem_updates_total{kind="Command"} 1.0' in metrics
+            assert "tandem_messages_sent_total 2.0" in metrics
+            assert 'tandem_webhook_rejected_total{reason="secret"} 1.0' in metrics
+            assert 'tandem_open_concerns{severity="urgent"} 0.0' in metrics
+            assert "tandem_handler_seconds_bucket" in metrics and "tandem_due_jobs_waiting 0.0" in metrics
+
+            code, stderr = await stop_bot(process)
+    finally:
+        await scratch.drop()
+    assert code == 0, stderr
+    events = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    messages = [event["message"] for event in events]
+    assert {"level", "logger", "time", "host", "pid"} <= set(events[0])
+    dialect = make_url(scratch.url).get_dialect().name
+    assert f"tandem running (aiogram, webhook, {dialect})" in messages
+    assert "webhook request refused: no secret token (from 127.0.0.1)" in messages
+    assert messages[-2:] == ["tandem stopping", "tandem stopped"]
+    assert "Ada" not in stderr
+
+
+@pytest.mark.single_pass  # SQLite by design
+async def test_a_second_process_on_the_same_sqlite_file_stops_and_says_why(tmp_path: Path) -> None:
+    async with Emulator() as emulator:
+        first = await start_bot(tmp_path, emulator)
+        ada = int(emulator.add_user("Ada", language_code="en")["id"])
+        emulator.send_text(ada, "/start")
+        await bot_says(emulator, ada, "Hello Ada")  # the first one runs
+        second = await start_bot(tmp_path, emulator)
+        _, stderr = await asyncio.wait_for(second.communicate(), 60)
+        assert second.returncode == 2
+        assert "in use by another Tandem process; SQLite runs one process only" in stderr.decode()
+        code, _ = await stop_bot(first)
+        assert code == 0
+
+
+@pytest.mark.skipif(
+    postgres_server() is None,
+    reason="a shared database behind the schema is PostgreSQL's case (set TANDEM_TEST_POSTGRES_URL)",
+)
+async def test_replicas_refuse_a_postgresql_database_behind_the_schema(tmp_path: Path) -> None:
+    scratch = await ScratchDatabase.create(migrated=False)  # never upgraded
+    try:
+        env = {**os.environ, "TANDEM_BOT_TOKEN": "42:TEST", "TANDEM_DATABASE_URL": scratch.url}
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "bot", "run"), cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        await scratch.drop()
+    assert process.returncode == 2
+    assert "run `tandem db upgrade` first" in stderr.decode()

@@ -1,0 +1,127 @@
+"""``tandem run``: the bot, its scheduler and its HTTP server, started and stopped in order.
+
+Stopping (SIGTERM) is graceful: updates are refused from then on (the webhook answers 503, so
+Telegram re-sends them, to another replica; polling stops fetching), the event in progress
+finishes, and due jobs not yet run stay in the database for the next start or another replica.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from pathlib import Path
+from typing import IO
+
+from bot.adapter import WebhookTarget
+from bot.app import Tandem, build
+from bot.clock import Clock
+from bot.config import ConfigError, Settings
+from bot.scheduler import RealTimeTicker
+from bot.web import Ops, OpsServer
+from storage.database import sqlite_path
+from storage.migrate import current_revision, head_revision
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyRunning(Exception):
+    """A second process found the SQLite database locked by a running Tandem."""
+
+
+class CannotListen(Exception):
+    """The HTTP server's address is taken or not allowed (a setting to change, not a retry)."""
+
+
+class SchemaBehind(Exception):
+    """The shared database is not at this release's schema: `tandem db upgrade` first."""
+
+
+class Service:
+    def __init__(self, settings: Settings, clock: Clock, *, webhook: bool = False) -> None:
+        if webhook and settings.webhook_secret is None:
+            raise ConfigError("TANDEM_WEBHOOK_SECRET: required in webhook mode (1-256 of A-Z a-z 0-9 _ -)")
+        self.settings = settings
+        self.clock = clock
+        self.webhook = webhook
+        self.tandem: Tandem | None = None
+        self.server: OpsServer | None = None
+        self._ticker: RealTimeTicker | None = None
+        self._lock: IO[str] | None = None
+
+    async def start(self) -> None:
+        settings = self.settings
+        path = sqlite_path(settings.database_url)
+        if path is not None:
+            self._lock = _single_process(path)
+        # SQLite upgrades itself; a shared PostgreSQL is upgraded on purpose (`tandem db upgrade`).
+        if path is None:
+            revision, head = await current_revision(settings.database_url), head_revision()
+            if revision != head:
+                raise SchemaBehind(
+                    f"the database is at schema revision {revision}, this release needs {head}: "
+                    "run `tandem db upgrade` first (once, not on every replica)"
+                )
+        self.tandem = tandem = await build(settings, self.clock, migrate=path is not None)
+        ops = Ops(tandem.db, self.clock, webhook_secret=settings.webhook_secret if self.webhook else None)
+        self.server = OpsServer(ops, settings.http_host, settings.http_port, settings.webhook_path)
+        try:
+            await self.server.start()
+        except OSError as exc:
+            raise CannotListen(
+                f"cannot listen on {settings.http_host}:{settings.http_port} ({exc.strerror or exc}); "
+                "set TANDEM_HTTP_HOST / TANDEM_HTTP_PORT"
+            ) from None
+        target = (
+            WebhookTarget(settings.webhook_secret, settings.webhook_url) if settings.webhook_secret else None
+        )
+        await tandem.start(target if self.webhook else None)
+        ops.adapter = tandem.adapter
+        self._ticker = RealTimeTicker(tandem.scheduler, settings.tick_seconds)
+        self._ticker.start()
+        ops.ticking = self._ticker.alive
+        log.info(
+            "tandem running (%s, %s, %s)",
+            settings.framework,
+            "webhook" if self.webhook else "long polling",
+            tandem.db.engine.dialect.name,
+        )
+
+    async def stop(self) -> None:
+        started = self.tandem is not None
+        if started:
+            log.info("tandem stopping")
+        try:
+            if self.server is not None:
+                self.server.ops.draining = True  # /readyz says so; the webhook refuses updates
+            if self._ticker is not None:
+                await self._ticker.stop()
+            if self.server is not None:
+                await self.server.drain()
+            if self.tandem is not None:
+                await self.tandem.stop()
+        finally:
+            if self.server is not None:
+                await self.server.stop()
+            if self._lock is not None:
+                self._lock.close()
+        if started:
+            log.info("tandem stopped")
+
+
+def _single_process(database: Path) -> IO[str]:
+    """SQLite has one writer: a second `tandem run` on the same file stops with a clear message."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(f"{database}.lock", "a+")  # held open for the process's life; "a+" leaves
+    try:  # the running one's pid in place when a second process is refused
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise AlreadyRunning(
+            f"{database} is in use by another Tandem process; SQLite runs one process only "
+            "(use PostgreSQL for several replicas)"
+        ) from None
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
