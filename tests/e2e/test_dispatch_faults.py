@@ -103,6 +103,29 @@ async def pending_chats(database_url: str) -> set[int]:
         await db.dispose()
 
 
+async def until_all_sent_then_stop(
+    process: asyncio.subprocess.Process, emulator: Emulator, database_url: str
+) -> Counter[int]:
+    """Wait until no work is left and every reminder is in the transcript (what a killed process
+    was delivering goes once its lease ends), then stop the process with SIGTERM."""
+    try:
+        for _ in range(600):
+            if await work_left(database_url) == 0 and len(delivered(emulator)) == REMINDERS:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+    return delivered(emulator)
+
+
+def assert_each_once_but_the_one_in_doubt(after: Counter[int], ids: list[int], in_doubt: set[int]) -> None:
+    assert sorted(after) == sorted(ids), "every reminder arrived"
+    twice = {chat for chat, count in after.items() if count > 1}
+    assert twice <= in_doubt, "only the message in flight at the kill may arrive twice"
+    assert max(after.values()) <= 2
+
+
 @pytest.mark.single_pass  # SQLite by design
 async def test_a_fan_out_killed_halfway_sends_each_reminder_once(tmp_path: Path, framework: str) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}"
@@ -125,20 +148,9 @@ async def test_a_fan_out_killed_halfway_sends_each_reminder_once(tmp_path: Path,
         assert len(in_doubt) <= 1, "at most the one message in flight is in doubt"
 
         second = await start_bot(tmp_path, emulator, database_url, framework)
-        try:
-            for _ in range(600):
-                if await work_left(database_url) == 0 and len(delivered(emulator)) == REMINDERS:
-                    break
-                await asyncio.sleep(0.2)
-        finally:
-            second.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(second.wait(), 30)
-        after = delivered(emulator)
+        after = await until_all_sent_then_stop(second, emulator, database_url)
     assert emulator.stats.too_many_requests == 0
-    assert sorted(after) == sorted(ids), "every reminder arrived"
-    twice = {chat for chat, count in after.items() if count > 1}
-    assert twice <= in_doubt, "only the message in flight at the kill may arrive twice"
-    assert max(after.values()) <= 2
+    assert_each_once_but_the_one_in_doubt(after, ids, in_doubt)
 
 
 def free_port() -> int:
@@ -195,20 +207,9 @@ async def test_two_replicas_share_a_fan_out_and_one_killed_halfway_loses_and_rep
             assert KILL_AFTER <= len(before) < REMINDERS, "the kill came halfway through"
             in_doubt = await pending_chats(scratch.url) & set(before)
             assert len(in_doubt) <= 1, "at most the killed replica's message in flight is in doubt"
-            try:
-                for _ in range(600):  # its orphans go once their lease ends (HANDOVER)
-                    if await work_left(scratch.url) == 0 and len(delivered(emulator)) == REMINDERS:
-                        break
-                    await asyncio.sleep(0.2)
-            finally:
-                survivor.send_signal(signal.SIGTERM)
-                await asyncio.wait_for(survivor.wait(), 30)
-            after = delivered(emulator)
+            after = await until_all_sent_then_stop(survivor, emulator, scratch.url)
     finally:
         await scratch.drop()
     assert survivor.returncode == 0
     assert emulator.stats.too_many_requests == 0
-    assert sorted(after) == sorted(ids), "every reminder arrived"
-    twice = {chat for chat, count in after.items() if count > 1}
-    assert twice <= in_doubt, "only the message in flight at the kill may arrive twice"
-    assert max(after.values()) <= 2
+    assert_each_once_but_the_one_in_doubt(after, ids, in_doubt)
