@@ -15,7 +15,7 @@ from datetime import timedelta
 from weakref import WeakValueDictionary
 
 from sqlalchemy import inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot import escalation, metrics, reports
 from bot.clock import Clock
@@ -67,6 +67,9 @@ from storage.models import DueJob, Person
 from storage.repositories import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSIENT_RETRIES = 2
 
 # Set by whoever must know when an event's effects are committed (the webhook answers Telegram
 # then, and sends the replies after): the core sets the event once the transaction has ended.
@@ -243,7 +246,7 @@ class Core:
 
     async def _handle(self, event: Inbound) -> None:
         try:
-            ctx = await self._in_transaction(event)
+            ctx = await self._in_transaction_retried(event)
         except IntegrityError:
             # This update_id was handled before (Telegram may deliver twice): effects exist once.
             log.info("duplicate update %s", event.update_id)
@@ -272,6 +275,20 @@ class Core:
             await self.postman.messenger.set_commands(menu(role, t), chat_id=event.chat_id, language=None)
         except DeliveryError as exc:
             log.warning("could not publish a chat's menu (%s)", type(exc).__name__)
+
+    async def _in_transaction_retried(self, event: Inbound) -> Context | None:
+        """The event's transaction; one the database aborted to break a deadlock or a
+        serialisation conflict with another replica's (PostgreSQL) runs again from the start."""
+        for attempt in range(1, TRANSIENT_RETRIES + 2):
+            try:
+                return await self._in_transaction(event)
+            except DBAPIError as exc:
+                if attempt > TRANSIENT_RETRIES or not transient(exc):
+                    raise
+                log.info(
+                    "update %s: transaction aborted by the database, attempt %s", event.update_id, attempt
+                )
+        raise AssertionError("unreachable")
 
     async def _in_transaction(self, event: Inbound) -> Context | None:
         async with self.db.unit_of_work() as uow:
@@ -511,6 +528,11 @@ class Core:
             job.status = "failed" if job.attempts >= 5 else "pending"
             job.due_at = self.clock.now() + timedelta(minutes=2**job.attempts)
             job.last_error = "exception (see log)"
+
+
+def transient(exc: DBAPIError) -> bool:
+    """PostgreSQL's deadlock_detected and serialization_failure: the transaction may succeed again."""
+    return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def _committed() -> None:

@@ -1,5 +1,6 @@
 """Webhook mode, through both adapters: the emulator pushes updates to the bot's HTTP server the
-way Telegram does, with the secret token header; replicas on one database share the work.
+way Telegram does, with the secret token header; replicas on one database share the work, and a
+transaction the database aborts to break a deadlock between them runs again.
 
 Run on SQLite by default and on PostgreSQL when TANDEM_TEST_POSTGRES_URL is set (as CI does).
 """
@@ -14,7 +15,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy.exc import DBAPIError
 
+from bot.context import Context
+from bot.events import Inbound
 from bot.simulation import WEBHOOK_SECRET, Simulation
 from bot.web import SECRET_HEADER, OpsServer
 from storage.models import Concern
@@ -167,3 +171,29 @@ async def test_telegram_is_answered_at_commit_and_a_stop_waits_for_the_replies(h
     await hooked.server.drain()  # SIGTERM: no more updates; what is in progress finishes
     assert any("Hello Gus" in text for text in hooked.bot_texts("gus"))
     assert await post(hooked.server, {"update_id": injected.update_id + 1}) == 503
+
+
+class DeadlockDetected(Exception):
+    """What the driver raises when PostgreSQL breaks a deadlock by aborting this transaction."""
+
+    sqlstate = "40P01"
+
+
+async def test_a_transaction_the_database_aborts_to_break_a_deadlock_runs_again(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    core = sim.tandem.core
+    real = core._in_transaction
+    aborted: list[int] = []
+
+    async def once_aborted(event: Inbound) -> Context | None:
+        if not aborted:  # the other replica's transaction won; ours was rolled back
+            aborted.append(event.update_id)
+            raise DBAPIError("UPDATE ...", None, DeadlockDetected())
+        return await real(event)
+
+    monkeypatch.setattr(core, "_in_transaction", once_aborted)
+    sim.add_user("hal", "Hal", language_code="en")
+    replies = await sim.send("hal", "/start")
+    assert aborted and "Hello Hal" in replies[0].text  # not "Sorry, something went wrong"
+    assert not any("Sorry" in text for text in sim.bot_texts("hal"))
