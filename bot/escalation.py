@@ -44,6 +44,7 @@ KINDS = {
     "wellbeing": N_("an area of life going badly"),
     "mentor_worried": N_("the mentor is worried"),
     "pair_check": N_("the pair's monthly check went poorly"),
+    "partner_left": N_("their partner deleted their data: the pair has ended, a new match is needed"),
     "phrase:self_harm": N_("words about self-harm"),
     "phrase:abuse": N_("words about abuse"),
     "phrase:violence": N_("words about violence"),
@@ -65,6 +66,7 @@ ACTIONS = {
     "overdue": N_("overdue: sent to every coordinator"),
     "escalated": N_("overdue again: sent to the programme lead"),
 }
+PARTNER_LEFT = "partner_left"
 NOT_YOURS = N_("This button is not for you.")
 STALE = N_("This button is no longer active.")
 

@@ -1,13 +1,18 @@
-"""A coordinator ends a pair: the reason stays with the programme; both hear neutral words."""
+"""A pair ends: a coordinator ends it (the reason stays with the programme; both hear neutral
+words), or one of the two deletes their data (the other hears the same words, and the
+coordinators get a concern, to find a new match)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot import escalation
 from bot.context import Context
+from bot.escalation import PARTNER_LEFT
 from bot.i18n import N_
-from conversations.common import check_text
+from conversations.common import check_text, name_of
 from conversations.flow import Flow, Step, StepKind
+from storage.models import Person
 from storage.repositories import LIVE_PAIRS
 
 END_PAIR = "end_pair"
@@ -24,17 +29,38 @@ async def ended(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.uow.audit.record(ctx.now, ctx.person, "pair.ended", learner, pair=pair.id)
     await ctx.say(ctx.t(N_("The pair of {names} has ended; both have been told."), names=answers["names"]))
     for person, partner in ((learner, mentor), (mentor, learner)):
-        if person is None:
-            continue
-        them = ctx.about(person)
-        other = partner.preferred_name or partner.first_name if partner else "–"
-        text = N_(
-            "Your mentoring pair with {name} has ended. Thank you for the time together. "
-            "The programme will be in touch about what comes next."
-        )
-        await them.say(them.t(text, name=other))
+        if person is not None:
+            await _tell_ended(ctx, person, partner)
     if learner is not None:
         learner.waiting_told_at = None
+
+
+async def end_pair_of_leaver(ctx: Context) -> None:
+    """The person is about to delete their data: their pair ends with them. The partner hears
+    the neutral words of a pair's end; a learner goes back to waiting for a mentor; the
+    coordinators get a concern about the partner, without the leaver's name."""
+    pair = await ctx.uow.pairs.current_for(ctx.person.id)
+    if pair is None:
+        return
+    pair.status, pair.ended_at = "ended", ctx.now  # the row goes with the leaver's data
+    leaver_is_learner = pair.learner_id == ctx.person.id
+    partner = await ctx.uow.people.get(pair.mentor_id if leaver_is_learner else pair.learner_id)
+    if partner is None:
+        return
+    await _tell_ended(ctx, partner, ctx.person)
+    if not leaver_is_learner:
+        partner.waiting_told_at = None  # back on the waiting list
+    await escalation.raise_concern(ctx, kind=PARTNER_LEFT, severity="normal", subject=partner, pair=None)
+
+
+async def _tell_ended(ctx: Context, person: Person, partner: Person | None) -> None:
+    them = ctx.about(person)
+    other = name_of(partner)
+    text = N_(
+        "Your mentoring pair with {name} has ended. Thank you for the time together. "
+        "The programme will be in touch about what comes next."
+    )
+    await them.say(them.t(text, name=other))
 
 
 END_PAIR_FLOW = Flow(

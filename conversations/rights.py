@@ -9,6 +9,7 @@ from bot.i18n import N_, language_name
 from bot.services.erasure import erase_person
 from conversations.common import LANGUAGE_STEP
 from conversations.flow import END, Flow, Step, StepKind
+from conversations.pair_end import end_pair_of_leaver
 
 LANGUAGE = "language"
 DELETE = "delete"
@@ -27,6 +28,7 @@ async def delete_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     if answers.get("sure") != "yes" or answers.get("really") != "yes":
         await ctx.say(ctx.t(N_("Nothing was deleted.")))
         return
+    await end_pair_of_leaver(ctx)
     await erase_person(ctx)
     await ctx.say(
         ctx.t(
