@@ -22,7 +22,7 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.i18n import N_
 from bot.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
-from conversations.common import name_of
+from conversations.common import BUSY_FOR, busy_elsewhere, name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import CheckIn, Pair, Person, Session
 
@@ -30,7 +30,6 @@ NAME, AREAS_NAME = "check_in", "check_in_areas"
 JOB, EXPIRE_JOB = "checkin.ask", "checkin.expire"
 AFTER_SESSION = timedelta(days=1)  # the check-in of a week without a "yes, we met"
 MISSED_AFTER = timedelta(days=3)
-BUSY_FOR = timedelta(hours=2)  # someone in the middle of another conversation is asked later
 RECENT = timedelta(days=4)  # one check-in a week, whatever asks for it
 FALLING_WINDOW = timedelta(days=22)  # "falling by 2 over three weeks"
 MAX_GOALS = MAX_STEPS = 3
@@ -116,8 +115,7 @@ async def begin(ctx: Context, pair: Pair, session: Session | None) -> None:
         (session is not None and latest[0].session_id == session.id) or ctx.now - latest[0].asked_at < RECENT
     ):
         return
-    state = await ctx.uow.flows.of(person.id)
-    if state is not None and state.flow != NAME and ctx.now - state.updated_at < BUSY_FOR:
+    if await busy_elsewhere(ctx, NAME):
         payload = {"person_id": person.id, "session": session.id if session else None}
         await ctx.schedule(JOB, ctx.now + BUSY_FOR, payload, dedupe_key=f"checkin-later:{person.id}")
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -179,3 +180,14 @@ ZONE_STEP = Step(
 def name_of(person: Person | None) -> str:
     """What people call someone: the name they gave, else their Telegram first name."""
     return (person.preferred_name or person.first_name) if person else "–"
+
+
+# Someone who answered another conversation this recently is still in it: a question of ours waits.
+BUSY_FOR = timedelta(hours=2)
+
+
+async def busy_elsewhere(ctx: Context, own_flow: str) -> bool:
+    """Is the person in the middle of another conversation? The bot's own questions (the
+    check-in, the monthly check) then come later instead of cutting in."""
+    state = await ctx.uow.flows.of(ctx.person.id)
+    return state is not None and state.flow != own_flow and ctx.now - state.updated_at < BUSY_FOR

@@ -15,7 +15,7 @@ from typing import Any
 from bot import escalation, phrases
 from bot.context import Context
 from bot.i18n import N_
-from conversations.common import name_of
+from conversations.common import busy_elsewhere, name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import Pair
 
@@ -23,8 +23,7 @@ NAME = "monitoring"
 JOB = "monitoring.ask"
 FIRST_MONTH = (timedelta(days=14), timedelta(days=28))  # checks 1 and 2, after the pair began
 MONTHLY = timedelta(days=28)  # from the second check on, each asks the next
-BUSY_FOR = timedelta(hours=2)  # someone in the middle of another conversation ...
-LATER = timedelta(hours=3)  # ... is asked this much later
+LATER = timedelta(hours=3)  # someone in the middle of another conversation is asked this much later
 # Not in a session's own days ("still on?", reminders, "did you meet?", the check-in): from a day
 # before a session until 30 hours after its start, the question waits two days.
 BEFORE_SESSION, AFTER_SESSION, AWAY = timedelta(days=1), timedelta(hours=30), timedelta(days=2)
@@ -72,8 +71,7 @@ async def ask(ctx: Context, payload: dict[str, Any]) -> None:
     n = int(str(payload.get("n") or 0))
     if pair is None or pair.status != "active" or person.id not in (pair.learner_id, pair.mentor_id):
         return  # an ended pair: no more checks
-    state = await ctx.uow.flows.of(person.id)
-    if state is not None and state.flow != NAME and ctx.now - state.updated_at < BUSY_FOR:
+    if await busy_elsewhere(ctx, NAME):
         await _schedule(ctx, pair, person.id, n, ctx.now + LATER)
         return
     if await _session_days(ctx, pair):
