@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 ruff check .
 mypy
 # Three workers on two cores: the tests spend most of their time waiting on loopback HTTP.
-workers=${TANDEM_TEST_WORKERS:-3}
-python3 -m pytest -q -n "$workers" "$@"
+# A file's tests stay together, in order, on one worker: some share a module-scoped simulation.
+parallel=(-n "${TANDEM_TEST_WORKERS:-3}" --dist loadfile)
+python3 -m pytest -q "${parallel[@]}" "$@"
 if [[ -z "${TANDEM_TEST_POSTGRES_URL:-}" ]]; then
     if ! TANDEM_TEST_POSTGRES_URL=$(bash tools/postgres.sh start); then
         echo "tools/test.sh: no PostgreSQL server; the PostgreSQL pass did not run" >&2
@@ -18,6 +19,6 @@ if [[ -z "${TANDEM_TEST_POSTGRES_URL:-}" ]]; then
 fi
 export TANDEM_TEST_POSTGRES_URL
 status=0
-python3 -m pytest -q -n "$workers" -m "not single_pass" "$@" || status=$?
+python3 -m pytest -q "${parallel[@]}" -m "not single_pass" "$@" || status=$?
 if [[ -n "${started:-}" ]]; then bash tools/postgres.sh stop || true; fi
 exit $status

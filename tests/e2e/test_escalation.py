@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+import bot
 from bot.escalation import PREFIX as ALERT
 from bot.matchmaking import END as END_PAIR
 from bot.matchmaking import PROPOSAL
@@ -21,7 +23,7 @@ from bot.screening import PREFIX as SCREENING
 from bot.simulation import Simulation
 from conversations.progress import PREFIX as PROGRESS
 from storage.models import CaseEntry, Concern, Pair
-from tests.e2e.test_match_and_first_meeting import cohort
+from tests.e2e.test_match_and_first_meeting import cohort, cohort_simulation, onboard_cohort
 from tests.e2e.test_weekly_sessions import begin_mentoring
 
 __all__ = ["cohort"]
@@ -164,3 +166,26 @@ async def test_coordinator_commands_and_buttons_are_refused_to_others(cohort: Si
     assert (concern.status, concern.acknowledged_by) == (concern_before.status, None)
     async with sim.tandem.db.unit_of_work() as uow:
         assert (await uow.pairs.get(pair.id) or Pair()).status == "active"
+
+
+async def test_an_alert_nobody_takes_reaches_the_programme_lead(framework: str, tmp_path: Path) -> None:
+    sim = cohort_simulation(framework)
+    lead = sim.add_user("lea", "Lea", language_code="de")  # the programme lead, not a Tandem user
+    programme = (Path(bot.__file__).parent / "programme.toml").read_text(encoding="utf-8")
+    programme = programme.replace("# lead_chat_id = 123456789", f"lead_chat_id = {lead}")
+    (tmp_path / "programme.toml").write_text(programme, encoding="utf-8")
+    sim.configure(programme_file=tmp_path / "programme.toml")
+    await sim.start()
+    try:
+        await onboard_cohort(sim)
+        _, learner, _ = await begin_mentoring(sim)
+        await raise_about_the_mentor(sim, learner)
+        await sim.advance(timedelta(minutes=31))
+        assert sim.bot_texts("lea") == []  # the first step is the coordinators'
+        await sim.advance(timedelta(minutes=31))
+        (alert,) = [e for e in sim.transcript("lea") if e.sender == "bot"]
+        # In the programme's language (the lead never told Tandem theirs), with the buttons.
+        assert "He shouts at me" in alert.text and "Acknowledge" in str(alert.buttons)
+        assert await case_log(sim) == ["raised", "overdue", "escalated"]
+    finally:
+        await sim.stop()
