@@ -171,9 +171,12 @@ async def sent_by(port: int) -> float:
     postgres_server() is None,
     reason="several replicas need PostgreSQL (set TANDEM_TEST_POSTGRES_URL); SQLite runs one process",
 )
-async def test_two_replicas_share_a_fan_out_and_one_killed_halfway_loses_and_repeats_nothing(
-    tmp_path: Path, framework: str
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
+async def test_two_replicas_share_a_fan_out_and_one_gone_halfway_loses_and_repeats_nothing(
+    tmp_path: Path, framework: str, stop: signal.Signals
 ) -> None:
+    """SIGKILL: at most the message in flight is in doubt. SIGTERM: the job in progress finishes,
+    the replica exits cleanly, and the other sends the rest: every reminder exactly once."""
     scratch = await ScratchDatabase.create()
     db = Database(scratch.url)
     ids = await seed_due_reminders(db, datetime.now(UTC), REMINDERS)
@@ -200,16 +203,17 @@ async def test_two_replicas_share_a_fan_out_and_one_killed_halfway_loses_and_rep
             await emulator.wait_for(lambda: sum(delivered(emulator).values()) >= KILL_AFTER, timeout=120)
             shares = [await sent_by(port) for port in ports]
             assert all(share > 0 for share in shares), f"both replicas were sending: {shares}"
-            killed, survivor = replicas
-            killed.send_signal(signal.SIGKILL)
-            await killed.wait()
+            gone, survivor = replicas
+            gone.send_signal(stop)
+            await asyncio.wait_for(gone.wait(), 30)
             before = delivered(emulator)
-            assert KILL_AFTER <= len(before) < REMINDERS, "the kill came halfway through"
+            assert KILL_AFTER <= len(before) < REMINDERS, "it went halfway through"
             in_doubt = await pending_chats(scratch.url) & set(before)
-            assert len(in_doubt) <= 1, "at most the killed replica's message in flight is in doubt"
+            assert len(in_doubt) <= (1 if stop == signal.SIGKILL else 0), "only a killed one leaves doubt"
             after = await until_all_sent_then_stop(survivor, emulator, scratch.url)
     finally:
         await scratch.drop()
+    assert gone.returncode == (-signal.SIGKILL if stop == signal.SIGKILL else 0)
     assert survivor.returncode == 0
     assert emulator.stats.too_many_requests == 0
     assert_each_once_but_the_one_in_doubt(after, ids, in_doubt)
