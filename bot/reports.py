@@ -16,9 +16,6 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.context import Context
@@ -26,12 +23,10 @@ from bot.events import Inbound
 from bot.i18n import N_, Translator
 from conversations.sessions import outcome
 from storage.models import CheckIn, Concern, Pair, Session
-from storage.repositories import UnitOfWork
 
 RECENT_SESSIONS = timedelta(weeks=4)
 RECENT_ACKNOWLEDGEMENTS = timedelta(days=90)
 SEVERITIES = ("urgent", "high", "normal")
-UNDECIDED = ("proposed", "skipped")  # /match proposals nobody decided on: not pairs yet
 NONE = "–"
 
 ONLY_COORDINATORS = N_("Only coordinators can use this command.")
@@ -58,41 +53,6 @@ CAPTIONS = {
 }
 
 
-# --- reading: what the overview needs from the database ------------------------------------
-# These queries belong with the repositories (storage/repositories.py, as ``uow.reports``);
-# they are here while that file is being changed by the escalation work.
-
-
-async def _pair_counts(uow: UnitOfWork) -> Counter[str]:
-    query = select(Pair.status, func.count()).group_by(Pair.status)
-    return Counter({str(status): int(n) for status, n in (await uow.session.execute(query)).all()})
-
-
-async def _sessions_between(uow: UnitOfWork, start: datetime, end: datetime) -> list[Session]:
-    """Sessions that started in the window while their pair was running (none after it ended)."""
-    query = (
-        select(Session)
-        .join(Pair, Pair.id == Session.pair_id)
-        .where(
-            Session.starts_at > start,
-            Session.starts_at <= end,
-            Pair.ended_at.is_(None) | (Session.starts_at <= Pair.ended_at),
-        )
-        .order_by(Session.starts_at, Session.id)
-    )
-    return list((await uow.session.execute(query)).scalars().all())
-
-
-async def _acknowledged_since(uow: UnitOfWork, since: datetime) -> list[Concern]:
-    query = select(Concern).where(Concern.acknowledged_at >= since).order_by(Concern.id)
-    return list((await uow.session.execute(query)).scalars().all())
-
-
-async def _all(uow: UnitOfWork, model: type[Any], *where: Any) -> list[Any]:
-    query = select(model).where(*where).order_by(model.id)
-    return list((await uow.session.execute(query)).scalars().all())
-
-
 # --- /stats ----------------------------------------------------------------------------------
 
 
@@ -101,9 +61,9 @@ async def stats(ctx: Context, event: Inbound) -> None:
     if not await _coordinator(ctx):
         return
     t, now = ctx.t, ctx.now
-    pairs = await _pair_counts(ctx.uow)
+    pairs = await ctx.uow.reports.pair_counts()
     waiting = len(await ctx.uow.people.waiting_learners())
-    recent = await _sessions_between(ctx.uow, now - RECENT_SESSIONS, now)
+    recent = await ctx.uow.reports.sessions_between(now - RECENT_SESSIONS, now)
     outcomes = Counter(outcome(s) for s in recent)
     planned = outcomes["held"] + outcomes["missed"] + outcomes["cancelled"]
     open_concerns = Counter(c.severity for c in await ctx.uow.concerns.unresolved())
@@ -124,7 +84,7 @@ async def stats(ctx: Context, event: Inbound) -> None:
 
 
 async def _median_acknowledgement(ctx: Context) -> str:
-    concerns = await _acknowledged_since(ctx.uow, ctx.now - RECENT_ACKNOWLEDGEMENTS)
+    concerns = await ctx.uow.reports.acknowledged_since(ctx.now - RECENT_ACKNOWLEDGEMENTS)
     waits = [(c.acknowledged_at - c.created_at).total_seconds() for c in concerns if c.acknowledged_at]
     if not waits:
         return NONE
@@ -151,11 +111,12 @@ async def export(ctx: Context, event: Inbound) -> None:
     if not await _coordinator(ctx):
         return
     alias = Pseudonyms(ctx.settings)
+    reports = ctx.uow.reports
     files = {
-        "pairs.csv": pairs_table(await _all(ctx.uow, Pair, Pair.status.not_in(UNDECIDED)), alias),
-        "sessions.csv": sessions_table(await _all(ctx.uow, Session), ctx.now),
-        "checkins.csv": checkins_table(await _all(ctx.uow, CheckIn), alias),
-        "concerns.csv": concerns_table(await _all(ctx.uow, Concern), alias),
+        "pairs.csv": pairs_table(await reports.pairs(), alias),
+        "sessions.csv": sessions_table(await reports.sessions(), ctx.now),
+        "checkins.csv": checkins_table(await reports.check_ins(), alias),
+        "concerns.csv": concerns_table(await reports.concerns(), alias),
     }
     await ctx.uow.audit.record(ctx.now, ctx.person, "export", None)
     await ctx.say(ctx.t(EXPORTED))

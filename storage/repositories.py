@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -644,6 +645,51 @@ class Concerns:
         return list((await self._session.execute(query)).scalars().all())
 
 
+class Reports:
+    """What the coordinators' overview (/stats) and the CSV export (/export) read."""
+
+    UNDECIDED = ("proposed", "skipped")  # /match proposals nobody decided on: not pairs yet
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def pair_counts(self) -> Counter[str]:
+        query = select(Pair.status, func.count()).group_by(Pair.status)
+        return Counter({str(status): int(n) for status, n in (await self._session.execute(query)).all()})
+
+    async def sessions_between(self, start: datetime, end: datetime) -> list[Session]:
+        """Sessions that started in the window while their pair was running (none after it ended)."""
+        query = (
+            select(Session)
+            .join(Pair, Pair.id == Session.pair_id)
+            .where(
+                Session.starts_at > start,
+                Session.starts_at <= end,
+                Pair.ended_at.is_(None) | (Session.starts_at <= Pair.ended_at),
+            )
+            .order_by(Session.starts_at, Session.id)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def acknowledged_since(self, since: datetime) -> list[Concern]:
+        query = select(Concern).where(Concern.acknowledged_at >= since).order_by(Concern.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def pairs(self) -> list[Pair]:
+        """Every pair that was decided on (introduced, active, declined, ended)."""
+        query = select(Pair).where(Pair.status.not_in(self.UNDECIDED)).order_by(Pair.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def sessions(self) -> list[Session]:
+        return list((await self._session.execute(select(Session).order_by(Session.id))).scalars().all())
+
+    async def check_ins(self) -> list[CheckIn]:
+        return list((await self._session.execute(select(CheckIn).order_by(CheckIn.id))).scalars().all())
+
+    async def concerns(self) -> list[Concern]:
+        return list((await self._session.execute(select(Concern).order_by(Concern.id))).scalars().all())
+
+
 @dataclass(frozen=True, slots=True)
 class OperationalFigures:
     due_jobs_waiting: int
@@ -706,6 +752,7 @@ class UnitOfWork:
         self.concerns = Concerns(session)
         self.message_refs = MessageRefs(session)
         self.operations = Operations(session)
+        self.reports = Reports(session)
 
     @property
     def dialect(self) -> str:
