@@ -140,10 +140,14 @@ class RealTimeTicker:
         self._aps.start()
 
     async def stop(self) -> None:
-        """Stop ticking; a tick in progress finishes its job in progress and runs no more."""
+        """Stop ticking; a tick in progress finishes its job in progress and runs no more.
+
+        APScheduler is shut down only after that: its shutdown cancels the jobs it is running,
+        and a tick cancelled between sending a message and recording it would leave the row to
+        be sent again by the next process."""
         self._scheduler.stop_soon()
-        if self._aps.running:
-            self._aps.shutdown(wait=False)
         current = self._current
         if current is not None and not current.done() and current is not asyncio.current_task():
             await asyncio.wait({current}, timeout=STOP_SECONDS)
+        if self._aps.running:
+            self._aps.shutdown(wait=False)

@@ -208,12 +208,15 @@ async def test_two_replicas_share_a_fan_out_and_one_gone_halfway_loses_and_repea
             await asyncio.wait_for(gone.wait(), 30)
             before = delivered(emulator)
             assert KILL_AFTER <= len(before) < REMINDERS, "it went halfway through"
-            in_doubt = await pending_chats(scratch.url) & set(before)
-            assert len(in_doubt) <= (1 if stop == signal.SIGKILL else 0), "only a killed one leaves doubt"
+            # Which row was in flight cannot be read off the database here: the survivor keeps
+            # sending, and its own in-flight row looks the same. What counts is the outcome.
             after = await until_all_sent_then_stop(survivor, emulator, scratch.url)
     finally:
         await scratch.drop()
     assert gone.returncode == (-signal.SIGKILL if stop == signal.SIGKILL else 0)
     assert survivor.returncode == 0
     assert emulator.stats.too_many_requests == 0
-    assert_each_once_but_the_one_in_doubt(after, ids, in_doubt)
+    assert sorted(after) == sorted(ids), "every reminder arrived"
+    twice = [chat for chat, count in after.items() if count > 1]
+    assert len(twice) <= (1 if stop == signal.SIGKILL else 0), "only a killed replica's message in flight"
+    assert max(after.values()) <= 2
