@@ -138,9 +138,11 @@ async def test_a_fan_out_killed_halfway_sends_each_reminder_once(tmp_path: Path,
             emulator.add_user(f"Person {user_id}", user_id=user_id, language_code="en")
 
         first = await start_bot(tmp_path, emulator, database_url, framework)
-        await emulator.wait_for(lambda: sum(delivered(emulator).values()) >= KILL_AFTER, timeout=120)
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
+        try:
+            await emulator.wait_for(lambda: sum(delivered(emulator).values()) >= KILL_AFTER, timeout=120)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
         before = delivered(emulator)
         assert first.returncode == -signal.SIGKILL
         assert KILL_AFTER <= len(before) < REMINDERS, "the kill came halfway through"
@@ -182,11 +184,12 @@ async def test_two_replicas_share_a_fan_out_and_one_gone_halfway_loses_and_repea
     ids = await seed_due_reminders(db, datetime.now(UTC), REMINDERS)
     await db.dispose()
     ports = [free_port(), free_port()]
+    replicas: list[asyncio.subprocess.Process] = []
     try:
         async with Emulator(limits=EMULATED) as emulator:
             for user_id in ids:
                 emulator.add_user(f"Person {user_id}", user_id=user_id, language_code="en")
-            replicas = [
+            replicas += [
                 await start_bot(
                     tmp_path,
                     emulator,
@@ -212,6 +215,10 @@ async def test_two_replicas_share_a_fan_out_and_one_gone_halfway_loses_and_repea
             # sending, and its own in-flight row looks the same. What counts is the outcome.
             after = await until_all_sent_then_stop(survivor, emulator, scratch.url)
     finally:
+        for process in replicas:  # none left behind when something above failed
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
         await scratch.drop()
     assert gone.returncode == (-signal.SIGKILL if stop == signal.SIGKILL else 0)
     assert survivor.returncode == 0
