@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
 from bot.i18n import N_, Translator
-from conversations.common import name_of
+from conversations.common import check_text, name_of
 from conversations.flow import Flow, Step, StepKind
 from storage.models import CaseEntry, Concern, Pair, Person
 
@@ -522,6 +522,7 @@ NOTE = Flow(
             N_("Your note for the case log (only coordinators read it):"),
             StepKind.TEXT,
             max_length=1000,
+            validate=check_text,
         ),
     ),
     on_complete=note_written,
@@ -535,6 +536,7 @@ CONTACT = Flow(
             N_("Your message to the learner. It goes to them with your name:"),
             StepKind.TEXT,
             max_length=1000,
+            validate=check_text,
         ),
     ),
     on_complete=contact_written,

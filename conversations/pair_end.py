@@ -36,21 +36,20 @@ async def ended(ctx: Context, answers: dict[str, Any]) -> None:
 
 
 async def end_pair_of_leaver(ctx: Context) -> None:
-    """The person is about to delete their data: their pair ends with them. The partner hears
-    the neutral words of a pair's end; a learner goes back to waiting for a mentor; the
-    coordinators get a concern about the partner, without the leaver's name."""
-    pair = await ctx.uow.pairs.current_for(ctx.person.id)
-    if pair is None:
-        return
-    pair.status, pair.ended_at = "ended", ctx.now  # the row goes with the leaver's data
-    leaver_is_learner = pair.learner_id == ctx.person.id
-    partner = await ctx.uow.people.get(pair.mentor_id if leaver_is_learner else pair.learner_id)
-    if partner is None:
-        return
-    await _tell_ended(ctx, partner, ctx.person)
-    if not leaver_is_learner:
-        partner.waiting_told_at = None  # back on the waiting list
-    await escalation.raise_concern(ctx, kind=PARTNER_LEFT, severity="normal", subject=partner, pair=None)
+    """The person is about to delete their data: their pairs end with them (a mentor may have
+    several learners). Each partner hears the neutral words of a pair's end; a learner goes
+    back to waiting for a mentor; the coordinators get a concern about each partner, without
+    the leaver's name."""
+    for pair in await ctx.uow.pairs.live_of(ctx.person.id):
+        pair.status, pair.ended_at = "ended", ctx.now  # the row goes with the leaver's data
+        leaver_is_learner = pair.learner_id == ctx.person.id
+        partner = await ctx.uow.people.get(pair.mentor_id if leaver_is_learner else pair.learner_id)
+        if partner is None:
+            continue
+        await _tell_ended(ctx, partner, ctx.person)
+        if not leaver_is_learner:
+            partner.waiting_told_at = None  # back on the waiting list
+        await escalation.raise_concern(ctx, kind=PARTNER_LEFT, severity="normal", subject=partner, pair=None)
 
 
 async def _tell_ended(ctx: Context, person: Person, partner: Person | None) -> None:

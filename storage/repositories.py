@@ -385,17 +385,21 @@ class Pairs:
         query = select(Pair).where(Pair.status.in_(LIVE_PAIRS)).order_by(Pair.id)
         return (await self._session.execute(query)).scalars().all()
 
-    async def current_for(self, person_id: int) -> Pair | None:
-        """The person's introduced or active pair (as learner or mentor), newest first."""
+    async def live_of(self, person_id: int) -> Sequence[Pair]:
+        """Every introduced or active pair the person is in, as learner or mentor."""
         query = (
             select(Pair)
             .where(
                 Pair.status.in_(LIVE_PAIRS), (Pair.learner_id == person_id) | (Pair.mentor_id == person_id)
             )
-            .order_by(Pair.id.desc())
-            .limit(1)
+            .order_by(Pair.id)
         )
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return (await self._session.execute(query)).scalars().all()
+
+    async def current_for(self, person_id: int) -> Pair | None:
+        """The person's introduced or active pair (as learner or mentor), the newest."""
+        pairs = await self.live_of(person_id)
+        return pairs[-1] if pairs else None
 
 
 class Sessions:

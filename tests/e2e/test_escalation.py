@@ -95,6 +95,10 @@ async def test_an_urgent_concern_is_alerted_escalated_taken_and_resolved(
 
     # A message to the learner, signed, logged; the mentor sees none of it.
     await sim.press("carla", "^Contact the learner$", chat="coordinators")
+    before = sim.last_seq()
+    replies = await sim.send("carla", "…")  # a slip of the thumb does not reach the learner
+    assert "Please answer with a few words." in replies[0].text
+    assert sim.transcript(learner, before) == []
     await sim.send("carla", "Can we talk tomorrow at 4?")
     assert (
         "A message from Carla" in sim.bot_texts(learner)[-1] and "talk tomorrow" in sim.bot_texts(learner)[-1]
