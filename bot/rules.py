@@ -35,12 +35,10 @@ class Place(_Strict):
     lon: float = Field(ge=-180, le=180)
 
 
-class CheckRule(_Strict):
-    """A check every mentor needs before meeting a young person, and how long it stays valid."""
+class _Named(_Strict):
+    """Something people read the name of, in their language: English is required."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    name: dict[str, str]  # per language; English required
-    valid_months: int | None = Field(default=None, ge=1, le=240)  # None: does not expire
+    name: dict[str, str]  # per language
 
     @field_validator("name")
     @classmethod
@@ -51,6 +49,13 @@ class CheckRule(_Strict):
 
     def label(self, locale: str) -> str:
         return self.name.get(locale) or self.name.get(locale.split("_")[0]) or self.name["en"]
+
+
+class CheckRule(_Named):
+    """A check every mentor needs before meeting a young person, and how long it stays valid."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    valid_months: int | None = Field(default=None, ge=1, le=240)  # None: does not expire
 
 
 class MatchingWeights(_Strict):
@@ -67,23 +72,12 @@ class MatchingWeights(_Strict):
     capacity: float = Field(default=5, ge=0, le=100)  # less for a mentor's second and third learner
 
 
-class HelpLine(_Strict):
+class HelpLine(_Named):
     """A service a learner can call or write to at once (shown with an urgent safety concern)."""
 
-    name: dict[str, str]  # per language; English required
     phone: str | None = Field(default=None, min_length=1, max_length=40)
     url: str | None = Field(default=None, min_length=1, max_length=200)
     hours: str | None = Field(default=None, min_length=1, max_length=80)  # "24/7", "Mo–Sa 14:00–20:00"
-
-    @field_validator("name")
-    @classmethod
-    def _english(cls, value: dict[str, str]) -> dict[str, str]:
-        if not value.get("en"):
-            raise ValueError("needs at least an English name (en = ...)")
-        return value
-
-    def label(self, locale: str) -> str:
-        return self.name.get(locale) or self.name.get(locale.split("_")[0]) or self.name["en"]
 
 
 class EscalationRules(_Strict):

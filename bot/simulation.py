@@ -92,7 +92,8 @@ class Simulation:
                 **self._overrides,
             }
         )
-        self.app = await build(self.settings, self.clock)
+        # A scratch database comes migrated; one the caller named is upgraded like `tandem run`'s.
+        self.app = await build(self.settings, self.clock, migrate=self._scratch is None)
         if not self.webhook:
             await self.app.start()
             return

@@ -158,6 +158,11 @@ def help_lines(ctx: Context) -> str:
     return ctx.t(HELP_NOW) + "\n" + "\n".join(f"• {entry}" for entry in shown)
 
 
+def _details(step_id: str, prompt: str) -> Step:
+    """The last step: more words or a voice note, optional; its prompt says who will read it."""
+    return Step(step_id, prompt, StepKind.TEXT, max_length=2000, optional=True, voice=True, next=END)
+
+
 FLOW = Flow(
     name=NAME,
     steps=(
@@ -176,29 +181,19 @@ FLOW = Flow(
             options=URGENCY,
             next=_details_step,
         ),
-        Step(
+        _details(
             "details",
             N_(
                 "A coordinator of the programme will read this.\n\n"
                 "Do you want to say more? Write it, or send a voice note. Or tap “Skip”."
             ),
-            StepKind.TEXT,
-            max_length=2000,
-            optional=True,
-            voice=True,
-            next=END,
         ),
-        Step(
+        _details(
             "details_private",
             N_(
                 "A coordinator will read this – not your mentor.\n\n"
                 "Do you want to say more? Write it, or send a voice note. Or tap “Skip”."
             ),
-            StepKind.TEXT,
-            max_length=2000,
-            optional=True,
-            voice=True,
-            next=END,
         ),
     ),
     on_complete=raised,
