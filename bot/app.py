@@ -6,20 +6,20 @@ import gc
 import logging
 from dataclasses import dataclass
 
-from bot import metrics
 from bot.adapter import Adapter, AdapterOptions, WebhookTarget, load_adapter
 from bot.clock import Clock
 from bot.config import Settings
-from bot.core import Core
-from bot.escalation import FLOWS as CASE_FLOWS
 from bot.i18n import Translator, shipped_locales
-from bot.menus import menu
 from bot.messenger import DeliveryError
-from bot.postman import Postman
-from bot.ratelimit import SendLimiter
 from bot.rules import load_rules
-from bot.scheduler import Scheduler
-from bot.training import load_courses
+from bot.runtime import metrics
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.menus import menu
+from bot.runtime.postman import Postman
+from bot.runtime.ratelimit import SendLimiter
+from bot.runtime.scheduler import Scheduler
+from bot.services.courses import load_courses
+from conversations.case_flows import FLOWS as CASE_FLOWS
 from conversations.checkin import FLOWS as CHECK_IN_FLOWS
 from conversations.concern import FLOWS as CONCERN_FLOWS
 from conversations.engine import FlowEngine
@@ -31,8 +31,8 @@ from conversations.mentor_notes import FLOWS as MENTOR_NOTE_FLOWS
 from conversations.monitoring import FLOWS as MONITORING_FLOWS
 from conversations.pair_end import END_PAIR_FLOW
 from conversations.reflection import FLOWS as REFLECTION_FLOWS
-from conversations.rights import DELETE_FLOW, LANGUAGE_FLOW
-from conversations.screening import FLOWS as SCREENING_FLOWS
+from conversations.rights_flows import DELETE_FLOW, LANGUAGE_FLOW
+from conversations.screening_flows import FLOWS as SCREENING_FLOWS
 from conversations.sessions import FLOWS as SESSION_FLOWS
 from conversations.welcome import WELCOME
 from storage.database import Database
@@ -66,13 +66,13 @@ class Tandem:
     clock: Clock
     db: Database
     adapter: Adapter
-    core: Core
+    dispatcher: Dispatcher
     scheduler: Scheduler
 
     async def start(self, webhook: WebhookTarget | None = None) -> None:
         """Connect and take updates: long polling, or a webhook whose updates come to ``feed``."""
-        await self.adapter.start(self.core, webhook)
-        self.core.programme.bot_username = await self.adapter.bot_username()
+        await self.adapter.start(self.dispatcher, webhook)
+        self.dispatcher.programme.bot_username = await self.adapter.bot_username()
         await self.publish_commands()
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall every update now and then.
@@ -118,6 +118,6 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     )
     adapter = load_adapter(settings.framework, options)
     postman = Postman(db, adapter.messenger, clock, limiter)
-    core = Core(db, clock, settings, rules, FlowEngine(FLOWS), postman, courses)
-    scheduler = Scheduler(db, clock.now, core.run_job, postman)
-    return Tandem(settings, clock, db, adapter, core, scheduler)
+    dispatcher = Dispatcher(db, clock, settings, rules, FlowEngine(FLOWS), postman, courses)
+    scheduler = Scheduler(db, clock.now, dispatcher.run_job, postman)
+    return Tandem(settings, clock, db, adapter, dispatcher, scheduler)

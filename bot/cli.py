@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot import logs
 from bot.config import ConfigError, Settings, load_settings
+from bot.runtime import logs
 
 log = logging.getLogger("tandem")
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "simulate":
-        from bot.simulate_command import simulate
+        from bot.devtools.simulate_command import simulate
 
         return await simulate(args.scenario, args.framework, args.transcript, args.db)
     if args.command == "demo":
@@ -92,20 +92,20 @@ async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "emulator":
         return await _serve_emulator(args.port, limits=not args.no_limits)
     if args.command == "bench" and args.what == "matching":
-        from bot.bench_matching import bench_matching
+        from bot.devtools.bench_matching import bench_matching
 
         await asyncio.to_thread(bench_matching, args.learners, args.mentors, args.seed)
         return 0
     if args.command == "bench" and args.what == "dispatch":
-        from bot.bench_dispatch import bench_dispatch
+        from bot.devtools.bench_dispatch import bench_dispatch
 
         return await bench_dispatch(args.messages, args.framework)
     if args.command == "bench" and args.what == "webhook":
-        from bot.bench_webhook import bench_webhook
+        from bot.devtools.bench_webhook import bench_webhook
 
         return await bench_webhook(args.updates, args.framework, args.db)
     if args.command == "bench":
-        from bot.bench import bench_updates
+        from bot.devtools.bench import bench_updates
 
         return await bench_updates(args.users, args.framework)
     overrides: dict[str, Any] = {}
@@ -155,7 +155,7 @@ async def _admin(settings: Settings, words: list[str]) -> int:
 
 async def _run(settings: Settings, *, webhook: bool) -> int:
     from bot.clock import SystemClock
-    from bot.service import AlreadyRunning, CannotListen, SchemaBehind, Service
+    from bot.runtime.service import AlreadyRunning, CannotListen, SchemaBehind, Service
 
     if settings.bot_token is None:
         print("tandem run: TANDEM_BOT_TOKEN is not set (get a token from @BotFather)", file=sys.stderr)

@@ -6,19 +6,32 @@ A missing or malformed setting stops start-up with one line that names the varia
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from bot.ratelimit import SendRates
 
 ENV_PREFIX = "TANDEM_"
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+@dataclass(frozen=True, slots=True)
+class SendRates:
+    """How fast Tandem sends; the defaults stay below Telegram's published limits."""
+
+    enabled: bool = True
+    per_second: float = 25.0
+    burst: float = 25.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 3.0
+    group_per_minute: float = 18.0
+    group_burst: float = 5.0
 
 
 class ConfigError(Exception):
@@ -153,3 +166,31 @@ def load_settings(**overrides: Any) -> Settings:
         field = str(first["loc"][0]) if first["loc"] else "?"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{ENV_PREFIX}{field.upper()}: {message}") from None
+
+
+# --- programme data in TOML files (the programme's rules, the training course), read into checked
+# models: a mistake is one line naming the file and the key, the way the file reads it.
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def read_model(name: str, text: str, model: type[Model]) -> Model:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: not valid TOML ({exc})") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = dotted(first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {key}: {message}" if key else f"{name}: {message}") from None
+
+
+def dotted(location: tuple[int | str, ...]) -> str:
+    """``("places", 2, "lat")`` as ``places[2].lat``."""
+    key = ""
+    for part in location:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.actions import Stored, encode
 from bot.clock import Clock
 from bot.config import Settings
-from bot.events import AnswerButton, EditKeyboard, EditText, Keyboard, SendDocument, SendText, SendVoice
+from bot.events import (
+    AnswerButton,
+    EditKeyboard,
+    EditText,
+    Keyboard,
+    SendDocument,
+    SendText,
+    SendVoice,
+    Stored,
+    encode,
+)
 from bot.i18n import Translator, negotiate
-from bot.postman import HANDOVER
 from bot.rules import ProgrammeRules
 from storage.models import Person
 from storage.repositories import UnitOfWork
+
+# A send claimed but not confirmed this long ago was lost with its replica: another may take it.
+HANDOVER = timedelta(seconds=30)
 
 
 class FlowStarter(Protocol):

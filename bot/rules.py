@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.config import ConfigError
-from bot.datafile import read_model
+from bot.config import ConfigError, read_model
 
 DEFAULT_FILE = "programme.toml"  # shipped next to this module; `tandem demo` runs on it
 

@@ -17,11 +17,11 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from bot import escalation, phrases, readiness
 from bot.context import Context
 from bot.events import Inbound
 from bot.i18n import N_
-from bot.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
+from bot.services import concerns, phrase_screening, readiness
+from bot.services.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
 from conversations.common import BUSY_FOR, busy_elsewhere, name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import CheckIn, Pair, Person, Session
@@ -205,7 +205,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.say(ctx.t(_thanks(check_in)))
     await _goals_done(ctx, answers)
     pair = await ctx.uow.pairs.get(check_in.pair_id) if check_in.pair_id else None
-    await phrases.screen(ctx, check_in.comment, pair=pair, source="check-in")
+    await phrase_screening.screen(ctx, check_in.comment, pair=pair, source="check-in")
     if pair is None or pair.status != "active":
         return
     await _pass_on(ctx, pair, check_in)
@@ -293,8 +293,8 @@ async def _signal(ctx: Context, pair: Pair, kind: str, *, area: str | None = Non
     learner = await ctx.uow.people.get(pair.learner_id)
     fields: dict[str, object] = {"learner": name_of(learner)}
     if area is not None:  # in the programme's language, like the line it goes into
-        fields["area"] = escalation.staff_translator(ctx)(AREA_NAMES[area])
-    await escalation.signal(ctx, pair, kind, SIGNALS[kind.split(":")[0]], **fields)
+        fields["area"] = concerns.staff_translator(ctx)(AREA_NAMES[area])
+    await concerns.signal(ctx, pair, kind, SIGNALS[kind.split(":")[0]], **fields)
 
 
 RATING_OPTIONS = tuple(Option(code, label) for code, label, _ in RATINGS)

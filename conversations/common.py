@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.i18n import N_, Translator, language_name, shipped_locales
+from bot.services.people import name_of as name_of
 from conversations.flow import Option, Step, StepKind
 from conversations.inputs import has_letter
-from storage.models import Person
 
 # Languages in their own names, so everyone finds theirs.
 SPOKEN = tuple(
@@ -175,11 +175,6 @@ ZONE_STEP = Step(
     default=own_zone,
     columns=2,
 )
-
-
-def name_of(person: Person | None) -> str:
-    """What people call someone: the name they gave, else their Telegram first name."""
-    return (person.preferred_name or person.first_name) if person else "–"
 
 
 # Someone who answered another conversation this recently is still in it: a question of ours waits.

@@ -13,9 +13,9 @@ from datetime import timedelta
 from typing import Any
 
 from bot.context import Context
-from bot.escalation import raise_concern
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
+from bot.services.concerns import raise_concern
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import Pair, Person
 

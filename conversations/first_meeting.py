@@ -8,10 +8,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import readiness
 from bot.context import Context
 from bot.events import Button
 from bot.i18n import N_
+from bot.services import readiness
 from conversations import monitoring
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot import readiness
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
+from bot.services import readiness
 from conversations.common import check_text, name_of
 from conversations.engine import FlowEngine
 from conversations.flow import REVIEW, Flow, Option, Step, StepKind

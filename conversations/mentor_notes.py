@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import escalation
 from bot.context import Context
 from bot.i18n import N_
-from bot.wellbeing import FACES
+from bot.services import concerns
+from bot.services.wellbeing import FACES
 from conversations.common import name_of
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import MentorNote, Pair, Session
@@ -81,7 +81,7 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
         return
     # Each worry reaches the coordinators as a concern (a later one joins the open one).
     await ctx.uow.signals.raise_once(pair.id, WORRIED_SIGNAL, ctx.now)
-    await escalation.signal(ctx, pair, WORRIED_SIGNAL, WORRIED_FOR_COORDINATORS, **names)
+    await concerns.signal(ctx, pair, WORRIED_SIGNAL, WORRIED_FOR_COORDINATORS, **names)
     await ctx.say(ctx.t(N_("Thank you. A coordinator will contact you soon.")))
 
 

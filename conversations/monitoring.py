@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import escalation, phrases
 from bot.context import Context
 from bot.i18n import N_
+from bot.services import concerns, phrase_screening
 from conversations.common import busy_elsewhere, name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import Pair
@@ -109,9 +109,9 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     if how != POOR and not (how == OKAY and text):
         await ctx.say(ctx.t(THANKS))
         return
-    staff = escalation.staff_translator(ctx)
+    staff = concerns.staff_translator(ctx)
     label = next(option.label for option in HOW if option.value == how)
-    await escalation.raise_concern(
+    await concerns.raise_concern(
         ctx,
         kind="pair_check",
         severity="normal",
@@ -123,7 +123,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
         line=staff(ANSWER_LINE, answer=staff(label)),
     )
     await ctx.say(ctx.t(THANKS_POOR))
-    await phrases.screen(ctx, text, pair=pair, source=NAME)
+    await phrase_screening.screen(ctx, text, pair=pair, source=NAME)
 
 
 def _after_how(answers: Mapping[str, Any]) -> str:

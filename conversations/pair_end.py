@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import escalation
 from bot.context import Context
-from bot.escalation import PARTNER_LEFT
 from bot.i18n import N_
+from bot.services import concerns
+from bot.services.concerns import PARTNER_LEFT
 from conversations.common import check_text, name_of
 from conversations.flow import Flow, Step, StepKind
 from storage.models import Person
@@ -49,7 +49,7 @@ async def end_pair_of_leaver(ctx: Context) -> None:
         await _tell_ended(ctx, partner, ctx.person)
         if not leaver_is_learner:
             partner.waiting_told_at = None  # back on the waiting list
-        await escalation.raise_concern(ctx, kind=PARTNER_LEFT, severity="normal", subject=partner, pair=None)
+        await concerns.raise_concern(ctx, kind=PARTNER_LEFT, severity="normal", subject=partner, pair=None)
 
 
 async def _tell_ended(ctx: Context, person: Person, partner: Person | None) -> None:

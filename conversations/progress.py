@@ -17,8 +17,9 @@ from sqlalchemy import select
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
+from bot.services.attendance import outcome
 from conversations.common import name_of
-from conversations.sessions import REVIEW_AFTER, outcome
+from conversations.sessions import REVIEW_AFTER
 from storage.models import CheckIn, Pair, Person, Session
 
 if TYPE_CHECKING:

@@ -11,10 +11,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import phrases, readiness
 from bot.context import Context
 from bot.events import Inbound
 from bot.i18n import N_
+from bot.services import phrase_screening, readiness
 from conversations.common import name_of
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Goal, NextStep, Pair, Person, Reflection
@@ -133,7 +133,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
         return
     await ctx.say(ctx.t(SAVED_SHARED, name=name_of(mentor)))
     await _pass_on(ctx, mentor, reflection)
-    await phrases.screen(ctx, reflection.text, pair=pair, source="reflection")
+    await phrase_screening.screen(ctx, reflection.text, pair=pair, source="reflection")
 
 
 async def _pass_on(ctx: Context, mentor: Person, reflection: Reflection) -> None:

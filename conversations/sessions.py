@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import escalation, readiness
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
-from bot.services import calendar
+from bot.services import calendar, concerns, readiness
+from bot.services.attendance import outcome
 from conversations import checkin, mentor_notes
 from conversations.common import name_of
 from conversations.first_meeting import (
@@ -169,14 +169,6 @@ async def schedule_messages(ctx: Context, pair: Pair, session: Session, *, agree
     )
 
 
-def outcome(session: Session) -> str:
-    """held, missed (both said no, or nobody answered), cancelled or holiday."""
-    if session.status != "planned":
-        return session.status
-    answers = {session.learner_met, session.mentor_met}
-    return "held" if answers & {"yes", "other"} else "missed"
-
-
 async def review(ctx: Context, pair: Pair, session: Session) -> None:
     """Two days after a session: signals for coordinators (two missed in a row, many cancellations)."""
     past = [s for s in await ctx.uow.sessions.past(pair.id, ctx.now) if s.starts_at <= session.starts_at]
@@ -191,12 +183,12 @@ async def review(ctx: Context, pair: Pair, session: Session) -> None:
         pair.id, "missed_twice", ctx.now
     ):
         text = N_("Signal: {learner} and {mentor} missed two sessions in a row.")
-        await escalation.signal(ctx, pair, "missed_twice", text, **names)
+        await concerns.signal(ctx, pair, "missed_twice", text, **names)
     recent = [s for s in past if s.starts_at > session.starts_at - timedelta(days=28)]
     cancelled = sum(1 for s in recent if s.status == "cancelled")
     if cancelled >= 3 and await ctx.uow.signals.raise_once(pair.id, "cancelled_often", ctx.now):
         text = N_("Signal: {learner} and {mentor} cancelled three of their last four sessions.")
-        await escalation.signal(ctx, pair, "cancelled_often", text, **names)
+        await concerns.signal(ctx, pair, "cancelled_often", text, **names)
 
 
 async def _pair_and_partner(ctx: Context, answers: dict[str, Any]) -> tuple[Pair, Person] | None:

@@ -20,9 +20,9 @@ from bot.adapter import Framework
 from bot.admin import run_admin
 from bot.clock import SystemClock
 from bot.demo.cast import MENTOR_ANSWERS, PLACES, SEED, Member
+from bot.devtools.simulation import SIMULATION_LIMITS, Simulation
 from bot.emulator.state import Entry
 from bot.i18n import language_name
-from bot.simulation import SIMULATION_LIMITS, Simulation
 
 STATE_FILE = "demo.json"
 # The seeding plays the coordinator's first hour (invites, a screening, a training) in a moment,
@@ -191,7 +191,7 @@ class Demo:
     async def _make_ready(self, coordinator: str, mentor: str) -> None:
         """One mentor is screened, checked and trained already; the other waits for the visitor."""
         sim = self.simulation
-        course = sim.tandem.core.courses(next(m.language for m in self.members if m.key == mentor))
+        course = sim.tandem.dispatcher.courses(next(m.language for m in self.members if m.key == mentor))
         await sim.send(mentor, "/training")
         for index, module in enumerate(course.module):
             for question in module.quiz:
@@ -199,7 +199,7 @@ class Demo:
             if index + 1 < len(course.module):
                 await sim.press_option(mentor, 0)  # carry on
         issued = (sim.clock.now() - timedelta(days=20)).strftime("%d.%m.%Y")
-        for check in range(len(sim.tandem.core.rules.mentor_checks)):
+        for check in range(len(sim.tandem.dispatcher.rules.mentor_checks)):
             cards = await sim.send(coordinator, "/screening")
             card = next(c for c in cards if c.text.startswith(mentor.title()))
             await sim.press_data(coordinator, card.message_id, button_data(card, ":chk"))

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.ratelimit import TokenBucket
+from bot.runtime.ratelimit import TokenBucket
 
 
 @dataclass(frozen=True)

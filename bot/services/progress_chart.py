@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from bot.i18n import N_, Translator
-from bot.wellbeing import AREA_NAMES, AREAS, RATING_LEVEL, RATINGS
+from bot.services.wellbeing import AREA_NAMES, AREAS, RATING_LEVEL, RATINGS
 
 TITLE = N_("{name}: how things are going")
 MOTIVATION = N_("Motivation")

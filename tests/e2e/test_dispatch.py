@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from bot.devtools.fanout import REMINDER, seed_due_reminders
 from bot.emulator import Limits
-from bot.fanout import REMINDER, seed_due_reminders
 from bot.simulation import Simulation
 from storage.models import Session
 from tests.conftest import START
@@ -49,7 +49,7 @@ async def test_a_burst_is_spread_below_the_limits(telegram_limits: Simulation) -
     await sim.advance(timedelta(seconds=1))
     assert reminded(sim) == Counter(ids)
     assert sim.emulator.stats.too_many_requests == 0
-    limiter = sim.tandem.core.postman.limiter
+    limiter = sim.tandem.dispatcher.postman.limiter
     assert limiter.stats.waited > 0, "80 at once is more than a second's worth: some waited"
 
 
@@ -60,7 +60,7 @@ async def test_a_429_pauses_sending_and_loses_nothing(telegram_limits: Simulatio
     await sim.advance(timedelta(seconds=1))
     assert reminded(sim) == Counter(ids)
     assert sim.emulator.stats.too_many_requests == 1
-    assert sim.tandem.core.postman.limiter.stats.pauses == 1
+    assert sim.tandem.dispatcher.postman.limiter.stats.pauses == 1
 
 
 async def test_a_session_cancelled_while_its_reminder_waits_is_not_reminded(framework: str) -> None:

@@ -26,8 +26,8 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bot.devtools.fanout import REMINDER, seed_due_reminders
 from bot.emulator import Emulator, Limits
-from bot.fanout import REMINDER, seed_due_reminders
 from storage.database import Database
 from storage.migrate import upgrade
 from storage.models import DueJob, OutboxMessage

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import select
 
 import bot
-from bot.escalation import PREFIX as ALERT
-from bot.matchmaking import END as END_PAIR
-from bot.matchmaking import PROPOSAL
-from bot.menus import MENUS
-from bot.programme import GUARDIAN_PREFIX, REVOKE_PREFIX
-from bot.screening import PREFIX as SCREENING
+from bot.features.joining import GUARDIAN_PREFIX, REVOKE_PREFIX
+from bot.features.matchmaking import END as END_PAIR
+from bot.features.matchmaking import PROPOSAL
+from bot.features.screening import PREFIX as SCREENING
+from bot.runtime.menus import MENUS
+from bot.services.concerns import PREFIX as ALERT
 from bot.simulation import Simulation
 from conversations.progress import PREFIX as PROGRESS
 from storage.models import CaseEntry, Concern, Pair

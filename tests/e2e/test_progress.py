@@ -202,7 +202,7 @@ async def test_the_weeks_come_from_check_ins_and_past_sessions(cohort: Simulatio
     async with sim.tandem.db.unit_of_work() as uow:
         learner_person = await uow.people.get(pair.learner_id)
         assert learner_person is not None
-        ctx = sim.tandem.core._context(uow, learner_person, learner_person.chat_id)
+        ctx = sim.tandem.dispatcher._context(uow, learner_person, learner_person.chat_id)
         weeks = await weeks_of(ctx, learner_person)
 
     def monday(moment: datetime) -> date:

@@ -24,7 +24,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 async def acting(sim: Simulation, key: str, action: Callable[[Context], Awaitable[None]]) -> None:
     """Run a piece of the core as one person, in one unit of work, and deliver what it said
     (what the lead's wiring does at the end of a check-in or a "did you meet?")."""
-    core = sim.tandem.core
+    core = sim.tandem.dispatcher
     async with sim.tandem.db.unit_of_work() as uow:
         person = await uow.people.by_telegram_id(sim.users[key])
         assert person is not None

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.reports import Pseudonyms
+from bot.features.reports import Pseudonyms
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Concern, Pair
 from tests.e2e.test_match_and_first_meeting import cohort
@@ -153,7 +153,7 @@ async def test_export_sends_four_csv_files_with_pseudonyms_and_no_names_or_texts
     sim = cohort
     pair, _, _, (cancelled, held, missed) = await three_weeks(sim)
     _, concerns = await some_concerns(sim, pair)
-    alias = Pseudonyms(sim.tandem.core.settings)
+    alias = Pseudonyms(sim.tandem.dispatcher.settings)
 
     mark = sim.last_seq()
     replies = await sim.send("carla", "/export")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulate_command import simulate
+from bot.devtools.simulate_command import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted([*(ROOT / "tests" / "scenarios").glob("*.yaml"), *(ROOT / "scenarios").glob("*.yaml")])

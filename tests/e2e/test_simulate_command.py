@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulate_command import simulate
+from bot.devtools.simulate_command import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,8 +3,7 @@ context, the outbox row (encoded and decoded again), the postman, each adapter, 
 
 from __future__ import annotations
 
-from bot.actions import decode, encode
-from bot.events import SendVoice
+from bot.events import SendVoice, decode, encode
 from bot.simulation import Simulation
 
 
@@ -23,10 +22,10 @@ async def test_a_voice_note_is_passed_on_to_another_chat(sim: Simulation) -> Non
         aylin = await uow.people.by_telegram_id(sim.users["aylin"])
         peter = await uow.people.by_telegram_id(sim.users["peter"])
         assert aylin is not None and peter is not None
-        ctx = sim.tandem.core._context(uow, aylin, aylin.chat_id)
+        ctx = sim.tandem.dispatcher._context(uow, aylin, aylin.chat_id)
         await ctx.about(peter).send_voice(file_id, "Aylin's note for you")
         await ctx.write_outbox()
-    assert await sim.tandem.core.postman.sweep(everything=True) == 1  # read back from the outbox row
+    assert await sim.tandem.dispatcher.postman.sweep(everything=True) == 1  # read back from the outbox row
 
     passed = sim.transcript("peter")[-1]
     assert (passed.sender, passed.kind, passed.file_id, passed.text) == (

@@ -19,8 +19,9 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.context import Context
 from bot.events import Inbound
-from bot.simulation import WEBHOOK_SECRET, Simulation
-from bot.web import SECRET_HEADER, OpsServer
+from bot.runtime.web import SECRET_HEADER, OpsServer
+from bot.devtools.simulation import WEBHOOK_SECRET
+from bot.simulation import Simulation
 from storage.models import Concern
 from tests.conftest import START
 
@@ -99,10 +100,10 @@ async def test_a_request_without_the_secret_gets_403_and_is_logged(
     forged = {**hooked.emulator.state.history[injected.update_id], "update_id": injected.update_id + 100}
     assert hooked.server is not None
     before = hooked.last_seq()
-    with caplog.at_level(logging.WARNING, logger="bot.web"):
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.web"):
         assert await post(hooked.server, forged, secret=None) == 403
         assert await post(hooked.server, forged, secret="guessed") == 403
-    assert [r.getMessage() for r in caplog.records if r.name == "bot.web"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.runtime.web"] == [
         "webhook request refused: no secret token (from 127.0.0.1)",
         "webhook request refused: wrong secret token (from 127.0.0.1)",
     ]
@@ -182,7 +183,7 @@ class DeadlockDetected(Exception):
 async def test_a_transaction_the_database_aborts_to_break_a_deadlock_runs_again(
     sim: Simulation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    core = sim.tandem.core
+    core = sim.tandem.dispatcher
     real = core._in_transaction
     aborted: list[int] = []
 

@@ -134,7 +134,7 @@ async def keys_of(sim: Simulation, pair: Pair) -> tuple[str, str]:
 async def test_a_holiday_week_is_skipped_and_two_missed_sessions_raise_a_signal(cohort: Simulation) -> None:
     sim = cohort
     pair, learner, mentor = await begin_mentoring(sim)
-    core = sim.tandem.core
+    core = sim.tandem.dispatcher
     core.rules = core.rules.model_copy(update={"holidays": ("2026-03-16..2026-03-20",)})
     planned = await agree_tuesdays(sim, learner, mentor)
     assert [s.status for s in planned] == ["planned", "holiday", "planned", "planned"]

@@ -80,7 +80,7 @@ async def test_duplicate_update_has_one_effect(sim: Simulation) -> None:
     await sim.redeliver(injected.update_id, times=2)
     greetings = [t for t in sim.bot_texts("eve", before) if t.startswith("Hello Eve")]
     assert len(greetings) == 1
-    assert sim.tandem.core.handled[injected.update_id] == 2
+    assert sim.tandem.dispatcher.handled[injected.update_id] == 2
 
 
 async def test_a_429_is_waited_out_and_the_message_arrives(sim: Simulation) -> None:

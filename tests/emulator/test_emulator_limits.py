@@ -9,7 +9,7 @@ import pytest
 
 from bot.emulator import Emulator, Limits
 from bot.emulator.limits import RateLimiter
-from bot.ratelimit import TokenBucket
+from bot.runtime.ratelimit import TokenBucket
 
 from .conftest import BotCaller
 

@@ -38,7 +38,7 @@ def test_services_take_time_from_the_clock() -> None:
 
 def test_the_cli_loads_no_framework_until_one_is_chosen() -> None:
     code = (
-        "import sys, bot.cli, bot.core, bot.simulation\n"
+        "import sys, bot.cli, bot.runtime.dispatcher, bot.simulation\n"
         "print(any(m.split('.')[0] in ('aiogram', 'telegram') for m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

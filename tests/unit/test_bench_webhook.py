@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.bench_webhook import bench_webhook
+from bot.devtools.bench_webhook import bench_webhook
 from storage.scratch import POSTGRES_ENV, postgres_server
 
 needs_postgres = pytest.mark.skipif(

@@ -14,7 +14,6 @@ import pytest
 
 from bot.clock import VirtualClock
 from bot.config import load_settings
-from bot.core import Core
 from bot.events import (
     Attachment,
     BotCommand,
@@ -29,9 +28,10 @@ from bot.events import (
     SendText,
     Text,
 )
-from bot.postman import Postman
 from bot.rules import load_rules
-from bot.scheduler import Scheduler
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.postman import Postman
+from bot.runtime.scheduler import Scheduler
 from conversations.engine import FlowEngine
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.database import Database
@@ -88,7 +88,7 @@ class Recorder:
 
 @dataclass
 class Rig:
-    core: Core
+    core: Dispatcher
     messenger: Recorder
     clock: VirtualClock
     scheduler: Scheduler
@@ -127,7 +127,7 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     clock = VirtualClock(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
     messenger = Recorder()
     postman = Postman(db, messenger, clock)
-    core = Core(db, clock, load_settings(database_url=url), load_rules(), FlowEngine([SURVEY]), postman)
+    core = Dispatcher(db, clock, load_settings(database_url=url), load_rules(), FlowEngine([SURVEY]), postman)
     RESULTS.clear()
     yield Rig(core, messenger, clock, Scheduler(db, clock.now, core.run_job, postman))
     await db.dispose()
@@ -216,7 +216,7 @@ def test_flows_are_checked_when_declared() -> None:
 
 
 async def test_the_real_time_ticker_runs_due_jobs(rig: Rig) -> None:
-    from bot.scheduler import RealTimeTicker
+    from bot.runtime.scheduler import RealTimeTicker
 
     await rig.send(Command, name="start")
     rig.clock.advance(timedelta(hours=25))  # the nudge is due; only a tick can send it

@@ -160,8 +160,8 @@ def test_reasons_read_in_each_language_of_the_reader() -> None:
     from types import SimpleNamespace
     from zoneinfo import ZoneInfo
 
+    from bot.features.matchmaking import say_reasons
     from bot.i18n import Translator
-    from bot.matchmaking import say_reasons
 
     learner = SimpleNamespace(profile={"trade": "electrical"})
     found = [

@@ -9,8 +9,8 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.config import ConfigError, load_settings
-from bot.logs import json_formatter
-from bot.service import Service
+from bot.runtime.logs import json_formatter
+from bot.runtime.service import Service
 
 
 def test_each_replica_takes_its_share_of_the_send_rate() -> None:
@@ -36,10 +36,12 @@ def test_webhook_mode_needs_a_secret_and_a_path_starting_with_a_slash() -> None:
 
 
 def test_json_logs_are_one_object_a_line_with_level_logger_and_the_replica() -> None:
-    record = logging.LogRecord("bot.core", logging.INFO, __file__, 1, "update %s handled", (42,), None)
+    record = logging.LogRecord(
+        "bot.runtime.dispatcher", logging.INFO, __file__, 1, "update %s handled", (42,), None
+    )
     line = json_formatter().format(record)
     assert "\n" not in line
     event = json.loads(line)
     assert event["message"] == "update 42 handled"
-    assert (event["level"], event["logger"]) == ("INFO", "bot.core")
+    assert (event["level"], event["logger"]) == ("INFO", "bot.runtime.dispatcher")
     assert {"time", "host", "pid"} <= set(event)

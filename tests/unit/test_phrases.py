@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError
-from bot.phrases import SHIPPED_DIR, PhraseBook, fold, load_phrases
+from bot.services.phrase_screening import SHIPPED_DIR, PhraseBook, fold, load_phrases
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 from bot.i18n import Translator
 from bot.services import progress_chart
 from bot.services.progress_chart import Week, labels, render
-from bot.wellbeing import AREA_NAMES, RATINGS
+from bot.services.wellbeing import AREA_NAMES, RATINGS
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ENGLISH = Translator("en", BERLIN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ratelimit import FORGET_AFTER, SendLimiter, SendRates
+from bot.runtime.ratelimit import FORGET_AFTER, SendLimiter, SendRates
 
 
 class FakeTime:

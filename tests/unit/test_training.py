@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import ConfigError
 from bot.i18n import LOCALE_DIR, shipped_locales
-from bot.training import load_courses
+from bot.services.courses import load_courses
 
 
 def copy_courses(tmp_path: Path) -> Path:

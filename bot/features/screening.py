@@ -6,12 +6,12 @@ coordinator and that the application is still open, so a forged or stale press c
 
 from __future__ import annotations
 
-from bot import readiness
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
+from bot.services import readiness
 from conversations import mentor
-from conversations import screening as flows
+from conversations import screening_flows as flows
 from conversations.engine import FlowEngine
 from storage.models import Person
 

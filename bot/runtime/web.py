@@ -19,10 +19,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import metrics
 from bot.adapter import Adapter
 from bot.clock import Clock
-from bot.core import COMMITTED
+from bot.runtime import metrics
+from bot.runtime.dispatcher import COMMITTED
 from storage.database import Database
 
 log = logging.getLogger(__name__)

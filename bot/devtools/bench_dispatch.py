@@ -1,6 +1,6 @@
 """``tandem bench dispatch``: a fan-out of due reminders through the outbox, within the limits.
 
-Makes ``messages`` reminders due at the same moment for distinct people (``bot.fanout``),
+Makes ``messages`` reminders due at the same moment for distinct people (``bot.devtools.fanout``),
 then lets one scheduler tick send them through the real adapter to the emulator, which runs
 in a process of its own with Telegram's flood limits on (30 messages/s per bot, 1/s per chat).
 The figure that matters is the rate against the outbox's configured limit (the ratio), with
@@ -20,11 +20,11 @@ from pathlib import Path
 
 from bot.adapter import Framework
 from bot.app import build
-from bot.bench import TOKEN, remote_emulator
 from bot.clock import SystemClock
 from bot.config import load_settings
+from bot.devtools.bench import TOKEN, remote_emulator
+from bot.devtools.fanout import REMINDER, seed_due_reminders
 from bot.emulator import EmulatorClient
-from bot.fanout import REMINDER, seed_due_reminders
 
 ADD_USERS_CHUNK = 1000
 
@@ -64,7 +64,7 @@ async def bench_dispatch(messages: int, framework: Framework) -> int:
 
             async def watch_memory() -> None:
                 while True:
-                    samples.append((tandem.core.postman.limiter.stats.acquired, rss_mb()))
+                    samples.append((tandem.dispatcher.postman.limiter.stats.acquired, rss_mb()))
                     await asyncio.sleep(0.5)
 
             watcher = asyncio.create_task(watch_memory())

@@ -8,11 +8,11 @@ or a language switch, continues where they were.
 
 from __future__ import annotations
 
-from bot import readiness
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound
 from bot.i18n import N_
-from bot.training import Course, Courses, Question
+from bot.services import readiness
+from bot.services.courses import Course, Courses, Question
 
 PREFIX = "tr1"
 GO = "go"

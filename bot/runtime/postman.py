@@ -12,18 +12,17 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot import metrics
-from bot.actions import Stored, decode
 from bot.clock import Clock
-from bot.events import AnswerButton, Outbound, SendText
+from bot.context import HANDOVER
+from bot.events import AnswerButton, Outbound, SendText, Stored, decode
 from bot.messenger import ChatUnreachable, DeliveryError, MessageGone, Messenger
-from bot.ratelimit import SendLimiter
+from bot.runtime import metrics
+from bot.runtime.ratelimit import SendLimiter
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 # Rows of an event are not swept before this, so the sweep never races the event's own delivery.
-HANDOVER = timedelta(seconds=30)
 MAX_ATTEMPTS = 6
 
 Outcome = dict[str, object]

@@ -16,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import VirtualClock
-from bot.postman import Postman
+from bot.runtime.postman import Postman
 from storage.database import Database
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.context import Context
 from bot.events import Inbound
 from bot.i18n import N_, Translator
-from conversations.sessions import outcome
+from bot.services.attendance import outcome
 from storage.models import CheckIn, Concern, Pair, Session
 
 RECENT_SESSIONS = timedelta(weeks=4)

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.config import ConfigError
-from bot.datafile import read_model
+from bot.config import ConfigError, read_model
 from bot.i18n import LOCALE_DIR, shipped_locales
 
 FILE = "training.toml"

@@ -43,11 +43,11 @@ import aiohttp
 from asyncpg import PostgresError
 from sqlalchemy.exc import ArgumentError
 
-from bot.bench import TOKEN, percentile, remote_emulator
-from bot.bench_dispatch import ADD_USERS_CHUNK
 from bot.clock import SystemClock
+from bot.devtools.bench import TOKEN, percentile, remote_emulator
+from bot.devtools.bench_dispatch import ADD_USERS_CHUNK
 from bot.emulator import EmulatorClient
-from bot.web import SECRET_HEADER
+from bot.runtime.web import SECRET_HEADER
 from storage.scratch import POSTGRES_ENV, ScratchDatabase, postgres_server
 
 Json = dict[str, Any]

@@ -9,7 +9,7 @@ from bot.events import Inbound
 from bot.i18n import N_, Translator
 from bot.services.erasure import export_person
 from conversations.engine import FlowEngine
-from conversations.rights import DELETE, LANGUAGE
+from conversations.rights_flows import DELETE, LANGUAGE
 
 PRIVACY = N_(
     "What Tandem stores about you: your Telegram name and number, the language you chose, and your "

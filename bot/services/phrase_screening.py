@@ -1,6 +1,6 @@
 """Screening what people write to the bot against phrase lists: self-harm, abuse, violence, quitting.
 
-The lists are data files, one per language: ``bot/phrases/<language>.toml``, each category a table
+The lists are data files, one per language: ``bot/services/phrases/<language>.toml``, each category a table
 with its severity and its phrases. A programme extends them with files of the same shape in the
 directory named by the environment variable ``TANDEM_PHRASES_DIR`` (read here, when the lists are
 first loaded): ``de.toml`` there adds to the German lists, ``de.berlin.toml`` too (the language is
@@ -29,11 +29,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
-from bot import escalation
-from bot.config import ConfigError
+from bot.config import ConfigError, read_model
 from bot.context import Context
-from bot.datafile import read_model
 from bot.i18n import N_
+from bot.services import concerns
 from storage.models import Pair, Person
 
 log = logging.getLogger(__name__)
@@ -212,7 +211,7 @@ async def screen(ctx: Context, text: str | None, *, pair: Pair | None, source: s
     subject: Person | None = ctx.person
     if ctx.person.role != "learner":
         subject = await ctx.uow.people.get(pair.learner_id) if pair is not None else None
-    t = escalation.staff_translator(ctx)
+    t = concerns.staff_translator(ctx)
     label = CATEGORY_NAMES.get(found.category)
     line = t(
         SCREENING_LINE,
@@ -221,7 +220,7 @@ async def screen(ctx: Context, text: str | None, *, pair: Pair | None, source: s
         phrase=found.phrase,
     )
     log.info("phrase screening: a %s phrase in a %s by person %s", found.category, source, ctx.person.id)
-    await escalation.raise_concern(
+    await concerns.raise_concern(
         ctx,
         kind=f"phrase:{found.category}",
         severity=found.severity,

@@ -77,7 +77,7 @@ class TandemRun:
         self.client, self.tandem = client, tandem
 
     async def _wait(self, injected: object) -> None:
-        await asyncio.wait_for(self.tandem.core.wait_handled(injected.update_id), 30)  # type: ignore[attr-defined]
+        await asyncio.wait_for(self.tandem.dispatcher.wait_handled(injected.update_id), 30)  # type: ignore[attr-defined]
 
     async def send(self, user_id: int, text: str) -> None:
         await self._wait(await self.client.send_text(user_id, text))

@@ -17,12 +17,9 @@ from weakref import WeakValueDictionary
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot import escalation, metrics, reports
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, translator_for
-from bot.course import PREFIX as TRAINING_PREFIX
-from bot.course import Training
 from bot.events import (
     Attachment,
     ButtonPress,
@@ -31,20 +28,25 @@ from bot.events import (
     MemberBlocked,
     MemberUnblocked,
 )
+from bot.features import cases, reports
+from bot.features.joining import GUARDIAN_PREFIX, REVOKE_PREFIX, Programme
+from bot.features.matchmaking import CONTINUE as CONTINUE_PREFIX
+from bot.features.matchmaking import END as END_PREFIX
+from bot.features.matchmaking import PROPOSAL as PROPOSAL_PREFIX
+from bot.features.matchmaking import Matchmaking
+from bot.features.rights import Rights
+from bot.features.screening import PREFIX as SCREENING_PREFIX
+from bot.features.screening import Screening
+from bot.features.training import PREFIX as TRAINING_PREFIX
+from bot.features.training import Training
 from bot.i18n import N_, Translator
-from bot.matchmaking import CONTINUE as CONTINUE_PREFIX
-from bot.matchmaking import END as END_PREFIX
-from bot.matchmaking import PROPOSAL as PROPOSAL_PREFIX
-from bot.matchmaking import Matchmaking
-from bot.menus import menu
 from bot.messenger import DeliveryError
-from bot.postman import Postman
-from bot.programme import GUARDIAN_PREFIX, REVOKE_PREFIX, Programme
-from bot.rights import Rights
 from bot.rules import ProgrammeRules
-from bot.screening import PREFIX as SCREENING_PREFIX
-from bot.screening import Screening
-from bot.training import Courses, load_courses
+from bot.runtime import metrics
+from bot.runtime.menus import menu
+from bot.runtime.postman import Postman
+from bot.services import concerns
+from bot.services.courses import Courses, load_courses
 from conversations import (
     checkin,
     concern,
@@ -56,7 +58,7 @@ from conversations import (
     progress,
     reflection,
 )
-from conversations import screening as screening_flows
+from conversations import screening_flows as screening_flows
 from conversations import sessions as weekly
 from conversations.engine import NUDGE_JOB, FlowEngine
 from conversations.flow import REVIEW
@@ -119,7 +121,7 @@ Action = Callable[[Context, Inbound], Awaitable[None]]
 JobAction = Callable[[Context, dict[str, object]], Awaitable[None]]
 
 
-class Core:
+class Dispatcher:
     """Implements the adapters' ``EventSink``; also runs due-jobs for the scheduler."""
 
     def __init__(
@@ -167,8 +169,8 @@ class Core:
             "invites": self.programme.list_invites,
             "unreachable": self.programme.unreachable,
             "areas": checkin.areas_command,
-            "cases": escalation.cases,
-            "case": escalation.case,
+            "cases": cases.cases,
+            "case": cases.case,
             "progress": progress.command,
             "journal": reflection.journal,
             "stats": reports.stats,
@@ -186,7 +188,7 @@ class Core:
             END_PREFIX: self.matchmaking.end_pressed,
             weekly.PREFIX: weekly.pressed,
             weekly.WEEKLY_PREFIX: weekly.weekly_calendar_pressed,
-            escalation.PREFIX: escalation.pressed,
+            concerns.PREFIX: cases.pressed,
             goals.PREFIX: goals.pressed,
             progress.PREFIX: progress.pressed,
             concern.PREFIX: concern.pressed,
@@ -199,14 +201,14 @@ class Core:
             first_meeting.AFTER_JOB: first_meeting.ask_to_continue,
             weekly.JOB: weekly.send_due,
             checkin.JOB: checkin.ask_due,
-            escalation.OVERDUE_JOB: escalation.overdue,
-            escalation.FOLLOW_UP_JOB: escalation.follow_up,
+            concerns.OVERDUE_JOB: cases.overdue,
+            concerns.FOLLOW_UP_JOB: cases.follow_up,
             checkin.EXPIRE_JOB: checkin.expire,
             reflection.JOB: reflection.ask,
             monitoring.JOB: monitoring.ask,
         }
         # Buttons pressed in a group: only the coordinators' alerts (each press checks the role).
-        self.group_buttons: dict[str, Action] = {escalation.PREFIX: escalation.pressed}
+        self.group_buttons: dict[str, Action] = {concerns.PREFIX: cases.pressed}
         self.handled: Counter[int] = Counter()
         self._changed = asyncio.Condition()
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()

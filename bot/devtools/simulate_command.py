@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.adapter import Framework
 from bot.config import ConfigError
-from bot.scenario import ExpectationFailed, Runner, Scenario, ScenarioError
+from bot.devtools.scenario import ExpectationFailed, Runner, Scenario, ScenarioError
 
 
 async def simulate(path: Path, framework: Framework, transcript: Path | None, db: str | None) -> int:

@@ -1,4 +1,4 @@
-"""Concerns reach a human fast, are seen to be handled, and leave a record.
+"""Concerns: raising one, the signals that become one, its deadlines and its alert.
 
 A concern becomes an alert in the coordinators' group (or, without a group, in each coordinator's
 chat): severity, who, what, the pair's recent history, and buttons to acknowledge, add a note or
@@ -12,20 +12,18 @@ coordinator. The text of a concern is shown to coordinators and never logged.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
-from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
+from bot.events import Button, Keyboard
 from bot.i18n import N_, Translator
-from conversations.common import check_text, name_of
-from conversations.flow import Flow, Step, StepKind
+from bot.services.attendance import outcome
+from bot.services.people import name_of
 from storage.models import CaseEntry, Concern, Pair, Person
 
 PREFIX = "cn1"
 OVERDUE_JOB, FOLLOW_UP_JOB = "concern.overdue", "concern.follow_up"
-NOTE_FLOW, CONTACT_FLOW = "case_note", "case_contact"
 RANK = {"urgent": 0, "high": 1, "normal": 2}
 ICONS = {"urgent": "🔴", "high": "🟠", "normal": "🟡"}
 SEVERITIES = {"urgent": N_("urgent"), "high": N_("high"), "normal": N_("normal")}
@@ -67,8 +65,6 @@ ACTIONS = {
     "escalated": N_("overdue again: sent to the programme lead"),
 }
 PARTNER_LEFT = "partner_left"
-NOT_YOURS = N_("This button is not for you.")
-STALE = N_("This button is no longer active.")
 
 
 def staff_translator(ctx: Context) -> Translator:
@@ -107,7 +103,7 @@ async def raise_concern(
             if RANK[severity] < RANK[existing.severity]:
                 existing.severity = severity
             existing.updated_at = ctx.now
-            await _log(ctx, existing, "signal", None, line)
+            await log_entry(ctx, existing, "signal", None, line)
             await refresh_alert(ctx, existing)
             return existing
     concern = await ctx.uow.concerns.add(
@@ -125,8 +121,8 @@ async def raise_concern(
             updated_at=ctx.now,
         )
     )
-    await _log(ctx, concern, "raised", raised_by, line)
-    await _post_alert(ctx, concern)
+    await log_entry(ctx, concern, "raised", raised_by, line)
+    await post_alert(ctx, concern)
     await ctx.schedule(
         OVERDUE_JOB,
         ctx.now + deadline(ctx, concern),
@@ -141,7 +137,9 @@ def _anchor(concern: Concern, ctx: Context) -> int:
     return concern.subject_id or concern.raised_by or ctx.person.id
 
 
-async def _log(ctx: Context, concern: Concern, action: str, actor: Person | None, note: str | None) -> None:
+async def log_entry(
+    ctx: Context, concern: Concern, action: str, actor: Person | None, note: str | None
+) -> None:
     await ctx.uow.concerns.log(
         CaseEntry(
             concern_id=concern.id, at=ctx.now, actor_id=actor.id if actor else None, action=action, note=note
@@ -230,8 +228,6 @@ async def _history(ctx: Context, concern: Concern, pair: Pair | None, t: Transla
     """The last sessions, check-in scores and other open concerns: enough to judge at a glance."""
     if pair is None:
         return []
-    from conversations.sessions import outcome  # the sessions import the core, not the other way
-
     past = (await ctx.uow.sessions.past(pair.id, ctx.now))[:4]
     shown = {
         "held": N_("held"),
@@ -271,7 +267,7 @@ def alert_keyboard(concern: Concern, t: Translator) -> Keyboard | None:
     return tuple(first), (Button(t(N_("Contact the learner")), data=f"{data}:contact"),)
 
 
-async def _post_alert(ctx: Context, concern: Concern) -> None:
+async def post_alert(ctx: Context, concern: Concern) -> None:
     """To the coordinators' group, remembered so it can be edited; without a group, to each one."""
     t = staff_translator(ctx)
     text, keyboard = await alert_text(ctx, concern, t), alert_keyboard(concern, t)
@@ -300,246 +296,3 @@ async def refresh_alert(ctx: Context, concern: Concern) -> None:
         return
     t = staff_translator(ctx)
     await ctx.edit_in(group, ref.message_id, await alert_text(ctx, concern, t), alert_keyboard(concern, t))
-
-
-# --- the buttons ---------------------------------------------------------------------------
-
-
-async def pressed(ctx: Context, event: Inbound) -> None:
-    """A coordinator's press on an alert, in the group or in their own chat."""
-    assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    if ctx.person.role != "coordinator":
-        ctx.answer_button(event.callback_id, ctx.t(NOT_YOURS), alert=True)
-        return
-    concern = await ctx.uow.concerns.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
-    action = parts[2] if len(parts) == 3 else ""
-    if concern is None or concern.status == "resolved":
-        ctx.answer_button(event.callback_id, ctx.t(STALE))
-        return
-    if action == "ack" and concern.status == "open":
-        ctx.answer_button(event.callback_id, ctx.t(N_("You took concern #{id}."), id=concern.id))
-        await acknowledge(ctx, concern)
-    elif action == "note":
-        ctx.answer_button(event.callback_id, ctx.t(N_("Write the note in your chat with me.")))
-        await ctx.about_chat(ctx.person.chat_id).start_flow(NOTE_FLOW, {"concern": concern.id})
-        return
-    elif action == "contact" and concern.subject_id is not None:
-        ctx.answer_button(event.callback_id, ctx.t(N_("Write the message in your chat with me.")))
-        await ctx.about_chat(ctx.person.chat_id).start_flow(CONTACT_FLOW, {"concern": concern.id})
-        return
-    elif action == "resolve":
-        ctx.answer_button(event.callback_id)
-        rows = tuple(
-            (Button(ctx.t(label), data=f"{PREFIX}:{concern.id}:r{i}"),)
-            for i, (_, label) in enumerate(OUTCOMES)
-        )
-        if event.message_id is not None:
-            await ctx.edit_keyboard(event.message_id, rows)
-        return
-    elif action.startswith("r") and action[1:].isdigit() and int(action[1:]) < len(OUTCOMES):
-        ctx.answer_button(event.callback_id, ctx.t(N_("Concern #{id} is resolved."), id=concern.id))
-        await resolve(ctx, concern, OUTCOMES[int(action[1:])][0])
-    else:
-        ctx.answer_button(event.callback_id, ctx.t(STALE))
-        return
-    await _show_where_pressed(ctx, event, concern)
-
-
-async def _show_where_pressed(ctx: Context, event: ButtonPress, concern: Concern) -> None:
-    """The alert's new state where it was pressed, and in the group if it was pressed elsewhere."""
-    if event.message_id is not None:
-        t = staff_translator(ctx) if ctx.chat_id == ctx.settings.coordinator_chat_id else ctx.t
-        await ctx.edit(event.message_id, await alert_text(ctx, concern, t), alert_keyboard(concern, t))
-    if ctx.chat_id != ctx.settings.coordinator_chat_id:
-        await refresh_alert(ctx, concern)
-
-
-async def acknowledge(ctx: Context, concern: Concern) -> None:
-    """A coordinator takes it: logged, the person who raised it is told, the overdue clock stops."""
-    concern.status, concern.acknowledged_at, concern.acknowledged_by = "acknowledged", ctx.now, ctx.person.id
-    concern.updated_at = ctx.now
-    await _log(ctx, concern, "acknowledged", ctx.person, None)
-    await ctx.unschedule(f"concern-overdue:{concern.id}")
-    await ctx.schedule(
-        FOLLOW_UP_JOB,
-        ctx.now + timedelta(days=ctx.rules.escalation.follow_up_days),
-        {"person_id": ctx.person.id, "concern": concern.id},
-        dedupe_key=f"concern-follow-up:{concern.id}",
-    )
-    raiser = await ctx.uow.people.get(concern.raised_by) if concern.raised_by else None
-    if raiser is not None and raiser.role in ("learner", "mentor"):
-        them = ctx.about(raiser)
-        await them.say(
-            them.t(
-                N_("A coordinator ({name}) has picked up what you told us and will contact you."),
-                name=name_of(ctx.person),
-            )
-        )
-
-
-async def resolve(ctx: Context, concern: Concern, outcome: str) -> None:
-    concern.status, concern.resolved_at, concern.outcome = "resolved", ctx.now, outcome
-    concern.updated_at = ctx.now
-    label = dict(OUTCOMES)[outcome]
-    await _log(ctx, concern, "resolved", ctx.person, staff_translator(ctx)(label))
-    await ctx.unschedule(f"concern-overdue:{concern.id}")
-    await ctx.unschedule(f"concern-follow-up:{concern.id}")
-
-
-async def note_written(ctx: Context, answers: dict[str, Any]) -> None:
-    concern = await ctx.uow.concerns.get(int(answers.get("concern") or 0))
-    if ctx.person.role != "coordinator" or concern is None:
-        await ctx.say(ctx.t(N_("This concern is no longer there.")))
-        return
-    await _log(ctx, concern, "note", ctx.person, str(answers["note"]))
-    concern.updated_at = ctx.now
-    await refresh_alert(ctx, concern)
-    await ctx.say(ctx.t(N_("Noted in the log of concern #{id}."), id=concern.id))
-
-
-async def contact_written(ctx: Context, answers: dict[str, Any]) -> None:
-    """The coordinator's message goes to the learner, signed, and into the case log."""
-    concern = await ctx.uow.concerns.get(int(answers.get("concern") or 0))
-    learner = await ctx.uow.people.get(concern.subject_id) if concern and concern.subject_id else None
-    if ctx.person.role != "coordinator" or concern is None or learner is None:
-        await ctx.say(ctx.t(N_("This concern is no longer there.")))
-        return
-    them = ctx.about(learner)
-    heading = them.t(
-        N_("A message from {name}, coordinator of {programme}:"),
-        name=name_of(ctx.person),
-        programme=ctx.rules.name,
-    )
-    await them.say(heading + "\n\n" + str(answers["message"]) + "\n\n" + them.t(REPLY_HINT))
-    await _log(ctx, concern, "contacted", ctx.person, str(answers["message"]))
-    concern.updated_at = ctx.now
-    await refresh_alert(ctx, concern)
-    await ctx.say(ctx.t(N_("Sent to {name}."), name=name_of(learner)))
-
-
-REPLY_HINT = N_("To answer, send /concern and write it there: it reaches the coordinators.")
-
-
-# --- deadlines -----------------------------------------------------------------------------
-
-
-async def overdue(ctx: Context, payload: dict[str, Any]) -> None:
-    """Nobody acknowledged in time: every coordinator privately, then the programme lead."""
-    concern = await ctx.uow.concerns.get(int(str(payload.get("concern"))))
-    if concern is None or concern.status != "open":
-        return
-    concern.overdue += 1
-    if concern.overdue == 1:
-        await _log(ctx, concern, "overdue", None, None)
-        await send_privately(ctx, concern, await coordinators(ctx))
-        await ctx.schedule(
-            OVERDUE_JOB,
-            ctx.now + deadline(ctx, concern),
-            {"person_id": payload.get("person_id"), "concern": concern.id},
-            dedupe_key=f"concern-overdue:{concern.id}",
-        )
-    else:
-        await _log(ctx, concern, "escalated", None, None)
-        lead = ctx.rules.escalation.lead_chat_id
-        if lead is not None:
-            t = staff_translator(ctx)
-            await ctx.say_to(lead, await alert_text(ctx, concern, t), alert_keyboard(concern, t))
-    await refresh_alert(ctx, concern)
-
-
-async def follow_up(ctx: Context, payload: dict[str, Any]) -> None:
-    """Taken but not resolved after a few days: the coordinator who took it is reminded."""
-    concern = await ctx.uow.concerns.get(int(str(payload.get("concern"))))
-    if concern is None or concern.status != "acknowledged" or ctx.person.role != "coordinator":
-        return
-    since = ctx.t.date(concern.acknowledged_at or concern.created_at)
-    text = N_("Concern #{id}, which you took on {date}, is still open. Resolve it or add a note: /case {id}")
-    await ctx.say(ctx.t(text, id=concern.id, date=since))
-    await ctx.schedule(
-        FOLLOW_UP_JOB,
-        ctx.now + timedelta(days=ctx.rules.escalation.follow_up_days),
-        {"person_id": ctx.person.id, "concern": concern.id},
-        dedupe_key=f"concern-follow-up:{concern.id}",
-    )
-
-
-# --- /cases and /case N --------------------------------------------------------------------
-
-
-async def cases(ctx: Context, event: Inbound) -> None:
-    """Open cases, most severe first, then oldest."""
-    if ctx.person.role != "coordinator":
-        await ctx.say(ctx.t(N_("Only coordinators can see concerns.")))
-        return
-    open_ = sorted(await ctx.uow.concerns.unresolved(), key=lambda c: (RANK[c.severity], c.created_at))
-    if not open_:
-        await ctx.say(ctx.t(N_("No open concerns.")))
-        return
-    lines = [ctx.t(N_("Open concerns (/case N shows one):"))]
-    for concern in open_:
-        subject = await ctx.uow.people.get(concern.subject_id) if concern.subject_id else None
-        lines.append(
-            ctx.t(
-                N_("#{id} {icon} {who} · {what} · {status} · since {since}"),
-                id=concern.id,
-                icon=ICONS[concern.severity],
-                who=name_of(subject),
-                what=ctx.t(KINDS.get(concern.kind, N_("something else"))),
-                status=ctx.t(STATUSES[concern.status]),
-                since=_age(ctx, concern.created_at),
-            )
-        )
-    await ctx.say("\n".join(lines))
-
-
-def _age(ctx: Context, since: datetime) -> str:
-    minutes = int((ctx.now - since).total_seconds() // 60)
-    if minutes < 120:
-        return ctx.t(N_("{n} min"), n=minutes)
-    if minutes < 48 * 60:
-        return ctx.t(N_("{n} h"), n=minutes // 60)
-    return ctx.t(N_("{n} days"), n=minutes // (24 * 60))
-
-
-async def case(ctx: Context, event: Inbound) -> None:
-    if ctx.person.role != "coordinator":
-        await ctx.say(ctx.t(N_("Only coordinators can see concerns.")))
-        return
-    number = event.args.strip().lstrip("#") if isinstance(event, Command) else ""
-    concern = await ctx.uow.concerns.get(int(number)) if number.isdigit() and len(number) < 10 else None
-    if concern is None:
-        await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
-        return
-    await ctx.say(await alert_text(ctx, concern, ctx.t), alert_keyboard(concern, ctx.t))
-
-
-NOTE = Flow(
-    name=NOTE_FLOW,
-    steps=(
-        Step(
-            "note",
-            N_("Your note for the case log (only coordinators read it):"),
-            StepKind.TEXT,
-            max_length=1000,
-            validate=check_text,
-        ),
-    ),
-    on_complete=note_written,
-    nudge_after=None,
-)
-CONTACT = Flow(
-    name=CONTACT_FLOW,
-    steps=(
-        Step(
-            "message",
-            N_("Your message to the learner. It goes to them with your name:"),
-            StepKind.TEXT,
-            max_length=1000,
-            validate=check_text,
-        ),
-    ),
-    on_complete=contact_written,
-    nudge_after=None,
-)
-FLOWS = (NOTE, CONTACT)

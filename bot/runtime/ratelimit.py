@@ -15,6 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.config import SendRates
+
 # Tokens of the overall bucket that bulk sends leave for replies to people.
 RESERVED_FOR_REPLIES = 2.0
 # Idle chats' buckets are forgotten after this many seconds (a full bucket is the default).
@@ -53,19 +55,6 @@ class TokenBucket:
         """Full again: the bucket holds nothing a new one would not."""
         self._refill(now)
         return self._tokens >= self.capacity
-
-
-@dataclass(frozen=True, slots=True)
-class SendRates:
-    """How fast Tandem sends; the defaults stay below Telegram's published limits."""
-
-    enabled: bool = True
-    per_second: float = 25.0
-    burst: float = 25.0
-    chat_per_second: float = 1.0
-    chat_burst: float = 3.0
-    group_per_minute: float = 18.0
-    group_burst: float = 5.0
 
 
 @dataclass(slots=True)

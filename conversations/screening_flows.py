@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import readiness
 from bot.context import Context
 from bot.i18n import N_
+from bot.services import readiness
 from conversations.common import check_text
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import MentorCheck, Person

@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from bot.adapter import Framework
+from bot.devtools.simulation import Simulation
 from bot.emulator import Limits
 from bot.emulator.state import Entry
-from bot.simulation import Simulation
 
 TOP_KEYS = {"start", "settings", "users", "groups", "steps"}
 ACTIONS = ("send", "press", "location", "photo", "document", "voice", "sticker", "contact")

@@ -17,8 +17,8 @@ from bot.adapter import WebhookTarget
 from bot.app import Tandem, build
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
-from bot.scheduler import RealTimeTicker
-from bot.web import Ops, OpsServer
+from bot.runtime.scheduler import RealTimeTicker
+from bot.runtime.web import Ops, OpsServer
 from storage.database import sqlite_path
 from storage.migrate import current_revision, head_revision
 

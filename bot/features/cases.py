@@ -1,0 +1,219 @@
+"""Cases: how coordinators handle concerns. The buttons of an alert (acknowledge, add a note,
+contact the learner, resolve), ``/cases`` and ``/case N``, and the deadlines' jobs: an alert nobody
+acknowledges in time goes to every coordinator privately, marked overdue, then to the programme
+lead; an acknowledged case still open after a few days reminds the coordinator who took it.
+
+Buttons carry ``cn1:<concern id>:<action>``; every press checks again that the presser is a
+coordinator. The text of a concern is shown to coordinators and never logged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.context import Context
+from bot.events import Button, ButtonPress, Command, Inbound
+from bot.i18n import N_
+from bot.services.concerns import (
+    FOLLOW_UP_JOB,
+    ICONS,
+    KINDS,
+    OUTCOMES,
+    OVERDUE_JOB,
+    PREFIX,
+    RANK,
+    STATUSES,
+    alert_keyboard,
+    alert_text,
+    coordinators,
+    deadline,
+    log_entry,
+    refresh_alert,
+    send_privately,
+    staff_translator,
+)
+from bot.services.people import name_of
+from conversations.case_flows import CONTACT_FLOW, NOTE_FLOW
+from storage.models import Concern
+
+NOT_YOURS = N_("This button is not for you.")
+STALE = N_("This button is no longer active.")
+
+
+# --- the alert's buttons ---------------------------------------------------------------------------
+
+
+async def pressed(ctx: Context, event: Inbound) -> None:
+    """A coordinator's press on an alert, in the group or in their own chat."""
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    if ctx.person.role != "coordinator":
+        ctx.answer_button(event.callback_id, ctx.t(NOT_YOURS), alert=True)
+        return
+    concern = await ctx.uow.concerns.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+    action = parts[2] if len(parts) == 3 else ""
+    if concern is None or concern.status == "resolved":
+        ctx.answer_button(event.callback_id, ctx.t(STALE))
+        return
+    if action == "ack" and concern.status == "open":
+        ctx.answer_button(event.callback_id, ctx.t(N_("You took concern #{id}."), id=concern.id))
+        await acknowledge(ctx, concern)
+    elif action == "note":
+        ctx.answer_button(event.callback_id, ctx.t(N_("Write the note in your chat with me.")))
+        await ctx.about_chat(ctx.person.chat_id).start_flow(NOTE_FLOW, {"concern": concern.id})
+        return
+    elif action == "contact" and concern.subject_id is not None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("Write the message in your chat with me.")))
+        await ctx.about_chat(ctx.person.chat_id).start_flow(CONTACT_FLOW, {"concern": concern.id})
+        return
+    elif action == "resolve":
+        ctx.answer_button(event.callback_id)
+        rows = tuple(
+            (Button(ctx.t(label), data=f"{PREFIX}:{concern.id}:r{i}"),)
+            for i, (_, label) in enumerate(OUTCOMES)
+        )
+        if event.message_id is not None:
+            await ctx.edit_keyboard(event.message_id, rows)
+        return
+    elif action.startswith("r") and action[1:].isdigit() and int(action[1:]) < len(OUTCOMES):
+        ctx.answer_button(event.callback_id, ctx.t(N_("Concern #{id} is resolved."), id=concern.id))
+        await resolve(ctx, concern, OUTCOMES[int(action[1:])][0])
+    else:
+        ctx.answer_button(event.callback_id, ctx.t(STALE))
+        return
+    await _show_where_pressed(ctx, event, concern)
+
+
+async def _show_where_pressed(ctx: Context, event: ButtonPress, concern: Concern) -> None:
+    """The alert's new state where it was pressed, and in the group if it was pressed elsewhere."""
+    if event.message_id is not None:
+        t = staff_translator(ctx) if ctx.chat_id == ctx.settings.coordinator_chat_id else ctx.t
+        await ctx.edit(event.message_id, await alert_text(ctx, concern, t), alert_keyboard(concern, t))
+    if ctx.chat_id != ctx.settings.coordinator_chat_id:
+        await refresh_alert(ctx, concern)
+
+
+async def acknowledge(ctx: Context, concern: Concern) -> None:
+    """A coordinator takes it: logged, the person who raised it is told, the overdue clock stops."""
+    concern.status, concern.acknowledged_at, concern.acknowledged_by = "acknowledged", ctx.now, ctx.person.id
+    concern.updated_at = ctx.now
+    await log_entry(ctx, concern, "acknowledged", ctx.person, None)
+    await ctx.unschedule(f"concern-overdue:{concern.id}")
+    await ctx.schedule(
+        FOLLOW_UP_JOB,
+        ctx.now + timedelta(days=ctx.rules.escalation.follow_up_days),
+        {"person_id": ctx.person.id, "concern": concern.id},
+        dedupe_key=f"concern-follow-up:{concern.id}",
+    )
+    raiser = await ctx.uow.people.get(concern.raised_by) if concern.raised_by else None
+    if raiser is not None and raiser.role in ("learner", "mentor"):
+        them = ctx.about(raiser)
+        await them.say(
+            them.t(
+                N_("A coordinator ({name}) has picked up what you told us and will contact you."),
+                name=name_of(ctx.person),
+            )
+        )
+
+
+async def resolve(ctx: Context, concern: Concern, outcome: str) -> None:
+    concern.status, concern.resolved_at, concern.outcome = "resolved", ctx.now, outcome
+    concern.updated_at = ctx.now
+    label = dict(OUTCOMES)[outcome]
+    await log_entry(ctx, concern, "resolved", ctx.person, staff_translator(ctx)(label))
+    await ctx.unschedule(f"concern-overdue:{concern.id}")
+    await ctx.unschedule(f"concern-follow-up:{concern.id}")
+
+
+# --- deadlines -----------------------------------------------------------------------------
+
+
+async def overdue(ctx: Context, payload: dict[str, Any]) -> None:
+    """Nobody acknowledged in time: every coordinator privately, then the programme lead."""
+    concern = await ctx.uow.concerns.get(int(str(payload.get("concern"))))
+    if concern is None or concern.status != "open":
+        return
+    concern.overdue += 1
+    if concern.overdue == 1:
+        await log_entry(ctx, concern, "overdue", None, None)
+        await send_privately(ctx, concern, await coordinators(ctx))
+        await ctx.schedule(
+            OVERDUE_JOB,
+            ctx.now + deadline(ctx, concern),
+            {"person_id": payload.get("person_id"), "concern": concern.id},
+            dedupe_key=f"concern-overdue:{concern.id}",
+        )
+    else:
+        await log_entry(ctx, concern, "escalated", None, None)
+        lead = ctx.rules.escalation.lead_chat_id
+        if lead is not None:
+            t = staff_translator(ctx)
+            await ctx.say_to(lead, await alert_text(ctx, concern, t), alert_keyboard(concern, t))
+    await refresh_alert(ctx, concern)
+
+
+async def follow_up(ctx: Context, payload: dict[str, Any]) -> None:
+    """Taken but not resolved after a few days: the coordinator who took it is reminded."""
+    concern = await ctx.uow.concerns.get(int(str(payload.get("concern"))))
+    if concern is None or concern.status != "acknowledged" or ctx.person.role != "coordinator":
+        return
+    since = ctx.t.date(concern.acknowledged_at or concern.created_at)
+    text = N_("Concern #{id}, which you took on {date}, is still open. Resolve it or add a note: /case {id}")
+    await ctx.say(ctx.t(text, id=concern.id, date=since))
+    await ctx.schedule(
+        FOLLOW_UP_JOB,
+        ctx.now + timedelta(days=ctx.rules.escalation.follow_up_days),
+        {"person_id": ctx.person.id, "concern": concern.id},
+        dedupe_key=f"concern-follow-up:{concern.id}",
+    )
+
+
+# --- /cases and /case N --------------------------------------------------------------------
+
+
+async def cases(ctx: Context, event: Inbound) -> None:
+    """Open cases, most severe first, then oldest."""
+    if ctx.person.role != "coordinator":
+        await ctx.say(ctx.t(N_("Only coordinators can see concerns.")))
+        return
+    open_ = sorted(await ctx.uow.concerns.unresolved(), key=lambda c: (RANK[c.severity], c.created_at))
+    if not open_:
+        await ctx.say(ctx.t(N_("No open concerns.")))
+        return
+    lines = [ctx.t(N_("Open concerns (/case N shows one):"))]
+    for concern in open_:
+        subject = await ctx.uow.people.get(concern.subject_id) if concern.subject_id else None
+        lines.append(
+            ctx.t(
+                N_("#{id} {icon} {who} · {what} · {status} · since {since}"),
+                id=concern.id,
+                icon=ICONS[concern.severity],
+                who=name_of(subject),
+                what=ctx.t(KINDS.get(concern.kind, N_("something else"))),
+                status=ctx.t(STATUSES[concern.status]),
+                since=_age(ctx, concern.created_at),
+            )
+        )
+    await ctx.say("\n".join(lines))
+
+
+def _age(ctx: Context, since: datetime) -> str:
+    minutes = int((ctx.now - since).total_seconds() // 60)
+    if minutes < 120:
+        return ctx.t(N_("{n} min"), n=minutes)
+    if minutes < 48 * 60:
+        return ctx.t(N_("{n} h"), n=minutes // 60)
+    return ctx.t(N_("{n} days"), n=minutes // (24 * 60))
+
+
+async def case(ctx: Context, event: Inbound) -> None:
+    if ctx.person.role != "coordinator":
+        await ctx.say(ctx.t(N_("Only coordinators can see concerns.")))
+        return
+    number = event.args.strip().lstrip("#") if isinstance(event, Command) else ""
+    concern = await ctx.uow.concerns.get(int(number)) if number.isdigit() and len(number) < 10 else None
+    if concern is None:
+        await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
+        return
+    await ctx.say(await alert_text(ctx, concern, ctx.t), alert_keyboard(concern, ctx.t))
