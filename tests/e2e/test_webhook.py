@@ -22,7 +22,7 @@ from bot.events import Inbound
 from bot.simulation import WEBHOOK_SECRET, Simulation
 from bot.web import SECRET_HEADER, OpsServer
 from storage.models import Concern
-from tests.conftest import START
+from tests.journeys import START
 
 
 @pytest.fixture
