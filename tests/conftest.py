@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 
 from bot.simulation import Simulation
-
-START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
-
+from tests.journeys import START
 
 # Folders whose tests never open the database under test: the PostgreSQL pass of tools/test.sh
 # (-m "not single_pass") leaves them out, as running them twice would test nothing new.

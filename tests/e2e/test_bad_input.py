@@ -20,7 +20,7 @@ from bot.i18n import Translator
 from bot.simulation import Simulation
 from conversations.inputs import clean_text
 from conversations.welcome import WELCOME
-from tests.conftest import START
+from tests.journeys import BAD_INPUTS, START
 
 DE = Translator("de", ZoneInfo("Europe/Berlin"))
 SORRY = DE("Sorry, something went wrong on our side. Please try again.")
@@ -74,20 +74,6 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
     finally:
         loop.run_until_complete(sim.stop())
         loop.close()
-
-
-BAD_INPUTS = [
-    ("sticker", "😀"),
-    ("photo", "selfie.jpg"),
-    ("document", "cv.pdf"),
-    ("voice", (4,)),
-    ("location", (52.5, 13.4)),
-    ("contact", "+49 30 1234567"),
-    ("send", ""),
-    ("send", "   "),
-    ("send", "x" * 5000),
-    ("send", "😀🎉😀"),
-]
 
 
 @pytest.mark.parametrize("step", ["role", "language", "name", "confirm"])

@@ -7,14 +7,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from bot.simulation import Simulation
 from storage.models import CheckIn, Concern, Goal, NextStep, Pair, Person, Session, Signal
-from tests.e2e.test_match_and_first_meeting import cohort
-from tests.e2e.test_weekly_sessions import agree_tuesdays, begin_mentoring, last_file, until
+from tests.journeys import agree_tuesdays, begin_mentoring, last_file, rows, until
 
-__all__ = ["cohort"]
 QUICK = "Quick check-in"
 NUDGE = "You stopped in the middle"
 
@@ -27,11 +23,6 @@ def asked(sim: Simulation, learner: str, since: int) -> int:
 def nudged(sim: Simulation, learner: str, since: int) -> int:
     """Nudges about a check-in (the programme's monthly question has its own)."""
     return sum(NUDGE in t and QUICK in t for t in sim.bot_texts(learner, since))
-
-
-async def rows(sim: Simulation, model: type) -> list:  # type: ignore[type-arg]
-    async with sim.tandem.db.unit_of_work() as uow:
-        return list((await uow.session.execute(select(model).order_by(model.id))).scalars().all())
 
 
 async def a_goal_with_a_due_step(sim: Simulation, pair: Pair) -> None:

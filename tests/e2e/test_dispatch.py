@@ -16,7 +16,7 @@ from bot.devtools.fanout import REMINDER, seed_due_reminders
 from bot.emulator import Limits
 from bot.simulation import Simulation
 from storage.models import Session
-from tests.conftest import START
+from tests.journeys import START
 
 
 def reminded(sim: Simulation) -> Counter[int]:

@@ -5,10 +5,7 @@ find a new match, without the leaver's name."""
 from __future__ import annotations
 
 from bot.simulation import Simulation
-from tests.e2e.test_match_and_first_meeting import cohort, pairs
-from tests.e2e.test_weekly_sessions import begin_mentoring
-
-__all__ = ["cohort"]
+from tests.journeys import begin_mentoring, pairs
 
 
 async def delete_myself(sim: Simulation, who: str) -> None:

@@ -23,10 +23,8 @@ from bot.services.concerns import PREFIX as ALERT
 from bot.simulation import Simulation
 from conversations.progress import PREFIX as PROGRESS
 from storage.models import CaseEntry, Concern, Pair
-from tests.e2e.test_match_and_first_meeting import cohort, cohort_simulation, onboard_cohort
-from tests.e2e.test_weekly_sessions import begin_mentoring
+from tests.journeys import begin_mentoring, cohort_simulation, onboard_cohort
 
-__all__ = ["cohort"]
 REFUSALS = ("Only coordinators can use this command.", "Only coordinators can see concerns.")
 
 

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from bot.emulator.state import Entry
 from bot.simulation import Simulation
 from storage.models import Goal, NextStep
-from tests.e2e.test_weekly_sessions import agree_tuesdays, begin_mentoring, cohort
+from tests.journeys import agree_tuesdays, begin_mentoring
 
-__all__ = ["cohort"]
 ASK_GOAL = "What do you want to reach? Say it in your own words."
 HOW = "How will you know you got there?"
 ABOUT = "What is this goal about?"

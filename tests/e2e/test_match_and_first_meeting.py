@@ -3,62 +3,10 @@ declines, and the next /match proposes someone new for that learner."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import select
-
-from bot.admin import run_admin
-from bot.emulator import Limits
 from bot.simulation import Simulation
-from storage.models import Pair, Person
-from tests.conftest import START
-from tests.learners import apply_as_mentor, make_ready, onboard_learner
-
-
-def cohort_simulation(framework: str) -> Simulation:
-    """Carla the coordinator, learners Lena and Tom, mentors Peter and Amira, and the coordinators'
-    group; more settings can be added before it starts (``sim.configure``)."""
-    sim = Simulation(framework=framework, start=START, limits=Limits(enabled=False))  # type: ignore[arg-type]
-    for key in ("carla", "lena", "tom", "peter", "amira"):
-        sim.add_user(key, key.title(), language_code="en")
-    group = sim.add_group("coordinators", "Coordinators", ["carla"])
-    sim.configure(coordinator_chat_id=group)
-    return sim
-
-
-async def onboard_cohort(sim: Simulation) -> None:
-    """Through the bot: Carla joins; Lena and Tom join by invite; Peter takes one learner and
-    Amira two, both free on evenings, trained and approved."""
-    code = (await run_admin(["invite", "coordinator"], sim.tandem)).split()[0]
-    await sim.send("carla", f"/start {code}")
-    link = (await sim.send("carla", "/invite learner multi"))[-1].text
-    for learner in ("lena", "tom"):
-        await onboard_learner(sim, learner, link.rsplit("start=", 1)[1], name=learner.title(), language="en")
-    await apply_as_mentor(sim, "peter", name="Peter", evenings=True)
-    await apply_as_mentor(sim, "amira", name="Amira", evenings=True, capacity=2)
-    for mentor in ("peter", "amira"):
-        await make_ready(sim, "carla", mentor, mentor.title())
-
-
-@pytest.fixture
-async def cohort(framework: str) -> AsyncIterator[Simulation]:
-    """Two learners (Lena, Tom), two ready mentors (Peter takes one, Amira two), all evenings."""
-    sim = cohort_simulation(framework)
-    await sim.start()
-    try:
-        await onboard_cohort(sim)
-        yield sim
-    finally:
-        await sim.stop()
-
-
-async def pairs(sim: Simulation) -> dict[str, Pair]:
-    async with sim.tandem.db.unit_of_work() as uow:
-        names = {p.id: p.first_name for p in (await uow.session.execute(select(Person))).scalars()}
-        rows = (await uow.session.execute(select(Pair).order_by(Pair.id))).scalars().all()
-        return {f"{names[p.learner_id]}+{names[p.mentor_id]}:{p.status}": p for p in rows}
+from tests.journeys import pairs
 
 
 async def test_match_introduce_meet_decline_and_rematch(cohort: Simulation) -> None:

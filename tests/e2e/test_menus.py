@@ -9,8 +9,7 @@ import pytest
 from bot.admin import run_admin
 from bot.emulator import Limits
 from bot.simulation import Simulation
-from tests.conftest import START
-from tests.learners import onboard_learner
+from tests.journeys import START, onboard_learner
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@ from sqlalchemy import select
 
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Concern
-from tests.e2e.test_match_and_first_meeting import cohort
-from tests.e2e.test_weekly_sessions import begin_mentoring, until
+from tests.journeys import begin_mentoring, until
 
-__all__ = ["cohort"]
 QUESTION = "A short question from"
 ANSWERS = [["😀 Good", "😐 Okay", "😟 Not well"]]
 WORDS = "He cancelled three times and does not answer my messages."

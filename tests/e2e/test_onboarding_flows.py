@@ -22,8 +22,7 @@ from bot.simulation import Simulation
 from conversations.flow import REVIEW, Flow
 from conversations.learner import LEARNER
 from conversations.mentor import MENTOR
-from tests.conftest import START
-from tests.e2e.test_bad_input import BAD_INPUTS
+from tests.journeys import BAD_INPUTS, START
 
 REVIEW_HEADER = "Here is what you told me. Is everything right?"
 SORRY = "Sorry, something went wrong on our side. Please try again."

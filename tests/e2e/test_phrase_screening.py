@@ -11,12 +11,7 @@ import pytest
 
 from bot.simulation import Simulation
 from storage.models import Concern
-from tests.e2e.test_checkins import rows
-from tests.e2e.test_match_and_first_meeting import cohort
-from tests.e2e.test_reflection_and_notes import ask_now
-from tests.e2e.test_weekly_sessions import agree_tuesdays, begin_mentoring, until
-
-__all__ = ["cohort"]
+from tests.journeys import agree_tuesdays, ask_now, begin_mentoring, rows, until
 
 
 async def check_in_with(sim: Simulation, learner: str, comment: str, *, first: bool) -> None:

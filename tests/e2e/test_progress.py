@@ -15,9 +15,8 @@ from bot.emulator.state import Entry
 from bot.simulation import Simulation
 from conversations.progress import weeks_of
 from storage.models import CheckIn, Pair, Person, Session
-from tests.e2e.test_weekly_sessions import agree_tuesdays, begin_mentoring, cohort, until
+from tests.journeys import agree_tuesdays, begin_mentoring, until
 
-__all__ = ["cohort"]
 BERLIN = ZoneInfo("Europe/Berlin")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -8,9 +8,7 @@ from sqlalchemy import select
 
 from bot.simulation import Simulation
 from storage.models import Concern
-from tests.e2e.test_weekly_sessions import begin_mentoring, cohort
-
-__all__ = ["cohort"]
+from tests.journeys import begin_mentoring
 
 
 async def concerns(sim: Simulation) -> list[Concern]:

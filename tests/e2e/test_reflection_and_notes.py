@@ -15,9 +15,8 @@ from bot.simulation import Simulation
 from conversations import reflection
 from conversations.mentor_notes import start_note
 from storage.models import DueJob, MentorNote, Reflection
-from tests.e2e.test_weekly_sessions import agree_tuesdays, begin_mentoring, cohort, until
+from tests.journeys import agree_tuesdays, ask_now, begin_mentoring, until
 
-__all__ = ["cohort"]
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -47,25 +46,6 @@ async def reflection_jobs(sim: Simulation) -> list[DueJob]:
     async with sim.tandem.db.unit_of_work() as uow:
         query = select(DueJob).where(DueJob.kind == reflection.JOB, DueJob.status == "pending")
         return list((await uow.session.execute(query)).scalars())
-
-
-async def ask_now(sim: Simulation, key: str) -> None:
-    """A reflection question due in a minute, as ``maybe_schedule`` would leave it (without the gap)."""
-    async with sim.tandem.db.unit_of_work() as uow:
-        person = await uow.people.by_telegram_id(sim.users[key])
-        assert person is not None
-        await uow.jobs.add(
-            {
-                "kind": reflection.JOB,
-                "payload": {"person_id": person.id},
-                "due_at": sim.clock.now() + timedelta(minutes=1),
-                "dedupe_key": reflection.job_key(person.id),
-                "status": "pending",
-                "attempts": 0,
-                "created_at": sim.clock.now(),
-            }
-        )
-    await sim.advance(timedelta(minutes=2))
 
 
 async def reflections(sim: Simulation) -> list[Reflection]:

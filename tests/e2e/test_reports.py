@@ -15,10 +15,8 @@ from sqlalchemy import select
 from bot.features.reports import Pseudonyms
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Concern, Pair
-from tests.e2e.test_match_and_first_meeting import cohort
-from tests.e2e.test_weekly_sessions import agree_tuesdays, begin_mentoring, last_file, until
+from tests.journeys import agree_tuesdays, begin_mentoring, last_file, until
 
-__all__ = ["cohort"]
 NAMES = ("Lena", "Tom", "Peter", "Amira", "Carla")
 COMMENT = "My exam is on Friday"
 CONCERN_TEXT = "Lena told me Tom shouts at her"

@@ -11,8 +11,7 @@ from sqlalchemy import MetaData, select
 
 from bot.emulator import Limits
 from bot.simulation import Simulation
-from tests.conftest import START
-from tests.learners import onboard_learner
+from tests.journeys import START, onboard_learner
 
 
 @pytest.fixture

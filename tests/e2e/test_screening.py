@@ -11,8 +11,7 @@ from bot.admin import run_admin
 from bot.emulator import Limits
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Person
-from tests.conftest import START
-from tests.learners import apply_as_mentor, onboard_learner
+from tests.journeys import START, apply_as_mentor, onboard_learner
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.emulator import Limits
 from bot.emulator.state import Entry
 from bot.simulation import Simulation
 from storage.models import Pair, Session
-from tests.learners import apply_as_mentor, make_ready, onboard_learner
+from tests.journeys import apply_as_mentor, last_file, make_ready, onboard_learner, until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Mondays, a few weeks before the clocks change (the first meeting is the next day).
@@ -30,21 +30,6 @@ MARCH = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 END_OF_SUMMER_TIME = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)  # 03:00 CEST becomes 02:00 CET
 START_OF_SUMMER_TIME = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 02:00 CET becomes 03:00 CEST
 AT_1730 = re.compile(r"5:30\sPM")  # Babel's English time has U+202F before PM
-
-
-async def until(sim: Simulation, moment: datetime) -> None:
-    await sim.advance(moment - sim.clock.now())
-
-
-def last_file(sim: Simulation, who: str, prefix: str) -> bytes:
-    """The content of the newest document named ``prefix...`` the bot sent the person (as in
-    test_weekly_sessions: the emulator keeps the bytes under the message's file_id)."""
-    entry = [e for e in sim.transcript(who) if e.sender == "bot" and (e.document or "").startswith(prefix)][
-        -1
-    ]
-    message = sim.emulator.message(entry.chat_id, entry.message_id)
-    assert message is not None
-    return bytes(sim.emulator.state.files[message.json["document"]["file_id"]].content)
 
 
 @asynccontextmanager

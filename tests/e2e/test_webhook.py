@@ -23,7 +23,7 @@ from bot.runtime.web import SECRET_HEADER, OpsServer
 from bot.devtools.simulation import WEBHOOK_SECRET
 from bot.simulation import Simulation
 from storage.models import Concern
-from tests.conftest import START
+from tests.journeys import START
 
 
 @pytest.fixture

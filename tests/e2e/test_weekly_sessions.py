@@ -4,7 +4,7 @@ person's own answer to "did you meet?"."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,42 +12,10 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.simulation import Simulation
-from storage.models import Pair, Session
-from tests.e2e.test_match_and_first_meeting import cohort, pairs
+from storage.models import Session
+from tests.journeys import agree_tuesdays, begin_mentoring, last_file, until
 
-__all__ = ["cohort"]
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-async def until(sim: Simulation, moment: datetime) -> None:
-    await sim.advance(moment - sim.clock.now())
-
-
-async def begin_mentoring(sim: Simulation) -> tuple[Pair, str, str]:
-    """/match, approve, the first meeting agreed and held, both say yes: the mentor is asked for a slot."""
-    await sim.send("carla", "/match")
-    await sim.press("carla", "^Approve$")
-    pair = next(p for k, p in (await pairs(sim)).items() if k.endswith(":introduced"))
-    learner, mentor = await keys_of(sim, pair)
-    for _ in range(3):  # the first meeting: first day, first time, a public place
-        await sim.press_option(mentor, 0)
-    await sim.press(learner, "^Yes$")
-    pair = (await pairs(sim))[next(k for k in await pairs(sim) if k.endswith(":introduced"))]
-    assert pair.first_meeting_at is not None
-    await until(sim, pair.first_meeting_at + timedelta(hours=3))
-    await sim.press(learner, "^Yes, let's go on$")
-    await sim.press(mentor, "^Yes, let's go on$")
-    assert "starts now" in sim.bot_texts(learner)[-1]
-    return pair, learner, mentor
-
-
-async def agree_tuesdays(sim: Simulation, learner: str, mentor: str) -> list[Session]:
-    await sim.press(mentor, "^Tuesdays$")
-    await sim.press(mentor, "^17:00$")
-    await sim.press(mentor, "^a public place")
-    await sim.press(learner, "^Yes$")
-    async with sim.tandem.db.unit_of_work() as uow:
-        return list((await uow.session.execute(select(Session).order_by(Session.starts_at))).scalars().all())
 
 
 async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(cohort: Simulation) -> None:
@@ -110,25 +78,6 @@ async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(c
     card = (await sim.send("carla", "/pairs"))[-1].text  # what coordinators read about the pair
     assert "held 1 · missed 0 · cancelled 1 (0 late) · moved 0" in card
     assert "within 1 h (median)" in card  # asked 48 h before, cancelled 47 h before
-
-
-def last_file(sim: Simulation, who: str, prefix: str) -> bytes:
-    entry = [e for e in sim.transcript(who) if e.sender == "bot" and (e.document or "").startswith(prefix)][
-        -1
-    ]
-    message = sim.emulator.message(entry.chat_id, entry.message_id)
-    assert message is not None
-    return bytes(sim.emulator.state.files[message.json["document"]["file_id"]].content)
-
-
-async def keys_of(sim: Simulation, pair: Pair) -> tuple[str, str]:
-    found = {}
-    async with sim.tandem.db.unit_of_work() as uow:
-        for key in ("lena", "tom", "peter", "amira"):
-            person = await uow.people.by_telegram_id(sim.users[key])
-            assert person is not None
-            found[person.id] = key
-    return found[pair.learner_id], found[pair.mentor_id]
 
 
 async def test_a_holiday_week_is_skipped_and_two_missed_sessions_raise_a_signal(cohort: Simulation) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -43,3 +44,29 @@ def test_the_cli_loads_no_framework_until_one_is_chosen() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def imported_modules(path: Path) -> list[str]:
+    """Every module an ``import`` names in the file, dotted, relative imports resolved from its folder."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            folder = path.relative_to(ROOT).parent.parts  # e.g. ("tests", "e2e")
+            package = folder[: len(folder) - node.level + 1] if node.level else ()
+            module = ".".join([*package, *([node.module] if node.module else [])])
+            # ``from tests.e2e import test_x`` imports the module tests.e2e.test_x
+            names += [module, *(f"{module}.{alias.name}" for alias in node.names)]
+    return names
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared journeys live in tests/journeys.py and shared fixtures in conftest.py, not in test modules."""
+    offenders = [
+        f"{p.relative_to(ROOT)}: {name}"
+        for p in sorted((ROOT / "tests").rglob("test_*.py"))
+        for name in imported_modules(p)
+        if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")
+    ]
+    assert offenders == []
