@@ -47,7 +47,7 @@ async def invite(args: Sequence[str], tandem: Tandem) -> str:
             uow, invites.InviteRequest("coordinator"), by=None, now=tandem.clock.now()
         )
         code, expires = created.code, created.expires_at
-    link = invites.deep_link(tandem.dispatcher.programme.bot_username, code)
+    link = invites.deep_link(tandem.settings.bot_username or "your_bot", code)
     return (
         f"{code}\n"
         f"One-time coordinator code, valid until {expires:%Y-%m-%d %H:%M} UTC.\n"

@@ -9,55 +9,47 @@ from dataclasses import dataclass
 from bot.adapter import Adapter, AdapterOptions, WebhookTarget, load_adapter
 from bot.clock import Clock
 from bot.config import Settings
+from bot.feature import menu
+from bot.features import basics, cases, joining, matchmaking, reports, rights, screening, training
 from bot.i18n import Translator, shipped_locales
 from bot.messenger import DeliveryError
 from bot.rules import load_rules
 from bot.runtime import metrics
 from bot.runtime.dispatcher import Dispatcher
-from bot.runtime.menus import menu
 from bot.runtime.postman import Postman
 from bot.runtime.ratelimit import SendLimiter
+from bot.runtime.routes import Routes
 from bot.runtime.scheduler import Scheduler
 from bot.services.courses import load_courses
-from conversations.case_flows import FLOWS as CASE_FLOWS
-from conversations.checkin import FLOWS as CHECK_IN_FLOWS
-from conversations.concern import FLOWS as CONCERN_FLOWS
-from conversations.engine import FlowEngine
-from conversations.first_meeting import FLOWS as FIRST_MEETING_FLOWS
-from conversations.goals import FLOWS as GOAL_FLOWS
-from conversations.learner import LEARNER
-from conversations.mentor import MENTOR
-from conversations.mentor_notes import FLOWS as MENTOR_NOTE_FLOWS
-from conversations.monitoring import FLOWS as MONITORING_FLOWS
-from conversations.pair_end import END_PAIR_FLOW
-from conversations.reflection import FLOWS as REFLECTION_FLOWS
-from conversations.rights_flows import DELETE_FLOW, LANGUAGE_FLOW
-from conversations.screening_flows import FLOWS as SCREENING_FLOWS
-from conversations.sessions import FLOWS as SESSION_FLOWS
-from conversations.welcome import WELCOME
+from conversations import checkin, concern, goals, monitoring, progress, reflection, sessions
 from storage.database import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-FLOWS = (
-    WELCOME,
-    LEARNER,
-    MENTOR,
-    LANGUAGE_FLOW,
-    DELETE_FLOW,
-    *SCREENING_FLOWS,
-    *FIRST_MEETING_FLOWS,
-    END_PAIR_FLOW,
-    *SESSION_FLOWS,
-    *GOAL_FLOWS,
-    *CHECK_IN_FLOWS,
-    *CASE_FLOWS,
-    *REFLECTION_FLOWS,
-    *MENTOR_NOTE_FLOWS,
-    *CONCERN_FLOWS,
-    *MONITORING_FLOWS,
+# The features, in the order /help and the command menus list them.
+FEATURES = (
+    joining.FEATURE,
+    basics.FEATURE,
+    rights.FEATURE,
+    cases.FEATURE,
+    screening.FEATURE,
+    training.FEATURE,
+    matchmaking.FEATURE,
+    sessions.FEATURE,
+    goals.FEATURE,
+    checkin.FEATURE,
+    reflection.FEATURE,
+    progress.FEATURE,
+    monitoring.FEATURE,
+    concern.FEATURE,
+    reports.FEATURE,
 )
+
+
+def routes() -> Routes:
+    """The features' tables merged; a command, prefix, job or flow claimed twice stops here."""
+    return Routes.merge(FEATURES)
 
 
 @dataclass
@@ -72,7 +64,7 @@ class Tandem:
     async def start(self, webhook: WebhookTarget | None = None) -> None:
         """Connect and take updates: long polling, or a webhook whose updates come to ``feed``."""
         await self.adapter.start(self.dispatcher, webhook)
-        self.dispatcher.programme.bot_username = await self.adapter.bot_username()
+        self.settings.bot_username = await self.adapter.bot_username()  # for invite links
         await self.publish_commands()
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall every update now and then.
@@ -88,7 +80,7 @@ class Tandem:
         """The command menu in every shipped language (Telegram picks by the user's language)."""
         for code in (None, *shipped_locales()):
             t = Translator(code or self.settings.default_locale, self.settings.zone)
-            commands = menu(None, t)
+            commands = menu(self.dispatcher.routes.features, None, t)
             try:
                 await self.adapter.messenger.set_commands(commands, language=code)
             except DeliveryError as exc:
@@ -100,7 +92,7 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     if settings.bot_token is None:
         raise ValueError("TANDEM_BOT_TOKEN is required")
     rules = load_rules(settings.programme_file)  # a mistake in it stops us before the database
-    courses = load_courses()  # so does one in a training course file
+    load_courses()  # so does one in a training course file
     if migrate:
         await upgrade(settings.database_url)
     db = Database(settings.database_url)
@@ -118,6 +110,6 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     )
     adapter = load_adapter(settings.framework, options)
     postman = Postman(db, adapter.messenger, clock, limiter)
-    dispatcher = Dispatcher(db, clock, settings, rules, FlowEngine(FLOWS), postman, courses)
+    dispatcher = Dispatcher(db, clock, settings, rules, postman, routes())
     scheduler = Scheduler(db, clock.now, dispatcher.run_job, postman)
     return Tandem(settings, clock, db, adapter, dispatcher, scheduler)

@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true", help="start from scratch")
     demo.add_argument("--folder", type=Path, default=Path("var/demo"), help="where the demo keeps its state")
 
+    commands.add_parser("routes", help="every command, button prefix, due job and flow, with its feature")
+
     bench = commands.add_parser("bench", help="benchmarks")
     bench.add_argument("what", choices=("updates", "matching", "dispatch", "webhook"))
     bench.add_argument("--messages", type=int, default=10000, help="dispatch: reminders due at once")
@@ -91,6 +93,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await _demo(args)
     if args.command == "emulator":
         return await _serve_emulator(args.port, limits=not args.no_limits)
+    if args.command == "routes":
+        return _routes()
     if args.command == "bench" and args.what == "matching":
         from bot.devtools.bench_matching import bench_matching
 
@@ -120,6 +124,16 @@ async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "admin":
         return await _admin(settings, args.words)
     raise AssertionError(args.command)
+
+
+def _routes() -> int:
+    from bot.app import routes
+
+    rows = [("KIND", "KEY", "FEATURE", "IN THE MENUS OF"), *routes().table()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, [*widths, 0], strict=True)).rstrip())
+    return 0
 
 
 async def _db(settings: Settings, action: str) -> int:
@@ -154,13 +168,14 @@ async def _admin(settings: Settings, words: list[str]) -> int:
 
 
 async def _run(settings: Settings, *, webhook: bool) -> int:
+    from bot.app import build
     from bot.clock import SystemClock
     from bot.runtime.service import AlreadyRunning, CannotListen, SchemaBehind, Service
 
     if settings.bot_token is None:
         print("tandem run: TANDEM_BOT_TOKEN is not set (get a token from @BotFather)", file=sys.stderr)
         return 2
-    service = Service(settings, SystemClock(), webhook=webhook)
+    service = Service(settings, SystemClock(), build, webhook=webhook)
     try:
         await service.start()
     except (AlreadyRunning, CannotListen, SchemaBehind) as exc:

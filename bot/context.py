@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -26,12 +27,12 @@ from bot.rules import ProgrammeRules
 from storage.models import Person
 from storage.repositories import UnitOfWork
 
+if TYPE_CHECKING:  # the engine runs conversations; a context only carries it to them
+    from bot.feature import Feature
+    from conversations.engine import FlowEngine
+
 # A send claimed but not confirmed this long ago was lost with its replica: another may take it.
 HANDOVER = timedelta(seconds=30)
-
-
-class FlowStarter(Protocol):
-    async def start(self, ctx: Context, name: str, answers: dict[str, Any] | None = None) -> None: ...
 
 
 def translator_for(person: Person, settings: Settings, rules: ProgrammeRules) -> Translator:
@@ -53,7 +54,8 @@ class Context:
     outgoing: list[Stored] = field(default_factory=list)
     posted: list[tuple[int, Stored]] = field(default_factory=list)  # outbox id, action
     answers: list[AnswerButton] = field(default_factory=list)
-    flows: FlowStarter | None = None
+    flows: FlowEngine | None = None
+    features: Sequence[Feature] = ()  # what /help and the menus are read from
     # The answers of the conversation being asked, for options that depend on them.
     flow_answers: dict[str, Any] = field(default_factory=dict)
     menu_before: tuple[str | None, str] | None = None  # role and language when the event began
@@ -120,10 +122,15 @@ class Context:
         """Pass a voice note on as audio, by its Telegram file id (someone else's, usually)."""
         await self._post(SendVoice(chat_id=self.chat_id, file_id=file_id, caption=caption))
 
-    async def start_flow(self, name: str, answers: dict[str, Any] | None = None) -> None:
-        """Begin a guided conversation with this context's person (the core wires the engine)."""
+    @property
+    def engine(self) -> FlowEngine:
+        """The conversations' engine (the dispatcher wires it into every context)."""
         assert self.flows is not None, "a context without a flow engine"
-        await self.flows.start(self, name, answers)
+        return self.flows
+
+    async def start_flow(self, name: str, answers: dict[str, Any] | None = None) -> None:
+        """Begin a guided conversation with this context's person."""
+        await self.engine.start(self, name, answers)
 
     def about(self, person: Person) -> Context:
         """The same unit of work acting for someone else (an applicant a coordinator decides on):
@@ -142,6 +149,7 @@ class Context:
             posted=self.posted,
             answers=self.answers,
             flows=self.flows,
+            features=self.features,
         )
 
     def about_chat(self, chat_id: int) -> Context:

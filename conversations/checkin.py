@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.events import Inbound
+from bot.feature import LEARNERS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import concerns, phrase_screening, readiness
 from bot.services.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
@@ -368,3 +369,12 @@ AREAS_FLOW = Flow(
     nudge_after=None,
 )
 FLOWS = (FLOW, AREAS_FLOW)
+
+
+FEATURE = Feature(
+    "check-ins",
+    commands=(CommandEntry("areas", areas_command, N_("What your weekly check-in asks about"), LEARNERS),),
+    jobs={JOB: ask_due, EXPIRE_JOB: expire},
+    flows=FLOWS,
+    help=(HelpLine(N_("/areas – what your weekly check-in asks about"), LEARNERS),),
+)

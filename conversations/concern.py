@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services.concerns import raise_concern
 from conversations.flow import END, Flow, Option, Step, StepKind
@@ -200,3 +201,12 @@ FLOW = Flow(
     nudge_after=timedelta(hours=2),  # a concern left half-way matters more than a profile question
 )
 FLOWS = (FLOW,)
+
+
+FEATURE = Feature(
+    "concern",
+    commands=(CommandEntry("concern", command, N_("Tell a coordinator about a worry"), IN_A_PAIR),),
+    buttons={PREFIX: pressed},
+    flows=FLOWS,
+    help=(HelpLine(N_("/concern – tell a coordinator about a worry (or tap the button below)"), IN_A_PAIR),),
+)

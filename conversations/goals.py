@@ -15,10 +15,10 @@ from typing import Any
 
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import readiness
 from conversations.common import check_text, name_of
-from conversations.engine import FlowEngine
 from conversations.flow import REVIEW, Flow, Option, Step, StepKind
 from storage.models import Goal, NextStep, Pair, Person
 
@@ -281,9 +281,7 @@ async def act(ctx: Context, event: ButtonPress, goal: Goal, action: str) -> None
         goal.status, goal.updated_at = "dropped", ctx.now
         await ctx.say(ctx.t(N_("Dropped. You can add a new goal any time with /goals.")))
     elif action == "edit":
-        engine = ctx.flows
-        assert isinstance(engine, FlowEngine), "a context without the flow engine"
-        await engine.start(ctx, NEW, answers_of(goal), at=REVIEW)
+        await ctx.engine.start(ctx, NEW, answers_of(goal), at=REVIEW)
     elif action == "step":
         await ctx.start_flow(NEXT_STEP, {"goal": goal.id})
 
@@ -432,3 +430,12 @@ STEP_FLOW = Flow(
     on_complete=step_added,
 )
 FLOWS = (GOAL_FLOW, STEP_FLOW)
+
+
+FEATURE = Feature(
+    "goals",
+    commands=(CommandEntry("goals", command, N_("Your goals and next steps"), IN_A_PAIR),),
+    buttons={PREFIX: pressed},
+    flows=FLOWS,
+    help=(HelpLine(N_("/goals – goals and next steps"), IN_A_PAIR),),
+)

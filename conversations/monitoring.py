@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.context import Context
+from bot.feature import Feature
 from bot.i18n import N_
 from bot.services import concerns, phrase_screening
 from conversations.common import busy_elsewhere, name_of
@@ -146,3 +147,6 @@ FLOW = Flow(
     on_complete=answered,
 )
 FLOWS = (FLOW,)
+
+
+FEATURE = Feature("monitoring", jobs={JOB: ask}, flows=FLOWS)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.feature import COORDINATORS, IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services.attendance import outcome
 from conversations.common import name_of
@@ -208,3 +209,16 @@ async def _coordinator_view(ctx: Context, event: ButtonPress, learner_id: int) -
     await ctx.uow.audit.record(ctx.now, ctx.person, "progress_viewed", learner)
     caption = ctx.t(N_("How things are going for {name}, week by week."), name=name_of(learner))
     await send_chart(ctx, learner, caption)
+
+
+FEATURE = Feature(
+    "progress",
+    commands=(
+        CommandEntry("progress", command, N_("A chart of how things are going"), (*IN_A_PAIR, *COORDINATORS)),
+    ),
+    buttons={PREFIX: pressed},
+    help=(
+        HelpLine(N_("/progress – a chart of how things are going"), IN_A_PAIR),
+        HelpLine(N_("/progress – a learner's check-in chart"), COORDINATORS),
+    ),
+)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.events import Inbound
+from bot.feature import LEARNERS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import phrase_screening, readiness
 from conversations.common import name_of
@@ -234,3 +235,12 @@ def pack(pieces: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
         messages[-1].append(piece)
         size += 1 + len(piece)
     return [text for text in ("\n".join(m).strip() for m in messages) if text]
+
+
+FEATURE = Feature(
+    "reflection",
+    commands=(CommandEntry("journal", journal, N_("Your reflections and goal history"), LEARNERS),),
+    jobs={JOB: ask},
+    flows=FLOWS,
+    help=(HelpLine(N_("/journal – your reflections and goal history"), LEARNERS),),
+)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import calendar, concerns, readiness
 from bot.services.attendance import outcome
@@ -726,3 +727,13 @@ async def figures(ctx: Context, pair: Pair) -> dict[str, int]:
         "moved": sum(s.moves for s in everything),
         "hours": round(waits[len(waits) // 2]) if waits else -1,
     }
+
+
+FEATURE = Feature(
+    "sessions",
+    commands=(CommandEntry("sessions", list_sessions, N_("Your next and last weekly sessions"), IN_A_PAIR),),
+    buttons={PREFIX: pressed, WEEKLY_PREFIX: weekly_calendar_pressed},
+    jobs={JOB: send_due},
+    flows=(*FLOWS, *mentor_notes.FLOWS),
+    help=(HelpLine(N_("/sessions – your next and last weekly sessions"), IN_A_PAIR),),
+)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.admin import run_admin
 from bot.emulator import Limits
 from bot.i18n import shipped_locales
+from bot.services.courses import shipped_courses
 from bot.simulation import Simulation
 from conversations import reflection
 from storage.models import Pair, Person, Session
@@ -104,14 +105,14 @@ async def apply_as_mentor(
 
 async def make_ready(sim: Simulation, coordinator: str, mentor: str, name: str) -> None:
     """The whole training, every required check recorded, and the approval, through the bot."""
-    course = sim.tandem.core.courses("en")
+    course = shipped_courses()("en")
     await sim.send(mentor, "/training")
     for index, module in enumerate(course.module):
         for question in module.quiz:
             await sim.press_option(mentor, question.answer)
         if index + 1 < len(course.module):
             await sim.press_option(mentor, 0)  # carry on
-    for check in range(len(sim.tandem.core.rules.mentor_checks)):
+    for check in range(len(sim.tandem.dispatcher.rules.mentor_checks)):
         card = next(c for c in await sim.send(coordinator, "/screening") if c.text.startswith(name))
         await sim.press_data(
             coordinator, card.message_id, next(d for r in card.data for d in r if d and d.endswith(":chk"))

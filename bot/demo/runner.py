@@ -23,6 +23,7 @@ from bot.demo.cast import MENTOR_ANSWERS, PLACES, SEED, Member
 from bot.devtools.simulation import SIMULATION_LIMITS, Simulation
 from bot.emulator.state import Entry
 from bot.i18n import language_name
+from bot.services.courses import shipped_courses
 
 STATE_FILE = "demo.json"
 # The seeding plays the coordinator's first hour (invites, a screening, a training) in a moment,
@@ -191,7 +192,7 @@ class Demo:
     async def _make_ready(self, coordinator: str, mentor: str) -> None:
         """One mentor is screened, checked and trained already; the other waits for the visitor."""
         sim = self.simulation
-        course = sim.tandem.dispatcher.courses(next(m.language for m in self.members if m.key == mentor))
+        course = shipped_courses()(next(m.language for m in self.members if m.key == mentor))
         await sim.send(mentor, "/training")
         for index, module in enumerate(course.module):
             for question in module.quiz:

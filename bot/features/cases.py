@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
+from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services.concerns import (
     FOLLOW_UP_JOB,
@@ -34,7 +35,7 @@ from bot.services.concerns import (
     staff_translator,
 )
 from bot.services.people import name_of
-from conversations.case_flows import CONTACT_FLOW, NOTE_FLOW
+from conversations.case_flows import CONTACT_FLOW, FLOWS, NOTE_FLOW
 from storage.models import Concern
 
 NOT_YOURS = N_("This button is not for you.")
@@ -217,3 +218,19 @@ async def case(ctx: Context, event: Inbound) -> None:
         await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
         return
     await ctx.say(await alert_text(ctx, concern, ctx.t), alert_keyboard(concern, ctx.t))
+
+
+FEATURE = Feature(
+    "cases",
+    commands=(
+        CommandEntry("cases", cases, N_("Open concerns, most urgent first"), COORDINATORS),
+        CommandEntry("case", case),
+    ),
+    buttons={PREFIX: pressed},
+    group_buttons={PREFIX: pressed},  # the alerts in the coordinators' group
+    jobs={OVERDUE_JOB: overdue, FOLLOW_UP_JOB: follow_up},
+    flows=FLOWS,
+    help=(
+        HelpLine(N_("/cases – open concerns, most urgent first; /case N – one with its log"), COORDINATORS),
+    ),
+)

@@ -1,15 +1,21 @@
-"""Joining the programme and the coordinators' invite commands: /start CODE, /invite, /invites."""
+"""Joining the programme: /start (with an invite code or without), the coordinators' invites,
+the guardians' consent for learners under the consent age, and who has blocked Tandem."""
 
 from __future__ import annotations
 
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
+from bot.feature import COORDINATORS, EVERYONE, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import invites
 from bot.services.invites import Redemption
-from conversations.engine import FlowEngine
-from conversations.learner import NAME as LEARNER
-from conversations.mentor import NAME as MENTOR
+from conversations.learner import LEARNER
+from conversations.learner import NAME as LEARNER_FLOW
+from conversations.mentor import MENTOR
+from conversations.mentor import NAME as MENTOR_FLOW
+from conversations.welcome import NAME as WELCOME
+from conversations.welcome import WELCOME as WELCOME_FLOW
+from conversations.welcome import about
 from storage.models import Invite
 
 REVOKE_PREFIX = "iv1"  # version 1 of invite buttons: iv1:<invite id>
@@ -31,169 +37,200 @@ REFUSALS = {
 }
 
 
-class Programme:
-    def __init__(self, flows: FlowEngine, bot_username: str | None = None) -> None:
-        self.flows = flows
-        # Known offline only from settings; replaced by getMe's answer when the bot starts.
-        self.bot_username = bot_username or "your_bot"
-
-    async def join(self, ctx: Context, code: str) -> None:
-        """``/start CODE``: a good code gives its role; any other gets a clear answer and no role."""
-        outcome, invite = await invites.redeem(ctx.uow, code.strip(), ctx.person, ctx.now)
-        if outcome is Redemption.HAS_ROLE:
-            role = ctx.t(ROLE_NAMES.get(ctx.person.role or "", MEMBER))
-            await ctx.say(ctx.t(N_("You are already part of the programme as {role}."), role=role))
-            return
-        if outcome is not Redemption.OK or invite is None:
-            await ctx.say(ctx.t(REFUSALS[outcome]))
-            return
-        if invite.role == "coordinator":
-            await self.flows.cancel(ctx)  # a question left open from before would now be stale
-            await ctx.say(ctx.t(COORDINATOR_WELCOME))
-            return
-        await ctx.say(ctx.t(N_("Welcome to {programme}! A few questions first."), programme=ctx.rules.name))
-        await self.flows.start(ctx, LEARNER if invite.role == "learner" else MENTOR)
-
-    async def invite(self, ctx: Context, event: Inbound) -> None:
-        assert isinstance(event, Command)
-        if not await self._coordinator(ctx):
-            return
-        request = invites.parse_request(event.args)
-        if request is None:
-            await ctx.say(ctx.t(INVITE_USAGE))
-            return
-        invite = await invites.create(ctx.uow, request, by=ctx.person, now=ctx.now)
-        link = invites.deep_link(self.bot_username, invite.code)
-        await ctx.send_document(
-            f"invite-{invite.role}-{invite.id}.png",
-            invites.qr_png(link),
-            caption=self._describe(ctx, invite) + "\n" + link,
-            photo=True,
+async def start(ctx: Context, event: Inbound) -> None:
+    """``/start``: joining with a code, else onboarding where it stopped, else a hello."""
+    if isinstance(event, Command) and event.args.strip():
+        await join(ctx, event.args)
+        return
+    person = ctx.person
+    if person.role == "learner" and person.consent_at is None:
+        await ctx.engine.start(ctx, LEARNER_FLOW)  # consent first, then their answers
+    elif person.role == "mentor" and person.screening is None:
+        await ctx.engine.start(ctx, MENTOR_FLOW)
+    elif person.role == "coordinator":
+        await ctx.engine.start(ctx, WELCOME, {"role": person.role}, at="language")
+    elif person.role is not None:
+        name = person.preferred_name or person.first_name
+        text = N_(
+            "Hello {name}! You are already part of the programme. /profile shows what you told me, "
+            "/help what I can do."
         )
-
-    async def list_invites(self, ctx: Context, event: Inbound) -> None:
-        if not await self._coordinator(ctx):
-            return
-        open_invites = await ctx.uow.invites.open(ctx.now)
-        if not open_invites:
-            await ctx.say(ctx.t(N_("There are no open invites. Create one with /invite learner.")))
-            return
-        lines = [ctx.t(N_("Open invites (tap one to withdraw it):"))]
-        buttons = []
-        for invite in open_invites[:20]:
-            lines.append(f"#{invite.id} · {self._describe(ctx, invite)}")
-            label = ctx.t(N_("Withdraw #{number}"), number=invite.id)
-            buttons.append((Button(label, data=f"{REVOKE_PREFIX}:{invite.id}"),))
-        await ctx.say("\n".join(lines), tuple(buttons))
-
-    async def revoke_pressed(self, ctx: Context, event: Inbound) -> None:
-        assert isinstance(event, ButtonPress)
-        parts = event.data.split(":")
-        if ctx.person.role != "coordinator" or len(parts) != 2 or not parts[1].isdigit():
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
-            return
-        invite = await invites.revoke(ctx.uow, int(parts[1]), ctx.now)
-        if invite is None:
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-            return
-        ctx.answer_button(event.callback_id, ctx.t(N_("Withdrawn.")))
-        await ctx.say(ctx.t(N_("Invite #{number} is withdrawn; its link no longer works."), number=invite.id))
-
-    async def unreachable(self, ctx: Context, event: Inbound) -> None:
-        """Who blocked the bot: coordinators need to reach them another way."""
-        if not await self._coordinator(ctx):
-            return
-        people = await ctx.uow.people.unreachable()
-        if not people:
-            await ctx.say(ctx.t(N_("Everyone in the programme can be reached.")))
-            return
-        count = len(people)
-        lines = [ctx.t.plural("{n} person has blocked Tandem:", "{n} people have blocked Tandem:", count)]
-        for person in people[:50]:
-            since = person.unreachable_since
-            name = person.preferred_name or person.first_name
-            role = ctx.t(ROLE_NAMES.get(person.role or "", MEMBER))
-            when = ctx.t.date(since) if since else ""
-            lines.append(ctx.t(N_("{name} ({role}), since {date}"), name=name, role=role, date=when))
-        await ctx.say("\n".join(lines))
-
-    async def guardians(self, ctx: Context, event: Inbound) -> None:
-        """Learners under the consent age waiting for their guardian's agreement, with whom to call."""
-        if not await self._coordinator(ctx):
-            return
-        waiting = await ctx.uow.people.guardians_pending()
-        if not waiting:
-            await ctx.say(ctx.t(N_("No learner is waiting for a guardian's consent.")))
-            return
-        await ctx.say(
-            ctx.t.plural(
-                "{n} learner is waiting for a guardian's consent. Call or write to the guardian, "
-                "then tap what they said.",
-                "{n} learners are waiting for a guardian's consent. Call or write to each guardian, "
-                "then tap what they said.",
-                len(waiting),
-            )
+        await ctx.say(ctx.t(text, name=name))
+    else:
+        hello = ctx.t(
+            N_("Hello {name}! I am Tandem, the companion of {programme}."),
+            name=person.first_name,
+            programme=ctx.rules.name,
         )
-        for learner in waiting[:20]:
-            text = ctx.t(
-                N_("{learner}, since {date}\nGuardian: {guardian}, {contact}"),
-                learner=learner.preferred_name or learner.first_name,
-                date=ctx.t.date(learner.updated_at),
-                guardian=learner.guardian_name or "",
-                contact=learner.guardian_contact or "",
-            )
-            buttons = (
-                (
-                    Button(ctx.t(N_("Guardian agreed")), data=f"{GUARDIAN_PREFIX}:{learner.id}:yes"),
-                    Button(ctx.t(N_("Guardian said no")), data=f"{GUARDIAN_PREFIX}:{learner.id}:no"),
-                ),
-            )
-            await ctx.say(text, buttons)
+        await ctx.say(hello + "\n" + about(ctx))
+        await ctx.engine.start(ctx, WELCOME)
 
-    async def guardian_pressed(self, ctx: Context, event: Inbound) -> None:
-        assert isinstance(event, ButtonPress)
-        parts = event.data.split(":")
-        valid = len(parts) == 3 and parts[1].isdigit() and parts[2] in ("yes", "no")
-        if ctx.person.role != "coordinator" or not valid:
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
-            return
-        learner = await ctx.uow.people.get(int(parts[1]))
-        if learner is None or learner.guardian_status != "pending":
-            ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
-            if event.message_id is not None:
-                await ctx.edit_keyboard(event.message_id, None)
-            return
-        agreed = parts[2] == "yes"
-        learner.guardian_status = "confirmed" if agreed else "refused"
-        learner.guardian_confirmed_at = ctx.now if agreed else None
-        await ctx.uow.audit.record(ctx.now, ctx.person, "guardian." + learner.guardian_status, learner)
-        ctx.answer_button(event.callback_id, ctx.t(N_("Noted.")))
-        name = learner.preferred_name or learner.first_name
-        coordinator = ctx.person.preferred_name or ctx.person.first_name
-        note = GUARDIAN_NOTES[agreed]
+
+async def join(ctx: Context, code: str) -> None:
+    """``/start CODE``: a good code gives its role; any other gets a clear answer and no role."""
+    outcome, invite = await invites.redeem(ctx.uow, code.strip(), ctx.person, ctx.now)
+    if outcome is Redemption.HAS_ROLE:
+        role = ctx.t(ROLE_NAMES.get(ctx.person.role or "", MEMBER))
+        await ctx.say(ctx.t(N_("You are already part of the programme as {role}."), role=role))
+        return
+    if outcome is not Redemption.OK or invite is None:
+        await ctx.say(ctx.t(REFUSALS[outcome]))
+        return
+    if invite.role == "coordinator":
+        await ctx.engine.cancel(ctx)  # a question left open from before would now be stale
+        await ctx.say(ctx.t(COORDINATOR_WELCOME))
+        return
+    await ctx.say(ctx.t(N_("Welcome to {programme}! A few questions first."), programme=ctx.rules.name))
+    await ctx.engine.start(ctx, LEARNER_FLOW if invite.role == "learner" else MENTOR_FLOW)
+
+
+async def invite(ctx: Context, event: Inbound) -> None:
+    assert isinstance(event, Command)
+    if not await _coordinator(ctx):
+        return
+    request = invites.parse_request(event.args)
+    if request is None:
+        await ctx.say(ctx.t(INVITE_USAGE))
+        return
+    invite = await invites.create(ctx.uow, request, by=ctx.person, now=ctx.now)
+    link = invites.deep_link(ctx.settings.bot_username or "your_bot", invite.code)
+    await ctx.send_document(
+        f"invite-{invite.role}-{invite.id}.png",
+        invites.qr_png(link),
+        caption=_describe(ctx, invite) + "\n" + link,
+        photo=True,
+    )
+
+
+async def list_invites(ctx: Context, event: Inbound) -> None:
+    if not await _coordinator(ctx):
+        return
+    open_invites = await ctx.uow.invites.open(ctx.now)
+    if not open_invites:
+        await ctx.say(ctx.t(N_("There are no open invites. Create one with /invite learner.")))
+        return
+    lines = [ctx.t(N_("Open invites (tap one to withdraw it):"))]
+    buttons = []
+    for invite in open_invites[:20]:
+        lines.append(f"#{invite.id} · {_describe(ctx, invite)}")
+        label = ctx.t(N_("Withdraw #{number}"), number=invite.id)
+        buttons.append((Button(label, data=f"{REVOKE_PREFIX}:{invite.id}"),))
+    await ctx.say("\n".join(lines), tuple(buttons))
+
+
+async def revoke_pressed(ctx: Context, event: Inbound) -> None:
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    if ctx.person.role != "coordinator" or len(parts) != 2 or not parts[1].isdigit():
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return
+    invite = await invites.revoke(ctx.uow, int(parts[1]), ctx.now)
+    if invite is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    ctx.answer_button(event.callback_id, ctx.t(N_("Withdrawn.")))
+    await ctx.say(ctx.t(N_("Invite #{number} is withdrawn; its link no longer works."), number=invite.id))
+
+
+async def unreachable(ctx: Context, event: Inbound) -> None:
+    """Who blocked the bot: coordinators need to reach them another way."""
+    if not await _coordinator(ctx):
+        return
+    people = await ctx.uow.people.unreachable()
+    if not people:
+        await ctx.say(ctx.t(N_("Everyone in the programme can be reached.")))
+        return
+    count = len(people)
+    lines = [ctx.t.plural("{n} person has blocked Tandem:", "{n} people have blocked Tandem:", count)]
+    for person in people[:50]:
+        since = person.unreachable_since
+        name = person.preferred_name or person.first_name
+        role = ctx.t(ROLE_NAMES.get(person.role or "", MEMBER))
+        when = ctx.t.date(since) if since else ""
+        lines.append(ctx.t(N_("{name} ({role}), since {date}"), name=name, role=role, date=when))
+    await ctx.say("\n".join(lines))
+
+
+async def guardians(ctx: Context, event: Inbound) -> None:
+    """Learners under the consent age waiting for their guardian's agreement, with whom to call."""
+    if not await _coordinator(ctx):
+        return
+    waiting = await ctx.uow.people.guardians_pending()
+    if not waiting:
+        await ctx.say(ctx.t(N_("No learner is waiting for a guardian's consent.")))
+        return
+    await ctx.say(
+        ctx.t.plural(
+            "{n} learner is waiting for a guardian's consent. Call or write to the guardian, "
+            "then tap what they said.",
+            "{n} learners are waiting for a guardian's consent. Call or write to each guardian, "
+            "then tap what they said.",
+            len(waiting),
+        )
+    )
+    for learner in waiting[:20]:
+        text = ctx.t(
+            N_("{learner}, since {date}\nGuardian: {guardian}, {contact}"),
+            learner=learner.preferred_name or learner.first_name,
+            date=ctx.t.date(learner.updated_at),
+            guardian=learner.guardian_name or "",
+            contact=learner.guardian_contact or "",
+        )
+        buttons = (
+            (
+                Button(ctx.t(N_("Guardian agreed")), data=f"{GUARDIAN_PREFIX}:{learner.id}:yes"),
+                Button(ctx.t(N_("Guardian said no")), data=f"{GUARDIAN_PREFIX}:{learner.id}:no"),
+            ),
+        )
+        await ctx.say(text, buttons)
+
+
+async def guardian_pressed(ctx: Context, event: Inbound) -> None:
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    valid = len(parts) == 3 and parts[1].isdigit() and parts[2] in ("yes", "no")
+    if ctx.person.role != "coordinator" or not valid:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return
+    learner = await ctx.uow.people.get(int(parts[1]))
+    if learner is None or learner.guardian_status != "pending":
+        ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
-            await ctx.edit(event.message_id, ctx.t(note, learner=name, coordinator=coordinator))
-        told = ctx.translator_for(learner)(GUARDIAN_TOLD[agreed], name=name)
-        await ctx.say_to(learner.chat_id, told)
+            await ctx.edit_keyboard(event.message_id, None)
+        return
+    agreed = parts[2] == "yes"
+    learner.guardian_status = "confirmed" if agreed else "refused"
+    learner.guardian_confirmed_at = ctx.now if agreed else None
+    await ctx.uow.audit.record(ctx.now, ctx.person, "guardian." + learner.guardian_status, learner)
+    ctx.answer_button(event.callback_id, ctx.t(N_("Noted.")))
+    name = learner.preferred_name or learner.first_name
+    coordinator = ctx.person.preferred_name or ctx.person.first_name
+    note = GUARDIAN_NOTES[agreed]
+    if event.message_id is not None:
+        await ctx.edit(event.message_id, ctx.t(note, learner=name, coordinator=coordinator))
+    told = ctx.translator_for(learner)(GUARDIAN_TOLD[agreed], name=name)
+    await ctx.say_to(learner.chat_id, told)
 
-    async def _coordinator(self, ctx: Context) -> bool:
-        if ctx.person.role == "coordinator":
-            return True
-        await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
-        return False
 
-    def _describe(self, ctx: Context, invite: Invite) -> str:
-        role = ctx.t(ROLE_NAMES[invite.role])
-        where = ", ".join(part for part in (invite.school, invite.cohort) if part)
-        if invite.max_uses == 1:
-            text = ctx.t(N_("Invite for one {role}"), role=role)
-        else:
-            text = ctx.t(N_("Invite for any number of people as {role}"), role=role)
-        if where:
-            text += f" ({where})"
-        if invite.expires_at is not None:
-            text += " · " + ctx.t(N_("valid until {date}"), date=ctx.t.date(invite.expires_at))
-        return text
+async def _coordinator(ctx: Context) -> bool:
+    if ctx.person.role == "coordinator":
+        return True
+    await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
+    return False
+
+
+def _describe(ctx: Context, invite: Invite) -> str:
+    role = ctx.t(ROLE_NAMES[invite.role])
+    where = ", ".join(part for part in (invite.school, invite.cohort) if part)
+    if invite.max_uses == 1:
+        text = ctx.t(N_("Invite for one {role}"), role=role)
+    else:
+        text = ctx.t(N_("Invite for any number of people as {role}"), role=role)
+    if where:
+        text += f" ({where})"
+    if invite.expires_at is not None:
+        text += " · " + ctx.t(N_("valid until {date}"), date=ctx.t.date(invite.expires_at))
+    return text
 
 
 COORDINATOR_WELCOME = N_(
@@ -226,3 +263,30 @@ GUARDIAN_TOLD = {
         "talk to you about what is possible."
     ),
 }
+
+
+FEATURE = Feature(
+    "joining",
+    commands=(
+        CommandEntry("start", start, N_("Begin or start again"), EVERYONE),
+        CommandEntry("invite", invite, N_("An invite link with a QR code"), COORDINATORS),
+        CommandEntry("invites", list_invites, N_("Open invites, to withdraw one"), COORDINATORS),
+        CommandEntry("guardians", guardians, N_("Guardians' consent to record"), COORDINATORS),
+        CommandEntry("unreachable", unreachable, N_("Who has blocked Tandem"), COORDINATORS),
+    ),
+    buttons={REVOKE_PREFIX: revoke_pressed, GUARDIAN_PREFIX: guardian_pressed},
+    flows=(WELCOME_FLOW, LEARNER, MENTOR),
+    help=(
+        HelpLine(N_("/start – begin or start again"), EVERYONE),
+        HelpLine(
+            N_("/invite learner, /invite mentor, /invite coordinator – an invite link with a QR code"),
+            COORDINATORS,
+        ),
+        HelpLine(N_("/invites – open invites, to withdraw one"), COORDINATORS),
+        HelpLine(
+            N_("/guardians – learners under the consent age whose guardian has not been asked yet"),
+            COORDINATORS,
+        ),
+        HelpLine(N_("/unreachable – who has blocked Tandem"), COORDINATORS),
+    ),
+)

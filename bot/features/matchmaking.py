@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator, language_name
 from bot.services import matching
 from conversations import first_meeting, pair_end
@@ -113,291 +114,312 @@ def say_reasons(t: Translator, learner: Person, found: list[Any]) -> str:
     return t(REASONS_JOINED).join(parts) or t(NOTHING_SHARED)
 
 
-class Matchmaking:
-    async def match(self, ctx: Context, event: Inbound) -> None:
-        if ctx.person.role != "coordinator":
-            await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
-            return
-        await ctx.uow.pairs.drop_proposals()
-        learners = list(await ctx.uow.people.waiting_learners())
-        mentors_rows = list(await ctx.uow.people.ready_mentors())
-        load = await ctx.uow.pairs.load()
-        closed = await ctx.uow.pairs.closed()
-        if not learners:
-            await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
-            return
-        language = ctx.rules.language
-        people = [learner_profile(p, language) for p in learners]
-        mentors = [mentor_profile(p, load.get(p.id, 0)) for p in mentors_rows]
-        comp = matching.components(people, mentors, language)
-        score = matching.scores(comp, ctx.rules.matching)
-        for i, learner in enumerate(learners):
-            for j, mentor in enumerate(mentors_rows):
-                if (learner.id, mentor.id) in closed:
-                    score[i, j] = 0.0  # declined or ended before: never again
-        assigned = matching.assign(score, mentors, ctx.rules.matching)
-        for position, (i, j) in enumerate(assigned):
-            order = [int(k) for k in np.argsort(-score[i]) if k != j and score[i, k] > 0]
-            alternatives = [
-                [mentors_rows[k].id, round(float(score[i, k]), 1), matching.reasons(comp, i, k)]
-                for k in order
-                if mentors[k].capacity > 0
-            ][:3]
-            await ctx.uow.pairs.add(
-                Pair(
-                    learner_id=learners[i].id,
-                    mentor_id=mentors_rows[j].id,
-                    status="proposed",
-                    score=round(float(score[i, j]), 1),
-                    reasons=matching.reasons(comp, i, j),
-                    alternatives=alternatives,
-                    position=position,
-                    proposed_by=ctx.person.id,
-                    created_at=ctx.now,
+async def match(ctx: Context, event: Inbound) -> None:
+    if ctx.person.role != "coordinator":
+        await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
+        return
+    await ctx.uow.pairs.drop_proposals()
+    learners = list(await ctx.uow.people.waiting_learners())
+    mentors_rows = list(await ctx.uow.people.ready_mentors())
+    load = await ctx.uow.pairs.load()
+    closed = await ctx.uow.pairs.closed()
+    if not learners:
+        await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
+        return
+    language = ctx.rules.language
+    people = [learner_profile(p, language) for p in learners]
+    mentors = [mentor_profile(p, load.get(p.id, 0)) for p in mentors_rows]
+    comp = matching.components(people, mentors, language)
+    score = matching.scores(comp, ctx.rules.matching)
+    for i, learner in enumerate(learners):
+        for j, mentor in enumerate(mentors_rows):
+            if (learner.id, mentor.id) in closed:
+                score[i, j] = 0.0  # declined or ended before: never again
+    assigned = matching.assign(score, mentors, ctx.rules.matching)
+    for position, (i, j) in enumerate(assigned):
+        order = [int(k) for k in np.argsort(-score[i]) if k != j and score[i, k] > 0]
+        alternatives = [
+            [mentors_rows[k].id, round(float(score[i, k]), 1), matching.reasons(comp, i, k)]
+            for k in order
+            if mentors[k].capacity > 0
+        ][:3]
+        await ctx.uow.pairs.add(
+            Pair(
+                learner_id=learners[i].id,
+                mentor_id=mentors_rows[j].id,
+                status="proposed",
+                score=round(float(score[i, j]), 1),
+                reasons=matching.reasons(comp, i, j),
+                alternatives=alternatives,
+                position=position,
+                proposed_by=ctx.person.id,
+                created_at=ctx.now,
+            )
+        )
+    matched = {i for i, _ in assigned}
+    lines = [
+        ctx.t.plural(
+            "{n} proposal, one at a time below.", "{n} proposals, one at a time below.", len(assigned)
+        )
+    ]
+    unmatched = [i for i in range(len(learners)) if i not in matched]
+    if unmatched:
+        lines.append(ctx.t(N_("No mentor for now:")))
+    for i in unmatched:
+        learner = learners[i]
+        why = matching.why_unmatched(comp, i, mentors)
+        lines.append(f"• {learner.preferred_name or learner.first_name}: {ctx.t(UNMATCHED[why])}")
+        if learner.waiting_told_at is None:  # nobody waits in silence, and nobody is told twice
+            learner.waiting_told_at = ctx.now
+            them = ctx.about(learner)
+            await them.say(
+                them.t(
+                    N_(
+                        "{name}, the programme is still looking for a mentor who fits you. "
+                        "It can take a little while; you will hear from us."
+                    ),
+                    name=learner.preferred_name or learner.first_name,
                 )
             )
-        matched = {i for i, _ in assigned}
-        lines = [
-            ctx.t.plural(
-                "{n} proposal, one at a time below.", "{n} proposals, one at a time below.", len(assigned)
-            )
-        ]
-        unmatched = [i for i in range(len(learners)) if i not in matched]
-        if unmatched:
-            lines.append(ctx.t(N_("No mentor for now:")))
-        for i in unmatched:
-            learner = learners[i]
-            why = matching.why_unmatched(comp, i, mentors)
-            lines.append(f"• {learner.preferred_name or learner.first_name}: {ctx.t(UNMATCHED[why])}")
-            if learner.waiting_told_at is None:  # nobody waits in silence, and nobody is told twice
-                learner.waiting_told_at = ctx.now
-                them = ctx.about(learner)
-                await them.say(
-                    them.t(
-                        N_(
-                            "{name}, the programme is still looking for a mentor who fits you. "
-                            "It can take a little while; you will hear from us."
-                        ),
-                        name=learner.preferred_name or learner.first_name,
-                    )
-                )
-        await ctx.say("\n".join(lines))
-        await self._next(ctx)
+    await ctx.say("\n".join(lines))
+    await _next(ctx)
 
-    async def _next(self, ctx: Context) -> None:
-        pair = await ctx.uow.pairs.next_proposal()
-        if pair is None:
-            await ctx.say(ctx.t(N_("No more proposals. /match computes new ones.")))
-            return
-        text, keyboard = await self.card(ctx, pair)
-        await ctx.say(text, keyboard)
 
-    async def card(self, ctx: Context, pair: Pair) -> tuple[str, Keyboard]:
+async def _next(ctx: Context) -> None:
+    pair = await ctx.uow.pairs.next_proposal()
+    if pair is None:
+        await ctx.say(ctx.t(N_("No more proposals. /match computes new ones.")))
+        return
+    text, keyboard = await card(ctx, pair)
+    await ctx.say(text, keyboard)
+
+
+async def card(ctx: Context, pair: Pair) -> tuple[str, Keyboard]:
+    learner = await ctx.uow.people.get(pair.learner_id)
+    mentor = await ctx.uow.people.get(pair.mentor_id)
+    assert learner is not None and mentor is not None
+    total = await ctx.uow.pairs.proposals_count()
+    text = ctx.t(
+        N_(
+            "Proposal {number} of {total}:\nLearner: {learner}\nMentor: {mentor}\n"
+            "Score: {score}\nWhy: {reasons}"
+        ),
+        number=pair.position + 1,
+        total=total,
+        learner=learner.preferred_name or learner.first_name,
+        mentor=mentor.preferred_name or mentor.first_name,
+        score=ctx.t.number(pair.score),
+        reasons=say_reasons(ctx.t, learner, pair.reasons),
+    )
+    data = f"{PROPOSAL}:{pair.id}"
+    rows: list[tuple[Button, ...]] = [
+        (Button(ctx.t(N_("Approve")), data=f"{data}:ok"), Button(ctx.t(N_("Skip")), data=f"{data}:skip")),
+    ]
+    if pair.alternatives:
+        rows.append((Button(ctx.t(N_("Another mentor")), data=f"{data}:alt"),))
+    return text, tuple(rows)
+
+
+async def pressed(ctx: Context, event: Inbound) -> None:
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    if ctx.person.role != "coordinator" or len(parts) != 3 or not parts[1].isdigit():
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return
+    pair = await ctx.uow.pairs.get(int(parts[1]))
+    if pair is None or pair.status != "proposed":
+        ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+        if event.message_id is not None:
+            await ctx.edit_keyboard(event.message_id, None)
+        return
+    action = parts[2]
+    if action == "alt":
+        ctx.answer_button(event.callback_id)
+        await _alternatives(ctx, event, pair)
+        return
+    choice = action[1:] if action.startswith("m") else ""
+    known = {int(a[0]) for a in pair.alternatives}
+    if action not in ("ok", "skip") and not (choice.isdigit() and int(choice) in known):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    ctx.answer_button(event.callback_id)
+    if event.message_id is not None:
+        await ctx.edit_keyboard(event.message_id, None)
+    if action == "skip":
+        pair.status, pair.decided_at = "skipped", ctx.now
+    else:
+        if choice:
+            alternative = next(a for a in pair.alternatives if int(a[0]) == int(choice))
+            pair.mentor_id, pair.score, pair.reasons = int(choice), float(alternative[1]), alternative[2]
+        await _introduce(ctx, pair)
+    await _next(ctx)
+
+
+async def _alternatives(ctx: Context, event: ButtonPress, pair: Pair) -> None:
+    learner = await ctx.uow.people.get(pair.learner_id)
+    assert learner is not None
+    lines = [
+        ctx.t(
+            N_("Other mentors for {learner}, best first:"),
+            learner=learner.preferred_name or learner.first_name,
+        )
+    ]
+    rows = []
+    for mentor_id, score, found in pair.alternatives:
+        mentor = await ctx.uow.people.get(int(mentor_id))
+        if mentor is None:
+            continue
+        name = mentor.preferred_name or mentor.first_name
+        lines.append(f"• {name} ({ctx.t.number(score)}): {say_reasons(ctx.t, learner, found)}")
+        label = ctx.t(N_("Choose {name}"), name=name)
+        rows.append((Button(label, data=f"{PROPOSAL}:{pair.id}:m{mentor_id}"),))
+    rows.append((Button(ctx.t(N_("Skip")), data=f"{PROPOSAL}:{pair.id}:skip"),))
+    await ctx.say("\n".join(lines), tuple(rows))
+
+
+async def _introduce(ctx: Context, pair: Pair) -> None:
+    learner = await ctx.uow.people.get(pair.learner_id)
+    mentor = await ctx.uow.people.get(pair.mentor_id)
+    assert learner is not None and mentor is not None
+    busy = await ctx.uow.pairs.current_for(learner.id)
+    load = (await ctx.uow.pairs.load()).get(mentor.id, 0)
+    if (
+        busy is not None
+        or load >= int((mentor.profile or {}).get("capacity") or 1)
+        or mentor.ready_at is None
+    ):
+        pair.status, pair.decided_at = "skipped", ctx.now
+        await ctx.say(ctx.t(N_("That pair is no longer possible (someone was matched meanwhile); skipped.")))
+        return
+    pair.status, pair.decided_at = "introduced", ctx.now
+    await ctx.uow.audit.record(ctx.now, ctx.person, "pair.approved", learner, pair=pair.id)
+    learner_name = learner.preferred_name or learner.first_name
+    mentor_name = mentor.preferred_name or mentor.first_name
+    await ctx.say(
+        ctx.t(
+            N_("Approved: {learner} and {mentor}. Both are introduced."),
+            learner=learner_name,
+            mentor=mentor_name,
+        )
+    )
+    them = ctx.about(learner)
+    await them.say(
+        them.t(
+            N_(
+                "Good news, {name}! Your mentor is {mentor}. What you have in common: {reasons}. "
+                "{mentor} will suggest a time for your first meeting."
+            ),
+            name=learner_name,
+            mentor=mentor_name,
+            reasons=say_reasons(them.t, learner, pair.reasons),
+        )
+    )
+    volunteer = ctx.about(mentor)
+    await volunteer.say(
+        volunteer.t(
+            N_(
+                "Meet {learner}, the learner the programme matched with you. "
+                "What you have in common: {reasons}."
+            ),
+            learner=learner_name,
+            reasons=say_reasons(volunteer.t, learner, pair.reasons),
+        )
+    )
+    shared = first_meeting.shared_between(learner, mentor)
+    await volunteer.start_flow(
+        first_meeting.PROPOSE, {"pair": pair.id, "learner_name": learner_name, "shared": shared}
+    )
+
+
+async def pairs(ctx: Context, event: Inbound) -> None:
+    """The pairs now running, each with a button to end it."""
+    if ctx.person.role != "coordinator":
+        await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
+        return
+    live = await ctx.uow.pairs.live()
+    if not live:
+        await ctx.say(ctx.t(N_("No pair is running. /match proposes some.")))
+        return
+    for pair in live[:30]:
         learner = await ctx.uow.people.get(pair.learner_id)
         mentor = await ctx.uow.people.get(pair.mentor_id)
-        assert learner is not None and mentor is not None
-        total = await ctx.uow.pairs.proposals_count()
+        if learner is None or mentor is None:
+            continue
+        status = ctx.t(PAIR_STATUS[pair.status])
         text = ctx.t(
-            N_(
-                "Proposal {number} of {total}:\nLearner: {learner}\nMentor: {mentor}\n"
-                "Score: {score}\nWhy: {reasons}"
-            ),
-            number=pair.position + 1,
-            total=total,
+            N_("{learner} and {mentor} · since {date} · {status}"),
             learner=learner.preferred_name or learner.first_name,
             mentor=mentor.preferred_name or mentor.first_name,
-            score=ctx.t.number(pair.score),
-            reasons=say_reasons(ctx.t, learner, pair.reasons),
+            date=ctx.t.date(pair.decided_at or pair.created_at),
+            status=status,
         )
-        data = f"{PROPOSAL}:{pair.id}"
-        rows: list[tuple[Button, ...]] = [
-            (Button(ctx.t(N_("Approve")), data=f"{data}:ok"), Button(ctx.t(N_("Skip")), data=f"{data}:skip")),
-        ]
-        if pair.alternatives:
-            rows.append((Button(ctx.t(N_("Another mentor")), data=f"{data}:alt"),))
-        return text, tuple(rows)
+        if pair.status == "active" and pair.slot_weekday is not None:
+            numbers = await weekly.figures(ctx, pair)
+            text += "\n" + ctx.t(PAIR_FIGURES, **numbers)
+            if numbers["hours"] >= 0:
+                text += " · " + ctx.t(ANSWER_TIME, hours=numbers["hours"])
+        await ctx.say(text, ((Button(ctx.t(N_("End this pair")), data=f"{END}:{pair.id}"),),))
 
-    async def pressed(self, ctx: Context, event: Inbound) -> None:
-        assert isinstance(event, ButtonPress)
-        parts = event.data.split(":")
-        if ctx.person.role != "coordinator" or len(parts) != 3 or not parts[1].isdigit():
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
-            return
-        pair = await ctx.uow.pairs.get(int(parts[1]))
-        if pair is None or pair.status != "proposed":
-            ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
-            if event.message_id is not None:
-                await ctx.edit_keyboard(event.message_id, None)
-            return
-        action = parts[2]
-        if action == "alt":
-            ctx.answer_button(event.callback_id)
-            await self._alternatives(ctx, event, pair)
-            return
-        choice = action[1:] if action.startswith("m") else ""
-        known = {int(a[0]) for a in pair.alternatives}
-        if action not in ("ok", "skip") and not (choice.isdigit() and int(choice) in known):
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-            return
-        ctx.answer_button(event.callback_id)
-        if event.message_id is not None:
-            await ctx.edit_keyboard(event.message_id, None)
-        if action == "skip":
-            pair.status, pair.decided_at = "skipped", ctx.now
-        else:
-            if choice:
-                alternative = next(a for a in pair.alternatives if int(a[0]) == int(choice))
-                pair.mentor_id, pair.score, pair.reasons = int(choice), float(alternative[1]), alternative[2]
-            await self._introduce(ctx, pair)
-        await self._next(ctx)
 
-    async def _alternatives(self, ctx: Context, event: ButtonPress, pair: Pair) -> None:
-        learner = await ctx.uow.people.get(pair.learner_id)
-        assert learner is not None
-        lines = [
-            ctx.t(
-                N_("Other mentors for {learner}, best first:"),
-                learner=learner.preferred_name or learner.first_name,
-            )
-        ]
-        rows = []
-        for mentor_id, score, found in pair.alternatives:
-            mentor = await ctx.uow.people.get(int(mentor_id))
-            if mentor is None:
-                continue
-            name = mentor.preferred_name or mentor.first_name
-            lines.append(f"• {name} ({ctx.t.number(score)}): {say_reasons(ctx.t, learner, found)}")
-            label = ctx.t(N_("Choose {name}"), name=name)
-            rows.append((Button(label, data=f"{PROPOSAL}:{pair.id}:m{mentor_id}"),))
-        rows.append((Button(ctx.t(N_("Skip")), data=f"{PROPOSAL}:{pair.id}:skip"),))
-        await ctx.say("\n".join(lines), tuple(rows))
+async def end_pressed(ctx: Context, event: Inbound) -> None:
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    if ctx.person.role != "coordinator" or len(parts) != 2 or not parts[1].isdigit():
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return
+    pair = await ctx.uow.pairs.get(int(parts[1]))
+    if pair is None or pair.status not in ("introduced", "active"):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+        return
+    ctx.answer_button(event.callback_id)
+    learner = await ctx.uow.people.get(pair.learner_id)
+    mentor = await ctx.uow.people.get(pair.mentor_id)
+    names = " & ".join((p.preferred_name or p.first_name) for p in (learner, mentor) if p is not None)
+    await ctx.start_flow(pair_end.END_PAIR, {"pair": pair.id, "names": names})
 
-    async def _introduce(self, ctx: Context, pair: Pair) -> None:
-        learner = await ctx.uow.people.get(pair.learner_id)
-        mentor = await ctx.uow.people.get(pair.mentor_id)
-        assert learner is not None and mentor is not None
-        busy = await ctx.uow.pairs.current_for(learner.id)
-        load = (await ctx.uow.pairs.load()).get(mentor.id, 0)
-        if (
-            busy is not None
-            or load >= int((mentor.profile or {}).get("capacity") or 1)
-            or mentor.ready_at is None
-        ):
-            pair.status, pair.decided_at = "skipped", ctx.now
-            await ctx.say(
-                ctx.t(N_("That pair is no longer possible (someone was matched meanwhile); skipped."))
-            )
-            return
-        pair.status, pair.decided_at = "introduced", ctx.now
-        await ctx.uow.audit.record(ctx.now, ctx.person, "pair.approved", learner, pair=pair.id)
-        learner_name = learner.preferred_name or learner.first_name
-        mentor_name = mentor.preferred_name or mentor.first_name
-        await ctx.say(
-            ctx.t(
-                N_("Approved: {learner} and {mentor}. Both are introduced."),
-                learner=learner_name,
-                mentor=mentor_name,
-            )
+
+async def continue_pressed(ctx: Context, event: Inbound) -> None:
+    """After the first meeting: each answers privately whether to go on together."""
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    pair = await ctx.uow.pairs.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+    side = None
+    if pair is not None:
+        side = (
+            "learner"
+            if pair.learner_id == ctx.person.id
+            else "mentor"
+            if pair.mentor_id == ctx.person.id
+            else None
         )
-        them = ctx.about(learner)
-        await them.say(
-            them.t(
-                N_(
-                    "Good news, {name}! Your mentor is {mentor}. What you have in common: {reasons}. "
-                    "{mentor} will suggest a time for your first meeting."
-                ),
-                name=learner_name,
-                mentor=mentor_name,
-                reasons=say_reasons(them.t, learner, pair.reasons),
-            )
-        )
-        volunteer = ctx.about(mentor)
-        await volunteer.say(
-            volunteer.t(
-                N_(
-                    "Meet {learner}, the learner the programme matched with you. "
-                    "What you have in common: {reasons}."
-                ),
-                learner=learner_name,
-                reasons=say_reasons(volunteer.t, learner, pair.reasons),
-            )
-        )
-        shared = first_meeting.shared_between(learner, mentor)
-        await volunteer.start_flow(
-            first_meeting.PROPOSE, {"pair": pair.id, "learner_name": learner_name, "shared": shared}
-        )
+    if pair is None or side is None or parts[2] not in ("yes", "no"):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return
+    answered = pair.learner_continues if side == "learner" else pair.mentor_continues
+    if pair.status != "introduced" or answered is not None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+        return
+    ctx.answer_button(event.callback_id)
+    if side == "learner":
+        pair.learner_continues = parts[2]
+    else:
+        pair.mentor_continues = parts[2]
+    if event.message_id is not None:
+        await ctx.edit_keyboard(event.message_id, None)
+    await first_meeting.both_answered(ctx, pair)
 
-    async def pairs(self, ctx: Context, event: Inbound) -> None:
-        """The pairs now running, each with a button to end it."""
-        if ctx.person.role != "coordinator":
-            await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
-            return
-        live = await ctx.uow.pairs.live()
-        if not live:
-            await ctx.say(ctx.t(N_("No pair is running. /match proposes some.")))
-            return
-        for pair in live[:30]:
-            learner = await ctx.uow.people.get(pair.learner_id)
-            mentor = await ctx.uow.people.get(pair.mentor_id)
-            if learner is None or mentor is None:
-                continue
-            status = ctx.t(PAIR_STATUS[pair.status])
-            text = ctx.t(
-                N_("{learner} and {mentor} · since {date} · {status}"),
-                learner=learner.preferred_name or learner.first_name,
-                mentor=mentor.preferred_name or mentor.first_name,
-                date=ctx.t.date(pair.decided_at or pair.created_at),
-                status=status,
-            )
-            if pair.status == "active" and pair.slot_weekday is not None:
-                numbers = await weekly.figures(ctx, pair)
-                text += "\n" + ctx.t(PAIR_FIGURES, **numbers)
-                if numbers["hours"] >= 0:
-                    text += " · " + ctx.t(ANSWER_TIME, hours=numbers["hours"])
-            await ctx.say(text, ((Button(ctx.t(N_("End this pair")), data=f"{END}:{pair.id}"),),))
 
-    async def end_pressed(self, ctx: Context, event: Inbound) -> None:
-        assert isinstance(event, ButtonPress)
-        parts = event.data.split(":")
-        if ctx.person.role != "coordinator" or len(parts) != 2 or not parts[1].isdigit():
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
-            return
-        pair = await ctx.uow.pairs.get(int(parts[1]))
-        if pair is None or pair.status not in ("introduced", "active"):
-            ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
-            return
-        ctx.answer_button(event.callback_id)
-        learner = await ctx.uow.people.get(pair.learner_id)
-        mentor = await ctx.uow.people.get(pair.mentor_id)
-        names = " & ".join((p.preferred_name or p.first_name) for p in (learner, mentor) if p is not None)
-        await ctx.start_flow(pair_end.END_PAIR, {"pair": pair.id, "names": names})
-
-    async def continue_pressed(self, ctx: Context, event: Inbound) -> None:
-        """After the first meeting: each answers privately whether to go on together."""
-        assert isinstance(event, ButtonPress)
-        parts = event.data.split(":")
-        pair = await ctx.uow.pairs.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
-        side = None
-        if pair is not None:
-            side = (
-                "learner"
-                if pair.learner_id == ctx.person.id
-                else "mentor"
-                if pair.mentor_id == ctx.person.id
-                else None
-            )
-        if pair is None or side is None or parts[2] not in ("yes", "no"):
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
-            return
-        answered = pair.learner_continues if side == "learner" else pair.mentor_continues
-        if pair.status != "introduced" or answered is not None:
-            ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
-            return
-        ctx.answer_button(event.callback_id)
-        if side == "learner":
-            pair.learner_continues = parts[2]
-        else:
-            pair.mentor_continues = parts[2]
-        if event.message_id is not None:
-            await ctx.edit_keyboard(event.message_id, None)
-        await first_meeting.both_answered(ctx, pair)
+FEATURE = Feature(
+    "matchmaking",
+    commands=(
+        CommandEntry("match", match, N_("Propose mentors for waiting learners"), COORDINATORS),
+        CommandEntry("pairs", pairs, N_("The pairs now running"), COORDINATORS),
+    ),
+    buttons={PROPOSAL: pressed, CONTINUE: continue_pressed, END: end_pressed},
+    jobs={first_meeting.AFTER_JOB: first_meeting.ask_to_continue},
+    flows=(*first_meeting.FLOWS, pair_end.END_PAIR_FLOW),
+    help=(
+        HelpLine(N_("/match – propose mentors for every waiting learner"), COORDINATORS),
+        HelpLine(N_("/pairs – the pairs now running, to end one"), COORDINATORS),
+    ),
+)

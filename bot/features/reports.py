@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from bot.config import Settings
 from bot.context import Context
 from bot.events import Inbound
+from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator
 from bot.services.attendance import outcome
 from storage.models import CheckIn, Concern, Pair, Session
@@ -245,3 +246,19 @@ async def _coordinator(ctx: Context) -> bool:
         return True
     await ctx.say(ctx.t(ONLY_COORDINATORS))
     return False
+
+
+FEATURE = Feature(
+    "reports",
+    commands=(
+        CommandEntry("stats", stats, N_("The programme in a few figures"), COORDINATORS),
+        CommandEntry("export", export, N_("CSV files without names"), COORDINATORS),
+    ),
+    help=(
+        HelpLine(N_("/stats – the programme in a few figures"), COORDINATORS),
+        HelpLine(
+            N_("/export – pairs, sessions, check-ins and concerns as CSV files, without names"),
+            COORDINATORS,
+        ),
+    ),
+)

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.events import Inbound
+from bot.feature import EVERYONE, NOT_STAFF, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator
 from bot.services.erasure import export_person
-from conversations.engine import FlowEngine
-from conversations.rights_flows import DELETE, LANGUAGE
+from conversations.rights_flows import DELETE, DELETE_FLOW, LANGUAGE, LANGUAGE_FLOW
 
 PRIVACY = N_(
     "What Tandem stores about you: your Telegram name and number, the language you chose, and your "
@@ -22,47 +22,70 @@ PRIVACY = N_(
 )
 
 
-class Rights:
-    def __init__(self, flows: FlowEngine) -> None:
-        self.flows = flows
+async def privacy(ctx: Context, event: Inbound) -> None:
+    await ctx.say(ctx.t(PRIVACY))
 
-    async def privacy(self, ctx: Context, event: Inbound) -> None:
-        await ctx.say(ctx.t(PRIVACY))
 
-    async def my_data(self, ctx: Context, event: Inbound) -> None:
-        await ctx.send_document(
-            "my-data.json", await export_person(ctx), ctx.t(N_("Everything Tandem stores about you."))
-        )
+async def my_data(ctx: Context, event: Inbound) -> None:
+    await ctx.send_document(
+        "my-data.json", await export_person(ctx), ctx.t(N_("Everything Tandem stores about you."))
+    )
 
-    async def delete(self, ctx: Context, event: Inbound) -> None:
-        await self.flows.start(ctx, DELETE)
 
-    async def language(self, ctx: Context, event: Inbound) -> None:
-        await self.flows.start(ctx, LANGUAGE)
+async def delete(ctx: Context, event: Inbound) -> None:
+    await ctx.engine.start(ctx, DELETE)
 
-    async def pause(self, ctx: Context, event: Inbound) -> None:
-        if ctx.person.paused_at is None:
-            ctx.person.paused_at = ctx.now
-            await self._tell_coordinators(ctx, N_("{name} ({role}) paused Tandem."))
-        await ctx.say(ctx.t(N_("Paused. I will not send you reminders or questions until you send /resume.")))
 
-    async def resume(self, ctx: Context, event: Inbound) -> None:
-        if ctx.person.paused_at is not None:
-            ctx.person.paused_at = None
-            await self._tell_coordinators(ctx, N_("{name} ({role}) is back from a pause."))
-        await ctx.say(ctx.t(N_("Welcome back! I will send you reminders and questions again.")))
+async def language(ctx: Context, event: Inbound) -> None:
+    await ctx.engine.start(ctx, LANGUAGE)
 
-    async def _tell_coordinators(self, ctx: Context, message: str) -> None:
-        """Coordinators see who paused (their mentor too, once pairs exist)."""
-        if ctx.person.role is None:
-            return
-        pair = await ctx.uow.pairs.current_for(ctx.person.id)
-        if pair is not None and pair.learner_id == ctx.person.id:  # their mentor knows why it is quiet
-            mentor = await ctx.uow.people.get(pair.mentor_id)
-            if mentor is not None:
-                them = ctx.about(mentor)
-                name = ctx.person.preferred_name or ctx.person.first_name
-                await them.say(them.t(message, name=name, role=them.t(ctx.person.role)))
-        t = Translator(ctx.settings.default_locale, ZoneInfo(ctx.programme_zone))
-        name = ctx.person.preferred_name or ctx.person.first_name
-        await ctx.tell_coordinators(message, name=name, role=t(ctx.person.role))
+
+async def pause(ctx: Context, event: Inbound) -> None:
+    if ctx.person.paused_at is None:
+        ctx.person.paused_at = ctx.now
+        await _tell_coordinators(ctx, N_("{name} ({role}) paused Tandem."))
+    await ctx.say(ctx.t(N_("Paused. I will not send you reminders or questions until you send /resume.")))
+
+
+async def resume(ctx: Context, event: Inbound) -> None:
+    if ctx.person.paused_at is not None:
+        ctx.person.paused_at = None
+        await _tell_coordinators(ctx, N_("{name} ({role}) is back from a pause."))
+    await ctx.say(ctx.t(N_("Welcome back! I will send you reminders and questions again.")))
+
+
+async def _tell_coordinators(ctx: Context, message: str) -> None:
+    """Coordinators see who paused (their mentor too, once pairs exist)."""
+    if ctx.person.role is None:
+        return
+    pair = await ctx.uow.pairs.current_for(ctx.person.id)
+    if pair is not None and pair.learner_id == ctx.person.id:  # their mentor knows why it is quiet
+        mentor = await ctx.uow.people.get(pair.mentor_id)
+        if mentor is not None:
+            them = ctx.about(mentor)
+            name = ctx.person.preferred_name or ctx.person.first_name
+            await them.say(them.t(message, name=name, role=them.t(ctx.person.role)))
+    t = Translator(ctx.settings.default_locale, ZoneInfo(ctx.programme_zone))
+    name = ctx.person.preferred_name or ctx.person.first_name
+    await ctx.tell_coordinators(message, name=name, role=t(ctx.person.role))
+
+
+FEATURE = Feature(
+    "rights",
+    commands=(
+        CommandEntry("language", language, N_("Change the language"), EVERYONE),
+        CommandEntry("privacy", privacy, N_("What is stored and who sees it"), EVERYONE),
+        CommandEntry("mydata", my_data, N_("A copy of everything stored about you"), EVERYONE),
+        CommandEntry("pause", pause, N_("No messages for a while"), NOT_STAFF),
+        CommandEntry("resume", resume, N_("Messages again after a pause"), NOT_STAFF),
+        CommandEntry("delete", delete, N_("Delete everything stored about you"), EVERYONE),
+    ),
+    flows=(LANGUAGE_FLOW, DELETE_FLOW),
+    help=(
+        HelpLine(N_("/language – change the language"), EVERYONE),
+        HelpLine(N_("/privacy – what is stored and who sees it"), EVERYONE),
+        HelpLine(N_("/mydata – a copy of everything stored about you"), EVERYONE),
+        HelpLine(N_("/pause and /resume – no messages for a while, and back"), EVERYONE),
+        HelpLine(N_("/delete – delete everything stored about you"), EVERYONE),
+    ),
+)

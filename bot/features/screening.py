@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import readiness
+from bot.services.courses import shipped_courses
 from conversations import mentor
 from conversations import screening_flows as flows
-from conversations.engine import FlowEngine
 from storage.models import Person
 
 PREFIX = "sc1"
@@ -27,125 +28,131 @@ STATUS = {
 }
 
 
-class Screening:
-    def __init__(self, engine: FlowEngine, modules: int) -> None:
-        self.engine = engine
-        self.modules = modules  # in the training course
+async def waiting(ctx: Context, event: Inbound) -> None:
+    if ctx.person.role != "coordinator":
+        await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
+        return
+    waiting = await ctx.uow.people.applicants()
+    if not waiting:
+        await ctx.say(ctx.t(N_("No application is waiting for screening.")))
+        return
+    count = len(waiting)
+    await ctx.say(
+        ctx.t.plural(
+            "{n} application is waiting, oldest first:",
+            "{n} applications are waiting, oldest first:",
+            count,
+        )
+    )
+    for applicant in waiting[:10]:
+        text, keyboard = await card(ctx, applicant)
+        await ctx.say(text, keyboard)
 
-    async def waiting(self, ctx: Context, event: Inbound) -> None:
-        if ctx.person.role != "coordinator":
-            await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
-            return
-        waiting = await ctx.uow.people.applicants()
-        if not waiting:
-            await ctx.say(ctx.t(N_("No application is waiting for screening.")))
-            return
-        count = len(waiting)
-        await ctx.say(
-            ctx.t.plural(
-                "{n} application is waiting, oldest first:",
-                "{n} applications are waiting, oldest first:",
-                count,
+
+async def card(ctx: Context, applicant: Person) -> tuple[str, Keyboard]:
+    """An application as a coordinator reads it: the answers, the checks, the training."""
+    name = applicant.preferred_name or applicant.first_name
+    since = ctx.t.date(applicant.consent_at or applicant.created_at)
+    status = ctx.t(STATUS.get(applicant.screening or "", STATUS["waiting"]))
+    lines = [ctx.t(N_("{name} · applied {date} · {status}"), name=name, date=since, status=status)]
+    if applicant.interview_at is not None and applicant.screening == "interview":
+        lines.append(ctx.t(N_("Interview: {when}"), when=ctx.t.moment(applicant.interview_at)))
+    answers = mentor.answers_of(applicant)
+    for step in mentor.MENTOR.path(answers):
+        if step.label:
+            shown = ctx.engine.shown_answer(ctx, step, answers, limit=300)
+            lines.append(f"{ctx.t(step.label)}: {shown}")
+    lines.append("")
+    lines.extend(await readiness_lines(ctx, applicant))
+    rows: list[tuple[Button, ...]] = []
+    data = f"{PREFIX}:{applicant.id}"
+    if applicant.screening in flows.PENDING:
+        rows.append(
+            (
+                Button(ctx.t(N_("Approve")), data=f"{data}:{APPROVE}"),
+                Button(ctx.t(N_("Ask something")), data=f"{data}:{ASK}"),
             )
         )
-        for applicant in waiting[:10]:
-            text, keyboard = await self.card(ctx, applicant)
-            await ctx.say(text, keyboard)
-
-    async def card(self, ctx: Context, applicant: Person) -> tuple[str, Keyboard]:
-        """An application as a coordinator reads it: the answers, the checks, the training."""
-        name = applicant.preferred_name or applicant.first_name
-        since = ctx.t.date(applicant.consent_at or applicant.created_at)
-        status = ctx.t(STATUS.get(applicant.screening or "", STATUS["waiting"]))
-        lines = [ctx.t(N_("{name} · applied {date} · {status}"), name=name, date=since, status=status)]
-        if applicant.interview_at is not None and applicant.screening == "interview":
-            lines.append(ctx.t(N_("Interview: {when}"), when=ctx.t.moment(applicant.interview_at)))
-        answers = mentor.answers_of(applicant)
-        for step in mentor.MENTOR.path(answers):
-            if step.label:
-                shown = self.engine.shown_answer(ctx, step, answers, limit=300)
-                lines.append(f"{ctx.t(step.label)}: {shown}")
-        lines.append("")
-        lines.extend(await self.readiness_lines(ctx, applicant))
-        rows: list[tuple[Button, ...]] = []
-        data = f"{PREFIX}:{applicant.id}"
-        if applicant.screening in flows.PENDING:
-            rows.append(
-                (
-                    Button(ctx.t(N_("Approve")), data=f"{data}:{APPROVE}"),
-                    Button(ctx.t(N_("Ask something")), data=f"{data}:{ASK}"),
-                )
+        rows.append(
+            (
+                Button(ctx.t(N_("Plan an interview")), data=f"{data}:{INTERVIEW}"),
+                Button(ctx.t(N_("Decline")), data=f"{data}:{REJECT}"),
             )
-            rows.append(
-                (
-                    Button(ctx.t(N_("Plan an interview")), data=f"{data}:{INTERVIEW}"),
-                    Button(ctx.t(N_("Decline")), data=f"{data}:{REJECT}"),
-                )
-            )
-        if ctx.rules.mentor_checks:
-            rows.append((Button(ctx.t(N_("Record a check")), data=f"{data}:{CHECK}"),))
-        return "\n".join(lines), tuple(rows)
+        )
+    if ctx.rules.mentor_checks:
+        rows.append((Button(ctx.t(N_("Record a check")), data=f"{data}:{CHECK}"),))
+    return "\n".join(lines), tuple(rows)
 
-    async def readiness_lines(self, ctx: Context, applicant: Person) -> list[str]:
-        checks = await ctx.uow.checks.of(applicant.id)
-        valid = readiness.valid_checks(ctx, checks)
-        lines = []
-        for rule in ctx.rules.mentor_checks:
-            check = valid.get(rule.id)
-            if check is None:
-                lines.append(
-                    "✗ " + ctx.t(N_("{check}: not recorded or expired"), check=rule.label(ctx.t.locale))
-                )
-            elif check.expires_on is None:
-                lines.append("✓ " + rule.label(ctx.t.locale))
-            else:
-                until = ctx.t.date(check.expires_on)
-                lines.append(
-                    "✓ " + ctx.t(N_("{check}, until {date}"), check=rule.label(ctx.t.locale), date=until)
-                )
-        if applicant.training_done_at is not None:
-            lines.append("✓ " + ctx.t(N_("Training done")))
+
+async def readiness_lines(ctx: Context, applicant: Person) -> list[str]:
+    checks = await ctx.uow.checks.of(applicant.id)
+    valid = readiness.valid_checks(ctx, checks)
+    lines = []
+    for rule in ctx.rules.mentor_checks:
+        check = valid.get(rule.id)
+        if check is None:
+            lines.append("✗ " + ctx.t(N_("{check}: not recorded or expired"), check=rule.label(ctx.t.locale)))
+        elif check.expires_on is None:
+            lines.append("✓ " + rule.label(ctx.t.locale))
         else:
+            until = ctx.t.date(check.expires_on)
             lines.append(
-                "✗ "
-                + ctx.t(
-                    N_("Training: {done} of {total} modules"),
-                    done=applicant.training_module,
-                    total=self.modules,
-                )
+                "✓ " + ctx.t(N_("{check}, until {date}"), check=rule.label(ctx.t.locale), date=until)
             )
-        return lines
-
-    async def pressed(self, ctx: Context, event: Inbound) -> None:
-        assert isinstance(event, ButtonPress)
-        parts = event.data.split(":")
-        valid = len(parts) == 3 and parts[1].isdigit() and parts[2] in (*DECISIONS, CHECK)
-        if ctx.person.role != "coordinator" or not valid:
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
-            return
-        applicant = await ctx.uow.people.get(int(parts[1]))
-        action = parts[2]
-        still_open = (
-            applicant is not None and applicant.role == "mentor" and applicant.screening in flows.PENDING
+    if applicant.training_done_at is not None:
+        lines.append("✓ " + ctx.t(N_("Training done")))
+    else:
+        lines.append(
+            "✗ "
+            + ctx.t(
+                N_("Training: {done} of {total} modules"),
+                done=applicant.training_module,
+                total=shipped_courses().size,
+            )
         )
-        if applicant is None or applicant.role != "mentor" or (action in DECISIONS and not still_open):
-            ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
-            if event.message_id is not None and applicant is not None:
-                text, keyboard = await self.card(ctx, applicant)
-                await ctx.edit(event.message_id, text, keyboard or None)
-            return
-        ctx.answer_button(event.callback_id)
-        about = {
-            "applicant": applicant.id,
-            "applicant_name": applicant.preferred_name or applicant.first_name,
-        }
-        if action == APPROVE:
-            await flows.approve(ctx, applicant)
-            if event.message_id is not None:
-                text, keyboard = await self.card(ctx, applicant)
-                await ctx.edit(event.message_id, text, keyboard or None)
-            return
-        started = {ASK: flows.ASK, INTERVIEW: flows.INTERVIEW, REJECT: flows.REJECT, CHECK: flows.CHECK}[
-            action
-        ]
-        await self.engine.start(ctx, started, about)
+    return lines
+
+
+async def pressed(ctx: Context, event: Inbound) -> None:
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    valid = len(parts) == 3 and parts[1].isdigit() and parts[2] in (*DECISIONS, CHECK)
+    if ctx.person.role != "coordinator" or not valid:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return
+    applicant = await ctx.uow.people.get(int(parts[1]))
+    action = parts[2]
+    still_open = applicant is not None and applicant.role == "mentor" and applicant.screening in flows.PENDING
+    if applicant is None or applicant.role != "mentor" or (action in DECISIONS and not still_open):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+        if event.message_id is not None and applicant is not None:
+            text, keyboard = await card(ctx, applicant)
+            await ctx.edit(event.message_id, text, keyboard or None)
+        return
+    ctx.answer_button(event.callback_id)
+    about = {
+        "applicant": applicant.id,
+        "applicant_name": applicant.preferred_name or applicant.first_name,
+    }
+    if action == APPROVE:
+        await flows.approve(ctx, applicant)
+        if event.message_id is not None:
+            text, keyboard = await card(ctx, applicant)
+            await ctx.edit(event.message_id, text, keyboard or None)
+        return
+    started = {ASK: flows.ASK, INTERVIEW: flows.INTERVIEW, REJECT: flows.REJECT, CHECK: flows.CHECK}[action]
+    await ctx.engine.start(ctx, started, about)
+
+
+FEATURE = Feature(
+    "screening",
+    commands=(CommandEntry("screening", waiting, N_("Volunteer applications to decide"), COORDINATORS),),
+    buttons={PREFIX: pressed},
+    jobs={
+        flows.INTERVIEW_JOB: flows.remind_interview,
+        flows.CHECK_REMINDER_JOB: flows.remind_check,
+        flows.CHECK_EXPIRED_JOB: flows.check_expired,
+    },
+    flows=flows.FLOWS,
+    help=(HelpLine(N_("/screening – volunteer applications waiting for a decision"), COORDINATORS),),
+)

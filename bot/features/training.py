@@ -10,122 +10,129 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound
+from bot.feature import MENTORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import readiness
-from bot.services.courses import Course, Courses, Question
+from bot.services.courses import Course, Question, shipped_courses
 
 PREFIX = "tr1"
 GO = "go"
 
 
-class Training:
-    def __init__(self, courses: Courses) -> None:
-        self.courses = courses
+def course_of(ctx: Context) -> Course:
+    """The course in the reader's language."""
+    return shipped_courses()(ctx.t.locale)
 
-    def course(self, ctx: Context) -> Course:
-        return self.courses(ctx.t.locale)
 
-    async def command(self, ctx: Context, event: Inbound) -> None:
-        person = ctx.person
-        if person.role != "mentor" or person.screening in (None, "rejected"):
-            await ctx.say(ctx.t(N_("The training is for volunteer mentors who have applied.")))
-            return
-        if person.training_done_at is not None:
-            done = ctx.t.date(person.training_done_at)
-            await ctx.say(ctx.t(N_("You finished the training on {date}. Thank you!"), date=done))
-            return
-        course = self.course(ctx)
-        if person.training_module == 0 and person.training_question == 0:
-            await ctx.say(f"{course.title}\n\n{course.intro}")
-        await self._module(ctx)
+async def command(ctx: Context, event: Inbound) -> None:
+    person = ctx.person
+    if person.role != "mentor" or person.screening in (None, "rejected"):
+        await ctx.say(ctx.t(N_("The training is for volunteer mentors who have applied.")))
+        return
+    if person.training_done_at is not None:
+        done = ctx.t.date(person.training_done_at)
+        await ctx.say(ctx.t(N_("You finished the training on {date}. Thank you!"), date=done))
+        return
+    course = course_of(ctx)
+    if person.training_module == 0 and person.training_question == 0:
+        await ctx.say(f"{course.title}\n\n{course.intro}")
+    await _module(ctx)
 
-    async def pressed(self, ctx: Context, event: Inbound) -> None:
-        assert isinstance(event, ButtonPress)
-        person = ctx.person
-        parts = event.data.split(":")
-        current = f"{PREFIX}:{person.training_module}:"
-        if (
-            person.role != "mentor"
-            or person.training_done_at is not None
-            or not event.data.startswith(current)
-        ):
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-            return
-        module = person.training_module
-        if len(parts) == 3 and parts[2] == GO:
-            ctx.answer_button(event.callback_id)
-            if event.message_id is not None:
-                await ctx.edit_keyboard(event.message_id, None)
-            await self._module(ctx)
-            return
-        valid = len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit()
-        if not valid or int(parts[2]) != person.training_question:
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-            return
-        question = self.course(ctx).module[module].quiz[person.training_question]
-        choice = int(parts[3])
-        if choice >= len(question.options):
-            ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-            return
-        await self._answered(ctx, event, question, choice)
 
-    async def _answered(self, ctx: Context, event: ButtonPress, question: Question, choice: int) -> None:
-        person = ctx.person
-        right = choice == question.answer
-        mark = "✓" if right else "✗"
-        ctx.answer_button(event.callback_id, ctx.t(N_("Right!")) if right else ctx.t(N_("Not quite.")))
+async def pressed(ctx: Context, event: Inbound) -> None:
+    assert isinstance(event, ButtonPress)
+    person = ctx.person
+    parts = event.data.split(":")
+    current = f"{PREFIX}:{person.training_module}:"
+    if person.role != "mentor" or person.training_done_at is not None or not event.data.startswith(current):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    module = person.training_module
+    if len(parts) == 3 and parts[2] == GO:
+        ctx.answer_button(event.callback_id)
         if event.message_id is not None:
-            await ctx.edit(event.message_id, f"{question.question}\n\n→ {question.options[choice]} {mark}")
-        if not right:
-            await ctx.say(ctx.t(N_("Not quite. {why}"), why=question.why))
-            await self._question(ctx)
-            return
-        course = self.course(ctx)
-        module = course.module[person.training_module]
-        if person.training_question + 1 < len(module.quiz):
-            person.training_question += 1
-            await self._question(ctx)
-            return
-        person.training_module += 1
-        person.training_question = 0
-        if person.training_module < len(course.module):
-            following = course.module[person.training_module]
-            text = ctx.t(
-                N_("Module {done} of {total} done. Next: “{title}”. Carry on now, or later with /training."),
-                done=person.training_module,
-                total=len(course.module),
-                title=following.title,
-            )
-            keyboard = ((Button(ctx.t(N_("Carry on")), data=f"{PREFIX}:{person.training_module}:{GO}"),),)
-            await ctx.say(text, keyboard)
-            return
-        person.training_done_at = ctx.now
-        await ctx.uow.audit.record(ctx.now, None, "training.done", person)
-        await ctx.say(course.done)
-        name = person.preferred_name or person.first_name
-        await ctx.tell_coordinators(N_("{name} finished the mentor training."), name=name)
-        await readiness.update(ctx, person)
+            await ctx.edit_keyboard(event.message_id, None)
+        await _module(ctx)
+        return
+    valid = len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit()
+    if not valid or int(parts[2]) != person.training_question:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    question = course_of(ctx).module[module].quiz[person.training_question]
+    choice = int(parts[3])
+    if choice >= len(question.options):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    await _answered(ctx, event, question, choice)
 
-    async def _module(self, ctx: Context) -> None:
-        """The module in progress: its title and messages, then the question the mentor is at."""
-        course = self.course(ctx)
-        index = ctx.person.training_module
-        module = course.module[index]
-        if ctx.person.training_question == 0:
-            heading = ctx.t(
-                N_("Module {number} of {total}: {title}"),
-                number=index + 1,
-                total=len(course.module),
-                title=module.title,
-            )
-            await ctx.say(heading + "\n\n" + module.messages[0])
-            for text in module.messages[1:]:
-                await ctx.say(text)
-        await self._question(ctx)
 
-    async def _question(self, ctx: Context) -> None:
-        person = ctx.person
-        question = self.course(ctx).module[person.training_module].quiz[person.training_question]
-        data = f"{PREFIX}:{person.training_module}:{person.training_question}"
-        keyboard = tuple((Button(option, data=f"{data}:{i}"),) for i, option in enumerate(question.options))
-        await ctx.say(question.question, keyboard)
+async def _answered(ctx: Context, event: ButtonPress, question: Question, choice: int) -> None:
+    person = ctx.person
+    right = choice == question.answer
+    mark = "✓" if right else "✗"
+    ctx.answer_button(event.callback_id, ctx.t(N_("Right!")) if right else ctx.t(N_("Not quite.")))
+    if event.message_id is not None:
+        await ctx.edit(event.message_id, f"{question.question}\n\n→ {question.options[choice]} {mark}")
+    if not right:
+        await ctx.say(ctx.t(N_("Not quite. {why}"), why=question.why))
+        await _question(ctx)
+        return
+    course = course_of(ctx)
+    module = course.module[person.training_module]
+    if person.training_question + 1 < len(module.quiz):
+        person.training_question += 1
+        await _question(ctx)
+        return
+    person.training_module += 1
+    person.training_question = 0
+    if person.training_module < len(course.module):
+        following = course.module[person.training_module]
+        text = ctx.t(
+            N_("Module {done} of {total} done. Next: “{title}”. Carry on now, or later with /training."),
+            done=person.training_module,
+            total=len(course.module),
+            title=following.title,
+        )
+        keyboard = ((Button(ctx.t(N_("Carry on")), data=f"{PREFIX}:{person.training_module}:{GO}"),),)
+        await ctx.say(text, keyboard)
+        return
+    person.training_done_at = ctx.now
+    await ctx.uow.audit.record(ctx.now, None, "training.done", person)
+    await ctx.say(course.done)
+    name = person.preferred_name or person.first_name
+    await ctx.tell_coordinators(N_("{name} finished the mentor training."), name=name)
+    await readiness.update(ctx, person)
+
+
+async def _module(ctx: Context) -> None:
+    """The module in progress: its title and messages, then the question the mentor is at."""
+    course = course_of(ctx)
+    index = ctx.person.training_module
+    module = course.module[index]
+    if ctx.person.training_question == 0:
+        heading = ctx.t(
+            N_("Module {number} of {total}: {title}"),
+            number=index + 1,
+            total=len(course.module),
+            title=module.title,
+        )
+        await ctx.say(heading + "\n\n" + module.messages[0])
+        for text in module.messages[1:]:
+            await ctx.say(text)
+    await _question(ctx)
+
+
+async def _question(ctx: Context) -> None:
+    person = ctx.person
+    question = course_of(ctx).module[person.training_module].quiz[person.training_question]
+    data = f"{PREFIX}:{person.training_module}:{person.training_question}"
+    keyboard = tuple((Button(option, data=f"{data}:{i}"),) for i, option in enumerate(question.options))
+    await ctx.say(question.question, keyboard)
+
+
+FEATURE = Feature(
+    "training",
+    commands=(CommandEntry("training", command, N_("The mentor training, from where you stopped"), MENTORS),),
+    buttons={PREFIX: pressed},
+    help=(HelpLine(N_("/training – the short mentor training, from where you stopped"), MENTORS),),
+)

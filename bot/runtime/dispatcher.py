@@ -1,6 +1,7 @@
-"""The core dispatcher: one transaction per inbound event, then delivery of what it wrote.
+"""The dispatcher: one transaction per inbound event, then delivery of what it wrote.
 
-The table below is the whole routing: commands and button prefixes to what they start.
+What a command, a button or a due job runs comes from the features' records, merged into
+``Routes`` by the composition root; ``tandem routes`` prints the merged table.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from weakref import WeakValueDictionary
@@ -28,42 +28,14 @@ from bot.events import (
     MemberBlocked,
     MemberUnblocked,
 )
-from bot.features import cases, reports
-from bot.features.joining import GUARDIAN_PREFIX, REVOKE_PREFIX, Programme
-from bot.features.matchmaking import CONTINUE as CONTINUE_PREFIX
-from bot.features.matchmaking import END as END_PREFIX
-from bot.features.matchmaking import PROPOSAL as PROPOSAL_PREFIX
-from bot.features.matchmaking import Matchmaking
-from bot.features.rights import Rights
-from bot.features.screening import PREFIX as SCREENING_PREFIX
-from bot.features.screening import Screening
-from bot.features.training import PREFIX as TRAINING_PREFIX
-from bot.features.training import Training
+from bot.feature import menu
 from bot.i18n import N_, Translator
 from bot.messenger import DeliveryError
 from bot.rules import ProgrammeRules
 from bot.runtime import metrics
-from bot.runtime.menus import menu
 from bot.runtime.postman import Postman
-from bot.services import concerns
-from bot.services.courses import Courses, load_courses
-from conversations import (
-    checkin,
-    concern,
-    first_meeting,
-    goals,
-    learner,
-    mentor,
-    monitoring,
-    progress,
-    reflection,
-)
-from conversations import screening_flows as screening_flows
-from conversations import sessions as weekly
-from conversations.engine import NUDGE_JOB, FlowEngine
-from conversations.flow import REVIEW
-from conversations.welcome import NAME as WELCOME
-from conversations.welcome import about
+from bot.runtime.routes import Routes
+from conversations.engine import FlowEngine
 from storage.database import Database
 from storage.models import DueJob, Person
 from storage.repositories import UnitOfWork
@@ -77,48 +49,8 @@ TRANSIENT_RETRIES = 2
 # then, and sends the replies after): the core sets the event once the transaction has ended.
 COMMITTED: ContextVar[asyncio.Event | None] = ContextVar("tandem_committed", default=None)
 
-HELP = N_(
-    "I am Tandem, the companion of your mentoring programme.\n"
-    "/start – begin or start again\n"
-    "/back – go back one question\n"
-    "/cancel – stop the current conversation\n"
-    "/language – change the language\n"
-    "/profile – what you told me, to change an answer\n"
-    "/privacy – what is stored and who sees it\n"
-    "/mydata – a copy of everything stored about you\n"
-    "/pause and /resume – no messages for a while, and back\n"
-    "/delete – delete everything stored about you\n"
-    "/help – this message"
-)
-MENTOR_HELP = N_("For mentors:\n/training – the short mentor training, from where you stopped")
-PAIR_HELP = N_(
-    "/sessions – your next and last weekly sessions\n"
-    "/goals – goals and next steps\n"
-    "/progress – a chart of how things are going"
-)
-LEARNER_HELP = N_(
-    "/journal – your reflections and goal history\n/areas – what your weekly check-in asks about"
-)
-CONCERN_HELP = N_("/concern – tell a coordinator about a worry (or tap the button below)")
-COORDINATOR_HELP = N_(
-    "For coordinators:\n"
-    "/cases – open concerns, most urgent first; /case N – one with its log\n"
-    "/invite learner, /invite mentor, /invite coordinator – an invite link with a QR code\n"
-    "/invites – open invites, to withdraw one\n"
-    "/guardians – learners under the consent age whose guardian has not been asked yet\n"
-    "/screening – volunteer applications waiting for a decision\n"
-    "/match – propose mentors for every waiting learner\n"
-    "/pairs – the pairs now running, to end one\n"
-    "/progress – a learner's check-in chart\n"
-    "/unreachable – who has blocked Tandem\n"
-    "/stats – the programme in a few figures\n"
-    "/export – pairs, sessions, check-ins and concerns as CSV files, without names"
-)
 
 CONCURRENT_EVENTS = 8
-
-Action = Callable[[Context, Inbound], Awaitable[None]]
-JobAction = Callable[[Context, dict[str, object]], Awaitable[None]]
 
 
 class Dispatcher:
@@ -130,85 +62,16 @@ class Dispatcher:
         clock: Clock,
         settings: Settings,
         rules: ProgrammeRules,
-        flows: FlowEngine,
         postman: Postman,
-        courses: Courses | None = None,
+        routes: Routes,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.rules = rules
-        self.flows = flows
         self.postman = postman
-        self.programme = Programme(flows, settings.bot_username)
-        self.rights = Rights(flows)
-        self.courses = courses or load_courses()
-        self.screening = Screening(flows, self.courses.size)
-        self.training = Training(self.courses)
-        self.matchmaking = Matchmaking()
-        self.commands: dict[str, Action] = {
-            "start": self._start,
-            "cancel": self._cancel,
-            "back": self._back,
-            "help": self._help,
-            "profile": self._profile,
-            "guardians": self.programme.guardians,
-            "screening": self.screening.waiting,
-            "match": self.matchmaking.match,
-            "pairs": self.matchmaking.pairs,
-            "sessions": weekly.list_sessions,
-            "goals": goals.command,
-            "training": self.training.command,
-            "privacy": self.rights.privacy,
-            "mydata": self.rights.my_data,
-            "delete": self.rights.delete,
-            "language": self.rights.language,
-            "pause": self.rights.pause,
-            "resume": self.rights.resume,
-            "invite": self.programme.invite,
-            "invites": self.programme.list_invites,
-            "unreachable": self.programme.unreachable,
-            "areas": checkin.areas_command,
-            "cases": cases.cases,
-            "case": cases.case,
-            "progress": progress.command,
-            "journal": reflection.journal,
-            "stats": reports.stats,
-            "export": reports.export,
-            "concern": concern.command,
-        }
-        self.buttons: dict[str, Action] = {
-            "f1": self._flow_button,
-            REVOKE_PREFIX: self.programme.revoke_pressed,
-            GUARDIAN_PREFIX: self.programme.guardian_pressed,
-            SCREENING_PREFIX: self.screening.pressed,
-            TRAINING_PREFIX: self.training.pressed,
-            PROPOSAL_PREFIX: self.matchmaking.pressed,
-            CONTINUE_PREFIX: self.matchmaking.continue_pressed,
-            END_PREFIX: self.matchmaking.end_pressed,
-            weekly.PREFIX: weekly.pressed,
-            weekly.WEEKLY_PREFIX: weekly.weekly_calendar_pressed,
-            concerns.PREFIX: cases.pressed,
-            goals.PREFIX: goals.pressed,
-            progress.PREFIX: progress.pressed,
-            concern.PREFIX: concern.pressed,
-        }
-        self.jobs: dict[str, JobAction] = {
-            NUDGE_JOB: self.flows.nudge,
-            screening_flows.INTERVIEW_JOB: screening_flows.remind_interview,
-            screening_flows.CHECK_REMINDER_JOB: screening_flows.remind_check,
-            screening_flows.CHECK_EXPIRED_JOB: screening_flows.check_expired,
-            first_meeting.AFTER_JOB: first_meeting.ask_to_continue,
-            weekly.JOB: weekly.send_due,
-            checkin.JOB: checkin.ask_due,
-            concerns.OVERDUE_JOB: cases.overdue,
-            concerns.FOLLOW_UP_JOB: cases.follow_up,
-            checkin.EXPIRE_JOB: checkin.expire,
-            reflection.JOB: reflection.ask,
-            monitoring.JOB: monitoring.ask,
-        }
-        # Buttons pressed in a group: only the coordinators' alerts (each press checks the role).
-        self.group_buttons: dict[str, Action] = {concerns.PREFIX: cases.pressed}
+        self.routes = routes
+        self.flows = FlowEngine(routes.flows)
         self.handled: Counter[int] = Counter()
         self._changed = asyncio.Condition()
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
@@ -274,7 +137,8 @@ class Dispatcher:
         if (role, t.locale) == ctx.menu_before:
             return
         try:
-            await self.postman.messenger.set_commands(menu(role, t), chat_id=event.chat_id, language=None)
+            commands = menu(self.routes.features, role, t)
+            await self.postman.messenger.set_commands(commands, chat_id=event.chat_id, language=None)
         except DeliveryError as exc:
             log.warning("could not publish a chat's menu (%s)", type(exc).__name__)
 
@@ -355,6 +219,7 @@ class Dispatcher:
             t=self.translator(person),
             rules=self.rules,
             flows=self.flows,
+            features=self.routes.features,
         )
 
     # --- routing -----------------------------------------------------------------------------
@@ -373,11 +238,11 @@ class Dispatcher:
             await self._group(ctx, event)
             return
         if isinstance(event, Command):
-            action = self.commands.get(event.name)
+            action = self.routes.commands.get(event.name)
             await (action or self._unknown_command)(ctx, event)
             return
         if isinstance(event, ButtonPress):
-            action = self.buttons.get(event.data.split(":", 1)[0])
+            action = self.routes.buttons.get(event.data.split(":", 1)[0])
             await (action or self._forged_button)(ctx, event)
             return
         state = await self.flows.active(ctx)
@@ -388,77 +253,10 @@ class Dispatcher:
 
     async def _group(self, ctx: Context, event: Inbound) -> None:
         if isinstance(event, ButtonPress):
-            action = self.group_buttons.get(event.data.split(":", 1)[0])
+            action = self.routes.group_buttons.get(event.data.split(":", 1)[0])
             await (action or self._forged_button)(ctx, event)
-        elif isinstance(event, Command) and event.name in self.commands:
+        elif isinstance(event, Command) and event.name in self.routes.commands:
             await ctx.say(ctx.t(N_("Please write to me in a private chat: tap my name, then “Message”.")))
-
-    async def _start(self, ctx: Context, event: Inbound) -> None:
-        if isinstance(event, Command) and event.args.strip():
-            await self.programme.join(ctx, event.args)
-            return
-        person = ctx.person
-        if person.role == "learner" and person.consent_at is None:
-            await self.flows.start(ctx, learner.NAME)  # consent first, then their answers
-        elif person.role == "mentor" and person.screening is None:
-            await self.flows.start(ctx, mentor.NAME)
-        elif person.role == "coordinator":
-            await self.flows.start(ctx, WELCOME, {"role": person.role}, at="language")
-        elif person.role is not None:
-            name = person.preferred_name or person.first_name
-            text = N_(
-                "Hello {name}! You are already part of the programme. /profile shows what you told me, "
-                "/help what I can do."
-            )
-            await ctx.say(ctx.t(text, name=name))
-        else:
-            hello = ctx.t(
-                N_("Hello {name}! I am Tandem, the companion of {programme}."),
-                name=person.first_name,
-                programme=ctx.rules.name,
-            )
-            await ctx.say(hello + "\n" + about(ctx))
-            await self.flows.start(ctx, WELCOME)
-
-    async def _profile(self, ctx: Context, event: Inbound) -> None:
-        """The end-of-onboarding summary again, with its "edit a field" buttons."""
-        person = ctx.person
-        if person.role == "learner" and person.consent_at is not None:
-            await self.flows.start(ctx, learner.NAME, learner.answers_of(person), at=REVIEW)
-        elif person.role == "mentor" and person.screening is not None:
-            await self.flows.start(ctx, mentor.NAME, mentor.answers_of(person), at=REVIEW)
-        elif person.role == "coordinator":
-            await self.flows.start(ctx, WELCOME, {"role": person.role}, at="language")
-        else:
-            await ctx.say(ctx.t(N_("There is nothing in your profile yet. Send /start to begin.")))
-
-    async def _cancel(self, ctx: Context, event: Inbound) -> None:
-        if await self.flows.cancel(ctx):
-            await ctx.say(ctx.t(N_("Okay, I stopped here. Send /start whenever you want to begin again.")))
-        else:
-            await ctx.say(ctx.t(N_("There is nothing to cancel right now.")))
-
-    async def _back(self, ctx: Context, event: Inbound) -> None:
-        if not await self.flows.back(ctx):
-            await ctx.say(ctx.t(N_("There is no question to go back to. Send /start to begin.")))
-
-    async def _help(self, ctx: Context, event: Inbound) -> None:
-        text = ctx.t(HELP)
-        if ctx.person.role == "coordinator":
-            text += "\n" + ctx.t(COORDINATOR_HELP)
-        elif ctx.person.role == "mentor":
-            text += "\n" + ctx.t(MENTOR_HELP)
-        if ctx.person.role in ("learner", "mentor"):
-            text += "\n" + ctx.t(PAIR_HELP)
-        if ctx.person.role == "learner":
-            text += "\n" + ctx.t(LEARNER_HELP)
-        if ctx.person.role in ("learner", "mentor"):
-            text += "\n" + ctx.t(CONCERN_HELP)
-        await ctx.say(text, concern.button(ctx))  # "I need help" / "I'm worried"
-
-    async def _flow_button(self, ctx: Context, event: Inbound) -> None:
-        assert isinstance(event, ButtonPress)
-        await self.flows.on_press(ctx, event)
 
     async def _forged_button(self, ctx: Context, event: Inbound) -> None:
         assert isinstance(event, ButtonPress)
@@ -511,7 +309,7 @@ class Dispatcher:
                 return None
             metrics.JOBS_RUN.inc()
             job.status, job.done_at = "done", self.clock.now()
-            action = self.jobs.get(job.kind)
+            action = self.routes.jobs.get(job.kind)
             if action is None or person is None:
                 log.warning("job %s (%s) has no action or person; dropped", job.id, job.kind)
                 job.status = "dropped"

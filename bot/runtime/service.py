@@ -10,11 +10,11 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Protocol
 
 from bot.adapter import WebhookTarget
-from bot.app import Tandem, build
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.runtime.scheduler import RealTimeTicker
@@ -22,7 +22,16 @@ from bot.runtime.web import Ops, OpsServer
 from storage.database import sqlite_path
 from storage.migrate import current_revision, head_revision
 
+if TYPE_CHECKING:
+    from bot.app import Tandem
+
 log = logging.getLogger(__name__)
+
+
+class Builder(Protocol):
+    """The composition root's ``build`` (passed in: the runtime does not import what composes it)."""
+
+    def __call__(self, settings: Settings, clock: Clock, *, migrate: bool = True) -> Awaitable[Tandem]: ...
 
 
 class AlreadyRunning(Exception):
@@ -38,11 +47,12 @@ class SchemaBehind(Exception):
 
 
 class Service:
-    def __init__(self, settings: Settings, clock: Clock, *, webhook: bool = False) -> None:
+    def __init__(self, settings: Settings, clock: Clock, build: Builder, *, webhook: bool = False) -> None:
         if webhook and settings.webhook_secret is None:
             raise ConfigError("TANDEM_WEBHOOK_SECRET: required in webhook mode (1-256 of A-Z a-z 0-9 _ -)")
         self.settings = settings
         self.clock = clock
+        self.build = build
         self.webhook = webhook
         self.tandem: Tandem | None = None
         self.server: OpsServer | None = None
@@ -62,7 +72,7 @@ class Service:
                     f"the database is at schema revision {revision}, this release needs {head}: "
                     "run `tandem db upgrade` first (once, not on every replica)"
                 )
-        self.tandem = tandem = await build(settings, self.clock, migrate=path is not None)
+        self.tandem = tandem = await self.build(settings, self.clock, migrate=path is not None)
         ops = Ops(tandem.db, self.clock, webhook_secret=settings.webhook_secret if self.webhook else None)
         self.server = OpsServer(ops, settings.http_host, settings.http_port, settings.webhook_path)
         try:

@@ -8,6 +8,7 @@ question numbers) means the same whichever language a mentor switches to.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -82,6 +83,12 @@ def load_courses(folder: Path = LOCALE_DIR) -> Courses:
     for code, course in courses.items():
         _same_shape(folder / code / FILE, reference, course)
     return Courses(courses)
+
+
+@cache
+def shipped_courses() -> Courses:
+    """The shipped course, read once per process (``load_courses`` checks it at start-up)."""
+    return load_courses()
 
 
 def _read(path: Path) -> Course:

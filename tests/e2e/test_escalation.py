@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 
 import bot
+from bot.app import FEATURES
 from bot.features.joining import GUARDIAN_PREFIX, REVOKE_PREFIX
 from bot.features.matchmaking import END as END_PAIR
 from bot.features.matchmaking import PROPOSAL
 from bot.features.screening import PREFIX as SCREENING
-from bot.runtime.menus import MENUS
 from bot.services.concerns import PREFIX as ALERT
 from bot.simulation import Simulation
 from conversations.progress import PREFIX as PROGRESS
@@ -141,8 +141,9 @@ async def test_coordinator_commands_and_buttons_are_refused_to_others(cohort: Si
     sim = cohort
     pair, learner, mentor = await begin_mentoring(sim)
     await raise_about_the_mentor(sim, learner)
-    theirs = set(MENUS["learner"]) | set(MENUS["mentor"])
-    commands = [c for c in MENUS["coordinator"] if c not in theirs] + ["case 1", "invite coordinator"]
+    theirs = {c.name for f in FEATURES for c in f.commands if {"learner", "mentor"} & set(c.menu)}
+    staff = [c.name for f in FEATURES for c in f.commands if "coordinator" in c.menu]
+    commands = [c for c in staff if c not in theirs] + ["case 1", "invite coordinator"]
     buttons = [
         f"{ALERT}:1:ack",
         f"{ALERT}:1:r0",

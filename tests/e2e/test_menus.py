@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -55,3 +56,26 @@ async def test_menus_follow_role_and_language(quick: Simulation) -> None:
     await sim.press("zoe", "^Oui$")
     await sim.press("zoe", "^Oui$")
     assert "sessions" not in menu_of(sim, "zoe")  # back to the menu of someone new
+
+
+async def test_help_lists_what_the_menu_offers_and_nothing_of_other_roles(quick: Simulation) -> None:
+    """/help and the menus are read from the same feature records: each command in someone's menu
+    is explained in their /help, and a learner's /help names no coordinator's command."""
+    sim = quick
+    sim.add_user("carla", "Carla", language_code="en")
+    sim.add_user("zoe", "Zoe", language_code="de")
+    code = (await run_admin(["invite", "coordinator"], sim.tandem)).split()[0]
+    await sim.send("carla", f"/start {code}")
+    link = (await sim.send("carla", "/invite learner"))[-1].text
+    await onboard_learner(sim, "zoe", link.rsplit("start=", 1)[1], name="Zoe", language="de")
+
+    staff_help = (await sim.send("carla", "/help"))[-1].text
+    assert set(menu_of(sim, "carla")) <= set(re.findall(r"/(\w+)", staff_help))
+    assert "For coordinators:" in staff_help and "/journal" not in staff_help
+
+    learner_help = (await sim.send("zoe", "/help"))[-1].text
+    assert learner_help.startswith("Ich bin Tandem")
+    assert set(menu_of(sim, "zoe")) <= set(re.findall(r"/(\w+)", learner_help))
+    assert "/journal – deine Reflexionen" in learner_help
+    assert not {"match", "cases", "export", "training"} & set(re.findall(r"/(\w+)", learner_help))
+    assert {"concern", "areas"} <= set(menu_of(sim, "zoe"))  # a learner's safety line is in the menu

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from bot.context import Context
+from bot.devtools.simulation import WEBHOOK_SECRET
 from bot.events import Inbound
 from bot.runtime.web import SECRET_HEADER, OpsServer
-from bot.devtools.simulation import WEBHOOK_SECRET
 from bot.simulation import Simulation
 from storage.models import Concern
 from tests.journeys import START

@@ -70,3 +70,143 @@ def test_no_test_module_imports_another() -> None:
         if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")
     ]
     assert offenders == []
+
+
+# --- the layers ---------------------------------------------------------------------------------
+# Imports go one way: storage ← kernel ← services ← conversations ← features / runtime ← composition
+# root ← entry points and developer tools. Each package's docstring says the same in words.
+
+KERNEL_NAMES = ("adapter", "callbacks", "clock", "config", "context", "events", "feature", "i18n")
+KERNEL = {"bot", "bot.messenger", "bot.rules", *(f"bot.{name}" for name in KERNEL_NAMES)}
+BELOW_ROOT = {"storage", "locales", "kernel", "services", "conversations", "features", "runtime"}
+LAYERS: tuple[tuple[str, set[str]], ...] = (  # (layer, the layers it may import), in order
+    ("storage", {"storage"}),
+    ("locales", set()),
+    ("kernel", {"storage", "locales", "kernel"}),
+    ("services", {"storage", "kernel", "services"}),
+    ("conversations", {"storage", "kernel", "services", "conversations"}),
+    ("features", {"storage", "kernel", "services", "conversations", "features"}),
+    ("runtime", {"storage", "kernel", "services", "conversations", "runtime"}),
+    ("root", {*BELOW_ROOT, "root"}),
+    ("handlers", {"kernel", "handlers"}),
+    ("tools", {*BELOW_ROOT, "root", "tools"}),
+)
+ALLOWED = dict(LAYERS)
+
+
+def layer_of(module: str) -> str:
+    top, _, rest = module.partition(".")
+    if top in ("storage", "locales", "conversations", "handlers"):
+        return top
+    if module in KERNEL:
+        return "kernel"
+    second = rest.partition(".")[0]
+    if second in ("services", "features", "runtime"):
+        return second
+    if second in ("app", "admin"):
+        return "root"
+    return "tools"  # the CLI, the simulation, devtools, the emulator, the demo
+
+
+def our_modules() -> dict[str, Path]:
+    modules = {}
+    for path in python_files("bot", "conversations", "storage", "handlers", "locales"):
+        if "migrations" in path.parts:
+            continue
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    return modules
+
+
+def runtime_imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    """Our modules this file imports, at the top or inside a function; what only the type checker
+    reads (``if TYPE_CHECKING:``) is left out: it never runs."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for node in ast.walk(block)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            while name and name not in modules:  # ``from bot.events import Inbound`` → bot.events
+                name = name.rpartition(".")[0]
+            if name:
+                found.add(name)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = our_modules()
+    return {name: runtime_imports(path, modules) - {name} for name, path in modules.items()}
+
+
+def test_each_layer_imports_only_the_layers_below_it() -> None:
+    offenders = [
+        f"{module} ({layer_of(module)}) imports {imported} ({layer_of(imported)})"
+        for module, imports in sorted(import_graph().items())
+        for imported in sorted(imports)
+        if layer_of(imported) not in ALLOWED[layer_of(module)]
+    ]
+    assert offenders == []
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for successor in graph.get(node, ()):
+            if successor not in index:
+                visit(successor)
+                low[node] = min(low[node], low[successor])
+            elif successor in stack:
+                low[node] = min(low[node], index[successor])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle() -> None:
+    assert cycles(import_graph()) == []
+
+
+def test_the_checks_catch_a_forbidden_import_and_a_circle() -> None:
+    """The two checks above, on a made-up graph: a service reaching up to a feature, and a circle."""
+    graph = {"bot.services.a": {"bot.features.b"}, "bot.features.b": {"bot.services.a"}}
+    assert layer_of("bot.features.b") not in ALLOWED[layer_of("bot.services.a")]
+    assert cycles(graph) == [["bot.features.b", "bot.services.a"]]
+
+
+def test_few_modules_directly_in_bot() -> None:
+    """The kernel and the entry points; everything else has a folder that says what it is."""
+    direct = sorted(p.name for p in (ROOT / "bot").glob("*.py"))
+    assert len(direct) <= 16, direct

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,11 +29,13 @@ from bot.events import (
     SendText,
     Text,
 )
+from bot.feature import Feature
+from bot.features import basics, joining
 from bot.rules import load_rules
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.postman import Postman
+from bot.runtime.routes import Routes
 from bot.runtime.scheduler import Scheduler
-from conversations.engine import FlowEngine
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.database import Database
 from storage.migrate import upgrade
@@ -127,7 +130,10 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     clock = VirtualClock(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
     messenger = Recorder()
     postman = Postman(db, messenger, clock)
-    core = Dispatcher(db, clock, load_settings(database_url=url), load_rules(), FlowEngine([SURVEY]), postman)
+    # /start of the joining feature starts "welcome": here the survey stands in for that conversation
+    joining_without_flows = dataclasses.replace(joining.FEATURE, flows=())
+    routes = Routes.merge([joining_without_flows, basics.FEATURE, Feature("survey", flows=(SURVEY,))])
+    core = Dispatcher(db, clock, load_settings(database_url=url), load_rules(), postman, routes)
     RESULTS.clear()
     yield Rig(core, messenger, clock, Scheduler(db, clock.now, core.run_job, postman))
     await db.dispose()

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from bot.app import build
 from bot.clock import SystemClock
 from bot.config import ConfigError, load_settings
 from bot.runtime.logs import json_formatter
@@ -29,7 +30,7 @@ def test_a_webhook_secret_telegram_would_refuse_is_refused_at_start(secret: str)
 def test_webhook_mode_needs_a_secret_and_a_path_starting_with_a_slash() -> None:
     settings = load_settings(bot_token="42:TEST")
     with pytest.raises(ConfigError, match=r"^TANDEM_WEBHOOK_SECRET: required in webhook mode"):
-        Service(settings, SystemClock(), webhook=True)
+        Service(settings, SystemClock(), build, webhook=True)
     with pytest.raises(ConfigError, match=r"^TANDEM_WEBHOOK_PATH: must start with /"):
         load_settings(webhook_path="telegram")
     assert load_settings(webhook_secret="Abc_123-x").webhook_secret == "Abc_123-x"

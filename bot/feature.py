@@ -1,0 +1,78 @@
+"""What a feature declares: one record of its commands, button prefixes, due-job kinds, flows,
+and the menu and help lines each role sees. The composition root lists the features in order; the
+dispatcher merges their tables at start-up, and /help and the command menus are read from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.events import BotCommand, Inbound
+from bot.i18n import Translator
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from conversations.flow import Flow
+
+Action = Callable[["Context", Inbound], Awaitable[None]]
+JobAction = Callable[["Context", dict[str, Any]], Awaitable[None]]
+Role = str | None  # None: someone who has not joined the programme (yet)
+
+NEWCOMER: Role = None
+EVERYONE: tuple[Role, ...] = (NEWCOMER, "learner", "mentor", "coordinator")
+IN_A_PAIR: tuple[Role, ...] = ("learner", "mentor")
+LEARNERS: tuple[Role, ...] = ("learner",)
+MENTORS: tuple[Role, ...] = ("mentor",)
+COORDINATORS: tuple[Role, ...] = ("coordinator",)
+NOT_STAFF: tuple[Role, ...] = (NEWCOMER, "learner", "mentor")
+
+
+@dataclass(frozen=True)
+class CommandEntry:
+    """``/name``: what it runs, and its line in the command menus of ``menu`` roles (none: it is
+    not listed, as for ``/case N``, which needs a number)."""
+
+    name: str
+    action: Action
+    description: str | None = None  # a msgid: the menu's words
+    menu: tuple[Role, ...] = ()
+
+
+@dataclass(frozen=True)
+class HelpLine:
+    """One line of /help (a msgid) and the roles it is shown to."""
+
+    text: str
+    roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Everything the dispatcher needs to know about one feature, in one place."""
+
+    name: str
+    commands: tuple[CommandEntry, ...] = ()
+    buttons: Mapping[str, Action] = field(default_factory=dict)  # callback prefix → action
+    group_buttons: Mapping[str, Action] = field(default_factory=dict)  # pressed in a group chat
+    jobs: Mapping[str, JobAction] = field(default_factory=dict)  # due-job kind → action
+    flows: tuple[Flow, ...] = ()
+    help: tuple[HelpLine, ...] = ()
+
+
+def menu(features: Sequence[Feature], role: Role, t: Translator) -> list[BotCommand]:
+    """The command menu of a role: the role's own commands first, then those a newcomer has too;
+    each group in the order of the features, then of their commands."""
+    entries = [(c, c.description) for f in features for c in f.commands if role in c.menu]
+    own = [(c.name, words) for c, words in entries if words and NEWCOMER not in c.menu]
+    common = [(c.name, words) for c, words in entries if words and NEWCOMER in c.menu]
+    return [BotCommand(name, t(words)) for name, words in own + common]
+
+
+def help_lines(features: Sequence[Feature], role: Role) -> tuple[list[str], list[str]]:
+    """The /help lines (msgids) of a role: those a newcomer reads too, then the role's own."""
+    lines = [line for f in features for line in f.help if role in line.roles]
+    common = [line.text for line in lines if NEWCOMER in line.roles]
+    own = [line.text for line in lines if NEWCOMER not in line.roles]
+    return common, own
