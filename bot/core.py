@@ -18,6 +18,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot import escalation, metrics, reports
+from bot.callbacks import prefix_of
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, translator_for
@@ -59,6 +60,7 @@ from conversations import (
 from conversations import screening as screening_flows
 from conversations import sessions as weekly
 from conversations.engine import NUDGE_JOB, FlowEngine
+from conversations.engine import PREFIX as FLOW_PREFIX
 from conversations.flow import REVIEW
 from conversations.welcome import NAME as WELCOME
 from conversations.welcome import about
@@ -176,7 +178,7 @@ class Core:
             "concern": concern.command,
         }
         self.buttons: dict[str, Action] = {
-            "f1": self._flow_button,
+            FLOW_PREFIX: self._flow_button,
             REVOKE_PREFIX: self.programme.revoke_pressed,
             GUARDIAN_PREFIX: self.programme.guardian_pressed,
             SCREENING_PREFIX: self.screening.pressed,
@@ -375,7 +377,7 @@ class Core:
             await (action or self._unknown_command)(ctx, event)
             return
         if isinstance(event, ButtonPress):
-            action = self.buttons.get(event.data.split(":", 1)[0])
+            action = self.buttons.get(prefix_of(event.data))
             await (action or self._forged_button)(ctx, event)
             return
         state = await self.flows.active(ctx)
@@ -386,7 +388,7 @@ class Core:
 
     async def _group(self, ctx: Context, event: Inbound) -> None:
         if isinstance(event, ButtonPress):
-            action = self.group_buttons.get(event.data.split(":", 1)[0])
+            action = self.group_buttons.get(prefix_of(event.data))
             await (action or self._forged_button)(ctx, event)
         elif isinstance(event, Command) and event.name in self.commands:
             await ctx.say(ctx.t(N_("Please write to me in a private chat: tap my name, then “Message”.")))

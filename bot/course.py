@@ -8,14 +8,30 @@ or a language switch, continues where they were.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from bot import readiness
+from bot.callbacks import Callback, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound
 from bot.i18n import N_
 from bot.training import Course, Courses, Question
 
 PREFIX = "tr1"
-GO = "go"
+
+
+@dataclass(frozen=True)
+class CarryOn(Callback, prefix=PREFIX):
+    module: int
+    go: Literal["go"]
+
+
+@dataclass(frozen=True)
+class Answer(Callback, prefix=PREFIX):
+    module: int
+    question: int
+    option: int
 
 
 class Training:
@@ -42,32 +58,30 @@ class Training:
     async def pressed(self, ctx: Context, event: Inbound) -> None:
         assert isinstance(event, ButtonPress)
         person = ctx.person
-        parts = event.data.split(":")
-        current = f"{PREFIX}:{person.training_module}:"
+        press = unpack(event.data, CarryOn, Answer)
         if (
-            person.role != "mentor"
+            press is None
+            or person.role != "mentor"
             or person.training_done_at is not None
-            or not event.data.startswith(current)
+            or press.module != person.training_module
         ):
             ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
             return
         module = person.training_module
-        if len(parts) == 3 and parts[2] == GO:
+        if isinstance(press, CarryOn):
             ctx.answer_button(event.callback_id)
             if event.message_id is not None:
                 await ctx.edit_keyboard(event.message_id, None)
             await self._module(ctx)
             return
-        valid = len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit()
-        if not valid or int(parts[2]) != person.training_question:
+        if press.question != person.training_question:
             ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
             return
         question = self.course(ctx).module[module].quiz[person.training_question]
-        choice = int(parts[3])
-        if choice >= len(question.options):
+        if press.option >= len(question.options):
             ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
             return
-        await self._answered(ctx, event, question, choice)
+        await self._answered(ctx, event, question, press.option)
 
     async def _answered(self, ctx: Context, event: ButtonPress, question: Question, choice: int) -> None:
         person = ctx.person
@@ -96,7 +110,7 @@ class Training:
                 total=len(course.module),
                 title=following.title,
             )
-            keyboard = ((Button(ctx.t(N_("Carry on")), data=f"{PREFIX}:{person.training_module}:{GO}"),),)
+            keyboard = ((Button(ctx.t(N_("Carry on")), data=pack(CarryOn(person.training_module, "go"))),),)
             await ctx.say(text, keyboard)
             return
         person.training_done_at = ctx.now
@@ -126,6 +140,8 @@ class Training:
     async def _question(self, ctx: Context) -> None:
         person = ctx.person
         question = self.course(ctx).module[person.training_module].quiz[person.training_question]
-        data = f"{PREFIX}:{person.training_module}:{person.training_question}"
-        keyboard = tuple((Button(option, data=f"{data}:{i}"),) for i, option in enumerate(question.options))
+        module, number = person.training_module, person.training_question
+        keyboard = tuple(
+            (Button(text, data=pack(Answer(module, number, i))),) for i, text in enumerate(question.options)
+        )
         await ctx.say(question.question, keyboard)

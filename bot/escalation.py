@@ -12,10 +12,12 @@ coordinator. The text of a concern is shown to coordinators and never logged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import Callback, Tag, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
 from bot.i18n import N_, Translator
@@ -69,6 +71,20 @@ ACTIONS = {
 PARTNER_LEFT = "partner_left"
 NOT_YOURS = N_("This button is not for you.")
 STALE = N_("This button is no longer active.")
+
+
+@dataclass(frozen=True)
+class AlertAction(Callback, prefix=PREFIX):
+    concern: int
+    action: Literal["ack", "note", "resolve", "contact"]
+
+
+@dataclass(frozen=True)
+class AlertOutcome(Callback, prefix=PREFIX):
+    """After "Resolve": one of the OUTCOMES, by its place, as ``r2``."""
+
+    concern: int
+    outcome: Annotated[int, Tag("r")]
 
 
 def staff_translator(ctx: Context) -> Translator:
@@ -262,13 +278,16 @@ async def _history(ctx: Context, concern: Concern, pair: Pair | None, t: Transla
 def alert_keyboard(concern: Concern, t: Translator) -> Keyboard | None:
     if concern.status == "resolved":
         return None
-    data = f"{PREFIX}:{concern.id}"
-    first = [Button(t(N_("Add note")), data=f"{data}:note"), Button(t(N_("Resolve")), data=f"{data}:resolve")]
+    first = [
+        Button(t(N_("Add note")), data=pack(AlertAction(concern.id, "note"))),
+        Button(t(N_("Resolve")), data=pack(AlertAction(concern.id, "resolve"))),
+    ]
     if concern.status == "open":
-        first.insert(0, Button(t(N_("Acknowledge")), data=f"{data}:ack"))
+        first.insert(0, Button(t(N_("Acknowledge")), data=pack(AlertAction(concern.id, "ack"))))
     if concern.subject_id is None:
         return (tuple(first),)
-    return tuple(first), (Button(t(N_("Contact the learner")), data=f"{data}:contact"),)
+    contact = Button(t(N_("Contact the learner")), data=pack(AlertAction(concern.id, "contact")))
+    return tuple(first), (contact,)
 
 
 async def _post_alert(ctx: Context, concern: Concern) -> None:
@@ -308,12 +327,15 @@ async def refresh_alert(ctx: Context, concern: Concern) -> None:
 async def pressed(ctx: Context, event: Inbound) -> None:
     """A coordinator's press on an alert, in the group or in their own chat."""
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
+    press = unpack(event.data, AlertAction, AlertOutcome)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(STALE))
+        return
     if ctx.person.role != "coordinator":
         ctx.answer_button(event.callback_id, ctx.t(NOT_YOURS), alert=True)
         return
-    concern = await ctx.uow.concerns.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
-    action = parts[2] if len(parts) == 3 else ""
+    concern = await ctx.uow.concerns.get(press.concern)
+    action = press.action if isinstance(press, AlertAction) else None
     if concern is None or concern.status == "resolved":
         ctx.answer_button(event.callback_id, ctx.t(STALE))
         return
@@ -331,15 +353,15 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     elif action == "resolve":
         ctx.answer_button(event.callback_id)
         rows = tuple(
-            (Button(ctx.t(label), data=f"{PREFIX}:{concern.id}:r{i}"),)
+            (Button(ctx.t(label), data=pack(AlertOutcome(concern.id, i))),)
             for i, (_, label) in enumerate(OUTCOMES)
         )
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, rows)
         return
-    elif action.startswith("r") and action[1:].isdigit() and int(action[1:]) < len(OUTCOMES):
+    elif isinstance(press, AlertOutcome) and press.outcome < len(OUTCOMES):
         ctx.answer_button(event.callback_id, ctx.t(N_("Concern #{id} is resolved."), id=concern.id))
-        await resolve(ctx, concern, OUTCOMES[int(action[1:])][0])
+        await resolve(ctx, concern, OUTCOMES[press.outcome][0])
     else:
         ctx.answer_button(event.callback_id, ctx.t(STALE))
         return
