@@ -1,7 +1,7 @@
 """``tandem admin ...``: operator commands on the programme's database.
 
-Later issues add commands here (for example ``invite coordinator``); a scenario's ``admin``
-step runs the same functions on the scenario's database.
+``stats`` (counts only) and ``invite coordinator`` (the first coordinator's code); a scenario's
+``admin`` step runs the same functions on the scenario's database.
 """
 
 from __future__ import annotations

@@ -9,9 +9,11 @@ mentor. A learner's safety concern is always urgent, and shows the programme's h
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
+from bot.callbacks import Callback, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
@@ -22,7 +24,6 @@ from storage.models import Pair, Person
 
 NAME = "concern"
 PREFIX = "cc1"  # cc1:start — the button under /help
-START = f"{PREFIX}:start"
 RAISERS = ("learner", "mentor")
 
 LEARNER_KINDS = (
@@ -55,6 +56,14 @@ HELP_NOW = N_("You do not have to wait for us. If you need help right now, you c
 NO_HELP_LINES = N_("If you are in danger right now, call the emergency number.")
 
 
+@dataclass(frozen=True)
+class RaiseConcern(Callback, prefix=PREFIX):
+    start: Literal["start"]
+
+
+START = pack(RaiseConcern("start"))
+
+
 def _kinds(ctx: Context) -> tuple[Option, ...]:
     return MENTOR_KINDS if ctx.person.role == "mentor" else LEARNER_KINDS
 
@@ -73,7 +82,7 @@ async def command(ctx: Context, event: Inbound) -> None:
 async def pressed(ctx: Context, event: Inbound) -> None:
     """cc1:start, the button under /help; the role is checked again on the press."""
     assert isinstance(event, ButtonPress)
-    if event.data != START:
+    if unpack(event.data, RaiseConcern) is None:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
         return
     ctx.answer_button(event.callback_id)

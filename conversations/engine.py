@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Final, Literal
 
+from bot.callbacks import Callback, Pattern, Tag, pack, unpack
 from bot.context import Context
 from bot.events import Attachment, Button, ButtonPress, Inbound, Keyboard, Text
 from bot.i18n import N_
@@ -23,10 +25,39 @@ from storage.models import FlowState
 
 PREFIX = "f1"
 NUDGE_JOB = "flow.nudge"
-SKIP, DONE = "skip", "ok"
+SKIP: Final = "skip"
+DONE: Final = "ok"
 EDIT = "e"  # a review button: f1:<token>:e<step index>
 EDITING = "_editing"  # in the answers while one answer is changed from the review
 CHOOSABLE = (StepKind.CHOICE, StepKind.YES_NO, StepKind.LOCATION)  # a tapped option answers these
+Token = Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,16}")]  # new_token()'s alphabet
+
+
+@dataclass(frozen=True)
+class FlowOption(Callback, prefix=PREFIX):
+    """An option of the question asked, by its place among the options."""
+
+    token: Token
+    index: int
+
+
+@dataclass(frozen=True)
+class FlowWord(Callback, prefix=PREFIX):
+    """Done (a multiple choice, or the review) or Skip (an optional question)."""
+
+    token: Token
+    word: Literal["ok", "skip"]
+
+
+@dataclass(frozen=True)
+class FlowEdit(Callback, prefix=PREFIX):
+    """A review button: change the answer to the step at this place in the flow."""
+
+    token: Token
+    step: Annotated[int, Tag(EDIT)]
+
+
+FlowPress = FlowOption | FlowWord | FlowEdit
 
 
 def new_token() -> str:
@@ -88,27 +119,26 @@ class FlowEngine:
         await self._accept(ctx, flow, state, step, value)
 
     async def on_press(self, ctx: Context, event: ButtonPress) -> None:
-        parts = event.data.split(":")
+        press = unpack(event.data, FlowOption, FlowWord, FlowEdit)
         state = await self.active(ctx)
-        if len(parts) != 3 or state is None or parts[1] != state.token:
+        if press is None or state is None or press.token != state.token:
             await self._stale(ctx, event, state)
             return
         flow = self.flows[state.flow]
         ctx.flow_answers = state.answers
-        choice = parts[2]
         if state.step == REVIEW:
-            await self._review_press(ctx, event, flow, state, choice)
+            await self._review_press(ctx, event, flow, state, press)
             return
         step = flow.step(state.step)
-        if choice == SKIP and step.optional:
+        if isinstance(press, FlowWord) and press.word == SKIP and step.optional:
             ctx.answer_button(event.callback_id)
             await self._close_prompt(ctx, event, state, step, ctx.t(N_("(skipped)")))
             await self._accept(ctx, flow, state, step, None)
             return
         if step.kind is StepKind.MULTI_CHOICE:
-            await self._multi_press(ctx, event, flow, state, step, choice)
+            await self._multi_press(ctx, event, flow, state, step, press)
             return
-        option = self._option(ctx, step, choice)
+        option = self._option(ctx, step, press)
         if option is None or step.kind not in CHOOSABLE:
             await self._stale(ctx, event, state)
             return
@@ -197,13 +227,13 @@ class FlowEngine:
                 label = self._label(ctx, option)
                 if option.value in chosen:
                     label = "✓ " + label
-                buttons.append(Button(label, data=f"{PREFIX}:{state.token}:{index}"))
+                buttons.append(Button(label, data=pack(FlowOption(state.token, index))))
             columns = 2 if step.kind is StepKind.YES_NO else max(step.columns, 1)
             rows.extend(tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns))
         if step.kind is StepKind.MULTI_CHOICE:
-            rows.append((Button(ctx.t(N_("Done")), data=f"{PREFIX}:{state.token}:{DONE}"),))
+            rows.append((Button(ctx.t(N_("Done")), data=pack(FlowWord(state.token, DONE))),))
         if step.optional:
-            rows.append((Button(ctx.t(N_("Skip")), data=f"{PREFIX}:{state.token}:{SKIP}"),))
+            rows.append((Button(ctx.t(N_("Skip")), data=pack(FlowWord(state.token, SKIP))),))
         return tuple(rows) or None
 
     def _review(self, ctx: Context, flow: Flow, state: FlowState) -> tuple[str, Keyboard]:
@@ -216,9 +246,9 @@ class FlowEngine:
             shown = self.shown_answer(ctx, step, state.answers)
             lines.append(f"{ctx.t(step.label)}: {shown}")
             index = flow.steps.index(step)
-            edits.append(Button("✎ " + ctx.t(step.label), data=f"{PREFIX}:{state.token}:{EDIT}{index}"))
+            edits.append(Button("✎ " + ctx.t(step.label), data=pack(FlowEdit(state.token, index))))
         rows: list[tuple[Button, ...]] = [
-            (Button(ctx.t(N_("Yes, that's right")), data=f"{PREFIX}:{state.token}:{DONE}"),)
+            (Button(ctx.t(N_("Yes, that's right")), data=pack(FlowWord(state.token, DONE))),)
         ]
         rows.extend(tuple(edits[i : i + 2]) for i in range(0, len(edits), 2))
         return "\n".join(lines), tuple(rows)
@@ -252,11 +282,11 @@ class FlowEngine:
         return ctx.t(option.label) if option.translate else option.label
 
     @staticmethod
-    def _option(ctx: Context, step: Step, choice: str) -> Option | None:
+    def _option(ctx: Context, step: Step, press: FlowPress) -> Option | None:
         options = step.choices(ctx)
-        if not choice.isdigit() or int(choice) >= len(options):
+        if not isinstance(press, FlowOption) or press.index >= len(options):
             return None
-        return options[int(choice)]
+        return options[press.index]
 
     async def _close_prompt(
         self, ctx: Context, event: ButtonPress, state: FlowState, step: Step | None, answer: str
@@ -278,19 +308,18 @@ class FlowEngine:
         await self._ask(ctx, self.flows[state.flow], state, hint=hint, nudge=False)
 
     async def _review_press(
-        self, ctx: Context, event: ButtonPress, flow: Flow, state: FlowState, choice: str
+        self, ctx: Context, event: ButtonPress, flow: Flow, state: FlowState, press: FlowPress
     ) -> None:
-        if choice == DONE:
+        if isinstance(press, FlowWord) and press.word == DONE:
             ctx.answer_button(event.callback_id)
             await self._close_prompt(ctx, event, state, None, "")
             await self._complete(ctx, flow, state)
             return
-        index = choice.removeprefix(EDIT)
         path = flow.path(state.answers)
-        if not choice.startswith(EDIT) or not index.isdigit() or int(index) >= len(flow.steps):
+        if not isinstance(press, FlowEdit) or press.step >= len(flow.steps):
             await self._stale(ctx, event, state)
             return
-        step = flow.steps[int(index)]
+        step = flow.steps[press.step]
         if step not in path or step.label is None:
             await self._stale(ctx, event, state)
             return
@@ -310,10 +339,10 @@ class FlowEngine:
         flow: Flow,
         state: FlowState,
         step: Step,
-        choice: str,
+        press: FlowPress,
     ) -> None:
         chosen = list(state.answers.get(step.id) or [])
-        if choice == DONE:
+        if isinstance(press, FlowWord) and press.word == DONE:
             if not self._multi_answered(step, state):
                 ctx.answer_button(event.callback_id, ctx.t(N_("Choose at least one.")), alert=True)
                 return
@@ -321,7 +350,7 @@ class FlowEngine:
             await self._close_prompt(ctx, event, state, step, self.shown_answer(ctx, step, state.answers))
             await self._accept(ctx, flow, state, step, chosen)
             return
-        option = self._option(ctx, step, choice)
+        option = self._option(ctx, step, press)
         if option is None:
             await self._stale(ctx, event, state)
             return

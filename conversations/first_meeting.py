@@ -4,10 +4,12 @@ whether to go on together."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import Callback, pack
 from bot.context import Context
 from bot.events import Button
 from bot.i18n import N_
@@ -32,6 +34,14 @@ PLACES = (
     Option("public", N_("a public place (a library, a café)")),
     Option("online", N_("online")),
 )
+
+
+@dataclass(frozen=True)
+class Continue(Callback, prefix=CONTINUE):
+    """After the first meeting, each says privately whether to go on together."""
+
+    pair: int
+    answer: Literal["yes", "no"]
 
 
 def shared_parts(ctx: Context) -> list[str]:
@@ -152,11 +162,10 @@ async def ask_to_continue(ctx: Context, payload: dict[str, Any]) -> None:
     partner = await ctx.uow.people.get(partner_id)
     if partner is None:
         return
-    data = f"{CONTINUE}:{pair.id}"
     keyboard = (
         (
-            Button(ctx.t(N_("Yes, let's go on")), data=f"{data}:yes"),
-            Button(ctx.t(N_("No")), data=f"{data}:no"),
+            Button(ctx.t(N_("Yes, let's go on")), data=pack(Continue(pair.id, "yes"))),
+            Button(ctx.t(N_("No")), data=pack(Continue(pair.id, "no"))),
         ),
     )
     text = N_(

@@ -10,9 +10,11 @@ mentor may take) and still open; anything else is refused and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
+from bot.callbacks import Callback, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
@@ -47,6 +49,13 @@ FULL = N_("You have three open goals: that is plenty for now. Mark one done or d
 GONE = N_("That goal is no longer open, so nothing was changed.")
 NOT_YOURS = N_("This button is not for you.")
 STALE = N_("This button is no longer active.")
+Action = Literal["show", "list", "done", "edit", "drop", "step", "share", "unshare", "new"]
+
+
+@dataclass(frozen=True)
+class GoalAction(Callback, prefix=PREFIX):
+    goal: int  # 0 for "new"
+    action: Action
 
 
 # --- the questions ---------------------------------------------------------------------------
@@ -127,8 +136,8 @@ async def describe(ctx: Context, goal: Goal, number: int, *, mine: bool) -> list
     return lines
 
 
-def data(goal: Goal | None, action: str) -> str:
-    return f"{PREFIX}:{goal.id if goal else 0}:{action}"
+def data(goal: Goal | None, action: Action) -> str:
+    return pack(GoalAction(goal.id if goal else 0, action))
 
 
 async def show(ctx: Context, text: str, keyboard: Keyboard, message_id: int | None) -> None:
@@ -157,7 +166,9 @@ async def show_list(ctx: Context, message_id: int | None = None) -> None:
 async def show_goal(ctx: Context, goal: Goal, message_id: int | None) -> None:
     goals = await ctx.uow.goals.of(ctx.person.id)
     number = next((i for i, g in enumerate(goals, 1) if g.id == goal.id), 1)
-    share = (N_("Stop sharing"), "unshare") if goal.shared else (N_("Share with my mentor"), "share")
+    share: tuple[str, Action] = (
+        (N_("Stop sharing"), "unshare") if goal.shared else (N_("Share with my mentor"), "share")
+    )
     keyboard = (
         (
             Button(ctx.t(N_("Done 🎉")), data=data(goal, "done")),
@@ -230,25 +241,25 @@ async def side(ctx: Context, goal: Goal, action: str) -> str | None:
 
 async def pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit():
+    press = unpack(event.data, GoalAction)
+    if press is None:
         ctx.answer_button(event.callback_id, ctx.t(STALE))
         return
-    if parts[2] == "new":
+    if press.action == "new":
         await add_pressed(ctx, event)
         return
-    goal = await ctx.uow.goals.get(int(parts[1]))
+    goal = await ctx.uow.goals.get(press.goal)
     if goal is None:
         ctx.answer_button(event.callback_id, ctx.t(STALE))
         return
-    who = await side(ctx, goal, parts[2])
+    who = await side(ctx, goal, press.action)
     if who is None:
         ctx.answer_button(event.callback_id, ctx.t(NOT_YOURS), alert=True)
         return
     if goal.status != "open":
         ctx.answer_button(event.callback_id, ctx.t(STALE))
         return
-    await act(ctx, event, goal, parts[2])
+    await act(ctx, event, goal, press.action)
 
 
 async def add_pressed(ctx: Context, event: ButtonPress) -> None:

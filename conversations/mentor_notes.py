@@ -1,8 +1,8 @@
 """After a session the mentor writes a short note: what they talked about, how the learner seemed,
 an optional note only coordinators read, and whether they are worried about something.
 
-The learner never sees a note. "I am worried" raises a signal and tells the coordinators' group;
-the full concern conversation comes with the Escalation issue.
+The learner never sees a note. "I am worried" raises a signal, which becomes a concern for the
+coordinators (or joins the pair's open one).
 """
 
 from __future__ import annotations

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.callbacks import Callback, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, IN_A_PAIR, CommandEntry, Feature, HelpLine
@@ -36,6 +38,16 @@ SHARE = N_("Share with my mentor")
 UNSHARE = N_("Stop sharing")
 NOT_FOR_YOU = N_("This button is not for you.")
 NO_LONGER = N_("This button is no longer active.")
+
+
+@dataclass(frozen=True)
+class ShareProgress(Callback, prefix=PREFIX):
+    choice: Literal["share", "unshare"]
+
+
+@dataclass(frozen=True)
+class LearnerProgress(Callback, prefix=PREFIX):
+    learner: int
 
 
 def monday_of(moment: datetime, zone: ZoneInfo) -> date:
@@ -118,8 +130,8 @@ def _renderer() -> Callable[..., bytes]:
 
 def share_keyboard(ctx: Context, learner: Person) -> Keyboard:
     if shares(learner):
-        return ((Button(ctx.t(UNSHARE), data=f"{PREFIX}:unshare"),),)
-    return ((Button(ctx.t(SHARE), data=f"{PREFIX}:share"),),)
+        return ((Button(ctx.t(UNSHARE), data=pack(ShareProgress("unshare"))),),)
+    return ((Button(ctx.t(SHARE), data=pack(ShareProgress("share"))),),)
 
 
 async def command(ctx: Context, event: Inbound) -> None:
@@ -161,7 +173,7 @@ async def _learners(ctx: Context) -> None:
         if learner is None or mentor is None:
             continue
         label = ctx.t(N_("{learner} (with {mentor})"), learner=name_of(learner), mentor=name_of(mentor))
-        rows.append((Button(label, data=f"{PREFIX}:{learner.id}"),))
+        rows.append((Button(label, data=pack(LearnerProgress(learner.id))),))
     if not rows:
         await ctx.say(ctx.t(N_("No pair is meeting yet, so there is no progress to show.")))
         return
@@ -172,12 +184,13 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     """pg1:share / pg1:unshare from a learner; pg1:<learner id> from a coordinator. The role is
     checked again on every press."""
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    action = parts[1] if len(parts) == 2 else ""
-    if action in ("share", "unshare") and ctx.person.role == "learner":
-        await _share(ctx, event, action == "share")
-    elif action.isdigit() and ctx.person.role == "coordinator":
-        await _coordinator_view(ctx, event, int(action))
+    press = unpack(event.data, ShareProgress, LearnerProgress)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(NO_LONGER))
+    elif isinstance(press, ShareProgress) and ctx.person.role == "learner":
+        await _share(ctx, event, press.choice == "share")
+    elif isinstance(press, LearnerProgress) and ctx.person.role == "coordinator":
+        await _coordinator_view(ctx, event, press.learner)
     else:
         ctx.answer_button(event.callback_id, ctx.t(NOT_FOR_YOU), alert=True)
 

@@ -10,10 +10,12 @@ cancelled, to a paused person, or to a pair that ended.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import Callback, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
@@ -62,6 +64,17 @@ SLOT_ANSWERS = (
     Option("no", N_("No")),
     Option("other", N_("I'll suggest another time")),
 )
+
+
+@dataclass(frozen=True)
+class SessionAction(Callback, prefix=PREFIX):
+    session: int
+    action: Literal["ok", "move", "cancel", "ics", "snooze", "met", "notmet", "other"]
+
+
+@dataclass(frozen=True)
+class WeeklyCalendar(Callback, prefix=WEEKLY_PREFIX):
+    pair: int
 
 
 def weekday_options(ctx: Context) -> tuple[Option, ...]:
@@ -265,7 +278,7 @@ async def agree_slot(ctx: Context, pair: Pair, partner: Person, answers: dict[st
             "days before each one and remind you the day before. /sessions lists them."
         )
         day = them.t(WEEKDAYS[pair.slot_weekday])
-        add = ((Button(them.t(ADD_TO_CALENDAR), data=f"{WEEKLY_PREFIX}:{pair.id}"),),)
+        add = ((Button(them.t(ADD_TO_CALENDAR), data=pack(WeeklyCalendar(pair.id))),),)
         await them.say(them.t(text, day=day, time=pair.slot_time, when=them.t.moment(first.starts_at)), add)
 
 
@@ -293,18 +306,17 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
     name = partner.preferred_name or partner.first_name
     when = ctx.t.moment(session.starts_at)
     where = ctx.t(PLACE_LABELS.get(session.place, PLACES[0].label))
-    data = f"{PREFIX}:{session.id}"
     kind = payload.get("kind")
     keyboard: Keyboard
-    calendar = (Button(ctx.t(ADD_TO_CALENDAR), data=f"{data}:ics"),)
+    calendar = (Button(ctx.t(ADD_TO_CALENDAR), data=pack(SessionAction(session.id, "ics"))),)
     if kind == "confirm":
         session.confirm_asked_at = session.confirm_asked_at or ctx.now
         keyboard = (
             (
-                Button(ctx.t(N_("Yes, see you then")), data=f"{data}:ok"),
-                Button(ctx.t(N_("Move it")), data=f"{data}:move"),
+                Button(ctx.t(N_("Yes, see you then")), data=pack(SessionAction(session.id, "ok"))),
+                Button(ctx.t(N_("Move it")), data=pack(SessionAction(session.id, "move"))),
             ),
-            (Button(ctx.t(N_("Cancel this week")), data=f"{data}:cancel"),),
+            (Button(ctx.t(N_("Cancel this week")), data=pack(SessionAction(session.id, "cancel"))),),
             calendar,
         )
         await ctx.say(
@@ -314,7 +326,7 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
         reminder = N_("A reminder: you meet {name} tomorrow, {when}, {where}.")
         await ctx.say(ctx.t(reminder, name=name, when=when, where=where), (calendar,))
     elif kind in ("hour", "soon"):
-        snooze = ((Button(ctx.t(N_("Snooze 15 minutes")), data=f"{data}:snooze"),),)
+        snooze = ((Button(ctx.t(N_("Snooze 15 minutes")), data=pack(SessionAction(session.id, "snooze"))),),)
         text = N_("In an hour you meet {name}, {where}.")
         if kind == "soon":
             text = N_("Soon: you meet {name} at {time}, {where}.")
@@ -322,9 +334,9 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
         await ctx.say(shown, snooze if session.starts_at - ctx.now > SNOOZE else None)
     elif kind == "after":
         keyboard = (
-            (Button(ctx.t(N_("Yes, we met")), data=f"{data}:met"),),
-            (Button(ctx.t(N_("No, we didn't")), data=f"{data}:notmet"),),
-            (Button(ctx.t(N_("We met at another time")), data=f"{data}:other"),),
+            (Button(ctx.t(N_("Yes, we met")), data=pack(SessionAction(session.id, "met"))),),
+            (Button(ctx.t(N_("No, we didn't")), data=pack(SessionAction(session.id, "notmet"))),),
+            (Button(ctx.t(N_("We met at another time")), data=pack(SessionAction(session.id, "other"))),),
         )
         await ctx.say(ctx.t(N_("Did you meet {name} on {when}?"), name=name, when=when), keyboard)
         if ctx.person.id == pair.learner_id:
@@ -333,13 +345,16 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
 
 async def pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    session = await ctx.uow.sessions.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+    press = unpack(event.data, SessionAction)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    session = await ctx.uow.sessions.get(press.session)
     pair = await ctx.uow.pairs.get(session.pair_id) if session else None
     if session is None or pair is None or ctx.person.id not in (pair.learner_id, pair.mentor_id):
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
-    action = parts[2]
+    action = press.action
     learner_side = ctx.person.id == pair.learner_id
     if pair.status != "active" and action != "ics":  # the pair ended: its week buttons are void
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
@@ -692,8 +707,11 @@ FLOWS = (SLOT_FLOW, SLOT_OK_FLOW, SLOT_OTHER_FLOW, MOVE_FLOW, MOVE_OK_FLOW)
 
 async def weekly_calendar_pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    pair = await ctx.uow.pairs.get(int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+    press = unpack(event.data, WeeklyCalendar)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    pair = await ctx.uow.pairs.get(press.pair)
     if pair is None or ctx.person.id not in (pair.learner_id, pair.mentor_id):
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.callbacks import pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
@@ -25,6 +26,8 @@ from bot.services.concerns import (
     PREFIX,
     RANK,
     STATUSES,
+    AlertAction,
+    AlertOutcome,
     alert_keyboard,
     alert_text,
     coordinators,
@@ -48,12 +51,15 @@ STALE = N_("This button is no longer active.")
 async def pressed(ctx: Context, event: Inbound) -> None:
     """A coordinator's press on an alert, in the group or in their own chat."""
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
+    press = unpack(event.data, AlertAction, AlertOutcome)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(STALE))
+        return
     if ctx.person.role != "coordinator":
         ctx.answer_button(event.callback_id, ctx.t(NOT_YOURS), alert=True)
         return
-    concern = await ctx.uow.concerns.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
-    action = parts[2] if len(parts) == 3 else ""
+    concern = await ctx.uow.concerns.get(press.concern)
+    action = press.action if isinstance(press, AlertAction) else None
     if concern is None or concern.status == "resolved":
         ctx.answer_button(event.callback_id, ctx.t(STALE))
         return
@@ -71,15 +77,15 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     elif action == "resolve":
         ctx.answer_button(event.callback_id)
         rows = tuple(
-            (Button(ctx.t(label), data=f"{PREFIX}:{concern.id}:r{i}"),)
+            (Button(ctx.t(label), data=pack(AlertOutcome(concern.id, i))),)
             for i, (_, label) in enumerate(OUTCOMES)
         )
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, rows)
         return
-    elif action.startswith("r") and action[1:].isdigit() and int(action[1:]) < len(OUTCOMES):
+    elif isinstance(press, AlertOutcome) and press.outcome < len(OUTCOMES):
         ctx.answer_button(event.callback_id, ctx.t(N_("Concern #{id} is resolved."), id=concern.id))
-        await resolve(ctx, concern, OUTCOMES[int(action[1:])][0])
+        await resolve(ctx, concern, OUTCOMES[press.outcome][0])
     else:
         ctx.answer_button(event.callback_id, ctx.t(STALE))
         return

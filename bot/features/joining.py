@@ -3,6 +3,10 @@ the guardians' consent for learners under the consent age, and who has blocked T
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.callbacks import Callback, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
 from bot.feature import COORDINATORS, EVERYONE, CommandEntry, Feature, HelpLine
@@ -35,6 +39,17 @@ REFUSALS = {
     Redemption.EXPIRED: N_("This invite link has expired. Please ask your coordinator for a new one."),
     Redemption.REVOKED: N_("This invite link was withdrawn. Please ask your coordinator for a new one."),
 }
+
+
+@dataclass(frozen=True)
+class Withdraw(Callback, prefix=REVOKE_PREFIX):
+    invite: int
+
+
+@dataclass(frozen=True)
+class GuardianSaid(Callback, prefix=GUARDIAN_PREFIX):
+    learner: int
+    said: Literal["yes", "no"]
 
 
 async def start(ctx: Context, event: Inbound) -> None:
@@ -114,17 +129,20 @@ async def list_invites(ctx: Context, event: Inbound) -> None:
     for invite in open_invites[:20]:
         lines.append(f"#{invite.id} · {_describe(ctx, invite)}")
         label = ctx.t(N_("Withdraw #{number}"), number=invite.id)
-        buttons.append((Button(label, data=f"{REVOKE_PREFIX}:{invite.id}"),))
+        buttons.append((Button(label, data=pack(Withdraw(invite.id))),))
     await ctx.say("\n".join(lines), tuple(buttons))
 
 
 async def revoke_pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    if ctx.person.role != "coordinator" or len(parts) != 2 or not parts[1].isdigit():
+    press = unpack(event.data, Withdraw)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    if ctx.person.role != "coordinator":
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
-    invite = await invites.revoke(ctx.uow, int(parts[1]), ctx.now)
+    invite = await invites.revoke(ctx.uow, press.invite, ctx.now)
     if invite is None:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
         return
@@ -178,8 +196,8 @@ async def guardians(ctx: Context, event: Inbound) -> None:
         )
         buttons = (
             (
-                Button(ctx.t(N_("Guardian agreed")), data=f"{GUARDIAN_PREFIX}:{learner.id}:yes"),
-                Button(ctx.t(N_("Guardian said no")), data=f"{GUARDIAN_PREFIX}:{learner.id}:no"),
+                Button(ctx.t(N_("Guardian agreed")), data=pack(GuardianSaid(learner.id, "yes"))),
+                Button(ctx.t(N_("Guardian said no")), data=pack(GuardianSaid(learner.id, "no"))),
             ),
         )
         await ctx.say(text, buttons)
@@ -187,18 +205,20 @@ async def guardians(ctx: Context, event: Inbound) -> None:
 
 async def guardian_pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    valid = len(parts) == 3 and parts[1].isdigit() and parts[2] in ("yes", "no")
-    if ctx.person.role != "coordinator" or not valid:
+    press = unpack(event.data, GuardianSaid)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    if ctx.person.role != "coordinator":
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
-    learner = await ctx.uow.people.get(int(parts[1]))
+    learner = await ctx.uow.people.get(press.learner)
     if learner is None or learner.guardian_status != "pending":
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, None)
         return
-    agreed = parts[2] == "yes"
+    agreed = press.said == "yes"
     learner.guardian_status = "confirmed" if agreed else "refused"
     learner.guardian_confirmed_at = ctx.now if agreed else None
     await ctx.uow.audit.record(ctx.now, ctx.person, "guardian." + learner.guardian_status, learner)

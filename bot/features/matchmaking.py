@@ -7,10 +7,12 @@ and the pair's state again.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import numpy as np
 
+from bot.callbacks import Callback, Tag, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
@@ -21,7 +23,7 @@ from conversations import sessions as weekly
 from conversations.common import AVAILABILITY, TRADES
 from storage.models import Pair, Person
 
-PROPOSAL, CONTINUE, END = "mp1", "pc1", "pe1"
+PROPOSAL, CONTINUE, END = "mp1", first_meeting.CONTINUE, "pe1"
 SAME_FIELD = N_("the same field")
 REASONS_JOINED = N_("; ")  # between the reasons a pair fits (French wants a space before it)
 NOTHING_SHARED = N_("nothing in particular")
@@ -47,6 +49,25 @@ UNMATCHED = {
     "no_fit": N_("no mentor fits (distance or times)"),
     "taken": N_("the mentors who fit went to others this time"),
 }
+
+
+@dataclass(frozen=True)
+class Decision(Callback, prefix=PROPOSAL):
+    pair: int
+    action: Literal["ok", "skip", "alt"]
+
+
+@dataclass(frozen=True)
+class OtherMentor(Callback, prefix=PROPOSAL):
+    """One of the alternatives shown after "Another mentor", by the mentor's id: ``m42``."""
+
+    pair: int
+    mentor: Annotated[int, Tag("m")]
+
+
+@dataclass(frozen=True)
+class EndPair(Callback, prefix=END):
+    pair: int
 
 
 def learner_profile(person: Person, rules_language: str) -> matching.Learner:
@@ -211,46 +232,48 @@ async def card(ctx: Context, pair: Pair) -> tuple[str, Keyboard]:
         score=ctx.t.number(pair.score),
         reasons=say_reasons(ctx.t, learner, pair.reasons),
     )
-    data = f"{PROPOSAL}:{pair.id}"
     rows: list[tuple[Button, ...]] = [
-        (Button(ctx.t(N_("Approve")), data=f"{data}:ok"), Button(ctx.t(N_("Skip")), data=f"{data}:skip")),
+        (
+            Button(ctx.t(N_("Approve")), data=pack(Decision(pair.id, "ok"))),
+            Button(ctx.t(N_("Skip")), data=pack(Decision(pair.id, "skip"))),
+        ),
     ]
     if pair.alternatives:
-        rows.append((Button(ctx.t(N_("Another mentor")), data=f"{data}:alt"),))
+        rows.append((Button(ctx.t(N_("Another mentor")), data=pack(Decision(pair.id, "alt"))),))
     return text, tuple(rows)
 
 
 async def pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    if ctx.person.role != "coordinator" or len(parts) != 3 or not parts[1].isdigit():
+    press = unpack(event.data, Decision, OtherMentor)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    if ctx.person.role != "coordinator":
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
-    pair = await ctx.uow.pairs.get(int(parts[1]))
+    pair = await ctx.uow.pairs.get(press.pair)
     if pair is None or pair.status != "proposed":
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, None)
         return
-    action = parts[2]
-    if action == "alt":
+    if isinstance(press, Decision) and press.action == "alt":
         ctx.answer_button(event.callback_id)
         await _alternatives(ctx, event, pair)
         return
-    choice = action[1:] if action.startswith("m") else ""
-    known = {int(a[0]) for a in pair.alternatives}
-    if action not in ("ok", "skip") and not (choice.isdigit() and int(choice) in known):
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
+    if isinstance(press, OtherMentor):
+        chosen = next((a for a in pair.alternatives if int(a[0]) == press.mentor), None)
+        if chosen is None:
+            ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+            return
+        pair.mentor_id, pair.score, pair.reasons = press.mentor, float(chosen[1]), chosen[2]
     ctx.answer_button(event.callback_id)
     if event.message_id is not None:
         await ctx.edit_keyboard(event.message_id, None)
-    if action == "skip":
+    if isinstance(press, Decision) and press.action == "skip":
         pair.status, pair.decided_at = "skipped", ctx.now
     else:
-        if choice:
-            alternative = next(a for a in pair.alternatives if int(a[0]) == int(choice))
-            pair.mentor_id, pair.score, pair.reasons = int(choice), float(alternative[1]), alternative[2]
         await _introduce(ctx, pair)
     await _next(ctx)
 
@@ -272,8 +295,8 @@ async def _alternatives(ctx: Context, event: ButtonPress, pair: Pair) -> None:
         name = mentor.preferred_name or mentor.first_name
         lines.append(f"• {name} ({ctx.t.number(score)}): {say_reasons(ctx.t, learner, found)}")
         label = ctx.t(N_("Choose {name}"), name=name)
-        rows.append((Button(label, data=f"{PROPOSAL}:{pair.id}:m{mentor_id}"),))
-    rows.append((Button(ctx.t(N_("Skip")), data=f"{PROPOSAL}:{pair.id}:skip"),))
+        rows.append((Button(label, data=pack(OtherMentor(pair.id, int(mentor_id)))),))
+    rows.append((Button(ctx.t(N_("Skip")), data=pack(Decision(pair.id, "skip"))),))
     await ctx.say("\n".join(lines), tuple(rows))
 
 
@@ -358,16 +381,19 @@ async def pairs(ctx: Context, event: Inbound) -> None:
             text += "\n" + ctx.t(PAIR_FIGURES, **numbers)
             if numbers["hours"] >= 0:
                 text += " · " + ctx.t(ANSWER_TIME, hours=numbers["hours"])
-        await ctx.say(text, ((Button(ctx.t(N_("End this pair")), data=f"{END}:{pair.id}"),),))
+        await ctx.say(text, ((Button(ctx.t(N_("End this pair")), data=pack(EndPair(pair.id))),),))
 
 
 async def end_pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    if ctx.person.role != "coordinator" or len(parts) != 2 or not parts[1].isdigit():
+    press = unpack(event.data, EndPair)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    if ctx.person.role != "coordinator":
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
-    pair = await ctx.uow.pairs.get(int(parts[1]))
+    pair = await ctx.uow.pairs.get(press.pair)
     if pair is None or pair.status not in ("introduced", "active"):
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         return
@@ -381,8 +407,11 @@ async def end_pressed(ctx: Context, event: Inbound) -> None:
 async def continue_pressed(ctx: Context, event: Inbound) -> None:
     """After the first meeting: each answers privately whether to go on together."""
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    pair = await ctx.uow.pairs.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+    press = unpack(event.data, first_meeting.Continue)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    pair = await ctx.uow.pairs.get(press.pair)
     side = None
     if pair is not None:
         side = (
@@ -392,7 +421,7 @@ async def continue_pressed(ctx: Context, event: Inbound) -> None:
             if pair.mentor_id == ctx.person.id
             else None
         )
-    if pair is None or side is None or parts[2] not in ("yes", "no"):
+    if pair is None or side is None:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
     answered = pair.learner_continues if side == "learner" else pair.mentor_continues
@@ -401,9 +430,9 @@ async def continue_pressed(ctx: Context, event: Inbound) -> None:
         return
     ctx.answer_button(event.callback_id)
     if side == "learner":
-        pair.learner_continues = parts[2]
+        pair.learner_continues = press.answer
     else:
-        pair.mentor_continues = parts[2]
+        pair.mentor_continues = press.answer
     if event.message_id is not None:
         await ctx.edit_keyboard(event.message_id, None)
     await first_meeting.both_answered(ctx, pair)

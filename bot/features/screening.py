@@ -6,6 +6,10 @@ coordinator and that the application is still open, so a forged or stale press c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from bot.callbacks import Callback, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
@@ -17,7 +21,11 @@ from conversations import screening_flows as flows
 from storage.models import Person
 
 PREFIX = "sc1"
-APPROVE, ASK, INTERVIEW, REJECT, CHECK = "ok", "ask", "iv", "no", "chk"
+APPROVE: Final = "ok"
+ASK: Final = "ask"
+INTERVIEW: Final = "iv"
+REJECT: Final = "no"
+CHECK: Final = "chk"
 DECISIONS = (APPROVE, ASK, INTERVIEW, REJECT)
 STATUS = {
     "waiting": N_("waiting for a decision"),
@@ -26,6 +34,12 @@ STATUS = {
     "approved": N_("approved"),
     "rejected": N_("declined"),
 }
+
+
+@dataclass(frozen=True)
+class Screen(Callback, prefix=PREFIX):
+    applicant: int
+    action: Literal["ok", "ask", "iv", "no", "chk"]
 
 
 async def waiting(ctx: Context, event: Inbound) -> None:
@@ -65,22 +79,21 @@ async def card(ctx: Context, applicant: Person) -> tuple[str, Keyboard]:
     lines.append("")
     lines.extend(await readiness_lines(ctx, applicant))
     rows: list[tuple[Button, ...]] = []
-    data = f"{PREFIX}:{applicant.id}"
     if applicant.screening in flows.PENDING:
         rows.append(
             (
-                Button(ctx.t(N_("Approve")), data=f"{data}:{APPROVE}"),
-                Button(ctx.t(N_("Ask something")), data=f"{data}:{ASK}"),
+                Button(ctx.t(N_("Approve")), data=pack(Screen(applicant.id, APPROVE))),
+                Button(ctx.t(N_("Ask something")), data=pack(Screen(applicant.id, ASK))),
             )
         )
         rows.append(
             (
-                Button(ctx.t(N_("Plan an interview")), data=f"{data}:{INTERVIEW}"),
-                Button(ctx.t(N_("Decline")), data=f"{data}:{REJECT}"),
+                Button(ctx.t(N_("Plan an interview")), data=pack(Screen(applicant.id, INTERVIEW))),
+                Button(ctx.t(N_("Decline")), data=pack(Screen(applicant.id, REJECT))),
             )
         )
     if ctx.rules.mentor_checks:
-        rows.append((Button(ctx.t(N_("Record a check")), data=f"{data}:{CHECK}"),))
+        rows.append((Button(ctx.t(N_("Record a check")), data=pack(Screen(applicant.id, CHECK))),))
     return "\n".join(lines), tuple(rows)
 
 
@@ -115,13 +128,15 @@ async def readiness_lines(ctx: Context, applicant: Person) -> list[str]:
 
 async def pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    valid = len(parts) == 3 and parts[1].isdigit() and parts[2] in (*DECISIONS, CHECK)
-    if ctx.person.role != "coordinator" or not valid:
+    press = unpack(event.data, Screen)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    if ctx.person.role != "coordinator":
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
-    applicant = await ctx.uow.people.get(int(parts[1]))
-    action = parts[2]
+    applicant = await ctx.uow.people.get(press.applicant)
+    action = press.action
     still_open = applicant is not None and applicant.role == "mentor" and applicant.screening in flows.PENDING
     if applicant is None or applicant.role != "mentor" or (action in DECISIONS and not still_open):
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))

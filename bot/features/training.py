@@ -8,6 +8,10 @@ or a language switch, continues where they were.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.callbacks import Callback, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound
 from bot.feature import MENTORS, CommandEntry, Feature, HelpLine
@@ -16,7 +20,19 @@ from bot.services import readiness
 from bot.services.courses import Course, Question, shipped_courses
 
 PREFIX = "tr1"
-GO = "go"
+
+
+@dataclass(frozen=True)
+class CarryOn(Callback, prefix=PREFIX):
+    module: int
+    go: Literal["go"]
+
+
+@dataclass(frozen=True)
+class Answer(Callback, prefix=PREFIX):
+    module: int
+    question: int
+    option: int
 
 
 def course_of(ctx: Context) -> Course:
@@ -42,28 +58,30 @@ async def command(ctx: Context, event: Inbound) -> None:
 async def pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
     person = ctx.person
-    parts = event.data.split(":")
-    current = f"{PREFIX}:{person.training_module}:"
-    if person.role != "mentor" or person.training_done_at is not None or not event.data.startswith(current):
+    press = unpack(event.data, CarryOn, Answer)
+    if (
+        press is None
+        or person.role != "mentor"
+        or person.training_done_at is not None
+        or press.module != person.training_module
+    ):
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
         return
     module = person.training_module
-    if len(parts) == 3 and parts[2] == GO:
+    if isinstance(press, CarryOn):
         ctx.answer_button(event.callback_id)
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, None)
         await _module(ctx)
         return
-    valid = len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit()
-    if not valid or int(parts[2]) != person.training_question:
+    if press.question != person.training_question:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
         return
     question = course_of(ctx).module[module].quiz[person.training_question]
-    choice = int(parts[3])
-    if choice >= len(question.options):
+    if press.option >= len(question.options):
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
         return
-    await _answered(ctx, event, question, choice)
+    await _answered(ctx, event, question, press.option)
 
 
 async def _answered(ctx: Context, event: ButtonPress, question: Question, choice: int) -> None:
@@ -93,7 +111,7 @@ async def _answered(ctx: Context, event: ButtonPress, question: Question, choice
             total=len(course.module),
             title=following.title,
         )
-        keyboard = ((Button(ctx.t(N_("Carry on")), data=f"{PREFIX}:{person.training_module}:{GO}"),),)
+        keyboard = ((Button(ctx.t(N_("Carry on")), data=pack(CarryOn(person.training_module, "go"))),),)
         await ctx.say(text, keyboard)
         return
     person.training_done_at = ctx.now
@@ -125,8 +143,10 @@ async def _module(ctx: Context) -> None:
 async def _question(ctx: Context) -> None:
     person = ctx.person
     question = course_of(ctx).module[person.training_module].quiz[person.training_question]
-    data = f"{PREFIX}:{person.training_module}:{person.training_question}"
-    keyboard = tuple((Button(option, data=f"{data}:{i}"),) for i, option in enumerate(question.options))
+    module, number = person.training_module, person.training_question
+    keyboard = tuple(
+        (Button(text, data=pack(Answer(module, number, i))),) for i, text in enumerate(question.options)
+    )
     await ctx.say(question.question, keyboard)
 
 

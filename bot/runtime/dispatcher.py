@@ -17,6 +17,7 @@ from weakref import WeakValueDictionary
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from bot.callbacks import prefix_of
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, translator_for
@@ -242,7 +243,7 @@ class Dispatcher:
             await (action or self._unknown_command)(ctx, event)
             return
         if isinstance(event, ButtonPress):
-            action = self.routes.buttons.get(event.data.split(":", 1)[0])
+            action = self.routes.buttons.get(prefix_of(event.data))
             await (action or self._forged_button)(ctx, event)
             return
         state = await self.flows.active(ctx)
@@ -253,7 +254,7 @@ class Dispatcher:
 
     async def _group(self, ctx: Context, event: Inbound) -> None:
         if isinstance(event, ButtonPress):
-            action = self.routes.group_buttons.get(event.data.split(":", 1)[0])
+            action = self.routes.group_buttons.get(prefix_of(event.data))
             await (action or self._forged_button)(ctx, event)
         elif isinstance(event, Command) and event.name in self.routes.commands:
             await ctx.say(ctx.t(N_("Please write to me in a private chat: tap my name, then “Message”.")))

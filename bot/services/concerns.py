@@ -12,9 +12,12 @@ coordinator. The text of a concern is shown to coordinators and never logged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import Callback, Tag, pack
 from bot.context import Context
 from bot.events import Button, Keyboard
 from bot.i18n import N_, Translator
@@ -65,6 +68,20 @@ ACTIONS = {
     "escalated": N_("overdue again: sent to the programme lead"),
 }
 PARTNER_LEFT = "partner_left"
+
+
+@dataclass(frozen=True)
+class AlertAction(Callback, prefix=PREFIX):
+    concern: int
+    action: Literal["ack", "note", "resolve", "contact"]
+
+
+@dataclass(frozen=True)
+class AlertOutcome(Callback, prefix=PREFIX):
+    """After "Resolve": one of the OUTCOMES, by its place, as ``r2``."""
+
+    concern: int
+    outcome: Annotated[int, Tag("r")]
 
 
 def staff_translator(ctx: Context) -> Translator:
@@ -258,13 +275,16 @@ async def _history(ctx: Context, concern: Concern, pair: Pair | None, t: Transla
 def alert_keyboard(concern: Concern, t: Translator) -> Keyboard | None:
     if concern.status == "resolved":
         return None
-    data = f"{PREFIX}:{concern.id}"
-    first = [Button(t(N_("Add note")), data=f"{data}:note"), Button(t(N_("Resolve")), data=f"{data}:resolve")]
+    first = [
+        Button(t(N_("Add note")), data=pack(AlertAction(concern.id, "note"))),
+        Button(t(N_("Resolve")), data=pack(AlertAction(concern.id, "resolve"))),
+    ]
     if concern.status == "open":
-        first.insert(0, Button(t(N_("Acknowledge")), data=f"{data}:ack"))
+        first.insert(0, Button(t(N_("Acknowledge")), data=pack(AlertAction(concern.id, "ack"))))
     if concern.subject_id is None:
         return (tuple(first),)
-    return tuple(first), (Button(t(N_("Contact the learner")), data=f"{data}:contact"),)
+    contact = Button(t(N_("Contact the learner")), data=pack(AlertAction(concern.id, "contact")))
+    return tuple(first), (contact,)
 
 
 async def post_alert(ctx: Context, concern: Concern) -> None:

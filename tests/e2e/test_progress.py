@@ -129,7 +129,7 @@ async def test_the_learner_sees_their_chart_and_chooses_whether_the_mentor_does(
         assert not photos(sim, who, mark)
     assert not (await person(sim, learner)).profile.get("share_progress")
     await sim.press_data(learner, 999, "pg1:nonsense")
-    assert sim.toasts(learner)[-1] == "This button is not for you."
+    assert sim.toasts(learner)[-1] == "This button is no longer active."
 
 
 async def test_a_coordinator_picks_a_learner_and_every_view_is_audited(cohort: Simulation) -> None:

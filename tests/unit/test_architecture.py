@@ -85,7 +85,7 @@ LAYERS: tuple[tuple[str, set[str]], ...] = (  # (layer, the layers it may import
     ("kernel", {"storage", "locales", "kernel"}),
     ("services", {"storage", "kernel", "services"}),
     ("conversations", {"storage", "kernel", "services", "conversations"}),
-    ("features", {"storage", "kernel", "services", "conversations", "features"}),
+    ("features", {"storage", "kernel", "services", "conversations"}),  # not one another
     ("runtime", {"storage", "kernel", "services", "conversations", "runtime"}),
     ("root", {*BELOW_ROOT, "root"}),
     ("handlers", {"kernel", "handlers"}),
