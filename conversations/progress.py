@@ -22,7 +22,7 @@ from bot.feature import COORDINATORS, IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services.attendance import outcome
 from conversations.common import name_of
-from conversations.sessions import REVIEW_AFTER
+from conversations.sessions.planning import REVIEW_AFTER
 from storage.models import CheckIn, Pair, Person, Session
 
 if TYPE_CHECKING:

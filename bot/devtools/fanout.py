@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from conversations.sessions import JOB
+from conversations.sessions.planning import JOB
 from storage.database import Database
 from storage.models import DueJob, Pair, Person, Session
 from storage.repositories import table_of

@@ -19,8 +19,8 @@ from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator, language_name
 from bot.services import matching
 from conversations import first_meeting, pair_end
-from conversations import sessions as weekly
 from conversations.common import AVAILABILITY, TRADES
+from conversations.sessions.overview import figures
 from storage.models import Pair, Person
 
 PROPOSAL, CONTINUE, END = "mp1", first_meeting.CONTINUE, "pe1"
@@ -377,7 +377,7 @@ async def pairs(ctx: Context, event: Inbound) -> None:
             status=status,
         )
         if pair.status == "active" and pair.slot_weekday is not None:
-            numbers = await weekly.figures(ctx, pair)
+            numbers = await figures(ctx, pair)
             text += "\n" + ctx.t(PAIR_FIGURES, **numbers)
             if numbers["hours"] >= 0:
                 text += " · " + ctx.t(ANSWER_TIME, hours=numbers["hours"])

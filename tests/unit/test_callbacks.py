@@ -23,7 +23,8 @@ import conversations.engine
 import conversations.first_meeting
 import conversations.goals
 import conversations.progress
-import conversations.sessions
+import conversations.sessions.calendar_files
+import conversations.sessions.reminders
 from bot.callbacks import BIGGEST_ID, LIMIT, Callback, Pattern, Tag, pack, prefix_of, unpack
 from bot.features.joining import GuardianSaid, Withdraw
 
@@ -38,7 +39,8 @@ MODULES = (
     conversations.first_meeting,
     conversations.goals,
     conversations.progress,
-    conversations.sessions,
+    conversations.sessions.calendar_files,
+    conversations.sessions.reminders,
 )
 FAMILIES = sorted(
     (f for f in Callback.__subclasses__() if f.__module__ in {m.__name__ for m in MODULES}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conversations.sessions import days_before
+from conversations.sessions.planning import days_before
 
 BERLIN = "Europe/Berlin"
 

@@ -1,0 +1,174 @@
+"""Moving one session: a new day and time suggested by one, agreed or not by the other."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.context import Context
+from bot.i18n import N_
+from bot.services import readiness
+from conversations.first_meeting import (
+    PARTS,
+    shared_parts,
+)
+from conversations.flow import END, Flow, Option, Step, StepKind
+from conversations.inputs import Refusal
+from conversations.sessions.calendar_files import send_calendar
+from conversations.sessions.planning import schedule_messages
+from conversations.slot_text import read_slot
+from storage.models import Pair, Session
+
+MOVE, MOVE_OK = "session_move", "session_move_ok"
+
+
+def move_day_options(ctx: Context) -> tuple[Option, ...]:
+    """The next seven days, the ones in both people's usual times first."""
+    parts = shared_parts(ctx)
+    first = readiness.today(ctx) + timedelta(days=1)
+    days = [first + timedelta(days=n) for n in range(7)]
+    usual = [d for d in days if any(d.weekday() in PARTS[p][0] for p in parts)]
+    ordered = usual + [d for d in days if d not in usual]
+    return tuple(Option(d.isoformat(), ctx.t.day(d), translate=False) for d in ordered)
+
+
+def typed_move(ctx: Context, text: str) -> str | Refusal:
+    """A day and a time typed at the move's day question: the next such day of the seven offered."""
+    slot = read_slot(text, ctx.t.locale)
+    if isinstance(slot, Refusal):
+        return slot
+    day = readiness.today(ctx) + timedelta(days=1)
+    while day.weekday() != slot[0]:
+        day += timedelta(days=1)
+    return f"{day.isoformat()} {slot[1]}"
+
+
+def chosen_move(answers: Mapping[str, Any]) -> tuple[date | None, str | None]:
+    """The new day tapped or typed, and the time typed with it or tapped after it."""
+    day, _, typed = str(answers.get("day") or "").partition(" ")
+    at = typed or answers.get("time")
+    return (date.fromisoformat(day) if day else None), (str(at) if at else None)
+
+
+def move_time_options(ctx: Context) -> tuple[Option, ...]:
+    chosen = chosen_move(ctx.flow_answers)[0]
+    weekday = chosen.weekday() if chosen else None
+    slots = {t for part in shared_parts(ctx) for t in PARTS[part][1] if weekday in PARTS[part][0]}
+    if not slots:  # a day outside their usual times: any time of the day
+        slots = {time(h, m) for h in range(8, 21) for m in (0, 30)}
+    return tuple(Option(f"{t:%H:%M}", f"{t:%H:%M}", translate=False) for t in sorted(slots))
+
+
+async def _movable(ctx: Context, answers: dict[str, Any]) -> tuple[Pair, Session] | None:
+    session = await ctx.uow.sessions.get(int(answers.get("session") or 0))
+    pair = await ctx.uow.pairs.get(session.pair_id) if session else None
+    if (
+        session is None
+        or pair is None
+        or pair.status != "active"
+        or ctx.person.id
+        not in (
+            pair.learner_id,
+            pair.mentor_id,
+        )
+    ):
+        await ctx.say(ctx.t(N_("This pair no longer exists.")))
+        return None
+    if session.status != "planned" or session.starts_at <= ctx.now:
+        await ctx.say(ctx.t(N_("That session can no longer be moved.")))
+        return None
+    return pair, session
+
+
+async def move_proposed(ctx: Context, answers: dict[str, Any]) -> None:
+    found = await _movable(ctx, answers)
+    if found is None:
+        return
+    pair, session = found
+    day, at = chosen_move(answers)
+    assert day is not None and at is not None
+    local = datetime.combine(day, time.fromisoformat(at))
+    new = local.replace(tzinfo=ZoneInfo(ctx.programme_zone)).astimezone(ZoneInfo("UTC"))
+    partner = await ctx.uow.people.get(
+        pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
+    )
+    if partner is None:
+        return
+    await ctx.say(
+        ctx.t(
+            N_("Sent. I will tell you what {name} says."), name=partner.preferred_name or partner.first_name
+        )
+    )
+    them = ctx.about(partner)
+    await them.start_flow(
+        MOVE_OK,
+        {
+            "session": session.id,
+            "new": new.isoformat(),
+            "asker_name": ctx.person.preferred_name or ctx.person.first_name,
+            "old_when": them.t.moment(session.starts_at),
+            "new_when": them.t.moment(new),
+            "shared": str(answers.get("shared") or ""),
+        },
+    )
+
+
+async def move_answered(ctx: Context, answers: dict[str, Any]) -> None:
+    found = await _movable(ctx, answers)
+    if found is None:
+        return
+    pair, session = found
+    asker = await ctx.uow.people.get(pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id)
+    if asker is None:
+        return
+    name = ctx.person.preferred_name or ctx.person.first_name
+    if answers.get("ok") != "yes":  # a counter-proposal: this person suggests a time now
+        await ctx.about(asker).say(
+            ctx.about(asker).t(N_("{name} cannot make that time and will suggest another."), name=name)
+        )
+        await ctx.start_flow(MOVE, {"session": session.id, "shared": answers.get("shared") or ""})
+        return
+    late = session.starts_at - ctx.now < timedelta(hours=24)
+    session.starts_at = datetime.fromisoformat(answers["new"])
+    session.moves += 1
+    session.late_moves += 1 if late else 0  # moving inside a day is allowed, but counted
+    await schedule_messages(ctx, pair, session, agreed=True)
+    for person in (ctx.person, asker):
+        them = ctx.about(person)
+        await them.say(
+            them.t(N_("Moved: your session is now {when}."), when=them.t.moment(session.starts_at))
+        )
+        await send_calendar(ctx, pair, session, to=person)
+
+
+MOVE_FLOW = Flow(
+    name=MOVE,
+    steps=(
+        Step(
+            "day",
+            N_("To which day? (The days of your usual times come first.)"),
+            StepKind.CHOICE,
+            options=move_day_options,
+            columns=3,
+            typed=typed_move,
+            next=lambda answers: END if " " in str(answers.get("day")) else "time",
+        ),
+        Step("time", N_("At what time?"), StepKind.CHOICE, options=move_time_options, columns=4),
+    ),
+    on_complete=move_proposed,
+)
+
+
+MOVE_OK_FLOW = Flow(
+    name=MOVE_OK,
+    steps=(
+        Step(
+            "ok",
+            N_("{asker_name} asks to move your session of {old_when} to {new_when}. Does that suit you?"),
+            StepKind.YES_NO,
+        ),
+    ),
+    on_complete=move_answered,
+)
