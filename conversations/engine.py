@@ -17,7 +17,6 @@ from bot.callbacks import Callback, Pattern, Tag, pack, unpack
 from bot.context import Context
 from bot.events import Attachment, Button, ButtonPress, Inbound, Keyboard, Text
 from bot.i18n import N_
-from bot.rules import fold
 from conversations import inputs
 from conversations.flow import END, REVIEW, Flow, Option, Step, StepKind
 from conversations.inputs import Refusal, clean_text
@@ -75,12 +74,15 @@ class FlowEngine:
     async def start(
         self, ctx: Context, name: str, answers: dict[str, Any] | None = None, *, at: str | None = None
     ) -> None:
-        """Begin a flow (at its first step, or at ``at`` when earlier answers are known)."""
+        """Begin a flow at its first step, or at ``at``: the review of the answers given, or a
+        later step, which the flow's way then also runs from (``Flow.path``)."""
         flow = self.flows[name]
+        entry = flow.step(at).id if at not in (None, REVIEW) else None
         state = FlowState(
             person_id=ctx.person.id,
             flow=name,
-            step=REVIEW if at == REVIEW else flow.step(at).id if at else flow.first.id,
+            step=REVIEW if at == REVIEW else entry or flow.first.id,
+            entry=entry,
             token=new_token(),
             answers=dict(answers or {}),
             history=[],
@@ -240,7 +242,7 @@ class FlowEngine:
         """The answers so far, one line each, with a button to change any of them."""
         lines = [ctx.t(N_("Here is what you told me. Is everything right?")), ""]
         edits = []
-        for step in flow.path(state.answers):
+        for step in self._path(flow, state):
             if step.label is None:
                 continue
             shown = self.shown_answer(ctx, step, state.answers)
@@ -315,7 +317,7 @@ class FlowEngine:
             await self._close_prompt(ctx, event, state, None, "")
             await self._complete(ctx, flow, state)
             return
-        path = flow.path(state.answers)
+        path = self._path(flow, state)
         if not isinstance(press, FlowEdit) or press.step >= len(flow.steps):
             await self._stale(ctx, event, state)
             return
@@ -365,7 +367,8 @@ class FlowEngine:
             await ctx.edit_keyboard(event.message_id, self._keyboard(ctx, step, state))
 
     async def _multi_typed(self, ctx: Context, flow: Flow, state: FlowState, step: Step, typed: str) -> None:
-        """Typed instead of tapped: options by name or number, "Done", and (where asked) own words."""
+        """Typed instead of tapped: options by name (or a number they carry), "Done", and (where
+        asked) own words."""
         chosen = list(state.answers.get(step.id) or [])
         if clean_text(typed).casefold() == ctx.t(N_("Done")).casefold():
             if self._multi_answered(step, state):
@@ -375,15 +378,17 @@ class FlowEngine:
             return
         options = step.choices(ctx)
         own: list[str] = []
-        matched = False
+        matched = stray = False
         for piece in (clean_text(p) for p in re.split(r"[,;\n]", typed)):
             option = self._match(ctx, options, piece)
             if option is not None:
                 matched = True
                 chosen += [] if option.value in chosen else [option.value]
+            elif inputs.TYPED_NUMBER.fullmatch(piece):
+                stray = True  # a number no option carries is no words of one's own
             elif piece:
                 own.append(piece)
-        if (own and not step.free_text) or not (own or matched):
+        if stray or (own and not step.free_text) or not (own or matched):
             hint = Refusal(N_("Please tap the buttons below, then “Done”."))
             await self._ask(ctx, flow, state, hint=hint)
             return
@@ -451,14 +456,9 @@ class FlowEngine:
         return low <= value <= high
 
     def _match(self, ctx: Context, options: tuple[Option, ...], typed: str) -> Option | None:
-        """Someone may type the answer instead of tapping: accept a label or its number."""
-        key = fold(typed)
-        if not key:
-            return None
-        for index, option in enumerate(options):
-            if key in (fold(self._label(ctx, option)), str(index + 1)):
-                return option
-        return None
+        """Someone may type the answer instead of tapping: its label, or a number or time it names."""
+        index = inputs.match_option(typed, [self._label(ctx, option) for option in options])
+        return None if index is None else options[index]
 
     async def _accept(self, ctx: Context, flow: Flow, state: FlowState, step: Step, value: object) -> None:
         stored = inputs.as_json(value)
@@ -480,13 +480,17 @@ class FlowEngine:
         await self._ask(ctx, flow, state)
 
     @staticmethod
-    def _anything_to_review(flow: Flow, state: FlowState) -> bool:
+    def _path(flow: Flow, state: FlowState) -> list[Step]:
+        """The steps the answers lead through, from the first step and from where the flow began."""
+        return flow.path(state.answers, state.entry)
+
+    def _anything_to_review(self, flow: Flow, state: FlowState) -> bool:
         """A flow left early (no consent, say) ends without a summary of nothing."""
-        return any(step.ask and step.label for step in flow.path(state.answers))
+        return any(step.ask and step.label for step in self._path(flow, state))
 
     async def _complete(self, ctx: Context, flow: Flow, state: FlowState) -> None:
         """Hand the answers on the way taken (not those of a branch left) to the flow's completion."""
-        left = {step.id for step in flow.steps} - {step.id for step in flow.path(state.answers)}
+        left = {step.id for step in flow.steps} - {step.id for step in self._path(flow, state)}
         answers = {
             key: value
             for key, value in state.answers.items()

@@ -107,12 +107,24 @@ class Flow:
                 return following.id
         return END
 
-    def path(self, answers: Mapping[str, Any]) -> list[Step]:
-        """The steps the answers lead through, then those only shown in the review."""
+    def path(self, answers: Mapping[str, Any], entry: str | None = None) -> list[Step]:
+        """The steps the answers lead through, then those only shown in the review.
+
+        A flow begun at a later step (``entry``) that its earlier answers do not lead to, as a
+        coordinator's welcome begun at the language step, also goes on from there.
+        """
+        steps = self._walk(self.first.id, answers)
+        if entry is not None and self.step(entry) not in steps:
+            steps += [step for step in self._walk(entry, answers) if step not in steps]
+        return steps + [step for step in self.steps if not step.ask]
+
+    def _walk(self, step_id: str, answers: Mapping[str, Any]) -> list[Step]:
+        """From ``step_id`` through the answered steps, to the first unanswered one or a loop."""
         steps: list[Step] = []
-        step_id = self.first.id
-        while step_id not in (END, REVIEW) and step_id in answers and len(steps) < len(self.steps):
+        while step_id not in (END, REVIEW) and step_id in answers:
             step = self.step(step_id)
+            if step in steps:  # "no, not right" leads back round: each step once
+                break
             steps.append(step)
             step_id = self.after(step, answers)
-        return steps + [step for step in self.steps if not step.ask]
+        return steps

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from babel.numbers import NumberFormatError, parse_decimal
 
 from bot.events import Attachment, Inbound, Location, Text
 from bot.i18n import N_
+from bot.rules import fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,47 @@ def read_time(event: Inbound) -> str | Refusal:
         if hour < 24 and minute < 60:
             return f"{hour:02d}:{minute:02d}"
     return Refusal(N_("Please send a time like 17:30."))
+
+
+TYPED_NUMBER = re.compile(r"(\d+)\.?")  # "2", or "2." as German writes "2nd"
+CLOCK = re.compile(r"(\d{1,2}):(\d{2})")  # a time on a button: "17:30"
+RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)")  # "16–17"
+
+
+def match_option(typed: str, labels: Sequence[str]) -> int | None:
+    """Which of the options (by their ``labels``) someone typed instead of tapping, by its place.
+
+    A label (case and accents forgiven), a time for a time's button ("17" or "17.30" for
+    "17:30"), or a number the label carries ("2" for "2nd year", "17" for "16–17"). The number
+    is never the option's place, as no options are shown numbered. None when nothing fits, or
+    when more than one does ("16" for "under 16" and "16–17"): asking again beats guessing.
+    """
+    key = fold(typed)
+    if not key:
+        return None
+    for index, label in enumerate(labels):
+        if fold(label) == key:
+            return index
+    meant = [index for index, label in enumerate(labels) if _names(key, label)]
+    return meant[0] if len(meant) == 1 else None
+
+
+def _names(key: str, label: str) -> bool:
+    """Does a typed time or number (``key``, folded) name this label?"""
+    clock = CLOCK.fullmatch(label.strip())
+    if clock is not None:
+        time = TIME_PATTERN.match(key)
+        return time is not None and (int(time["h"]), int(time["m"] or 0)) == (int(clock[1]), int(clock[2]))
+    number = TYPED_NUMBER.fullmatch(key)
+    return number is not None and _carries(label, int(number[1]))
+
+
+def _carries(label: str, number: int) -> bool:
+    """A number in a label, or within a range of it; a time in it ("Berlin (08:00)") carries none."""
+    text = CLOCK.sub(" ", label)
+    if any(int(low) <= number <= int(high) for low, high in RANGE.findall(text)):
+        return True
+    return any(int(digits) == number for digits in re.findall(r"\d+", text))
 
 
 def read_location(event: Inbound) -> dict[str, float] | Refusal:

@@ -88,6 +88,8 @@ class FlowState(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     flow: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
+    # The step it was begun at, when not the first (a coordinator's welcome begins at the language).
+    entry: Mapped[str | None] = mapped_column(String(64))
     token: Mapped[str] = mapped_column(String(16))
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     history: Mapped[list[Any]] = mapped_column(default=list)

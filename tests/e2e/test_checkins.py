@@ -56,7 +56,7 @@ async def test_a_check_in_after_a_session_then_signals_from_the_answers(cohort: 
     assert QUICK in sim.bot_texts(learner)[-1]
     replies = await sim.sticker(learner, "👍")
     assert "sticker" in replies[0].text and QUICK in replies[0].text
-    await sim.send(learner, "4")  # typed instead of tapped: the fourth face
+    await sim.send(learner, "🙂")  # typed instead of tapped: the fourth face
     assert "Which of these matter for you" in sim.bot_texts(learner)[-1]  # asked once, the first time
     await sim.press(learner, "^Vocational school$")
     await sim.press(learner, "^Money$")

@@ -17,7 +17,7 @@ from tests.journeys import agree_tuesdays, ask_now, begin_mentoring, rows, until
 async def check_in_with(sim: Simulation, learner: str, comment: str, *, first: bool) -> None:
     """A week's check-in after "yes, we met": a face, school (chosen the first time), the comment."""
     await sim.press(learner, "^Yes, we met$")
-    await sim.send(learner, "4")  # the fourth face, typed
+    await sim.send(learner, "🙂")  # the fourth face, typed
     if first:
         await sim.press(learner, "^Vocational school$")
         await sim.press(learner, "^Done$")

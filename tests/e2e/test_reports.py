@@ -59,7 +59,7 @@ async def three_weeks(sim: Simulation) -> tuple[Pair, str, str, list[int]]:
     await sim.press(learner, "^Cancel this week$")
     await until(sim, second.starts_at + timedelta(hours=4))
     await sim.press(learner, "^Yes, we met$")
-    await sim.send(learner, "4")
+    await sim.send(learner, "🙂")  # the fourth face, typed
     await sim.press(learner, "^Vocational school$")
     await sim.press(learner, "^Done$")
     await sim.press(learner, "^Good$")

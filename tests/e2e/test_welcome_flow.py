@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from bot.admin import run_admin
 from bot.simulation import Simulation
 from storage.models import FlowState, Person
 
@@ -129,3 +132,118 @@ async def test_unanswered_question_gets_one_nudge_after_a_day(sim: Simulation) -
     assert len(texts) == 1 and "Shall we go on?" in texts[0] and "describes you" in texts[0]
     await sim.advance(timedelta(days=5))
     assert len(sim.bot_texts("ivan", mark)) == 1
+
+
+@dataclass(frozen=True)
+class Said:
+    """What a coordinator reads in one language, and the buttons they tap."""
+
+    language: str  # its own name, on its button
+    which_language: str
+    call_you: str
+    shall_i: str  # {name}
+    thanks: str  # {name}
+    first_question: str
+    yes: str
+    no: str
+    sorry: str
+
+
+SAID = {
+    "en": Said(
+        "English",
+        "Which language should I use with you?",
+        "What should I call you?",
+        "Shall I call you {name}? Is everything right?",
+        "Thank you, {name}! Send /help to see what you can do.",
+        "This is the first question.",
+        "Yes",
+        "No",
+        "Sorry, something went wrong",
+    ),
+    "de": Said(
+        "Deutsch",
+        "In welcher Sprache soll ich dir schreiben?",
+        "Wie soll ich dich nennen?",
+        "Soll ich dich {name} nennen? Stimmt alles so?",
+        "Danke, {name}! Schick /help, dann siehst du, was du tun kannst.",
+        "Das ist die erste Frage.",
+        "Ja",
+        "Nein",
+        "Entschuldigung, bei uns ist etwas schiefgelaufen",
+    ),
+    "fr": Said(
+        "Français",
+        "Dans quelle langue veux-tu que je t’écrive\u202f?",
+        "Comment je t’appelle\u202f?",
+        "Je t’appelle {name}\u202f? Tout est correct\u202f?",
+        "Merci, {name}\u202f! Envoie /help pour voir ce que tu peux faire.",
+        "C’est la première question.",
+        "Oui",
+        "Non",
+        "Désolé, quelque chose n’a pas marché",
+    ),
+}
+
+
+async def a_coordinator(sim: Simulation, key: str, language: str) -> None:
+    sim.add_user(key, key.title(), language_code=language)
+    code = (await run_admin(["invite", "coordinator"], sim.tandem)).split()[0]
+    await sim.send(key, f"/start {code}")
+    assert (await person(sim, key)).role == "coordinator"
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simulation, language: str) -> None:
+    said = SAID[language]
+    await a_coordinator(sim, "carla", language)
+    mark = sim.last_seq()
+
+    replies = await sim.send("carla", "/start")
+    assert said.which_language in replies[-1].text
+    assert [b for row in replies[-1].buttons for b in row] == ["English", "Deutsch", "Français"]
+    replies = await sim.send("carla", "/back")  # the flow began here: nothing before it
+    assert said.first_question in replies[-1].text and said.which_language in replies[-1].text
+    replies = await sim.press("carla", f"^{said.language}$")
+    assert said.call_you in replies[-1].text
+    replies = await sim.send("carla", "Carlotta")
+    assert replies[-1].text == said.shall_i.format(name="Carlotta")
+    replies = await sim.press("carla", f"^{said.no}$")  # not right: from the language again
+    assert said.which_language in replies[-1].text
+    await sim.press("carla", f"^{said.language}$")
+    replies = await sim.send("carla", "Carla")
+    assert replies[-1].text == said.shall_i.format(name="Carla")
+    replies = await sim.press("carla", f"^{said.yes}$")
+    assert replies[-1].text == said.thanks.format(name="Carla")
+
+    stored = await person(sim, "carla")
+    assert (stored.role, stored.preferred_name, stored.locale) == ("coordinator", "Carla", language)
+    async with sim.tandem.db.unit_of_work() as uow:
+        assert await uow.flows.of(stored.id) is None
+    replies = await sim.send("carla", "/start")  # again: the same questions, not an apology
+    assert said.which_language in replies[-1].text
+    assert not [t for t in sim.bot_texts("carla", mark) if said.sorry in t]
+
+
+@pytest.mark.parametrize(("language", "other"), [("de", "en"), ("en", "fr")])
+async def test_a_coordinators_profile_changes_language_and_name(
+    sim: Simulation, language: str, other: str
+) -> None:
+    own, then = SAID[language], SAID[other]
+    await a_coordinator(sim, "cora", language)
+    mark = sim.last_seq()
+
+    replies = await sim.send("cora", "/profile")
+    assert own.which_language in replies[-1].text
+    replies = await sim.press("cora", f"^{then.language}$")  # the next question comes in it
+    assert then.call_you in replies[-1].text
+    replies = await sim.send("cora", "Cora Lee")
+    assert replies[-1].text == then.shall_i.format(name="Cora Lee")
+    replies = await sim.press("cora", f"^{then.yes}$")
+    assert replies[-1].text == then.thanks.format(name="Cora Lee")
+
+    stored = await person(sim, "cora")
+    assert (stored.preferred_name, stored.locale) == ("Cora Lee", other)
+    replies = await sim.send("cora", "/profile")
+    assert then.which_language in replies[-1].text
+    assert not [t for t in sim.bot_texts("cora", mark) if own.sorry in t or then.sorry in t]

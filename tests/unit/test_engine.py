@@ -212,6 +212,28 @@ async def test_back_at_first_question_and_nudge_only_once(rig: Rig) -> None:
     assert nudges.count("How old") == 1
 
 
+def after_confirm(answers: Any) -> str:
+    return END if answers["confirm"] == "yes" else "name"  # not right: the name again
+
+
+def test_a_flow_begun_at_a_later_step_goes_on_from_there() -> None:
+    """Its answers from that step on are on its path (a coordinator's welcome from the language)."""
+    flow = Flow(
+        "side",
+        (
+            Step("role", "Who?", StepKind.CHOICE, options=(Option("c", "Coordinator"),), next=END),
+            Step("name", "Name?", StepKind.TEXT),
+            Step("confirm", "Right?", StepKind.YES_NO, next=after_confirm),
+        ),
+        on_complete=remember,
+    )
+    answers = {"role": "c", "name": "Carla", "confirm": "no"}
+    assert [step.id for step in flow.path(answers)] == ["role"]
+    assert [step.id for step in flow.path(answers, "name")] == ["role", "name", "confirm"]  # no loop
+    assert [step.id for step in flow.path({"role": "c"}, "name")] == ["role"]
+    assert [step.id for step in flow.path(answers, "role")] == ["role"]
+
+
 def test_flows_are_checked_when_declared() -> None:
     with pytest.raises(ValueError, match="unknown"):
         Flow("bad", (Step("a", "?", StepKind.TEXT, next="nowhere"),), on_complete=remember)
