@@ -1,5 +1,28 @@
-"""The case's short conversations: a coordinator's note for the case log, and a message to the
-learner the concern is about (signed, logged). Each completion checks the role again."""
+"""The case's short conversations: a coordinator's note for the case log, and a thread with the
+learner the concern is about.
+
+"Contact the learner" opens the thread. The coordinator's message goes to the learner, signed and
+logged, and the learner is asked for their answer at once (``case_reply``: words or a voice note),
+so the reply they write in the chat reaches the case. The reply is a line of the case log (the
+words stored like a concern's text, a voice note by its file id; neither ever goes to a log line),
+the group's alert is edited to show it (a voice note follows it there), and the coordinator who
+wrote gets it in their chat with the alert's buttons: "Contact the learner" again goes on with the
+same thread. The learner is told their answer reached the coordinators. A reply never opens a new
+concern; /concern instead of an answer drops the question and raises a concern, as always.
+
+Decisions at the edges:
+
+- A case resolved in the meantime still takes the reply: it is logged on the case and brought to
+  the coordinator who wrote, with a line saying the case is resolved (and no buttons, as a resolved
+  case takes no presses). It is not reopened: a "thank you" needs nothing, and a new worry is for
+  /concern.
+- A writer who is no longer a coordinator (or no longer reachable) is replaced by every coordinator.
+- The question replaces a conversation the learner had left half-way, as any flow started for
+  someone else does. It is asked once, without a nudge; each message from a coordinator asks it
+  again, for one answer.
+
+Each completion checks the role (or the case) again.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +30,13 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_
-from bot.services.concerns import log_entry, refresh_alert
+from bot.services.concerns import alert_keyboard, coordinators, log_entry, refresh_alert
 from conversations.common import check_text, name_of
 from conversations.flow import Flow, Step, StepKind
+from storage.models import Concern, Person
 
-NOTE_FLOW, CONTACT_FLOW = "case_note", "case_contact"
+NOTE_FLOW, CONTACT_FLOW, REPLY_FLOW = "case_note", "case_contact", "case_reply"
+ANSWER_HERE = N_("Just answer here: your answer goes only to the programme's coordinators.")
 
 
 async def note_written(ctx: Context, answers: dict[str, Any]) -> None:
@@ -26,7 +51,8 @@ async def note_written(ctx: Context, answers: dict[str, Any]) -> None:
 
 
 async def contact_written(ctx: Context, answers: dict[str, Any]) -> None:
-    """The coordinator's message goes to the learner, signed, and into the case log."""
+    """The coordinator's message goes to the learner, signed, into the case log, and opens the
+    learner's question for an answer."""
     concern = await ctx.uow.concerns.get(int(answers.get("concern") or 0))
     learner = await ctx.uow.people.get(concern.subject_id) if concern and concern.subject_id else None
     if ctx.person.role != "coordinator" or concern is None or learner is None:
@@ -38,14 +64,66 @@ async def contact_written(ctx: Context, answers: dict[str, Any]) -> None:
         name=name_of(ctx.person),
         programme=ctx.rules.name,
     )
-    await them.say(heading + "\n\n" + str(answers["message"]) + "\n\n" + them.t(REPLY_HINT))
+    await them.say(heading + "\n\n" + str(answers["message"]) + "\n\n" + them.t(ANSWER_HERE))
+    thread = {"concern": concern.id, "writer": ctx.person.id, "writer_name": name_of(ctx.person)}
+    await them.start_flow(REPLY_FLOW, thread)
     await log_entry(ctx, concern, "contacted", ctx.person, str(answers["message"]))
     concern.updated_at = ctx.now
     await refresh_alert(ctx, concern)
-    await ctx.say(ctx.t(N_("Sent to {name}."), name=name_of(learner)))
+    await ctx.say(
+        ctx.t(
+            N_("Sent to {name}. Their answer will come to you here and into the case log."),
+            name=name_of(learner),
+        )
+    )
 
 
-REPLY_HINT = N_("To answer, send /concern and write it there: it reaches the coordinators.")
+async def reply_written(ctx: Context, answers: dict[str, Any]) -> None:
+    """The learner's answer joins the case: logged, shown in the alert, brought to the coordinator."""
+    concern = await ctx.uow.concerns.get(int(answers.get("concern") or 0))
+    if concern is None:
+        await ctx.say(ctx.t(N_("This conversation has ended. If something is wrong, send /concern.")))
+        return
+    reply = answers.get("reply")
+    words = reply if isinstance(reply, str) else None
+    voice = str(reply["voice"]) if isinstance(reply, dict) and reply.get("voice") else None
+    await log_entry(ctx, concern, "replied", ctx.person, words, voice_file_id=voice)
+    concern.updated_at = ctx.now
+    await refresh_alert(ctx, concern)
+    group = ctx.settings.coordinator_chat_id
+    if voice is not None and group is not None:
+        await ctx.about_chat(group).send_voice(voice, f"#{concern.id}")
+    for reader in await _readers(ctx, answers):
+        await _pass_on(ctx.about(reader), concern, name_of(ctx.person), words, voice)
+    await ctx.say(ctx.t(N_("Thank you! Your answer has reached the coordinators.")))
+
+
+async def _readers(ctx: Context, answers: dict[str, Any]) -> list[Person]:
+    """The coordinator who wrote; every coordinator when the writer no longer is one."""
+    writer = await ctx.uow.people.get(int(answers.get("writer") or 0))
+    if writer is not None and writer.role == "coordinator" and writer.reachable:
+        return [writer]
+    return await coordinators(ctx)
+
+
+async def _pass_on(
+    them: Context, concern: Concern, learner: str, words: str | None, voice: str | None
+) -> None:
+    """The reply in a coordinator's chat, under it the alert's buttons (none once resolved)."""
+    if words is not None:
+        text = them.t(
+            N_("Reply from {name} on concern #{id}:\n\n{reply}"), name=learner, id=concern.id, reply=words
+        )
+    else:
+        text = them.t(
+            N_("Reply from {name} on concern #{id}: a voice note (below)."), name=learner, id=concern.id
+        )
+    if concern.status == "resolved":
+        resolved = N_("Concern #{id} was resolved in the meantime; the reply is in its log (/case {id}).")
+        text += "\n\n" + them.t(resolved, id=concern.id)
+    await them.say(text, alert_keyboard(concern, them.t))
+    if voice is not None:
+        await them.send_voice(voice, f"#{concern.id}")
 
 
 NOTE = Flow(
@@ -76,4 +154,18 @@ CONTACT = Flow(
     on_complete=contact_written,
     nudge_after=None,
 )
-FLOWS = (NOTE, CONTACT)
+REPLY = Flow(
+    name=REPLY_FLOW,
+    steps=(
+        Step(
+            "reply",
+            N_("Your answer to {writer_name} – write it, or send a voice note:"),
+            StepKind.TEXT,
+            max_length=2000,  # a reply may be a short "yes" or a number: any words, as in /concern
+            voice=True,
+        ),
+    ),
+    on_complete=reply_written,
+    nudge_after=None,
+)
+FLOWS = (NOTE, CONTACT, REPLY)

@@ -355,7 +355,8 @@ class Concern(Base):
 
 
 class CaseEntry(Base):
-    """One line of a concern's case log: raised, a signal added, acknowledged, a note, resolved."""
+    """One line of a concern's case log: raised, a signal added, acknowledged, a note, a message to
+    the learner and their reply, resolved. A learner's reply may be a voice note, kept by its file id."""
 
     __tablename__ = "case_entries"
 
@@ -365,6 +366,7 @@ class CaseEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(24))
     note: Mapped[str | None] = mapped_column(String(2000))
+    voice_file_id: Mapped[str | None] = mapped_column(String(256))
 
 
 class MessageRef(Base):

@@ -1,7 +1,8 @@
 """Cases: how coordinators handle concerns. The buttons of an alert (acknowledge, add a note,
-contact the learner, resolve), ``/cases`` and ``/case N``, and the deadlines' jobs: an alert nobody
-acknowledges in time goes to every coordinator privately, marked overdue, then to the programme
-lead; an acknowledged case still open after a few days reminds the coordinator who took it.
+contact the learner, whose reply comes back to the case, resolve), ``/cases`` and ``/case N``
+(with the case's voice notes), and the deadlines' jobs: an alert nobody acknowledges in time goes
+to every coordinator privately, marked overdue, then to the programme lead; an acknowledged case
+still open after a few days reminds the coordinator who took it.
 
 Buttons carry ``cn1:<concern id>:<action>``; every press checks again that the presser is a
 coordinator. The text of a concern is shown to coordinators and never logged.
@@ -36,6 +37,7 @@ from bot.services.concerns import (
     refresh_alert,
     send_privately,
     staff_translator,
+    voice_notes,
 )
 from bot.services.people import name_of
 from conversations.case_flows import CONTACT_FLOW, FLOWS, NOTE_FLOW
@@ -224,6 +226,8 @@ async def case(ctx: Context, event: Inbound) -> None:
         await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
         return
     await ctx.say(await alert_text(ctx, concern, ctx.t), alert_keyboard(concern, ctx.t))
+    for file_id in await voice_notes(ctx, concern):
+        await ctx.send_voice(file_id, f"#{concern.id}")
 
 
 FEATURE = Feature(

@@ -1,10 +1,11 @@
 """Concerns: raising one, the signals that become one, its deadlines and its alert.
 
 A concern becomes an alert in the coordinators' group (or, without a group, in each coordinator's
-chat): severity, who, what, the pair's recent history, and buttons to acknowledge, add a note or
-resolve. Every change edits the alert in place and writes a line to the case log. An alert nobody
-acknowledges in time goes to every coordinator privately, marked overdue, then to the programme
-lead; an acknowledged case still open after a few days reminds the coordinator who took it.
+chat): severity, who, what, the pair's recent history, and buttons to acknowledge, add a note,
+resolve or contact the learner. Every change (a learner's reply too) edits the alert in place and
+writes a line to the case log. An alert nobody acknowledges in time goes to every coordinator
+privately, marked overdue, then to the programme lead; an acknowledged case still open after a few
+days reminds the coordinator who took it.
 
 Buttons carry ``cn1:<concern id>:<action>``; every press checks again that the presser is a
 coordinator. The text of a concern is shown to coordinators and never logged.
@@ -64,6 +65,7 @@ ACTIONS = {
     "note": N_("note by {name}"),
     "resolved": N_("resolved by {name}"),
     "contacted": N_("{name} wrote to the learner"),
+    "replied": N_("{name} replied"),
     "overdue": N_("overdue: sent to every coordinator"),
     "escalated": N_("overdue again: sent to the programme lead"),
 }
@@ -155,14 +157,31 @@ def _anchor(concern: Concern, ctx: Context) -> int:
 
 
 async def log_entry(
-    ctx: Context, concern: Concern, action: str, actor: Person | None, note: str | None
+    ctx: Context,
+    concern: Concern,
+    action: str,
+    actor: Person | None,
+    note: str | None,
+    *,
+    voice_file_id: str | None = None,
 ) -> None:
     await ctx.uow.concerns.log(
         CaseEntry(
-            concern_id=concern.id, at=ctx.now, actor_id=actor.id if actor else None, action=action, note=note
+            concern_id=concern.id,
+            at=ctx.now,
+            actor_id=actor.id if actor else None,
+            action=action,
+            note=note,
+            voice_file_id=voice_file_id,
         )
     )
     await ctx.uow.session.flush()
+
+
+async def voice_notes(ctx: Context, concern: Concern) -> list[str]:
+    """The file ids of the concern's voice notes: the one it was raised with, then the log's."""
+    logged = [e.voice_file_id for e in await ctx.uow.concerns.entries(concern.id) if e.voice_file_id]
+    return ([concern.voice_file_id] if concern.voice_file_id else []) + logged
 
 
 async def coordinators(ctx: Context) -> list[Person]:
@@ -236,6 +255,8 @@ async def alert_text(ctx: Context, concern: Concern, t: Translator) -> str:
         said = t(ACTIONS.get(entry.action, entry.action), name=name_of(actor))
         if entry.note:
             said += f": {entry.note}"
+        if entry.voice_file_id:
+            said += ": " + t(N_("🎤 a voice note"))
         lines.append(f"• {t.datetime(entry.at, 'short')} {said}")
     text = "\n".join(lines)
     return text if len(text) <= 4000 else text[:3999] + "…"

@@ -98,9 +98,9 @@ async def test_an_urgent_concern_is_alerted_escalated_taken_and_resolved(
     assert "Please answer with a few words." in replies[0].text
     assert sim.transcript(learner, before) == []
     await sim.send("carla", "Can we talk tomorrow at 4?")
-    assert (
-        "A message from Carla" in sim.bot_texts(learner)[-1] and "talk tomorrow" in sim.bot_texts(learner)[-1]
-    )
+    message, asked = sim.bot_texts(learner, before)
+    assert "A message from Carla" in message and "talk tomorrow" in message
+    assert asked.startswith("Your answer to Carla")  # the thread: test_case_thread.py
     assert (
         "Carla wrote to the learner: Can we talk tomorrow at 4?" in sim.current_texts("coordinators", mark)[0]
     )
