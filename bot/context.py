@@ -59,6 +59,9 @@ class Context:
     # The answers of the conversation being asked, for options that depend on them.
     flow_answers: dict[str, Any] = field(default_factory=dict)
     menu_before: tuple[str | None, str] | None = None  # role and language when the event began
+    # Whose own message or press this event is (None for a due job): what they start themselves
+    # may set their current conversation aside; what others start waits its turn.
+    actor_id: int | None = None
 
     @property
     def now(self) -> datetime:
@@ -150,6 +153,7 @@ class Context:
             answers=self.answers,
             flows=self.flows,
             features=self.features,
+            actor_id=self.actor_id,
         )
 
     def about_chat(self, chat_id: int) -> Context:

@@ -156,6 +156,7 @@ CONTACT = Flow(
 )
 REPLY = Flow(
     name=REPLY_FLOW,
+    title=N_("your answer to a coordinator's message"),
     steps=(
         Step(
             "reply",

@@ -306,6 +306,7 @@ FACE_OPTIONS = tuple(Option(str(level), face, translate=False) for level, face i
 # own goal), so their prompts are just that answer.
 FLOW = Flow(
     name=NAME,
+    title=N_("the weekly check-in"),
     steps=(
         Step(
             "motivation",

@@ -175,6 +175,8 @@ def _details(step_id: str, prompt: str) -> Step:
 
 FLOW = Flow(
     name=NAME,
+    title=N_("telling us about a worry"),
+    protected=True,  # a concern being told is never set aside, nor its words lost
     steps=(
         Step(
             "about",

@@ -1,8 +1,17 @@
 """Runs declared flows with their state in the database.
 
+A person has at most one conversation in the foreground (it takes what they type) and an agenda
+of conversations behind it, stored with it. Nothing started is dropped: what someone else or a
+due job starts while the person is busy waits its turn (they are told in one line), unless the
+foreground question has gone unanswered for a while; what the person starts themselves sets the
+current one aside (parked), to be asked again when the new one ends. A conversation marked
+``protected`` (a concern being told) is never set aside. When the foreground one ends (finished or
+/cancel), the next on the agenda comes forward, parked ones first.
+
 Buttons carry ``f1:<token>:<choice>``: ``f1`` is the format's version, the token names the
 question that was asked (a new one per question), so a press on an older question, a forged
-press, or another person's button is answered and never acted on.
+press, or another person's button is answered and never acted on. A press on the question of a
+conversation set aside brings that conversation forward.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Final, Literal
 
 from bot.callbacks import Callback, Pattern, Tag, pack, unpack
@@ -20,14 +30,23 @@ from bot.i18n import N_
 from conversations import inputs
 from conversations.flow import END, REVIEW, Flow, Option, Step, StepKind
 from conversations.inputs import Refusal, clean_text
-from storage.models import FlowState
+from storage.models import FlowState, WaitingFlow
 
 PREFIX = "f1"
+# A foreground question unanswered this long no longer holds back what others start.
+IDLE_AFTER = timedelta(hours=2)
+FIRST_THIS = N_("Let's finish this first.")
+BACK_TO_IT = N_("Back to where we were:")
+NEXT_UP = N_("Next: {what}. It comes as soon as we are done here.")
+NEXT_UP_UNNAMED = N_("Another question is waiting for you. It comes as soon as we are done here.")
 NUDGE_JOB = "flow.nudge"
+DEADLINE_JOB = "flow.deadline"
+WAITED_FOR = N_("Someone is waiting for your answer to this:")
 SKIP: Final = "skip"
 DONE: Final = "ok"
 EDIT = "e"  # a review button: f1:<token>:e<step index>
 EDITING = "_editing"  # in the answers while one answer is changed from the review
+ASKED = "_asked"  # in the answers of a conversation someone else or a due job started
 CHOOSABLE = (StepKind.CHOICE, StepKind.YES_NO, StepKind.LOCATION)  # a tapped option answers these
 Token = Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,16}")]  # new_token()'s alphabet
 
@@ -67,6 +86,15 @@ def nudge_key(person_id: int) -> str:
     return f"flow-nudge:{person_id}"
 
 
+def deadline_key(person_id: int, flow: str, answers: dict[str, Any]) -> str:
+    """One deadline per person, question and what it is about (a mentor may wait on three pairs)."""
+    return f"flow-deadline:{person_id}:{flow}:{_about(answers)}"
+
+
+def _about(answers: dict[str, Any]) -> str:
+    return str(answers.get("pair") or answers.get("session") or "")
+
+
 class FlowEngine:
     def __init__(self, flows: Iterable[Flow]) -> None:
         self.flows = {flow.name: flow for flow in flows}
@@ -89,12 +117,84 @@ class FlowEngine:
             started_at=ctx.now,
             updated_at=ctx.now,
         )
-        existing = await ctx.uow.flows.of(ctx.person.id)
-        if existing is not None:
-            await ctx.uow.flows.clear(ctx.person.id)
-            await ctx.uow.session.flush()
+        own = ctx.actor_id == ctx.person.id
+        if not own:
+            state.answers[ASKED] = True  # so a reminder never says they stopped midway
+        if flow.answer_within is not None:
+            await self._schedule_deadline(ctx, flow, state.answers, first=True)
+        current = await self.active(ctx)
+        if current is None:
+            await self._begin(ctx, flow, state)
+            return
+        holding = self.flows[current.flow]
+        if own and current.flow == name and not holding.protected:
+            await self._drop_foreground(ctx)  # the person starts it again, from where they asked
+            await self._begin(ctx, flow, state)
+        elif not holding.protected and (own or ctx.now - current.updated_at >= IDLE_AFTER):
+            await self._set_aside(ctx, current, parked=own)
+            await self._begin(ctx, flow, state)
+        else:
+            await self._queue(ctx, flow, state, own=own, holding=holding, current=current)
+
+    async def _begin(self, ctx: Context, flow: Flow, state: FlowState) -> None:
         await ctx.uow.flows.save(state)
         await self._ask(ctx, flow, state)
+
+    async def _drop_foreground(self, ctx: Context) -> None:
+        await ctx.uow.flows.clear(ctx.person.id)
+        await ctx.unschedule(nudge_key(ctx.person.id))
+        await ctx.uow.session.flush()
+
+    async def _set_aside(self, ctx: Context, state: FlowState, *, parked: bool) -> None:
+        """The foreground conversation goes onto the agenda, its answers kept."""
+        await ctx.uow.flows.wait(_waiting(state, parked=parked, asked=True, now=ctx.now))
+        await self._drop_foreground(ctx)
+
+    async def _queue(
+        self, ctx: Context, flow: Flow, state: FlowState, *, own: bool, holding: Flow, current: FlowState
+    ) -> None:
+        """The new conversation waits behind the current one; the person hears of it in one line
+        (and, when it was their own command, the current question again)."""
+        agenda = await ctx.uow.flows.agenda(ctx.person.id)
+        if any(w.flow == state.flow and w.answers == state.answers for w in agenda):
+            return  # already waiting
+        await ctx.uow.flows.wait(_waiting(state, parked=own, asked=False, now=ctx.now))
+        line = ctx.t(NEXT_UP, what=ctx.t(flow.title)) if flow.title else ctx.t(NEXT_UP_UNNAMED)
+        if own:
+            await self._ask(ctx, holding, current, hint=Refusal(FIRST_THIS), nudge=False)
+        await ctx.say(line)
+
+    async def bring_forward(self, ctx: Context, token: str | None = None) -> bool:
+        """The next conversation on the agenda (or the one asking ``token``) comes to the
+        foreground and its question is asked; False when nothing waits."""
+        for waiting in await ctx.uow.flows.agenda(ctx.person.id):
+            if waiting.flow not in self.flows:  # a flow removed in a newer release
+                await ctx.uow.flows.unwait(waiting)
+                continue
+            if token is not None and waiting.token != token:
+                continue
+            state = await self._take(ctx, waiting)
+            if token is None:
+                hint = Refusal(BACK_TO_IT) if waiting.asked else None
+                await self._ask(ctx, self.flows[state.flow], state, hint=hint)
+            return True
+        return False
+
+    async def _take(self, ctx: Context, waiting: WaitingFlow) -> FlowState:
+        state = FlowState(
+            person_id=waiting.person_id,
+            flow=waiting.flow,
+            step=waiting.step,
+            entry=waiting.entry,
+            token=waiting.token,
+            answers=dict(waiting.answers),
+            history=list(waiting.history),
+            started_at=waiting.started_at,
+            updated_at=ctx.now,
+        )
+        await ctx.uow.flows.unwait(waiting)
+        await ctx.uow.flows.save(state)
+        return state
 
     async def active(self, ctx: Context) -> FlowState | None:
         state = await ctx.uow.flows.of(ctx.person.id)
@@ -123,6 +223,12 @@ class FlowEngine:
     async def on_press(self, ctx: Context, event: ButtonPress) -> None:
         press = unpack(event.data, FlowOption, FlowWord, FlowEdit)
         state = await self.active(ctx)
+        if press is not None and (state is None or press.token != state.token):
+            waiting = [w for w in await ctx.uow.flows.agenda(ctx.person.id) if w.token == press.token]
+            if waiting:
+                state = await self._forward_for(ctx, event, state, press.token)
+                if state is None:
+                    return
         if press is None or state is None or press.token != state.token:
             await self._stale(ctx, event, state)
             return
@@ -148,6 +254,21 @@ class FlowEngine:
         await self._close_prompt(ctx, event, state, step, self._label(ctx, option))
         await self._accept(ctx, flow, state, step, option.value)
 
+    async def _forward_for(
+        self, ctx: Context, event: ButtonPress, state: FlowState | None, token: str
+    ) -> FlowState | None:
+        """A press on the question of a conversation set aside brings it forward (the current one
+        is set aside in turn); the current one stays if it is protected. None: answered here."""
+        if state is not None:
+            holding = self.flows[state.flow]
+            if holding.protected:
+                ctx.answer_button(event.callback_id, ctx.t(FIRST_THIS))
+                await self._ask(ctx, holding, state, hint=Refusal(FIRST_THIS), nudge=False)
+                return None
+            await self._set_aside(ctx, state, parked=True)
+        await self.bring_forward(ctx, token)
+        return await self.active(ctx)
+
     async def back(self, ctx: Context) -> bool:
         state = await self.active(ctx)
         if state is None:
@@ -166,12 +287,63 @@ class FlowEngine:
         return True
 
     async def cancel(self, ctx: Context) -> bool:
+        """Stop the foreground conversation; what waits behind it comes forward. Whoever waited
+        for its answer is told at once."""
         state = await self.active(ctx)
         if state is None:
             return False
-        await ctx.uow.flows.clear(ctx.person.id)
-        await ctx.unschedule(nudge_key(ctx.person.id))
+        await self._drop_foreground(ctx)
+        flow = self.flows[state.flow]
+        if flow.answer_within is not None:
+            await ctx.unschedule(deadline_key(ctx.person.id, flow.name, state.answers))
+            if flow.on_unanswered is not None:
+                await flow.on_unanswered(ctx, dict(state.answers))
         return True
+
+    async def _schedule_deadline(
+        self, ctx: Context, flow: Flow, answers: dict[str, Any], *, first: bool
+    ) -> None:
+        assert flow.answer_within is not None
+        await ctx.schedule(
+            DEADLINE_JOB,
+            ctx.now + flow.answer_within,
+            {"person_id": ctx.person.id, "flow": flow.name, "about": _about(answers), "again": first},
+            dedupe_key=deadline_key(ctx.person.id, flow.name, answers),
+        )
+
+    async def deadline(self, ctx: Context, payload: dict[str, Any]) -> None:
+        """A question someone waits for is still open: asked again once (brought forward unless
+        the person is in the middle of something else), then whoever waits is told."""
+        flow = self.flows.get(str(payload.get("flow")))
+        about = str(payload.get("about") or "")
+        state = await self.active(ctx)
+        waiting = [
+            w
+            for w in await ctx.uow.flows.agenda(ctx.person.id)
+            if flow and w.flow == flow.name and _about(w.answers) == about
+        ]
+        asking = state is not None and state.flow == payload.get("flow") and _about(state.answers) == about
+        if flow is None or flow.answer_within is None or not (asking or waiting):
+            return  # answered meanwhile
+        answers = state.answers if state is not None and asking else waiting[0].answers
+        if not payload.get("again"):
+            if flow.on_unanswered is not None:
+                await flow.on_unanswered(ctx, dict(answers))
+            return
+        await self._schedule_deadline(ctx, flow, answers, first=False)
+        if ctx.person.paused_at is not None or not ctx.person.reachable:
+            return
+        if state is not None and asking:
+            await self._ask(ctx, flow, state, hint=Refusal(WAITED_FOR), nudge=False)
+            return
+        if state is not None:
+            if self.flows[state.flow].protected or ctx.now - state.updated_at < IDLE_AFTER:
+                return  # it stays next on the agenda; the person is busy with something else now
+            await self._set_aside(ctx, state, parked=False)
+        await self.bring_forward(ctx, waiting[0].token)
+        forward = await self.active(ctx)
+        if forward is not None:
+            await self._ask(ctx, flow, forward, hint=Refusal(WAITED_FOR), nudge=False)
 
     async def nudge(self, ctx: Context, payload: dict[str, Any]) -> None:
         """Once, a day after a question went unanswered: remind and ask it again."""
@@ -180,7 +352,10 @@ class FlowEngine:
             return
         if ctx.person.paused_at is not None:
             return  # no prompts while paused
-        hint = Refusal(N_("You stopped in the middle. Shall we go on? (/cancel stops here.)"))
+        if state.history or not state.answers.get(ASKED):
+            hint = Refusal(N_("You stopped in the middle. Shall we go on? (/cancel stops here.)"))
+        else:  # someone else's question, not answered yet: they never started it
+            hint = Refusal(N_("This question is still waiting for your answer (/cancel if not now):"))
         await self._ask(ctx, self.flows[state.flow], state, hint=hint, nudge=False)
 
     # --- asking -----------------------------------------------------------------------------
@@ -494,16 +669,36 @@ class FlowEngine:
         answers = {
             key: value
             for key, value in state.answers.items()
-            if key != EDITING and key.removesuffix("_other") not in left
+            if key not in (EDITING, ASKED) and key.removesuffix("_other") not in left
         }
-        await ctx.uow.flows.clear(ctx.person.id)
-        await ctx.unschedule(nudge_key(ctx.person.id))
+        await self._drop_foreground(ctx)
+        if flow.answer_within is not None:
+            await ctx.unschedule(deadline_key(ctx.person.id, flow.name, state.answers))
         following = await flow.on_complete(ctx, answers)
         if following is not None:
             await ctx.uow.session.flush()
             await self.start(ctx, following)
+        if await ctx.uow.flows.of(ctx.person.id) is None:
+            await self.bring_forward(ctx)
 
 
 UNKNOWN_PLACE = N_(
     "I don't know that place. Tap one of the places below, or share a location (📎 → Location)."
 )
+
+
+def _waiting(state: FlowState, *, parked: bool, asked: bool, now: datetime) -> WaitingFlow:
+    return WaitingFlow(
+        person_id=state.person_id,
+        flow=state.flow,
+        step=state.step,
+        entry=state.entry,
+        token=state.token,
+        answers=dict(state.answers),
+        history=list(state.history),
+        parked=parked,
+        asked=asked,
+        started_at=state.started_at,
+        updated_at=state.updated_at,
+        queued_at=now,
+    )

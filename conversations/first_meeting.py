@@ -13,7 +13,8 @@ from bot.callbacks import Callback, pack
 from bot.context import Context
 from bot.events import Button
 from bot.i18n import N_
-from bot.services import readiness
+from bot.services import concerns, readiness
+from bot.services.people import name_of
 from conversations import monitoring
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person
@@ -227,8 +228,34 @@ async def both_answered(ctx: Context, pair: Pair) -> None:
     )
 
 
+# A question of the pairing that someone waits for: asked again after this long, then reported.
+PAIRING_ANSWER_WITHIN = timedelta(days=2)
+NOT_ANSWERED = N_("{name} has not answered yet. The coordinators know and will follow up.")
+STALLED_LINE = N_("{name} has not answered a question of the pairing in time.")
+
+
+async def partner_not_answering(ctx: Context, answers: dict[str, Any]) -> None:
+    """A question of the pairing went unanswered (or was cancelled): the partner hears it, and
+    the coordinators get a concern, so neither waits for ever and no mentor's seat is held."""
+    pair = await _pair(ctx, answers)
+    if pair is None or pair.status not in ("introduced", "active"):
+        return
+    partner = await ctx.uow.people.get(
+        pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
+    )
+    if partner is not None:
+        them = ctx.about(partner)
+        await them.say(them.t(NOT_ANSWERED, name=name_of(ctx.person)))
+    learner = ctx.person if ctx.person.id == pair.learner_id else partner
+    line = concerns.staff_translator(ctx)(STALLED_LINE, name=name_of(ctx.person))
+    await concerns.raise_concern(
+        ctx, kind=concerns.PAIRING_STALLED, severity="normal", subject=learner, pair=pair, line=line
+    )
+
+
 PROPOSE_FLOW = Flow(
     name=PROPOSE,
+    title=N_("planning your first meeting"),
     steps=(
         Step(
             "day",
@@ -244,9 +271,12 @@ PROPOSE_FLOW = Flow(
         Step("place", N_("Where?"), StepKind.CHOICE, options=PLACES),
     ),
     on_complete=proposed,
+    answer_within=PAIRING_ANSWER_WITHIN,
+    on_unanswered=partner_not_answering,
 )
 CONFIRM_FLOW = Flow(
     name=CONFIRM,
+    title=N_("the first meeting your partner suggested"),
     steps=(
         Step(
             "ok",
@@ -255,6 +285,8 @@ CONFIRM_FLOW = Flow(
         ),
     ),
     on_complete=confirmed,
+    answer_within=PAIRING_ANSWER_WITHIN,
+    on_unanswered=partner_not_answering,
 )
 FLOWS = (PROPOSE_FLOW, CONFIRM_FLOW)
 PLACE_LABELS = {option.value: option.label for option in PLACES}

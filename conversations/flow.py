@@ -75,6 +75,13 @@ class Flow:
     on_complete: Completion
     nudge_after: timedelta | None = timedelta(hours=24)
     review: bool = False  # end with a summary of the answers and "edit a field" buttons
+    # What it is about (a msgid, e.g. "the weekly check-in"), named when it waits on the agenda.
+    title: str | None = None
+    protected: bool = False  # never set aside for another conversation (a concern being told)
+    # Someone waits for the answer (a partner, the coordinators): unanswered after this long, the
+    # question is asked again; after as long again, or at /cancel, ``on_unanswered`` tells them.
+    answer_within: timedelta | None = None
+    on_unanswered: Completion | None = None
 
     def __post_init__(self) -> None:
         ids = [s.id for s in self.steps]

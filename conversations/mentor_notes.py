@@ -87,6 +87,7 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
 
 MENTOR_NOTE_FLOW = Flow(
     name=NAME,
+    title=N_("your note about the session"),
     steps=(
         Step(
             "topics",

@@ -137,6 +137,7 @@ def _after_how(answers: Mapping[str, Any]) -> str:
 # prompt is just that answer.
 FLOW = Flow(
     name=NAME,
+    title=N_("the monthly question about your mentoring"),
     steps=(
         Step("how", "{question}", StepKind.CHOICE, options=HOW, columns=3, next=_after_how),
         *(

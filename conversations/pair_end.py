@@ -64,6 +64,7 @@ async def _tell_ended(ctx: Context, person: Person, partner: Person | None) -> N
 
 END_PAIR_FLOW = Flow(
     name=END_PAIR,
+    title=N_("ending a pair"),
     steps=(
         Step(
             "reason",

@@ -150,6 +150,7 @@ async def _pass_on(ctx: Context, mentor: Person, reflection: Reflection) -> None
 
 REFLECTION_FLOW = Flow(
     name=NAME,
+    title=N_("a short reflection"),
     steps=(
         Step(
             "answer",

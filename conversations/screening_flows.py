@@ -338,6 +338,7 @@ SCREEN_ASK_FLOW = Flow(
 )
 SCREEN_ANSWER_FLOW = Flow(
     name=ANSWER,
+    title=N_("a question about your application"),
     steps=(
         Step(
             "answer",

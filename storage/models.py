@@ -97,6 +97,29 @@ class FlowState(Base):
     updated_at: Mapped[datetime]
 
 
+class WaitingFlow(Base):
+    """A conversation on a person's agenda, behind the one in the foreground: started by someone
+    else or a due job while they were busy (waiting), or set aside by the person's own command
+    (parked). It comes forward, its question asked again, when the foreground one ends."""
+
+    __tablename__ = "waiting_flows"
+    __table_args__ = (Index("ix_waiting_flows_person_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    flow: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    entry: Mapped[str | None] = mapped_column(String(64))  # as FlowState.entry
+    token: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    history: Mapped[list[Any]] = mapped_column(default=list)
+    parked: Mapped[bool] = mapped_column(default=False)  # set aside by the person: resumes first
+    asked: Mapped[bool] = mapped_column(default=False)  # its question was shown before it waited
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    queued_at: Mapped[datetime]
+
+
 class DueJob(Base):
     """Scheduled work: a row with a due time, so a restart loses nothing."""
 

@@ -34,6 +34,7 @@ from storage.models import (
     Reflection,
     Session,
     Signal,
+    WaitingFlow,
 )
 
 LIVE_PAIRS = ("introduced", "active")  # a learner has a mentor; the mentor's seat is taken
@@ -165,6 +166,27 @@ class FlowStates:
 
     async def clear(self, person_id: int) -> None:
         await self._session.execute(delete(FlowState).where(FlowState.person_id == person_id))
+
+    async def forget(self, person_id: int) -> None:
+        """The foreground conversation and the whole agenda (erasure)."""
+        await self.clear(person_id)
+        await self._session.execute(delete(WaitingFlow).where(WaitingFlow.person_id == person_id))
+
+    async def agenda(self, person_id: int) -> list[WaitingFlow]:
+        """What waits behind the foreground, in the order it comes forward: what the person set
+        aside themselves, the latest first; then what others started, the oldest first."""
+        rows = await self._session.scalars(select(WaitingFlow).where(WaitingFlow.person_id == person_id))
+        waiting = list(rows)
+        parked = sorted((w for w in waiting if w.parked), key=lambda w: w.id, reverse=True)
+        return parked + sorted((w for w in waiting if not w.parked), key=lambda w: w.id)
+
+    async def wait(self, waiting: WaitingFlow) -> None:
+        self._session.add(waiting)
+        await self._session.flush()
+
+    async def unwait(self, waiting: WaitingFlow) -> None:
+        await self._session.delete(waiting)
+        await self._session.flush()
 
 
 class DueJobs:

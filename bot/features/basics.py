@@ -8,7 +8,7 @@ from bot.events import ButtonPress, Inbound
 from bot.feature import EVERYONE, NOT_STAFF, CommandEntry, Feature, HelpLine, help_lines
 from bot.i18n import N_
 from conversations import concern, learner, mentor
-from conversations.engine import NUDGE_JOB
+from conversations.engine import DEADLINE_JOB, NUDGE_JOB
 from conversations.engine import PREFIX as FLOW_PREFIX
 from conversations.flow import REVIEW
 from conversations.welcome import NAME as WELCOME
@@ -41,6 +41,7 @@ async def profile(ctx: Context, event: Inbound) -> None:
 async def cancel(ctx: Context, event: Inbound) -> None:
     if await ctx.engine.cancel(ctx):
         await ctx.say(ctx.t(N_("Okay, I stopped here. Send /start whenever you want to begin again.")))
+        await ctx.engine.bring_forward(ctx)  # what waited behind it comes now
     else:
         await ctx.say(ctx.t(N_("There is nothing to cancel right now.")))
 
@@ -59,6 +60,10 @@ async def nudge(ctx: Context, payload: dict[str, object]) -> None:
     await ctx.engine.nudge(ctx, payload)
 
 
+async def deadline(ctx: Context, payload: dict[str, object]) -> None:
+    await ctx.engine.deadline(ctx, payload)
+
+
 FEATURE = Feature(
     "basics",
     commands=(
@@ -68,7 +73,7 @@ FEATURE = Feature(
         CommandEntry("profile", profile, N_("What you told me, to change an answer"), NOT_STAFF),
     ),
     buttons={FLOW_PREFIX: flow_pressed},
-    jobs={NUDGE_JOB: nudge},
+    jobs={NUDGE_JOB: nudge, DEADLINE_JOB: deadline},
     help=(
         HelpLine(N_("/back – go back one question"), EVERYONE),
         HelpLine(N_("/cancel – stop the current conversation"), EVERYONE),

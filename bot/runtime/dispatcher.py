@@ -164,6 +164,7 @@ class Dispatcher:
             person = await self._person(uow, event)
             ctx = self._context(uow, person, event.chat_id)
             ctx.menu_before = (person.role, ctx.t.locale)
+            ctx.actor_id = person.id
             await self._route(ctx, event)
             await ctx.write_outbox()
             return ctx
@@ -249,6 +250,8 @@ class Dispatcher:
         state = await self.flows.active(ctx)
         if state is not None:
             await self.flows.on_input(ctx, state, event)
+            return
+        if await self.flows.bring_forward(ctx):  # a conversation waited: its question comes now
             return
         await self._no_conversation(ctx, event)
 

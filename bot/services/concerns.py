@@ -47,6 +47,7 @@ KINDS = {
     "mentor_worried": N_("the mentor is worried"),
     "pair_check": N_("the pair's monthly check went poorly"),
     "partner_left": N_("their partner deleted their data: the pair has ended, a new match is needed"),
+    "pairing_stalled": N_("the pairing is stuck: a question went unanswered"),
     "phrase:self_harm": N_("words about self-harm"),
     "phrase:abuse": N_("words about abuse"),
     "phrase:violence": N_("words about violence"),
@@ -70,6 +71,7 @@ ACTIONS = {
     "escalated": N_("overdue again: sent to the programme lead"),
 }
 PARTNER_LEFT = "partner_left"
+PAIRING_STALLED = "pairing_stalled"
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ async def erase_person(ctx: Context) -> None:
     person = ctx.person
     await ctx.uow.jobs.forget_person(person.id)
     await ctx.uow.outbox.forget_chat(person.chat_id)
-    await ctx.uow.flows.clear(person.id)
+    await ctx.uow.flows.forget(person.id)
     await ctx.uow.people.erase(person)
 
 
@@ -72,6 +72,11 @@ async def export_person(ctx: Context) -> bytes:
     state = await ctx.uow.flows.of(person.id)
     if state is not None:
         data["conversation_in_progress"] = {"flow": state.flow, "step": state.step, "answers": state.answers}
+    waiting = await ctx.uow.flows.agenda(person.id)
+    if waiting:
+        data["conversations_waiting"] = [
+            {"flow": w.flow, "step": w.step, "answers": w.answers} for w in waiting
+        ]
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 

@@ -145,6 +145,7 @@ async def move_answered(ctx: Context, answers: dict[str, Any]) -> None:
 
 MOVE_FLOW = Flow(
     name=MOVE,
+    title=N_("moving a session"),
     steps=(
         Step(
             "day",
@@ -163,6 +164,7 @@ MOVE_FLOW = Flow(
 
 MOVE_OK_FLOW = Flow(
     name=MOVE_OK,
+    title=N_("a new time your partner suggested for a session"),
     steps=(
         Step(
             "ok",

@@ -11,10 +11,12 @@ from bot.context import Context
 from bot.events import Button
 from bot.i18n import N_
 from conversations.first_meeting import (
+    PAIRING_ANSWER_WITHIN,
     PARTS,
     PLACE_LABELS,
     PLACES,
     ask_for_another_time,
+    partner_not_answering,
     shared_between,
     shared_parts,
 )
@@ -165,6 +167,7 @@ SLOT_PLACE = Step("place", N_("Where?"), StepKind.CHOICE, options=PLACES)
 
 SLOT_FLOW = Flow(
     name=SLOT,
+    title=N_("your weekly meeting time"),
     steps=(
         Step(
             "weekday",
@@ -182,11 +185,14 @@ SLOT_FLOW = Flow(
         SLOT_PLACE,
     ),
     on_complete=slot_proposed,
+    answer_within=PAIRING_ANSWER_WITHIN,
+    on_unanswered=partner_not_answering,
 )
 
 
 SLOT_OK_FLOW = Flow(
     name=SLOT_OK,
+    title=N_("the weekly time your partner suggested"),
     steps=(
         Step(
             "ok",
@@ -197,12 +203,15 @@ SLOT_OK_FLOW = Flow(
         ),
     ),
     on_complete=slot_answered,
+    answer_within=PAIRING_ANSWER_WITHIN,
+    on_unanswered=partner_not_answering,
 )
 
 
 # Another weekly slot, suggested back by either of the pair until one of them agrees.
 SLOT_OTHER_FLOW = Flow(
     name=SLOT_OTHER,
+    title=N_("another weekly time to suggest"),
     steps=(
         Step(
             "weekday",

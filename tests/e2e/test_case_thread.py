@@ -199,6 +199,9 @@ async def test_concern_instead_of_an_answer_raises_a_concern_as_before(cohort: S
     await sim.press(learner, "^Money or housing$")
     await sim.press(learner, "^It can wait$")
     await sim.send(learner, "I may lose my room")
-    assert sim.bot_texts(learner)[-1] == "Thank you for telling us. A coordinator will get back to you soon."
+    thanks, back = sim.bot_texts(learner)[-2:]
+    assert thanks == "Thank you for telling us. A coordinator will get back to you soon."
+    # The coordinator's question was set aside, not lost: it comes back after the concern.
+    assert back == "Back to where we were:\n\n" + ASK.format(writer_name="Carla")
     assert await count_concerns(sim) == 2
     assert "replied" not in [e.action for e in await case_log(sim)]

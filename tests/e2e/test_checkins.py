@@ -12,7 +12,7 @@ from storage.models import CheckIn, Concern, Goal, NextStep, Pair, Person, Sessi
 from tests.journeys import agree_tuesdays, begin_mentoring, last_file, rows, until
 
 QUICK = "Quick check-in"
-NUDGE = "You stopped in the middle"
+NUDGE = "This question is still waiting for your answer"
 
 
 def asked(sim: Simulation, learner: str, since: int) -> int:

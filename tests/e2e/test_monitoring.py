@@ -73,7 +73,9 @@ async def test_both_are_asked_twice_in_the_first_month_then_monthly_until_the_pa
     await sim.press(learner, "Not well$")
     assert "(Your mentor does not see it.)" in sim.bot_texts(learner)[-1]
     await sim.send(learner, WORDS)
-    assert sim.bot_texts(learner)[-1] == "Thank you! A coordinator will be in touch."
+    thanks, back = sim.bot_texts(learner)[-2:]
+    assert thanks == "Thank you! A coordinator will be in touch."
+    assert back.startswith("Back to where we were:")  # the /profile they had left open comes back
     alert = "\n".join(sim.bot_texts("coordinators", group_mark))
     assert WORDS in alert and "monthly check went poorly" in alert and "😟 Not well" in alert
     assert "The mentor does not see this concern." in alert
@@ -90,7 +92,9 @@ async def test_both_are_asked_twice_in_the_first_month_then_monthly_until_the_pa
     # The mentor says "Good": thanks, and nothing for the coordinators.
     group_mark = sim.last_seq()
     await sim.press(mentor, "Good$")
-    assert sim.bot_texts(mentor)[-1] == "Thank you!"
+    thanks, back = sim.bot_texts(mentor)[-2:]
+    assert thanks == "Thank you!"  # then the weekly time they never gave comes back
+    assert back.startswith("Back to where we were:") and "regular weekly time" in back
     assert not sim.bot_texts("coordinators", group_mark)
 
     # Four weeks on, both again; "Okay" without words raises nothing.
@@ -100,7 +104,7 @@ async def test_both_are_asked_twice_in_the_first_month_then_monthly_until_the_pa
     await sim.press(mentor, "Okay$")
     assert "(Your learner does not see it.)" in sim.bot_texts(mentor)[-1]
     await sim.press(mentor, "^Skip$")
-    assert sim.bot_texts(mentor)[-1] == "Thank you!"
+    assert sim.bot_texts(mentor)[-2] == "Thank you!"
     assert not sim.bot_texts("coordinators", group_mark)
 
     # Then monthly: nothing more until eight weeks, then once each.

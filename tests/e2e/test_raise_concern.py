@@ -92,7 +92,10 @@ async def test_a_mentor_says_their_learner_is_not_showing_up(cohort: Simulation)
     told = (await sim.press(mentor, "^It can wait$"))[-1].text
     assert "A coordinator of the programme will read this." in told and "not your mentor" not in told
     await sim.send(mentor, "Three Tuesdays in a row nobody came to the library")
-    assert sim.bot_texts(mentor)[-1] == "Thank you for telling us. A coordinator will get back to you soon."
+    thanks, back = sim.bot_texts(mentor)[-2:]
+    assert thanks == "Thank you for telling us. A coordinator will get back to you soon."
+    # The weekly time they were asked for before the worry is not lost: it comes back.
+    assert back.startswith("Back to where we were:") and "suggest a regular weekly time" in back
 
     assert "nobody came to the library" in "\n".join(sim.bot_texts("coordinators", mark))
     assert not [t for t in sim.bot_texts(learner, mark) if "library" in t]
