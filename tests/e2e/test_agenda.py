@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.simulation import Simulation
-from storage.models import Concern, DueJob, Pair
-from tests.journeys import pairs
+from storage.models import CheckIn, Concern, DueJob, Pair
+from tests.journeys import agree_tuesdays, begin_mentoring, pairs, rows, until
 
 
 async def introduce(sim: Simulation) -> tuple[Pair, str, str]:
@@ -126,3 +126,40 @@ async def test_cancelling_a_question_the_partner_waits_for_tells_them_at_once(co
         f"{learner.title()} has not answered yet. The coordinators know and will follow up."
     ]
     assert "the pairing is stuck" in "\n".join(sim.bot_texts("coordinators", mark))
+
+
+async def test_a_concern_in_the_middle_of_a_check_in_then_the_check_in_comes_back(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    first, second, *_ = await agree_tuesdays(sim, learner, mentor)
+    # The first week: the saddest face, school so-so, nothing for the mentor.
+    await until(sim, first.starts_at + timedelta(hours=3))
+    await sim.press(learner, "^Yes, we met$")
+    await sim.press(learner, "^😞$")
+    await sim.press(learner, "^Vocational school$")
+    await sim.press(learner, "^Done$")
+    await sim.press(learner, "^So-so$")
+    await sim.press(learner, "^Skip$")
+    mark = sim.last_seq()
+
+    # The second week: the saddest face again, then /concern before the check-in is finished.
+    await until(sim, second.starts_at + timedelta(hours=3))
+    await sim.press(learner, "^Yes, we met$")
+    await sim.press(learner, "^😞$")
+    assert "How is vocational school going?" in sim.bot_texts(learner)[-1]
+    await sim.send(learner, "/concern")  # their own command: the check-in is set aside
+    assert "What is it about?" in sim.bot_texts(learner)[-1]
+    await sim.press(learner, "^Trouble at work or school$")
+    await sim.press(learner, "^This week$")
+    replies = [r.text for r in await sim.send(learner, "My boss shouts at me every day")]
+    assert replies[0] == "Thank you for telling us. A coordinator will get back to you soon."
+    assert replies[-1].startswith("Back to where we were:")
+    assert "How is vocational school going?" in replies[-1]  # the question after the face
+    concerns = [c for c in await rows(sim, Concern) if c.kind == "work_school"]
+    assert [(c.text, c.severity) for c in concerns] == [("My boss shouts at me every day", "high")]
+
+    await sim.press(learner, "^Bad$")
+    await sim.press(learner, "^Skip$")
+    assert [(c.status, c.motivation) for c in await rows(sim, CheckIn)] == [("answered", 1), ("answered", 1)]
+    group = sim.current_texts("coordinators", mark)
+    assert sum("motivation was low" in t for t in group) == 1  # 1, then 1: low twice running
