@@ -86,11 +86,12 @@ class TandemRun:
         await self._wait(await self.client.press_button(user_id, user_id, pattern))
 
     async def user(self, user_id: int, latencies: list[float]) -> None:
+        # A volunteer who applies at once: /start, the role, the consent, the name, the language.
         await timed(latencies, lambda: self.send(user_id, "/start"))
-        await timed(latencies, lambda: self.press(user_id, "learner"))
-        await timed(latencies, lambda: self.press(user_id, "^English$"))
-        await timed(latencies, lambda: self.send(user_id, "Sam"))
+        await timed(latencies, lambda: self.press(user_id, "volunteer"))
         await timed(latencies, lambda: self.press(user_id, "^Yes$"))
+        await timed(latencies, lambda: self.send(user_id, "Sam"))
+        await timed(latencies, lambda: self.press(user_id, "^English$"))
 
 
 @contextlib.asynccontextmanager

@@ -13,7 +13,7 @@ tap (five updates). Each update is one transaction that reads the person and the
 state, writes them back and puts the replies in the outbox:
 
 1. ``/start``: creates the person, starts the welcome flow ("Hello Sam!", "Which of these...").
-2. ``2``: the role, mentor; the requested role is stored, the welcome flow ends and the
+2. the mentor's option, typed: the requested role is stored, the welcome flow ends and the
    application flow starts with its consent question.
 3. ``Yes``: the consent, kept with the application's answers; asks for a name.
 4. ``Sam``: the name, checked and stored; asks for the language.
@@ -55,7 +55,7 @@ Json = dict[str, Any]
 # What each person types, and a piece of the reply that shows the update was handled.
 CONVERSATION = (
     ("/start", "Which of these describes you?"),
-    ("2", "Is that all right with you?"),
+    ("I would like to volunteer as a mentor", "Is that all right with you?"),  # typed, not tapped
     ("Yes", "What should I call you?"),
     ("Sam", "Which language should I use with you?"),
     ("English", "Which fields do you know from your working life?"),
