@@ -127,7 +127,10 @@ class FlowEngine:
             await self._begin(ctx, flow, state)
             return
         holding = self.flows[current.flow]
-        if own and current.flow == name and not holding.protected:
+        same = current.flow == name and _about(current.answers) == _about(state.answers)
+        if own and same and holding.protected:
+            await self._ask(ctx, holding, current, nudge=False)  # /concern again: keep what they told
+        elif own and same:
             await self._drop_foreground(ctx)  # the person starts it again, from where they asked
             await self._begin(ctx, flow, state)
         elif not holding.protected and (own or ctx.now - current.updated_at >= IDLE_AFTER):

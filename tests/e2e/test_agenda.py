@@ -163,3 +163,17 @@ async def test_a_concern_in_the_middle_of_a_check_in_then_the_check_in_comes_bac
     assert [(c.status, c.motivation) for c in await rows(sim, CheckIn)] == [("answered", 1), ("answered", 1)]
     group = sim.current_texts("coordinators", mark)
     assert sum("motivation was low" in t for t in group) == 1  # 1, then 1: low twice running
+
+
+async def test_concern_again_while_telling_one_keeps_the_concern(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, _ = await introduce(sim)
+    await sim.send(learner, "/concern")
+    asked = (await sim.press(learner, "^Money or housing$"))[-1].text
+    replies = await sim.send(learner, "/concern")  # the command again instead of the answer
+    assert [r.text for r in replies] == [asked]  # the same question, nothing queued behind itself
+    await sim.press(learner, "^It can wait$")
+    await sim.send(learner, "I may lose my room")
+    async with sim.tandem.db.unit_of_work() as uow:
+        (concern,) = (await uow.session.execute(select(Concern))).scalars().all()
+    assert concern.text == "I may lose my room"
