@@ -131,9 +131,12 @@ class Context:
         assert self.flows is not None, "a context without a flow engine"
         return self.flows
 
-    async def start_flow(self, name: str, answers: dict[str, Any] | None = None) -> None:
-        """Begin a guided conversation with this context's person."""
-        await self.engine.start(self, name, answers)
+    async def start_flow(
+        self, name: str, answers: dict[str, Any] | None = None, *, behind: bool = False
+    ) -> None:
+        """Begin a guided conversation with this context's person (``behind``: after the one
+        they are in, never instead of it)."""
+        await self.engine.start(self, name, answers, behind=behind)
 
     def about(self, person: Person) -> Context:
         """The same unit of work acting for someone else (an applicant a coordinator decides on):

@@ -23,12 +23,13 @@ from bot.feature import LEARNERS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import concerns, phrase_screening, readiness
 from bot.services.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
+from conversations import monitoring, reflection, rhythm
 from conversations.common import BUSY_FOR, busy_elsewhere, name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import CheckIn, Pair, Person, Session
 
 NAME, AREAS_NAME = "check_in", "check_in_areas"
-JOB, EXPIRE_JOB = "checkin.ask", "checkin.expire"
+JOB, EXPIRE_JOB = rhythm.CHECKIN_JOB, "checkin.expire"
 AFTER_SESSION = timedelta(days=1)  # the check-in of a week without a "yes, we met"
 MISSED_AFTER = timedelta(days=3)
 RECENT = timedelta(days=4)  # one check-in a week, whatever asks for it
@@ -140,6 +141,7 @@ async def begin(ctx: Context, pair: Pair, session: Session | None) -> None:
         {"person_id": person.id, "check_in": check_in.id},
         dedupe_key=f"checkin-expire:{check_in.id}",
     )
+    rhythm.prompted(ctx)
     await ctx.start_flow(NAME, await _answers(ctx, check_in))
 
 
@@ -158,9 +160,14 @@ async def _answers(ctx: Context, check_in: CheckIn) -> dict[str, Any]:
 
 
 async def ask_due(ctx: Context, payload: dict[str, Any]) -> None:
-    """The job: the day after a session (or later, when the learner was busy)."""
+    """The job: the day after a session (or later, when the learner was busy or had the day's
+    prompt already)."""
     pair = await ctx.uow.pairs.current_for(ctx.person.id)
     if pair is None:
+        return
+    later = rhythm.held_until(ctx)
+    if later is not None:
+        await ctx.schedule(JOB, later, payload, dedupe_key=f"checkin-later:{ctx.person.id}")
         return
     session_id = payload.get("session")
     session = await ctx.uow.sessions.get(int(str(session_id))) if session_id else None
@@ -203,26 +210,36 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
         check_in.comment = comment
     check_in.status, check_in.answered_at = "answered", ctx.now
     await _steps_done(ctx, answers)
-    await ctx.say(ctx.t(_thanks(check_in)))
-    await _goals_done(ctx, answers)
     pair = await ctx.uow.pairs.get(check_in.pair_id) if check_in.pair_id else None
+    active = pair is not None and pair.status == "active"
+    # What else is due this week comes now, in the same sitting, not on days of its own.
+    monthly = await monitoring.riding_along(ctx, pair) if pair is not None and active else None
+    reflecting = active and await reflection.due(ctx)
+    await ctx.say(ctx.t(_thanks(check_in, more=(monthly is not None) + reflecting)))
+    await _goals_done(ctx, answers)
     await phrase_screening.screen(ctx, check_in.comment, pair=pair, source="check-in")
-    if pair is None or pair.status != "active":
+    if pair is None or not active:
         return
     await _pass_on(ctx, pair, check_in)
     await _signals(ctx, pair, check_in)
-    from conversations import reflection
+    if monthly is not None:
+        await monitoring.ride_along(ctx, pair, monthly)
+    if reflecting:
+        await reflection.ride_along(ctx, pair)
 
-    await reflection.maybe_schedule(ctx)
 
-
-def _thanks(check_in: CheckIn) -> str:
+def _thanks(check_in: CheckIn, *, more: int) -> str:
+    """Thanks, worded for a hard week; and, when questions ride along, how many are left."""
     bad = [a for a, rating in check_in.areas.items() if rating == "bad"]
     if (check_in.motivation or 3) <= 2 or bad:
         return N_(
             "Thank you for telling me. It sounds like a hard week. Your mentor is there for you, "
             "and so are the coordinators of the programme."
         )
+    if more > 1:
+        return N_("Thank you! Two more short questions, then that's it for this week.")
+    if more:
+        return N_("Thank you! One more short question, then that's it for this week.")
     return N_("Thank you! That's it for this week.")
 
 

@@ -42,6 +42,12 @@ NEXT_UP_UNNAMED = N_("Another question is waiting for you. It comes as soon as w
 NUDGE_JOB = "flow.nudge"
 DEADLINE_JOB = "flow.deadline"
 WAITED_FOR = N_("Someone is waiting for your answer to this:")
+# The reminder a day after a question went unanswered: for what the person began, or for a
+# question someone else (or the programme) asked and they never started (no "you stopped").
+STOPPED = N_("You stopped in the middle. Shall we go on? (/cancel stops here.)")
+STOPPED_IN = N_("You stopped in the middle of {what}. Shall we go on? (/cancel stops here.)")
+STILL_WAITING = N_("This question is still waiting for your answer (/cancel if not now):")
+STILL_WAITING_FOR = N_("Still waiting for your answer: {what} (/cancel if not now).")
 SKIP: Final = "skip"
 DONE: Final = "ok"
 EDIT = "e"  # a review button: f1:<token>:e<step index>
@@ -100,10 +106,17 @@ class FlowEngine:
         self.flows = {flow.name: flow for flow in flows}
 
     async def start(
-        self, ctx: Context, name: str, answers: dict[str, Any] | None = None, *, at: str | None = None
+        self,
+        ctx: Context,
+        name: str,
+        answers: dict[str, Any] | None = None,
+        *,
+        at: str | None = None,
+        behind: bool = False,
     ) -> None:
         """Begin a flow at its first step, or at ``at``: the review of the answers given, or a
-        later step, which the flow's way then also runs from (``Flow.path``)."""
+        later step, which the flow's way then also runs from (``Flow.path``). ``behind``: what
+        rides along with the conversation just begun waits for it, whoever starts it."""
         flow = self.flows[name]
         entry = flow.step(at).id if at not in (None, REVIEW) else None
         state = FlowState(
@@ -117,7 +130,7 @@ class FlowEngine:
             started_at=ctx.now,
             updated_at=ctx.now,
         )
-        own = ctx.actor_id == ctx.person.id
+        own = ctx.actor_id == ctx.person.id and not behind
         if not own:
             state.answers[ASKED] = True  # so a reminder never says they stopped midway
         if flow.answer_within is not None:
@@ -133,11 +146,11 @@ class FlowEngine:
         elif own and same:
             await self._drop_foreground(ctx)  # the person starts it again, from where they asked
             await self._begin(ctx, flow, state)
-        elif not holding.protected and (own or ctx.now - current.updated_at >= IDLE_AFTER):
+        elif not holding.protected and not behind and (own or ctx.now - current.updated_at >= IDLE_AFTER):
             await self._set_aside(ctx, current, parked=own)
             await self._begin(ctx, flow, state)
         else:
-            await self._queue(ctx, flow, state, own=own, holding=holding, current=current)
+            await self._queue(ctx, flow, state, own=own, holding=holding, current=current, quiet=behind)
 
     async def _begin(self, ctx: Context, flow: Flow, state: FlowState) -> None:
         await ctx.uow.flows.save(state)
@@ -154,10 +167,19 @@ class FlowEngine:
         await self._drop_foreground(ctx)
 
     async def _queue(
-        self, ctx: Context, flow: Flow, state: FlowState, *, own: bool, holding: Flow, current: FlowState
+        self,
+        ctx: Context,
+        flow: Flow,
+        state: FlowState,
+        *,
+        own: bool,
+        holding: Flow,
+        current: FlowState,
+        quiet: bool = False,
     ) -> None:
         """The new conversation waits behind the current one; the person hears of it in one line
-        (and, when it was their own command, the current question again)."""
+        (and, when it was their own command, the current question again). ``quiet``: what rides
+        along was announced with what it follows."""
         agenda = await ctx.uow.flows.agenda(ctx.person.id)
         if any(w.flow == state.flow and w.answers == state.answers for w in agenda):
             return  # already waiting
@@ -165,7 +187,8 @@ class FlowEngine:
         line = ctx.t(NEXT_UP, what=ctx.t(flow.title)) if flow.title else ctx.t(NEXT_UP_UNNAMED)
         if own:
             await self._ask(ctx, holding, current, hint=Refusal(FIRST_THIS), nudge=False)
-        await ctx.say(line)
+        if not quiet:
+            await ctx.say(line)
 
     async def bring_forward(self, ctx: Context, token: str | None = None) -> bool:
         """The next conversation on the agenda (or the one asking ``token``) comes to the
@@ -355,11 +378,14 @@ class FlowEngine:
             return
         if ctx.person.paused_at is not None:
             return  # no prompts while paused
-        if state.history or not state.answers.get(ASKED):
-            hint = Refusal(N_("You stopped in the middle. Shall we go on? (/cancel stops here.)"))
-        else:  # someone else's question, not answered yet: they never started it
-            hint = Refusal(N_("This question is still waiting for your answer (/cancel if not now):"))
-        await self._ask(ctx, self.flows[state.flow], state, hint=hint, nudge=False)
+        flow = self.flows[state.flow]
+        started = state.history or not state.answers.get(ASKED)
+        if flow.title is None:
+            hint = Refusal(STOPPED if started else STILL_WAITING)
+        else:  # named, so a reminder a day later says what it is about
+            what = (("what", ctx.t(flow.title)),)
+            hint = Refusal(STOPPED_IN if started else STILL_WAITING_FOR, what)
+        await self._ask(ctx, flow, state, hint=hint, nudge=False)
 
     # --- asking -----------------------------------------------------------------------------
 
@@ -394,6 +420,9 @@ class FlowEngine:
     def _prompt(self, ctx: Context, step: Step, state: FlowState) -> str:
         fields = {k: v for k, v in state.answers.items() if isinstance(v, str)}
         fields.setdefault("name", ctx.person.preferred_name or ctx.person.first_name)
+        worded = self.flows[state.flow].fields
+        if worded is not None:
+            fields.update(worded(ctx, state.answers))
         fields.update(programme=ctx.rules.name, consent_age=str(ctx.rules.digital_consent_age))
         return ctx.t(step.prompt, **fields)
 

@@ -4,6 +4,7 @@ whether to go on together."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -95,16 +96,25 @@ async def proposed(ctx: Context, answers: dict[str, Any]) -> None:
         )
     )
     them = ctx.about(learner)
-    where = PLACE_LABELS[str(answers.get("place"))]
     await them.start_flow(
         CONFIRM,
         {
             "pair": pair.id,
             "mentor_name": ctx.person.preferred_name or ctx.person.first_name,
-            "when": them.t.moment(pair.first_meeting_at),
-            "where": them.t(where),
+            "at": pair.first_meeting_at.isoformat(),
+            "place": str(answers.get("place")),
         },
     )
+
+
+def suggested(ctx: Context, answers: Mapping[str, Any]) -> dict[str, str]:
+    """The suggested time and place, in the learner's language when the question is asked."""
+    if "at" not in answers:
+        return {}  # a question asked before they were kept as values
+    return {
+        "when": ctx.t.moment(datetime.fromisoformat(str(answers["at"]))),
+        "where": ctx.t(PLACE_LABELS.get(str(answers.get("place")), PLACE_LABELS["public"])),
+    }
 
 
 async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
@@ -119,7 +129,8 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     if answers.get("ok") != "yes":
         await ask_for_another_time(ctx, pair, mentor, PROPOSE, answers)
         return
-    await ctx.say(ctx.t(N_("Great, it is agreed: {when}. Have a good first meeting!"), when=answers["when"]))
+    agreed = ctx.t.moment(pair.first_meeting_at)
+    await ctx.say(ctx.t(N_("Great, it is agreed: {when}. Have a good first meeting!"), when=agreed))
     when = volunteer.t.moment(pair.first_meeting_at)
     await volunteer.say(
         volunteer.t(N_("{name} agreed: your first meeting is on {when}."), name=name, when=when)
@@ -287,6 +298,7 @@ CONFIRM_FLOW = Flow(
     on_complete=confirmed,
     answer_within=PAIRING_ANSWER_WITHIN,
     on_unanswered=partner_not_answering,
+    fields=suggested,
 )
 FLOWS = (PROPOSE_FLOW, CONFIRM_FLOW)
 PLACE_LABELS = {option.value: option.label for option in PLACES}

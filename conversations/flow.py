@@ -38,6 +38,7 @@ Next = str | Callable[[Mapping[str, Any]], str] | None
 Validator = Callable[[Any], str | None]  # returns the msgid of a hint, or None when fine
 Apply = Callable[[Context, Any], Awaitable[None]]
 Completion = Callable[[Context, dict[str, Any]], Awaitable[str | None]]  # a flow to go on with
+Fields = Callable[[Context, Mapping[str, Any]], dict[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,9 @@ class Flow:
     # question is asked again; after as long again, or at /cancel, ``on_unanswered`` tells them.
     answer_within: timedelta | None = None
     on_unanswered: Completion | None = None
+    # What the prompts show of the answers, worded each time they are asked (a date or a place in
+    # the reader's language of the moment, not of the day the question was started).
+    fields: Fields | None = None
 
     def __post_init__(self) -> None:
         ids = [s.id for s in self.steps]

@@ -16,9 +16,10 @@ from bot.context import Context
 from bot.feature import Feature
 from bot.i18n import N_
 from bot.services import concerns, phrase_screening
+from conversations import rhythm
 from conversations.common import busy_elsewhere, name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
-from storage.models import Pair
+from storage.models import DueJob, Pair
 
 NAME = "monitoring"
 JOB = "monitoring.ask"
@@ -28,6 +29,9 @@ LATER = timedelta(hours=3)  # someone in the middle of another conversation is a
 # Not in a session's own days ("still on?", reminders, "did you meet?", the check-in): from a day
 # before a session until 30 hours after its start, the question waits two days.
 BEFORE_SESSION, AFTER_SESSION, AWAY = timedelta(days=1), timedelta(hours=30), timedelta(days=2)
+# A learner's question waits for a check-in due this soon, and is asked on its own when that
+# check-in has not brought it this long after it was due (it counts as missed after three days).
+CHECKIN_AHEAD, WAIT_FOR_CHECKIN = timedelta(days=7), timedelta(days=3, hours=1)
 GOOD, OKAY, POOR = "good", "okay", "poor"
 ROLES = ("learner", "mentor")
 
@@ -53,8 +57,12 @@ def job_key(pair_id: int, person_id: int, n: int) -> str:
     return f"monitoring:{pair_id}:{person_id}:{n}"
 
 
-async def _schedule(ctx: Context, pair: Pair, person_id: int, n: int, due_at: datetime) -> None:
-    payload = {"person_id": person_id, "pair": pair.id, "n": n}
+async def _schedule(
+    ctx: Context, pair: Pair, person_id: int, n: int, due_at: datetime, *, waited: bool = False
+) -> None:
+    payload: dict[str, Any] = {"person_id": person_id, "pair": pair.id, "n": n}
+    if waited:
+        payload["waited"] = 1  # waited for a check-in once; it will not again
     await ctx.schedule(JOB, due_at, payload, dedupe_key=job_key(pair.id, person_id, n))
 
 
@@ -66,7 +74,8 @@ async def plan(ctx: Context, pair: Pair) -> None:
 
 
 async def ask(ctx: Context, payload: dict[str, Any]) -> None:
-    """The due job: ask ``ctx.person`` how it is going, unless the pair ended or they are away."""
+    """The due job: ask ``ctx.person`` how it is going, unless the pair ended or they are away.
+    A learner with a session this week is asked right after its check-in instead (``ride_along``)."""
     person = ctx.person
     pair = await ctx.uow.pairs.get(int(str(payload.get("pair") or 0)))
     n = int(str(payload.get("n") or 0))
@@ -75,9 +84,22 @@ async def ask(ctx: Context, payload: dict[str, Any]) -> None:
     if await busy_elsewhere(ctx, NAME):
         await _schedule(ctx, pair, person.id, n, ctx.now + LATER)
         return
+    checkin_at = await _checkin_coming(ctx, pair) if not payload.get("waited") else None
+    if checkin_at is not None:  # asked on its own only if that check-in is never answered
+        await _schedule(ctx, pair, person.id, n, checkin_at + WAIT_FOR_CHECKIN, waited=True)
+        return
     if await _session_days(ctx, pair):
         await _schedule(ctx, pair, person.id, n, ctx.now + AWAY)
         return
+    later = rhythm.held_until(ctx)
+    if later is not None:
+        await _schedule(ctx, pair, person.id, n, later, waited=bool(payload.get("waited")))
+        return
+    await _ask_now(ctx, pair, n)
+
+
+async def _ask_now(ctx: Context, pair: Pair, n: int) -> None:
+    person = ctx.person
     if n >= len(FIRST_MONTH):  # the first month has its two; then one a month
         await _schedule(ctx, pair, person.id, n + 1, ctx.now + MONTHLY)
     if person.paused_at is not None or not person.reachable:
@@ -85,7 +107,30 @@ async def ask(ctx: Context, payload: dict[str, Any]) -> None:
     role = "learner" if person.id == pair.learner_id else "mentor"
     partner = await ctx.uow.people.get(pair.mentor_id if role == "learner" else pair.learner_id)
     question = ctx.t(QUESTIONS[role], programme=ctx.rules.name, name=name_of(partner))
+    rhythm.prompted(ctx)
     await ctx.start_flow(NAME, {"pair": pair.id, "n": n, "role": role, "question": question})
+
+
+async def riding_along(ctx: Context, pair: Pair) -> DueJob | None:
+    """The learner's monthly question, if it falls due within a week (their check-in just ended)."""
+    for job in await ctx.uow.jobs.pending_for(JOB, ctx.person.id):
+        if job.payload.get("pair") == pair.id and job.due_at <= ctx.now + rhythm.RIDE_AHEAD:
+            return job
+    return None
+
+
+async def ride_along(ctx: Context, pair: Pair, job: DueJob) -> None:
+    """Ask it now, right after the check-in, instead of on a day of its own."""
+    job.status = "cancelled"
+    await _ask_now(ctx, pair, int(str(job.payload.get("n") or 0)))
+
+
+async def _checkin_coming(ctx: Context, pair: Pair) -> datetime | None:
+    """When a learner's next check-in is due, if within the week: the question rides along."""
+    if ctx.person.id != pair.learner_id:
+        return None
+    jobs = await ctx.uow.jobs.pending_for(rhythm.CHECKIN_JOB, ctx.person.id)
+    return next((job.due_at for job in jobs if job.due_at <= ctx.now + CHECKIN_AHEAD), None)
 
 
 async def _session_days(ctx: Context, pair: Pair) -> bool:

@@ -16,6 +16,7 @@ from bot.events import Inbound
 from bot.feature import LEARNERS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import phrase_screening, readiness
+from conversations import rhythm
 from conversations.common import name_of
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Goal, NextStep, Pair, Person, Reflection
@@ -62,16 +63,13 @@ def next_evening(ctx: Context) -> datetime:
     return datetime.combine(day, ASK_AT, zone).astimezone(ZoneInfo("UTC"))
 
 
-async def maybe_schedule(ctx: Context) -> None:
-    """After a weekly check-in: a reflection question tomorrow evening, when one is due."""
-    person = ctx.person
-    if person.role != "learner":
-        return
-    asked = [r.asked_at for r in await ctx.uow.reflections.of(person.id)]
+async def due(ctx: Context) -> bool:
+    """Is a learner's next reflection due (every ``reflection_every_weeks`` weeks)?"""
+    if ctx.person.role != "learner":
+        return False
+    asked = [r.asked_at for r in await ctx.uow.reflections.of(ctx.person.id)]
     gap = timedelta(days=ctx.rules.reflection_every_weeks * 7 - SLACK_DAYS)
-    if asked and ctx.now - max(asked) < gap:
-        return
-    await ctx.schedule(JOB, next_evening(ctx), {"person_id": person.id}, dedupe_key=job_key(person.id))
+    return not asked or ctx.now - max(asked) >= gap
 
 
 async def _learners_pair(ctx: Context) -> Pair | None:
@@ -81,34 +79,42 @@ async def _learners_pair(ctx: Context) -> Pair | None:
     return pair
 
 
+async def ride_along(ctx: Context, pair: Pair) -> None:
+    """Right after a check-in (and the monthly question, if that came too): the next question of
+    the set, waiting behind whatever is being answered."""
+    await _ask_now(ctx, pair, behind=True)
+
+
 async def ask(ctx: Context, payload: dict[str, Any]) -> None:
-    """The due job: the next question of the set, unless the learner is paused, gone or unpaired."""
+    """The due job (a question postponed, or set for a moment by hand): the next question of the
+    set, unless the learner is paused, gone, unpaired or had the day's prompt already."""
     person = ctx.person
     if person.paused_at is not None or not person.reachable or person.role != "learner":
         return
     pair = await _learners_pair(ctx)
     if pair is None:
         return
-    if await ctx.uow.flows.of(person.id) is not None:
-        # Never cut into a conversation in progress (a question the partner waits for, say):
-        # one more try the next evening, then the next check-in brings it again.
+    later = rhythm.held_until(ctx)
+    if await ctx.uow.flows.of(person.id) is not None or later is not None:
+        # Never cut into a conversation in progress (a question the partner waits for, say), nor
+        # a second prompt into a day: one more try later, then the next check-in brings it.
         if not payload.get("postponed"):
             again = {**payload, "postponed": 1}
-            await ctx.schedule(JOB, next_evening(ctx), again, dedupe_key=job_key(person.id))
+            await ctx.schedule(JOB, later or next_evening(ctx), again, dedupe_key=job_key(person.id))
         return
-    index = len(await ctx.uow.reflections.of(person.id)) % len(QUESTIONS)
-    reflection = Reflection(person_id=person.id, question=index, asked_at=ctx.now, shared=False)
+    await _ask_now(ctx, pair)
+
+
+async def _ask_now(ctx: Context, pair: Pair, *, behind: bool = False) -> None:
+    index = len(await ctx.uow.reflections.of(ctx.person.id)) % len(QUESTIONS)
+    reflection = Reflection(person_id=ctx.person.id, question=index, asked_at=ctx.now, shared=False)
     await ctx.uow.reflections.add(reflection)
     await ctx.uow.session.flush()
     mentor = await ctx.uow.people.get(pair.mentor_id)
-    await ctx.start_flow(
-        NAME,
-        {
-            "reflection": reflection.id,
-            "question": ctx.t(QUESTIONS[index]),
-            "mentor_name": name_of(mentor),
-        },
-    )
+    rhythm.prompted(ctx)
+    question = ctx.t(QUESTIONS[index])
+    answers = {"reflection": reflection.id, "question": question, "mentor_name": name_of(mentor)}
+    await ctx.start_flow(NAME, answers, behind=behind)
 
 
 async def answered(ctx: Context, answers: dict[str, Any]) -> None:

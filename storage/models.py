@@ -62,6 +62,7 @@ class Person(Base):
     ready_at: Mapped[datetime | None]  # screened, checked and trained: matchable
     suspended_at: Mapped[datetime | None]  # a required check expired: no new matches
     waiting_told_at: Mapped[datetime | None]  # a learner told the programme is still looking
+    prompted_at: Mapped[datetime | None]  # the programme's last question of its own (one a day)
     profile: Mapped[dict[str, Any]] = mapped_column(default=dict)  # onboarding answers
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -240,6 +240,20 @@ class DueJobs:
         query = select(DueJob.due_at).where(DueJob.status == "pending").order_by(DueJob.due_at)
         return (await self._session.execute(query.limit(1))).scalar_one_or_none()
 
+    async def pending_for(self, kind: str, person_id: int) -> Sequence[DueJob]:
+        """A person's pending jobs of one kind, soonest first."""
+        table = table_of(DueJob)
+        query = (
+            select(DueJob)
+            .where(
+                DueJob.kind == kind,
+                DueJob.status == "pending",
+                table.c.payload["person_id"].as_integer() == person_id,
+            )
+            .order_by(DueJob.due_at)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
     async def forget_person(self, person_id: int) -> None:
         """Every job about a person (erasure): their id is in the payload."""
         table = table_of(DueJob)

@@ -211,8 +211,37 @@ def last_file(sim: Simulation, who: str, prefix: str) -> bytes:
     return bytes(sim.emulator.state.files[message.json["document"]["file_id"]].content)
 
 
+async def answer_check_in(sim: Simulation, who: str) -> None:
+    """The learner answers the check-in on screen: a fair week (🙂, vocational school good, when
+    asked which areas matter), no goals, no comment."""
+    await sim.send(who, "🙂")
+    if "Which of these matter" in sim.bot_texts(who)[-1]:
+        await sim.press(who, "^Vocational school$")
+        await sim.press(who, "^Done$")
+    while "going?" in sim.bot_texts(who)[-1]:
+        await sim.press(who, "^Good$")
+    assert "Anything you want your mentor to know?" in sim.bot_texts(who)[-1]
+    await sim.press(who, "^Skip$")
+
+
+async def answer_what_rides_along(sim: Simulation, who: str) -> list[str]:
+    """After a check-in, the learner answers what came with it (the monthly question: good; a
+    reflection: a few words, kept private); which ones came, in order: "monthly", "reflection"."""
+    came = []
+    for _ in range(2):
+        last = sim.bot_texts(who)[-1]
+        if "how is it going with your mentor" in last:
+            came.append("monthly")
+            await sim.press(who, "Good$")
+        elif "A question just for you" in last:
+            came.append("reflection")
+            await sim.send(who, "A good week at the workshop")
+            await sim.press(who, "^Keep it private$")
+    return came
+
+
 async def ask_now(sim: Simulation, key: str) -> None:
-    """A reflection question due in a minute, as ``maybe_schedule`` would leave it (without the gap)."""
+    """A reflection question due in a minute (one postponed from an evening with no room)."""
     async with sim.tandem.db.unit_of_work() as uow:
         person = await uow.people.by_telegram_id(sim.users[key])
         assert person is not None

@@ -22,6 +22,9 @@ from conversations.slot_text import read_slot
 from storage.models import Pair, Session
 
 MOVE, MOVE_OK = "session_move", "session_move_ok"
+# A move is asked again a day later; two days unanswered, whoever asked hears so.
+MOVE_ANSWER_WITHIN = timedelta(days=1)
+MOVE_NOT_ANSWERED = N_("{name} has not answered your request to move the session. It stays on {when}.")
 
 
 def move_day_options(ctx: Context) -> tuple[Option, ...]:
@@ -108,10 +111,39 @@ async def move_proposed(ctx: Context, answers: dict[str, Any]) -> None:
             "session": session.id,
             "new": new.isoformat(),
             "asker_name": ctx.person.preferred_name or ctx.person.first_name,
-            "old_when": them.t.moment(session.starts_at),
-            "new_when": them.t.moment(new),
+            "old": session.starts_at.isoformat(),
             "shared": str(answers.get("shared") or ""),
         },
+    )
+
+
+def suggested(ctx: Context, answers: Mapping[str, Any]) -> dict[str, str]:
+    """Both times, in the reader's language when the question is asked."""
+    if "old" not in answers:
+        return {}  # a question asked before they were kept as values
+    return {
+        "old_when": ctx.t.moment(datetime.fromisoformat(str(answers["old"]))),
+        "new_when": ctx.t.moment(datetime.fromisoformat(str(answers["new"]))),
+    }
+
+
+async def move_not_answered(ctx: Context, answers: dict[str, Any]) -> None:
+    """The partner has not answered a move in time (or stopped the question): whoever asked
+    hears that the session stays where it was."""
+    session = await ctx.uow.sessions.get(int(answers.get("session") or 0))
+    pair = await ctx.uow.pairs.get(session.pair_id) if session else None
+    if session is None or pair is None or pair.status != "active" or session.status != "planned":
+        return
+    asker = await ctx.uow.people.get(pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id)
+    if asker is None or session.starts_at <= ctx.now:
+        return
+    them = ctx.about(asker)
+    await them.say(
+        them.t(
+            MOVE_NOT_ANSWERED,
+            name=ctx.person.preferred_name or ctx.person.first_name,
+            when=them.t.moment(session.starts_at),
+        )
     )
 
 
@@ -173,4 +205,7 @@ MOVE_OK_FLOW = Flow(
         ),
     ),
     on_complete=move_answered,
+    answer_within=MOVE_ANSWER_WITHIN,
+    on_unanswered=move_not_answered,
+    fields=suggested,
 )

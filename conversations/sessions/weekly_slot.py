@@ -115,10 +115,17 @@ async def slot_proposed(ctx: Context, answers: dict[str, Any]) -> None:
             "time": at,
             "place": answers["place"],
             "mentor_name": ctx.person.preferred_name or ctx.person.first_name,  # whoever suggested it
-            "day": them.t(WEEKDAYS[weekday]),
-            "where": them.t(PLACE_LABELS[str(answers["place"])]),
         },
     )
+
+
+def suggested(ctx: Context, answers: Mapping[str, Any]) -> dict[str, str]:
+    """The suggested day and place, in the reader's language when the question is asked."""
+    weekday = str(answers.get("weekday") or "")
+    if not weekday.isdigit():
+        return {}
+    place = PLACE_LABELS.get(str(answers.get("place")), PLACE_LABELS["public"])
+    return {"day": ctx.t(WEEKDAYS[int(weekday)]), "where": ctx.t(place)}
 
 
 async def slot_answered(ctx: Context, answers: dict[str, Any]) -> None:
@@ -205,6 +212,7 @@ SLOT_OK_FLOW = Flow(
     on_complete=slot_answered,
     answer_within=PAIRING_ANSWER_WITHIN,
     on_unanswered=partner_not_answering,
+    fields=suggested,
 )
 
 

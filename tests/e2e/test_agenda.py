@@ -94,7 +94,7 @@ async def test_a_question_never_started_is_not_called_stopped_midway(cohort: Sim
     mark = sim.last_seq()
     await sim.advance(timedelta(hours=25))
     (nudge,) = [t for t in sim.bot_texts(mentor, mark) if "waiting for your answer" in t]
-    assert nudge.startswith("This question is still waiting for your answer (/cancel if not now):")
+    assert nudge.startswith("Still waiting for your answer: planning your first meeting (/cancel if not now)")
     assert not [t for t in sim.bot_texts(mentor, mark) if "stopped in the middle" in t]
 
 

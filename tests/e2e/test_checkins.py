@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from bot.simulation import Simulation
 from storage.models import CheckIn, Concern, Goal, NextStep, Pair, Person, Session, Signal
-from tests.journeys import agree_tuesdays, begin_mentoring, last_file, rows, until
+from tests.journeys import agree_tuesdays, answer_what_rides_along, begin_mentoring, last_file, rows, until
 
 QUICK = "Quick check-in"
-NUDGE = "This question is still waiting for your answer"
+NUDGE = "Still waiting for your answer: the weekly check-in"
 
 
 def asked(sim: Simulation, learner: str, since: int) -> int:
@@ -75,8 +75,10 @@ async def test_a_check_in_after_a_session_then_signals_from_the_answers(cohort: 
     assert "can't use a file" in replies[0].text
     replies = await sim.send(learner, "x" * 1001)
     assert "at most 1000 characters" in replies[0].text
+    answered = sim.last_seq()
     await sim.send(learner, "My exam is on Friday")
-    assert "hard week" in sim.bot_texts(learner)[-1]  # money is bad: a kinder answer
+    assert "hard week" in sim.bot_texts(learner, answered)[0]  # money is bad: a kinder answer
+    assert (await answer_what_rides_along(sim, learner))[-1] == "reflection"  # the first one
     assert "wants you to know" in "\n".join(sim.bot_texts(mentor, mark))
     assert "My exam is on Friday" in sim.bot_texts(mentor)[-1]
     group = sim.current_texts("coordinators", mark)

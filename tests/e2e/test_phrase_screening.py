@@ -73,15 +73,17 @@ async def test_german_and_french_phrases_raise_concerns_for_an_english_learner(
     text = alert(sim, mark, "Screening: a phrase about abuse in a check-in comment: “schlägt mich”")
     assert "URGENT" in text and "Mein Chef schlaegt mich" in text
 
-    # A reflection kept private is the learner's own: nothing is screened, nobody is told.
+    # A reflection kept private is the learner's own: nothing is screened, nobody is told. (The
+    # first one rides along with the first check-in.)
     mark = sim.last_seq()
-    await ask_now(sim, learner)
+    assert "A question just for you" in sim.bot_texts(learner)[-1]
     await sim.send(learner, "Des fois je veux me suicider")
     await sim.press(learner, "^Keep it private$")
     assert not [t for t in sim.bot_texts("coordinators", mark) if "Screening" in t]
 
-    # French, without accents, in a shared reflection.
+    # French, without accents, in a shared reflection (the next day: one question a day).
     mark = sim.last_seq()
+    await sim.advance(timedelta(days=1))
     await ask_now(sim, learner)
     await sim.send(learner, "jai envie de mourir, je suis trop fatiguee")
     await sim.press(learner, "^Share with my mentor$")

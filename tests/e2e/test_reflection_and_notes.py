@@ -15,7 +15,14 @@ from bot.simulation import Simulation
 from conversations import reflection
 from conversations.mentor_notes import start_note
 from storage.models import DueJob, MentorNote, Reflection
-from tests.journeys import agree_tuesdays, ask_now, begin_mentoring, until
+from tests.journeys import (
+    agree_tuesdays,
+    answer_check_in,
+    answer_what_rides_along,
+    ask_now,
+    begin_mentoring,
+    until,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -56,17 +63,14 @@ async def reflections(sim: Simulation) -> list[Reflection]:
 async def test_private_and_shared_reflections_and_the_journal(cohort: Simulation) -> None:
     sim = cohort
     _, learner, mentor = await begin_mentoring(sim)
-    await agree_tuesdays(sim, learner, mentor)
+    sessions = await agree_tuesdays(sim, learner, mentor)
 
-    # The end of a check-in: a question tomorrow at 18:00, programme time; only one while it waits.
-    await acting(sim, learner, reflection.maybe_schedule)
-    await acting(sim, learner, reflection.maybe_schedule)
-    (job,) = await reflection_jobs(sim)
-    due = job.due_at.astimezone(BERLIN)
-    assert (due.hour, due.minute) == (18, 0) and due.date() > sim.clock.now().astimezone(BERLIN).date()
-    mark = sim.last_seq()
-    await until(sim, job.due_at + timedelta(minutes=1))
-    asked = sim.bot_texts(learner, mark)[-1]
+    # The first check-in: the question rides along right after it, in the same sitting.
+    await until(sim, sessions[0].starts_at + timedelta(hours=3))
+    await sim.press(learner, "^Yes, we met$")
+    await answer_check_in(sim, learner)
+    thanks, asked = sim.bot_texts(learner)[-2:]
+    assert thanks == "Thank you! One more short question, then that's it for this week."
     assert "What went well this week?" in asked and "voice note" in asked
 
     # A sticker gets the question again; the private answer never reaches the mentor.
@@ -78,12 +82,18 @@ async def test_private_and_shared_reflections_and_the_journal(cohort: Simulation
     assert sim.bot_texts(learner)[-1] == "Saved, just for you. /journal shows your reflections."
     assert not [t for t in sim.bot_texts(mentor) if "brilliantly" in t or "shared a reflection" in t]
 
-    # Asked a day ago: the next check-in brings no new question.
-    await acting(sim, learner, reflection.maybe_schedule)
-    assert not await reflection_jobs(sim)
+    # Asked a week ago: no reflection with the next check-in (one every two weeks); the monthly
+    # question about the mentoring, due in a few days, rides along instead.
+    await until(sim, sessions[1].starts_at + timedelta(hours=3))
+    await sim.press(learner, "^Yes, we met$")
+    await answer_check_in(sim, learner)
+    assert sim.bot_texts(learner)[-2] == "Thank you! One more short question, then that's it for this week."
+    assert await answer_what_rides_along(sim, learner) == ["monthly"]
 
-    # The next question of the set, shared: the mentor reads question and answer.
-    await ask_now(sim, learner)
+    # Two weeks on, the next question of the set, shared: the mentor reads question and answer.
+    await until(sim, sessions[2].starts_at + timedelta(hours=3))
+    await sim.press(learner, "^Yes, we met$")
+    await answer_check_in(sim, learner)
     assert "What was hard this week?" in sim.bot_texts(learner)[-1]
     await sim.send(learner, "Getting up at five for the early shift")
     await sim.press(learner, "^Share with my mentor$")
@@ -91,9 +101,11 @@ async def test_private_and_shared_reflections_and_the_journal(cohort: Simulation
     shared = sim.bot_texts(mentor)[-1]
     assert "shared a reflection with you:" in shared
     assert "What was hard this week?" in shared and "Getting up at five" in shared
+    assert not await reflection_jobs(sim)
 
     # A voice note answers too, and a shared one reaches the mentor as audio; too long a text
-    # gets the question again.
+    # gets the question again. (A question postponed to a day with room for it.)
+    await sim.advance(timedelta(days=1))
     await ask_now(sim, learner)
     reply = (await sim.send(learner, "x" * 1001))[-1].text
     assert "at most 1000 characters" in reply and "What did you learn this week?" in reply

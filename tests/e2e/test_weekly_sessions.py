@@ -131,6 +131,43 @@ async def test_moving_a_session_with_a_counter_proposal(cohort: Simulation) -> N
         assert not [t for t in sim.bot_texts(person, mark) if t.startswith("Still on")]
 
 
+async def test_a_move_unanswered_is_asked_again_in_the_new_language_and_a_cancel_tells_the_asker(
+    cohort: Simulation,
+) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    planned = await agree_tuesdays(sim, learner, mentor)
+    second = planned[1]
+    await until(sim, second.starts_at - timedelta(hours=47))
+    await sim.press(mentor, "^Move it$")
+    await sim.press_option(mentor, 0)
+    await sim.press_option(mentor, 0)
+    assert "asks to move your session of Tuesday" in sim.bot_texts(learner)[-1]
+
+    # The learner switches to German first: the question comes back with its dates in German.
+    await sim.send(learner, "/language")
+    back = (await sim.press(learner, "^Deutsch$"))[-1].text
+    assert back.startswith("Zurück zu dem, wo wir waren:") and "Dienstag" in back
+    assert "Tuesday" not in back
+
+    # Unanswered for a day: asked again, still in German.
+    mark = sim.last_seq()
+    await sim.advance(timedelta(days=1, minutes=1))
+    (again,) = [t for t in sim.bot_texts(learner, mark) if t.startswith("Jemand wartet auf deine Antwort")]
+    assert "Dienstag" in again
+
+    # The learner stops the question: the mentor hears at once that the session stays.
+    mark = sim.last_seq()
+    await sim.send(learner, "/cancel")
+    (told,) = sim.bot_texts(mentor, mark)
+    assert told.startswith(
+        f"{learner.title()} has not answered your request to move the session. It stays on"
+    )
+    async with sim.tandem.db.unit_of_work() as uow:
+        kept = await uow.sessions.get(second.id)
+        assert kept is not None and kept.starts_at == second.starts_at and kept.moves == 0
+
+
 async def test_an_ended_pairs_session_buttons_do_nothing(cohort: Simulation) -> None:
     sim = cohort
     _, learner, mentor = await begin_mentoring(sim)
