@@ -16,7 +16,7 @@ from bot.events import Button
 from bot.i18n import N_
 from bot.services import concerns, readiness
 from bot.services.people import name_of
-from conversations import monitoring
+from conversations import monitoring, sharing
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person
 
@@ -215,6 +215,7 @@ async def both_answered(ctx: Context, pair: Pair) -> None:
         return
     pair.status, pair.ended_at = "declined", ctx.now
     learner.waiting_told_at = None
+    await sharing.withdraw(ctx, learner)
     await ctx.uow.audit.record(ctx.now, None, "pair.declined", learner, pair=pair.id)
     them = ctx.about(learner)
     await them.say(

@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.services import concerns
 from bot.services.concerns import PARTNER_LEFT
+from conversations import sharing
 from conversations.common import check_text, name_of
 from conversations.flow import Flow, Step, StepKind
 from storage.models import Person
@@ -33,6 +34,7 @@ async def ended(ctx: Context, answers: dict[str, Any]) -> None:
             await _tell_ended(ctx, person, partner)
     if learner is not None:
         learner.waiting_told_at = None
+    await sharing.withdraw(ctx, learner)
 
 
 async def end_pair_of_leaver(ctx: Context) -> None:
@@ -49,6 +51,7 @@ async def end_pair_of_leaver(ctx: Context) -> None:
         await _tell_ended(ctx, partner, ctx.person)
         if not leaver_is_learner:
             partner.waiting_told_at = None  # back on the waiting list
+            await sharing.withdraw(ctx, partner)
         await concerns.raise_concern(ctx, kind=PARTNER_LEFT, severity="normal", subject=partner, pair=None)
 
 

@@ -21,6 +21,7 @@ from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services.attendance import outcome
+from conversations import sharing
 from conversations.common import name_of
 from conversations.sessions.planning import REVIEW_AFTER
 from storage.models import CheckIn, Pair, Person, Session
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 PREFIX = "pg1"  # pg1:share | pg1:unshare (the learner's own) · pg1:<learner person id> (a coordinator)
 MOST_WEEKS = 26
-SHARED = "share_progress"  # the learner's profile key: their mentor may see the chart
 # When one week has several sessions (one moved, one cancelled), the one that says most is drawn.
 SESSION_WEIGHT = {"held": 4, "missed": 3, "cancelled": 2, "holiday": 1}
 
@@ -57,7 +57,7 @@ def monday_of(moment: datetime, zone: ZoneInfo) -> date:
 
 
 def shares(learner: Person) -> bool:
-    return bool((learner.profile or {}).get(SHARED))
+    return sharing.shares_progress(learner)
 
 
 async def weeks_of(ctx: Context, learner: Person) -> list[Week]:
@@ -151,7 +151,7 @@ async def command(ctx: Context, event: Inbound) -> None:
 async def _mentor_view(ctx: Context) -> None:
     pair = await ctx.uow.pairs.current_for(ctx.person.id)
     learner = await ctx.uow.people.get(pair.learner_id) if pair is not None else None
-    if pair is None or learner is None or pair.mentor_id != ctx.person.id:
+    if pair is None or learner is None or pair.mentor_id != ctx.person.id or pair.status != "active":
         await ctx.say(ctx.t(N_("You have no learner yet, so there is no progress to show.")))
         return
     name = name_of(learner)
@@ -198,7 +198,7 @@ async def pressed(ctx: Context, event: Inbound) -> None:
 async def _share(ctx: Context, event: ButtonPress, share: bool) -> None:
     learner = ctx.person
     was = shares(learner)
-    learner.profile = {**(learner.profile or {}), SHARED: share}  # a new dict: SQLAlchemy sees it
+    sharing.share_progress(learner, share)
     if share:
         ctx.answer_button(event.callback_id, ctx.t(N_("Your mentor can now see your progress.")))
     else:
