@@ -19,10 +19,14 @@ from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services.concerns import raise_concern
+from bot.services.people import name_of
+from conversations import which_learner
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import Pair, Person
+from storage.repositories import LIVE_PAIRS
 
 NAME = "concern"
+LEARNERS = "learners"  # in the answers: a mentor's [learner id, name] pairs to choose from
 PREFIX = "cc1"  # cc1:start — the button under /help
 RAISERS = ("learner", "mentor")
 
@@ -91,8 +95,12 @@ async def pressed(ctx: Context, event: Inbound) -> None:
 
 async def _begin(ctx: Context) -> None:
     role = ctx.person.role
-    if role in RAISERS:
-        await ctx.start_flow(NAME)
+    mine = await which_learner.mentored(ctx, LIVE_PAIRS) if role == "mentor" else []
+    if len(mine) > 1:  # a mentor of several says which learner it is about, first
+        learners = [[learner.id, name_of(learner)] for _, learner in mine]
+        await ctx.start_flow(NAME, {LEARNERS: learners})
+    elif role in RAISERS:
+        await ctx.engine.start(ctx, NAME, at="about")
     elif role == "coordinator":
         await ctx.say(ctx.t(NOT_FOR_COORDINATORS))
     else:
@@ -129,7 +137,7 @@ async def raised(ctx: Context, answers: dict[str, Any]) -> None:
     known = {option.value for option in _kinds(ctx)}
     kind = str(answers.get("about")) if answers.get("about") in known else "other"
     severity = severity_of(kind, answers.get("urgency"))
-    pair, subject = await _pair_and_subject(ctx)
+    pair, subject = await _pair_and_subject(ctx, answers)
     details = answers.get("details") or answers.get("details_private")
     voice = details if isinstance(details, dict) else {}
     await raise_concern(
@@ -146,14 +154,29 @@ async def raised(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.say(ctx.t(THANKS))
 
 
-async def _pair_and_subject(ctx: Context) -> tuple[Pair | None, Person | None]:
-    """The learner it is about (the learner themself, or the mentor's current learner) and their pair."""
-    pair = await ctx.uow.pairs.current_for(ctx.person.id)
+async def _pair_and_subject(ctx: Context, answers: dict[str, Any]) -> tuple[Pair | None, Person | None]:
+    """The learner it is about (the learner themself, or the mentor's learner: the one they chose,
+    or their only one) and their pair."""
     if ctx.person.role == "learner":
+        pair = await ctx.uow.pairs.current_for(ctx.person.id)
         return (pair if pair is not None and pair.learner_id == ctx.person.id else None), ctx.person
-    if pair is None or pair.mentor_id != ctx.person.id:
-        return None, None
-    return pair, await ctx.uow.people.get(pair.learner_id)
+    if str(answers.get("learner") or "").isdigit():
+        learner_id = int(answers["learner"])
+        found = await which_learner.chosen(ctx, learner_id, LIVE_PAIRS)
+        if found is not None:
+            return found
+        named = [entry for entry in answers.get(LEARNERS) or () if entry[0] == learner_id]
+        return None, (await ctx.uow.people.get(learner_id)) if named else None  # the pair ended meanwhile
+    mine = await which_learner.mentored(ctx, LIVE_PAIRS)
+    return mine[0] if len(mine) == 1 else (None, None)
+
+
+def _learner_options(ctx: Context) -> tuple[Option, ...]:
+    """A mentor's learners when the concern began, by name."""
+    return tuple(
+        Option(str(learner_id), str(name), translate=False)
+        for learner_id, name in ctx.flow_answers.get(LEARNERS) or ()
+    )
 
 
 def help_lines(ctx: Context) -> str:
@@ -178,6 +201,7 @@ FLOW = Flow(
     title=N_("telling us about a worry"),
     protected=True,  # a concern being told is never set aside, nor its words lost
     steps=(
+        Step("learner", which_learner.WHICH, StepKind.CHOICE, options=_learner_options),
         Step(
             "about",
             N_("What is it about? Tap the one that fits best."),

@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from bot.callbacks import Callback, pack, unpack
+from bot.callbacks import Callback, Tag, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import readiness
+from conversations import which_learner
 from conversations.common import check_text, name_of
 from conversations.flow import REVIEW, Flow, Option, Step, StepKind
 from storage.models import Goal, NextStep, Pair, Person
@@ -56,6 +57,13 @@ Action = Literal["show", "list", "done", "edit", "drop", "step", "share", "unsha
 class GoalAction(Callback, prefix=PREFIX):
     goal: int  # 0 for "new"
     action: Action
+
+
+@dataclass(frozen=True)
+class LearnersGoals(Callback, prefix=PREFIX):
+    """A mentor with several learners: the goals this one shares."""
+
+    learner: Annotated[int, Tag("l")]
 
 
 # --- the questions ---------------------------------------------------------------------------
@@ -185,15 +193,22 @@ async def show_goal(ctx: Context, goal: Goal, message_id: int | None) -> None:
 
 
 async def mentor_list(ctx: Context) -> None:
-    """What the mentor sees: only the open goals their current learner shares."""
-    pair = await active_pair(ctx, ctx.person.id)
-    if pair is None or pair.mentor_id != ctx.person.id:
+    """What the mentor sees: only the open goals their learner shares; with several learners,
+    they choose whose first."""
+    mine = await which_learner.mentored(ctx)
+    if not mine:
         await ctx.say(
             ctx.t(N_("You have no learner yet: their goals appear here once your mentoring starts."))
         )
-        return
-    name = name_of(await ctx.uow.people.get(pair.learner_id))
-    goals = [goal for goal in await ctx.uow.goals.of(pair.learner_id) if goal.shared]
+    elif len(mine) > 1:
+        await which_learner.ask(ctx, mine, lambda pair, learner: pack(LearnersGoals(learner.id)))
+    else:
+        await _shared_with_mentor(ctx, mine[0][1])
+
+
+async def _shared_with_mentor(ctx: Context, learner: Person) -> None:
+    name = name_of(learner)
+    goals = [goal for goal in await ctx.uow.goals.of(learner.id) if goal.shared]
     if not goals:
         await ctx.say(ctx.t(N_("{name} has not shared any goals with you yet."), name=name))
         return
@@ -233,17 +248,24 @@ async def side(ctx: Context, goal: Goal, action: str) -> str | None:
     if goal.person_id == ctx.person.id and ctx.person.role == "learner":
         return "learner" if action in LEARNER_ACTIONS else None
     if ctx.person.role == "mentor" and action in MENTOR_ACTIONS and goal.shared:
-        pair = await active_pair(ctx, ctx.person.id)
-        if pair is not None and (pair.mentor_id, pair.learner_id) == (ctx.person.id, goal.person_id):
+        if await which_learner.chosen(ctx, goal.person_id) is not None:  # one of their learners
             return "mentor"
     return None
 
 
 async def pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    press = unpack(event.data, GoalAction)
+    press = unpack(event.data, GoalAction, LearnersGoals)
     if press is None:
         ctx.answer_button(event.callback_id, ctx.t(STALE))
+        return
+    if isinstance(press, LearnersGoals):  # a mentor chose among their learners
+        found = await which_learner.chosen(ctx, press.learner)
+        if found is None:
+            ctx.answer_button(event.callback_id, ctx.t(NOT_YOURS), alert=True)
+            return
+        ctx.answer_button(event.callback_id)
+        await _shared_with_mentor(ctx, found[1])
         return
     if press.action == "new":
         await add_pressed(ctx, event)

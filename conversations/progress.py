@@ -21,7 +21,7 @@ from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services.attendance import outcome
-from conversations import sharing
+from conversations import sharing, which_learner
 from conversations.common import name_of
 from conversations.sessions.planning import REVIEW_AFTER
 from storage.models import CheckIn, Pair, Person, Session
@@ -29,7 +29,8 @@ from storage.models import CheckIn, Pair, Person, Session
 if TYPE_CHECKING:
     from bot.services.progress_chart import Week
 
-PREFIX = "pg1"  # pg1:share | pg1:unshare (the learner's own) · pg1:<learner person id> (a coordinator)
+# pg1:share | pg1:unshare (the learner's own) · pg1:<learner person id> (a coordinator, or a mentor)
+PREFIX = "pg1"
 MOST_WEEKS = 26
 # When one week has several sessions (one moved, one cancelled), the one that says most is drawn.
 SESSION_WEIGHT = {"held": 4, "missed": 3, "cancelled": 2, "holiday": 1}
@@ -149,11 +150,17 @@ async def command(ctx: Context, event: Inbound) -> None:
 
 
 async def _mentor_view(ctx: Context) -> None:
-    pair = await ctx.uow.pairs.current_for(ctx.person.id)
-    learner = await ctx.uow.people.get(pair.learner_id) if pair is not None else None
-    if pair is None or learner is None or pair.mentor_id != ctx.person.id or pair.status != "active":
+    """A mentor's /progress: their learner's chart, if shared; with several, they choose whose."""
+    mine = await which_learner.mentored(ctx)
+    if not mine:
         await ctx.say(ctx.t(N_("You have no learner yet, so there is no progress to show.")))
-        return
+    elif len(mine) > 1:
+        await which_learner.ask(ctx, mine, lambda pair, learner: pack(LearnerProgress(learner.id)))
+    else:
+        await _show_mentor(ctx, mine[0][1])
+
+
+async def _show_mentor(ctx: Context, learner: Person) -> None:
     name = name_of(learner)
     if not shares(learner):
         text = N_("{name} has not shared their progress with you. They can share it under /progress.")
@@ -181,8 +188,8 @@ async def _learners(ctx: Context) -> None:
 
 
 async def pressed(ctx: Context, event: Inbound) -> None:
-    """pg1:share / pg1:unshare from a learner; pg1:<learner id> from a coordinator. The role is
-    checked again on every press."""
+    """pg1:share / pg1:unshare from a learner; pg1:<learner id> from a coordinator, or from a
+    mentor choosing among their learners. The role (and the pair) is checked again on every press."""
     assert isinstance(event, ButtonPress)
     press = unpack(event.data, ShareProgress, LearnerProgress)
     if press is None:
@@ -191,6 +198,9 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         await _share(ctx, event, press.choice == "share")
     elif isinstance(press, LearnerProgress) and ctx.person.role == "coordinator":
         await _coordinator_view(ctx, event, press.learner)
+    elif isinstance(press, LearnerProgress) and (found := await which_learner.chosen(ctx, press.learner)):
+        ctx.answer_button(event.callback_id)
+        await _show_mentor(ctx, found[1])  # a mentor's choice among their learners
     else:
         ctx.answer_button(event.callback_id, ctx.t(NOT_FOR_YOU), alert=True)
 

@@ -55,14 +55,16 @@ async def resume(ctx: Context, event: Inbound) -> None:
 
 
 async def _tell_coordinators(ctx: Context, message: str) -> None:
-    """Coordinators see who paused (their mentor too, once pairs exist)."""
+    """Coordinators see who paused, and so do their partners in running pairs."""
     if ctx.person.role is None:
         return
-    pair = await ctx.uow.pairs.current_for(ctx.person.id)
-    if pair is not None and pair.learner_id == ctx.person.id:  # their mentor knows why it is quiet
-        mentor = await ctx.uow.people.get(pair.mentor_id)
-        if mentor is not None:
-            them = ctx.about(mentor)
+    # The partners know why it is quiet: a learner's mentor, or each of a mentor's learners.
+    for pair in await ctx.uow.pairs.live_of(ctx.person.id):
+        partner = await ctx.uow.people.get(
+            pair.mentor_id if pair.learner_id == ctx.person.id else pair.learner_id
+        )
+        if partner is not None:
+            them = ctx.about(partner)
             name = ctx.person.preferred_name or ctx.person.first_name
             await them.say(them.t(message, name=name, role=them.t(ctx.person.role)))
     t = Translator(ctx.settings.default_locale, ZoneInfo(ctx.programme_zone))

@@ -6,16 +6,32 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.i18n import N_
 from bot.services.attendance import outcome
+from bot.services.people import name_of
+from conversations import which_learner
 from conversations.sessions.reminders import CANCELLED, HOLIDAY
-from storage.models import Pair
+from storage.models import Pair, Person
 
 
 async def list_sessions(ctx: Context, event: Inbound) -> None:
-    """/sessions: the next four and the last four, with who said they met."""
-    pair = await ctx.uow.pairs.current_for(ctx.person.id)
-    if pair is None or pair.status != "active" or pair.slot_weekday is None:
+    """/sessions: the next four and the last four, with who said they met; a mentor with several
+    learners gets each pair's, under the learner's name."""
+    found: list[tuple[Pair, Person | None]] = []
+    if ctx.person.role == "mentor":
+        found += await which_learner.mentored(ctx)
+    elif (pair := await ctx.uow.pairs.current_for(ctx.person.id)) is not None and pair.status == "active":
+        found.append((pair, None))
+    found = [(pair, learner) for pair, learner in found if pair.slot_weekday is not None]
+    if not found:
         await ctx.say(ctx.t(N_("You have no weekly sessions yet.")))
         return
+    blocks = []
+    for pair, learner in found:
+        heading = [ctx.t(N_("With {name}:"), name=name_of(learner))] if len(found) > 1 else []
+        blocks.append("\n".join([*heading, *await _pair_sessions(ctx, pair)]))
+    await ctx.say("\n\n".join(blocks))
+
+
+async def _pair_sessions(ctx: Context, pair: Pair) -> list[str]:
     upcoming = (await ctx.uow.sessions.upcoming(pair.id, ctx.now))[:4]
     past = (await ctx.uow.sessions.past(pair.id, ctx.now))[:4]
     lines = [ctx.t(N_("Next sessions:"))]
@@ -33,7 +49,7 @@ async def list_sessions(ctx: Context, event: Inbound) -> None:
         if session.status in ("cancelled", "holiday"):
             said = ctx.t(CANCELLED if session.status == "cancelled" else HOLIDAY)
         lines.append(f"• {ctx.t.moment(session.starts_at)}: {said}")
-    await ctx.say("\n".join(lines))
+    return lines
 
 
 async def figures(ctx: Context, pair: Pair) -> dict[str, int]:

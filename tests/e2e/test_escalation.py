@@ -137,6 +137,14 @@ async def test_an_urgent_concern_is_alerted_escalated_taken_and_resolved(
     assert "shouts" not in logged and "Called Lena" not in logged
 
 
+async def other_learner(sim: Simulation, learner: str) -> int:
+    """The id of the cohort's learner who is not in the pair."""
+    async with sim.tandem.db.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(sim.users["tom" if learner == "lena" else "lena"])
+        assert person is not None
+        return person.id
+
+
 async def test_coordinator_commands_and_buttons_are_refused_to_others(cohort: Simulation) -> None:
     sim = cohort
     pair, learner, mentor = await begin_mentoring(sim)
@@ -152,7 +160,7 @@ async def test_coordinator_commands_and_buttons_are_refused_to_others(cohort: Si
         f"{SCREENING}:{pair.mentor_id}:approve",
         f"{PROPOSAL}:{pair.id}:approve",
         f"{END_PAIR}:{pair.id}",
-        f"{PROGRESS}:{pair.learner_id}",
+        f"{PROGRESS}:{await other_learner(sim, learner)}",  # their own learner's is a mentor's choice
     ]
     concern_before = await the_concern(sim)
     for who in (learner, mentor):

@@ -116,11 +116,19 @@ async def test_the_learner_sees_their_chart_and_chooses_whether_the_mentor_does(
     replies = await sim.send(mentor, "/progress")
     assert replies[0].text.startswith(f"{name} has not shared") and not photos(sim, mentor, mark)
 
-    # Forged presses: the mentor can neither share for the learner nor open a coordinator's view;
-    # nor can the learner.
+    # The mentor's press of their own learner's button (what a mentor of several learners is
+    # offered) shows what /progress shows: nothing, while it is not shared.
+    mark = sim.last_seq()
+    await sim.press_data(mentor, 999, f"pg1:{pair.learner_id}")
+    assert sim.bot_texts(mentor, mark)[-1].startswith(f"{name} has not shared") and not photos(
+        sim, mentor, mark
+    )
+
+    # Forged presses: the mentor can neither share for the learner nor open a coordinator's view
+    # of someone else; nor can the learner.
     for who, data in (
         (mentor, "pg1:share"),
-        (mentor, f"pg1:{pair.learner_id}"),
+        (mentor, f"pg1:{pair.mentor_id}"),
         (learner, f"pg1:{pair.learner_id}"),
     ):
         mark = sim.last_seq()
