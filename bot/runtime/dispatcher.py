@@ -125,7 +125,7 @@ class Dispatcher:
         _committed()
         if ctx is not None:
             await self.postman.answer(ctx.answers)
-            await self.postman.deliver(ctx.posted)
+            await self.postman.deliver(ctx.posted, reply_to=event.chat_id)
             await self._publish_menu(ctx, event)
 
     async def _publish_menu(self, ctx: Context, event: Inbound) -> None:
@@ -295,7 +295,7 @@ class Dispatcher:
             await self._job_failed(job_id)
             return
         if ctx is not None:
-            await self.postman.deliver(ctx.posted, urgent=False)
+            await self.postman.deliver(ctx.posted)
 
     async def _job_in_transaction(self, job_id: int) -> Context | None:
         async with self.db.unit_of_work() as uow:

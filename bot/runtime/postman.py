@@ -57,11 +57,11 @@ class Postman:
             except DeliveryError as exc:
                 log.warning("button answer failed: %s", type(exc).__name__)
 
-    async def deliver(self, posted: Sequence[tuple[int, Stored]], *, urgent: bool = True) -> None:
-        """Send outbox rows just written, in order, then record how each went. Replies to a
-        person are urgent; due messages are not, and give way to replies under load."""
+    async def deliver(self, posted: Sequence[tuple[int, Stored]], *, reply_to: int | None = None) -> None:
+        """Send outbox rows just written, in order, then record how each went. What goes to
+        ``reply_to`` (the chat whose update caused them) is a reply; the rest is bulk."""
         if posted:
-            await self._send_all([(outbox_id, action, 0) for outbox_id, action in posted], urgent)
+            await self._send_all([(outbox_id, action, 0) for outbox_id, action in posted], reply_to)
 
     async def sweep(self, limit: int = 200, *, everything: bool = False) -> int:
         """Deliver rows whose first delivery did not happen or failed; returns how many.
@@ -70,10 +70,10 @@ class Postman:
         async with self._db.unit_of_work() as uow:
             rows = await uow.outbox.claim(now + HANDOVER if everything else now, limit, now + HANDOVER)
             work = [(r.id, decode(r.chat_id, r.action, r.content), r.attempts) for r in rows]
-        await self._send_all(work, urgent=False)
+        await self._send_all(work, None)
         return len(work)
 
-    async def _send_all(self, work: Sequence[tuple[int, Outbound, int]], urgent: bool) -> None:
+    async def _send_all(self, work: Sequence[tuple[int, Outbound, int]], reply_to: int | None) -> None:
         outcomes: list[tuple[int, Outcome]] = []
         dead: set[int] = set()
         for outbox_id, action, attempts in work:
@@ -82,7 +82,7 @@ class Postman:
                 outcomes.append((outbox_id, outcome_of("dropped", attempts, self._clock.now())))
                 continue
             if chat_id:
-                await self._limiter.acquire(chat_id, urgent=urgent)
+                await self._limiter.acquire(chat_id, reply=chat_id == reply_to)
             outcome = await self._send(outbox_id, action, attempts)
             if isinstance(action, SendText) and action.track and outcome["message_id"] is not None:
                 self._refs.append((action.track, action.chat_id, int(str(outcome["message_id"]))))

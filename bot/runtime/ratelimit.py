@@ -1,11 +1,16 @@
 """The outbox's pace: token buckets below Telegram's flood limits, shared by every sender.
 
-Telegram answers 429 when a bot sends more than about 30 messages a second overall, one a
-second to a chat (short bursts tolerated) or 20 a minute to a group. Every message Tandem
-sends takes a token from the overall bucket and from its chat's bucket first, so a Monday
-morning fan-out is spread rather than refused. Replies to a person take precedence: bulk
-sends (due reminders, retries) leave a little of the overall bucket for them. A 429 pauses
-everything for its ``retry_after``: Telegram does not say which limit was hit.
+Telegram answers 429 when a bot sends more than about 30 messages a second to many people (its
+limit for bulk notifications), one a second to a chat (short bursts tolerated) or 20 a minute to
+a group. Two kinds of sending follow from that:
+
+- a *reply* (what a person's own update causes, to that person's chat) goes at once, paced only
+  by its chat's bucket: answering people is not bulk, and Telegram does not limit it overall;
+- *bulk* (what a due job or someone else causes: reminders, notifications, retries) also takes a
+  token of the overall bucket, so a Monday-morning fan-out is spread rather than refused, and
+  it never holds a reply back.
+
+A 429 pauses both for its ``retry_after``: Telegram does not say which limit was hit.
 """
 
 from __future__ import annotations
@@ -17,8 +22,6 @@ from dataclasses import dataclass
 
 from bot.config import SendRates
 
-# Tokens of the overall bucket that bulk sends leave for replies to people.
-RESERVED_FOR_REPLIES = 2.0
 # Idle chats' buckets are forgotten after this many seconds (a full bucket is the default).
 FORGET_AFTER = 120.0
 
@@ -100,24 +103,26 @@ class SendLimiter:
             self._chats[chat_id] = bucket
         return bucket
 
-    def wait_time(self, chat_id: int | None, *, urgent: bool = True) -> float:
+    def wait_time(self, chat_id: int | None, *, reply: bool = False) -> float:
         """Seconds until a send to ``chat_id`` (None: any chat) could go."""
         now = self._monotonic()
-        need = 1.0 if urgent else 1.0 + RESERVED_FOR_REPLIES
-        wait = max(self._paused_until - now, self._overall.wait_time(now, need))
+        wait = self._paused_until - now
+        if not reply:
+            wait = max(wait, self._overall.wait_time(now))
         if chat_id is not None:
             wait = max(wait, self._chat(chat_id, now).wait_time(now))
-        return wait
+        return max(wait, 0.0)
 
-    async def acquire(self, chat_id: int, *, urgent: bool = True) -> None:
-        """Wait for a token of the overall bucket and of the chat's, then take both."""
+    async def acquire(self, chat_id: int, *, reply: bool = False) -> None:
+        """Wait for a token of the chat's bucket (and, for bulk, of the overall one), then take them."""
         if not self.rates.enabled:
             return
         started = self._monotonic()
-        while (wait := self.wait_time(chat_id, urgent=urgent)) > 0:
+        while (wait := self.wait_time(chat_id, reply=reply)) > 0:
             await self._sleep(wait)
         now = self._monotonic()
-        self._overall.take(now)
+        if not reply:
+            self._overall.take(now)
         self._chat(chat_id, now).take(now)
         self.stats.acquired += 1
         if now > started:
@@ -125,11 +130,11 @@ class SendLimiter:
             self.stats.seconds_waited += now - started
         self._forget_idle(now)
 
-    async def ready(self, *, urgent: bool = False) -> None:
+    async def ready(self) -> None:
         """Wait until the overall bucket has a token, without taking it (pacing due jobs)."""
         if not self.rates.enabled:
             return
-        while (wait := self.wait_time(None, urgent=urgent)) > 0:
+        while (wait := self.wait_time(None)) > 0:
             await self._sleep(wait)
 
     def _forget_idle(self, now: float) -> None:

@@ -1,5 +1,5 @@
-"""The outbox's limiter on a fake clock: overall, per-chat and per-group pace, replies first,
-a 429's pause, and no memory kept for idle chats."""
+"""The outbox's limiter on a fake clock: overall, per-chat and per-group pace, replies outside the
+bulk budget, a 429's pause, and no memory kept for idle chats."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ async def test_the_overall_rate_spreads_a_burst_to_distinct_chats() -> None:
     time = FakeTime()
     pace = limiter(time, per_second=25.0, burst=25.0)
     for chat_id in range(1, 126):
-        await pace.acquire(chat_id, urgent=False)
-    # 125 messages: 25 from the full bucket, then 100 at 25 a second, less the bulk reserve.
-    assert time.now - 100.0 == pytest.approx(4.0 + 2 / 25, abs=0.01)
+        await pace.acquire(chat_id)
+    # 125 messages: 25 from the full bucket, then 100 at 25 a second.
+    assert time.now - 100.0 == pytest.approx(4.0, abs=0.01)
     assert pace.stats.acquired == 125
 
 
@@ -58,23 +58,27 @@ async def test_a_group_gets_its_per_minute_pace() -> None:
     assert time.now - 100.0 == pytest.approx(60 / 18)
 
 
-async def test_replies_keep_a_reserve_that_bulk_sends_leave_alone() -> None:
+async def test_replies_take_nothing_of_the_bulk_budget_and_wait_only_for_their_chat() -> None:
     time = FakeTime()
-    pace = limiter(time, per_second=10.0, burst=10.0)
-    for chat_id in range(1, 9):  # 8 bulk sends take the bucket down to its reserve of 2
-        await pace.acquire(chat_id, urgent=False)
+    pace = limiter(time, per_second=10.0, burst=10.0, chat_per_second=1.0, chat_burst=3.0)
+    for chat_id in range(1, 11):  # bulk empties the overall bucket
+        await pace.acquire(chat_id)
+    assert time.now == 100.0 and pace.wait_time(None) > 0
+    for chat_id in range(50, 150):  # a hundred people answered at once
+        await pace.acquire(chat_id, reply=True)
     assert time.now == 100.0
-    assert pace.wait_time(None, urgent=False) > 0
-    await pace.acquire(50, urgent=True)  # a reply goes at once
-    await pace.acquire(51, urgent=True)
-    assert time.now == 100.0
+    await pace.acquire(11)  # bulk still waits for its budget, which the replies left alone
+    assert time.now == pytest.approx(100.1)
+    for _ in range(3):  # one chat: its burst, then one a second, replies too
+        await pace.acquire(50, reply=True)
+    assert time.now == pytest.approx(101.0)
 
 
 async def test_a_429_pauses_every_sender() -> None:
     time = FakeTime()
     pace = limiter(time)
     pace.pause(3.0)
-    await pace.acquire(1)
+    await pace.acquire(1, reply=True)  # replies wait out a 429 too
     assert time.now == pytest.approx(103.0)
     assert pace.stats.pauses == 1
     assert pace.stats.seconds_waited == pytest.approx(3.0)
