@@ -23,6 +23,7 @@ from bot.adapter import Adapter
 from bot.clock import Clock
 from bot.runtime import metrics
 from bot.runtime.dispatcher import COMMITTED
+from bot.runtime.logs import failure
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -162,8 +163,8 @@ class OpsServer:
         except ValueError:
             log.warning("webhook update %s could not be read by the framework", update["update_id"])
             return False
-        except Exception:
-            log.exception("webhook update %s failed", update["update_id"])
+        except Exception as exc:
+            failure(log, exc, "webhook update %s failed", update["update_id"])
         return True
 
 
