@@ -30,6 +30,8 @@ FORGED = [
     "pg1:²",
     "pe1:-1",
     f"mp1:{2**63}:ok",  # past the largest BIGINT
+    f"iv1:{2**63 - 1}",  # past the largest INTEGER, which row ids are (PostgreSQL refused the query)
+    f"pe1:{2**31}",
     "mp1:1:m²",
     "sc1:1:ok:more",  # a field too many
     "ss1:1",  # a field missing
