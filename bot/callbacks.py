@@ -15,7 +15,7 @@ so that old buttons keep working: a new format takes a new prefix (``gd2``).
     unpack("gd1:12:yes", GuardianSaid) == GuardianSaid(12, "yes")
     unpack("gd1:²:yes", GuardianSaid) is None
 
-A field is an id (``int``: ASCII digits without a leading zero, at most the largest BIGINT), a
+A field is an id (``int``: ASCII digits without a leading zero, at most the largest INTEGER), a
 word from a fixed set (``Literal``), a token (``Annotated[str, Pattern(regex)]``) or an id after a
 letter (``Annotated[int, Tag("r")]``: ``r2``). Data is ASCII and every press has one spelling, so
 what parses packs back to the same bytes. A prefix with several shapes has one family per shape,
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin, overload
 
 LIMIT = 64  # bytes of callback data Telegram keeps
-BIGGEST_ID = 2**63 - 1  # ids are BIGINT
+BIGGEST_ID = 2**31 - 1  # ids are rows' INTEGER keys: PostgreSQL refuses a query for a larger one
 _PREFIX = re.compile(r"[a-z]+[0-9]+")
 _ID = re.compile(r"0|[1-9][0-9]*")  # [0-9], not \d: "²" and "٣" are digits to str.isdigit()
 _WORD = re.compile(r"[a-z][a-z0-9_]*")

@@ -16,7 +16,7 @@ from handlers.aiogram_messenger import AiogramMessenger
 from handlers.aiogram_polling import Polling, build_bot
 from handlers.aiogram_updates import convert_update
 from handlers.delivery import RetryPolicy
-from handlers.inbound import hand_over
+from handlers.inbound import hand_over, readable
 
 # How long stop() lets updates already being handled finish before closing the connection.
 DRAIN_SECONDS = 10.0
@@ -68,8 +68,9 @@ class AiogramAdapter:
             raise RuntimeError("the adapter was not started in webhook mode")
         try:
             parsed = Update.model_validate(dict(update), context={"bot": self._bot})
-        except ValidationError as exc:
+        except (ValidationError, RecursionError) as exc:
             raise ValueError("not a Telegram update") from exc
+        readable(convert_update(parsed, (await self._bot.me()).username))  # an id beyond 64 bits
         await dispatcher.feed_update(self._bot, parsed)
 
     async def stop(self) -> None:

@@ -6,15 +6,18 @@ both name the same kinds, in the same order, and hand over to the sink the same 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import cast, get_args
+from types import NoneType, UnionType
+from typing import Any, Literal, TypeVar, cast, get_args, get_origin, get_type_hints
 
 from bot.adapter import EventSink
-from bot.events import AttachmentKind, ChatType, Inbound
+from bot.events import AttachmentKind, ChatType, Inbound, Sender
 
 logger = logging.getLogger("handlers.inbound")
 
@@ -66,6 +69,34 @@ UNSUPPORTED_MESSAGE_FIELDS: tuple[str, ...] = (
 UNKNOWN_MESSAGE_KIND = "message"
 FOREIGN_COMMAND = "foreign_command"
 CONVERSION_FAILED = "conversion_failed"
+MALFORMED = "malformed"
+
+# The longest text kept of each field of an event: Telegram's own limit, or the column it is
+# stored in (storage/models.py) when that is shorter. Telegram keeps to these, but a forged
+# webhook body need not, and one value too long for its column fails every update of its sender.
+CUT = {
+    "first_name": 128,  # people.first_name
+    "last_name": 128,
+    "text": 4096,  # a message; the flows refuse what is longer than their answers may be
+    "args": 4096,
+    "caption": 1024,
+    "file_name": 255,
+    "emoji": 16,
+    "name": 64,  # a command's
+    "kind": 64,
+}
+# Fields that name something: cut short, they would name something else, so a value longer than
+# this is dropped ("" or None) instead.
+WHOLE = {
+    "language_code": 16,  # people.telegram_language
+    "username": 32,
+    "file_id": 256,  # *.voice_file_id
+    "phone_number": 32,
+    "callback_id": 64,
+    "data": 64,  # Telegram keeps 64 bytes of callback data: longer is forged
+}
+OTHER_TEXT = 4096
+BIGGEST_ID = 2**63 - 1  # ids are BIGINT
 
 _CHAT_TYPES: frozenset[str] = frozenset(get_args(ChatType))
 
@@ -100,10 +131,80 @@ def member_change(status: str) -> str | None:
     return None
 
 
+class Malformed(ValueError):
+    """A field of an update is not of its type, or an id is beyond 64 bits: not what Telegram sends
+    (PTB parses updates without checking them)."""
+
+
+E = TypeVar("E", Inbound, Sender)
+
+
+def within_bounds(event: E) -> E:
+    """The event as Tandem keeps it (``CUT``, ``WHOLE``); ``Malformed`` when it cannot be."""
+    changes: dict[str, Any] = {}
+    for name, hint in _hints(type(event)).items():
+        value = getattr(event, name)
+        if not _fits(value, hint):
+            raise Malformed(f"{type(event).__name__}.{name}")  # names only: values may be words
+        if isinstance(value, Sender):
+            changes[name] = within_bounds(value)
+        elif isinstance(value, str):
+            changes[name] = _bounded(name, value, hint)
+    return dataclasses.replace(event, **changes)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        hints = get_type_hints(cls)
+        _HINTS[cls] = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+    return _HINTS[cls]
+
+
+def _fits(value: object, hint: Any) -> bool:
+    if hint is int:
+        return type(value) is int and -BIGGEST_ID <= value <= BIGGEST_ID
+    if hint is float:
+        return type(value) in (int, float) and math.isfinite(cast(float, value))
+    if hint is str:
+        return isinstance(value, str)
+    if hint is NoneType:
+        return value is None
+    if get_origin(hint) is Literal:
+        return value in get_args(hint)
+    if isinstance(hint, UnionType):
+        return any(_fits(value, option) for option in get_args(hint))
+    return isinstance(value, hint)
+
+
+def _bounded(name: str, value: str, hint: Any) -> str | None:
+    if name in WHOLE:
+        if len(value) <= WHOLE[name]:
+            return value
+        return None if isinstance(hint, UnionType) else ""
+    return value[: CUT.get(name, OTHER_TEXT)]
+
+
+def readable(result: Inbound | Ignored, ids: Iterable[object] = ()) -> None:
+    """For the webhook: raise ``Malformed`` (a ValueError, answered 400) unless the update makes
+    an event Tandem can keep, and the ``ids`` the framework itself reads are ids."""
+    if not all(_fits(value, int) for value in ids):
+        raise Malformed("an id")
+    if isinstance(result, Inbound):
+        within_bounds(result)
+
+
 async def hand_over(sink: EventSink, update_id: int, convert: Callable[[], Inbound | Ignored]) -> None:
     """Convert one update and make exactly one sink call; never raise into the polling loop."""
     try:
         result = convert()
+        if isinstance(result, Inbound):
+            result = within_bounds(result)
+    except Malformed as exc:
+        logger.warning("update %d is malformed (%s): ignored", update_id, exc)
+        result = Ignored(update_id, MALFORMED)
     except Exception as exc:
         _log_failure("could not convert update", update_id, exc)
         result = Ignored(update_id, CONVERSION_FAILED)

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.adapter import Adapter, AdapterOptions, EventSink, WebhookTarget
 from bot.messenger import Messenger
 from handlers.delivery import RetryPolicy
-from handlers.inbound import hand_over
+from handlers.inbound import hand_over, readable
 from handlers.ptb_messenger import PtbMessenger
 from handlers.ptb_polling import build_application, start_polling, start_webhook, stop_polling
 from handlers.ptb_updates import convert_update
@@ -45,6 +45,10 @@ class PtbAdapter:
     async def feed(self, update: Mapping[str, Any]) -> None:
         try:
             parsed = Update.de_json(dict(update), self._app.bot)
+            # PTB checks no types: converting it once tells whether it is an update at all.
+            chat_and_user = (parsed.effective_chat, parsed.effective_user)  # PTB reads their ids
+            ids = [found.id for found in chat_and_user if found is not None]
+            readable(convert_update(parsed, self._app.bot.username), ids)
         except Exception as exc:  # PTB's parsing raises whatever the malformed field causes
             raise ValueError("not a Telegram update") from exc
         await self._app.process_update(parsed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -45,7 +47,10 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, **_engine_options(url))
+        # hide_parameters: an error's text would otherwise quote them, and they are what people wrote.
+        self.engine: AsyncEngine = create_async_engine(
+            url, echo=echo, hide_parameters=True, **_engine_options(url)
+        )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -75,6 +80,24 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_VERB = re.compile(r"(INSERT INTO|UPDATE|DELETE FROM|SELECT|\w+)", re.I)
+_TABLE = re.compile(r"\b(?:INTO|UPDATE|FROM)\s+\"?(\w+)", re.I)
+
+
+def failed_statement(exc: DBAPIError) -> str:
+    """A database error as a log may carry it: its kinds, PostgreSQL's SQLSTATE and the
+    statement's verb and table (``UPDATE flow_states``). Never the parameters, which are what
+    people wrote, nor the driver's message, which may quote them."""
+    sql = " ".join((exc.statement or "").split())
+    verb, table = _VERB.match(sql), _TABLE.search(sql)
+    name = verb[1].upper() if verb else "a statement"
+    if table:
+        name += (" FROM " if name == "SELECT" else " ") + table[1]
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    driver = type(exc.orig).__name__ + (f", sqlstate {sqlstate}" if sqlstate else "")
+    return f"{type(exc).__name__} ({driver}) in {name}"
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -12,6 +12,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, tupl
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
     AuditEntry,
@@ -344,6 +345,23 @@ class Invites:
 
     async def get(self, invite_id: int) -> Invite | None:
         return await self._session.get(Invite, invite_id)
+
+    async def take_use(self, invite: Invite) -> bool:
+        """Count one more use, unless the invite is used up: False then. One statement, so that
+        people opening a single-use link at the same moment cannot all get in (on PostgreSQL the
+        second waits for the first's row lock, then finds the row used up)."""
+        taken = await self._session.execute(
+            update(Invite)
+            .where(Invite.id == invite.id)
+            .where((Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
+            .values(uses=Invite.uses + 1)
+            .returning(Invite.uses)
+            .execution_options(synchronize_session=False)
+        )
+        uses = taken.scalar_one_or_none()
+        if uses is not None:
+            set_committed_value(invite, "uses", uses)
+        return uses is not None
 
     async def open(self, now: datetime) -> Sequence[Invite]:
         """Invites that still work: not withdrawn, not expired, not used up; newest first."""

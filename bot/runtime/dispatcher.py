@@ -34,6 +34,7 @@ from bot.i18n import N_, Translator
 from bot.messenger import DeliveryError
 from bot.rules import ProgrammeRules
 from bot.runtime import metrics
+from bot.runtime.logs import failure
 from bot.runtime.postman import Postman
 from bot.runtime.routes import Routes
 from conversations.engine import FlowEngine
@@ -118,8 +119,8 @@ class Dispatcher:
             log.info("duplicate update %s", event.update_id)
             metrics.DUPLICATE_UPDATES.inc()
             return
-        except Exception:
-            log.exception("update %s failed (%s)", event.update_id, type(event).__name__)
+        except Exception as exc:
+            failure(log, exc, "update %s failed (%s)", event.update_id, type(event).__name__)
             metrics.FAILED_UPDATES.inc()
             ctx = await self._apologise(event)
         _committed()
@@ -182,8 +183,8 @@ class Dispatcher:
                 await ctx.say(ctx.t(N_("Sorry, something went wrong on our side. Please try again.")))
                 await ctx.write_outbox()
                 return ctx
-        except Exception:
-            log.exception("could not record failed update %s", event.update_id)
+        except Exception as exc:
+            failure(log, exc, "could not record failed update %s", event.update_id)
             return None
 
     # --- people and contexts -----------------------------------------------------------------
@@ -290,8 +291,8 @@ class Dispatcher:
         """Run one due-job in its own transaction; a failure is retried later, then given up."""
         try:
             ctx = await self._job_in_transaction(job_id)
-        except Exception:
-            log.exception("job %s failed", job_id)
+        except Exception as exc:
+            failure(log, exc, "job %s failed", job_id)
             await self._job_failed(job_id)
             return
         if ctx is not None:

@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import VirtualClock
+from bot.runtime.logs import failure
 from bot.runtime.postman import Postman
 from storage.database import Database
 
@@ -125,8 +126,8 @@ class RealTimeTicker:
         self._beat, self._ticking = time.monotonic(), True
         try:
             await self._scheduler.tick()
-        except Exception:
-            log.exception("scheduler tick failed")
+        except Exception as exc:
+            failure(log, exc, "scheduler tick failed")
         finally:
             self._beat, self._ticking = time.monotonic(), False
 

@@ -23,6 +23,7 @@ from bot.adapter import Adapter
 from bot.clock import Clock
 from bot.runtime import metrics
 from bot.runtime.dispatcher import COMMITTED
+from bot.runtime.logs import failure
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ ANSWER_SECONDS = 10.0
 READY_DB_SECONDS = 2.0
 DRAIN_SECONDS = 20.0
 MAX_UPDATE_BYTES = 1 << 20
+BIGGEST_ID = 2**63 - 1  # update ids are stored as BIGINT
 
 
 @dataclass
@@ -129,9 +131,9 @@ class OpsServer:
             return web.json_response({"ok": False, "description": "shutting down"}, status=503)
         try:
             update = await request.json(loads=json.loads)
-            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            if not _is_update(update):
                 raise ValueError("no update_id")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than json reads
             metrics.WEBHOOK_REJECTED.labels("malformed").inc()
             log.warning("webhook request refused: not a JSON update (from %s)", request.remote)
             return web.json_response({"ok": False, "description": "Bad Request"}, status=400)
@@ -161,6 +163,14 @@ class OpsServer:
         except ValueError:
             log.warning("webhook update %s could not be read by the framework", update["update_id"])
             return False
-        except Exception:
-            log.exception("webhook update %s failed", update["update_id"])
+        except Exception as exc:
+            failure(log, exc, "webhook update %s failed", update["update_id"])
         return True
+
+
+def _is_update(body: object) -> bool:
+    """An object with an update id the database can keep; the framework reads the rest."""
+    if not isinstance(body, dict):
+        return False
+    update_id = body.get("update_id")
+    return type(update_id) is int and 0 <= update_id <= BIGGEST_ID

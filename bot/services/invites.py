@@ -96,7 +96,8 @@ async def redeem(
         return Redemption.USED, invite
     if person.role is not None:
         return Redemption.HAS_ROLE, invite
-    invite.uses += 1
+    if not await uow.invites.take_use(invite):  # someone else took the last use meanwhile
+        return Redemption.USED, invite
     person.role, person.invite_id = invite.role, invite.id
     person.school, person.cohort = invite.school, invite.cohort
     person.updated_at = now

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
+from bot.admin import run_admin
 from bot.services import invites
 from bot.services.invites import InviteRequest
 from bot.simulation import Simulation
+from storage.models import Invite, Person
+from storage.scratch import postgres_server
+
+USED = "This invite link has already been used. Please ask your coordinator for a new one."
 
 
 def test_codes_are_long_random_and_fit_a_deep_link() -> None:
@@ -58,3 +67,24 @@ async def test_a_forged_revoke_button_from_a_learner_does_nothing(sim: Simulatio
     await sim.advance(timedelta(days=31))
     async with sim.tandem.db.unit_of_work() as uow:
         assert await uow.invites.open(sim.clock.now()) == []  # expired
+
+
+@pytest.mark.skipif(
+    postgres_server() is None,
+    reason="concurrent transactions need PostgreSQL (set TANDEM_TEST_POSTGRES_URL); SQLite has one writer",
+)
+async def test_five_people_opening_one_coordinator_code_at_once_make_one_coordinator(sim: Simulation) -> None:
+    """Each round, five people open the same single-use code at the same moment: their updates
+    run in concurrent transactions, and exactly one of them becomes a coordinator."""
+    for round_ in range(10):
+        code = (await run_admin(["invite", "coordinator"], sim.tandem)).split()[0]
+        names = [f"p{round_}x{i}" for i in range(5)]
+        for name in names:
+            sim.add_user(name, language_code="en")
+        answers = await asyncio.gather(*(sim.send(name, f"/start {code}") for name in names))
+        async with sim.tandem.db.unit_of_work() as uow:
+            invite = (await uow.session.execute(select(Invite).where(Invite.code == code))).scalar_one()
+            joined = (await uow.session.execute(select(Person).where(Person.invite_id == invite.id))).all()
+        assert invite.uses == 1 and len(joined) == 1, f"round {round_}: {len(joined)} coordinators"
+        refused = [name for name, replies in zip(names, answers, strict=True) if replies[-1].text == USED]
+        assert len(refused) == 4, (round_, [replies[-1].text for replies in answers])

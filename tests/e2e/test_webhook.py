@@ -8,6 +8,7 @@ Run on SQLite by default and on PostgreSQL when TANDEM_TEST_POSTGRES_URL is set 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -15,6 +16,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.exc import DBAPIError
 
 from bot.context import Context
@@ -137,6 +140,34 @@ async def test_what_is_not_an_update_gets_400_and_a_draining_replica_503(hooked:
             assert r.status == 200
 
 
+async def post_body(server: OpsServer, body: bytes) -> int:
+    headers = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as http, http.post(url_of(server), data=body, headers=headers) as r:
+        return r.status
+
+
+async def test_deeply_nested_json_with_the_right_secret_gets_400_not_500(hooked: Simulation) -> None:
+    """A 5xx makes Telegram send the same body again and again; a body that is no update is a 400."""
+    assert hooked.server is not None
+    deep = 100_000
+    bodies = [
+        b"[" * deep + b"]" * deep,
+        b'{"update_id": 7, "message": ' + b'{"a": ' * deep + b"1" + b"}" * deep + b"}",
+        b'{"update_id": 8, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},'
+        + b' "reply_to_message": '
+        + b"[" * deep
+        + b"]" * deep
+        + b"}}",
+    ]
+    # Nested less deeply than json.loads gives up on, but more than a framework reads:
+    replies = b'{"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "reply_to_message": ' * 900
+    bodies.append(b'{"update_id": 9, "message": ' + replies + b"null" + b"}" * 901)
+    for body in bodies:
+        assert await post_body(hooked.server, body) == 400
+    hooked.add_user("una", "Una", language_code="en")
+    assert "Hello Una" in (await hooked.send("una", "/start"))[0].text  # still serving
+
+
 async def test_metrics_report_the_coordinators_backlog_from_the_database(hooked: Simulation) -> None:
     assert hooked.server is not None
     now = hooked.clock.now()
@@ -198,3 +229,136 @@ async def test_a_transaction_the_database_aborts_to_break_a_deadlock_runs_again(
     replies = await sim.send("hal", "/start")
     assert aborted and "Hello Hal" in replies[0].text  # not "Sorry, something went wrong"
     assert not any("Sorry" in text for text in sim.bot_texts("hal"))
+
+
+# --- fuzzing: any body Telegram's address may receive ------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats()
+    | st.text(max_size=30)
+    | st.sampled_from(["private", "group", "bot_command", "/start", "gd1:²:yes", "٣", "x" * 5000]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def sample_updates(user: int) -> list[dict[str, Any]]:
+    """One update of each kind the bot acts on, from a person the emulator knows."""
+    person = {"id": user, "is_bot": False, "first_name": "Fay", "language_code": "en"}
+    chat = {"id": user, "type": "private", "first_name": "Fay"}
+    message = {"message_id": 1, "date": 1_700_000_000, "chat": chat, "from": person}
+    command = [{"type": "bot_command", "offset": 0, "length": 6}]
+    photo = [{"file_id": "F", "file_unique_id": "U", "width": 1, "height": 1}]
+    press = {"id": "77", "from": person, "chat_instance": "1", "data": "iv1:3", "message": message}
+    blocked = {
+        "chat": chat,
+        "from": person,
+        "date": 1,
+        "old_chat_member": {"status": "member", "user": person},
+        "new_chat_member": {"status": "kicked", "user": person, "until_date": 0},
+    }
+    return [
+        {"message": {**message, "text": "hello"}},
+        {"message": {**message, "text": "/start x", "entities": command}},
+        {"callback_query": press},
+        {"message": {**message, "photo": photo}},
+        {"my_chat_member": blocked},
+    ]
+
+
+def places(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path to a value inside nested dicts and lists."""
+    found = [path]
+    if isinstance(value, dict):
+        found += [p for key, item in value.items() for p in places(item, (*path, key))]
+    elif isinstance(value, list):
+        found += [p for index, item in enumerate(value) for p in places(item, (*path, index))]
+    return found
+
+
+def changed(update: dict[str, Any], path: tuple[Any, ...], value: Any, drop: bool) -> Any:
+    if not path:
+        return value
+    copy: Any = dict(update) if isinstance(update, dict) else list(update)
+    head, rest = path[0], path[1:]
+    if drop and not rest and isinstance(copy, dict):
+        del copy[head]
+    else:
+        copy[head] = changed(copy[head], rest, value, drop)
+    return copy
+
+
+class Fuzzer:
+    """Posts bodies to a running webhook and keeps the ERROR lines they caused."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sim: Simulation) -> None:
+        self.loop, self.sim, self.next_id = loop, sim, 1_000_000
+        self.errors: list[str] = []
+
+    def post(self, body: bytes) -> int:
+        server = self.sim.server
+        assert server is not None
+        self.errors.clear()
+
+        async def posted() -> int:
+            status = await post_body(server, body)
+            if server.ops.in_flight:  # answered at commit; what it sends goes on
+                await asyncio.wait(set(server.ops.in_flight))
+            return status
+
+        return self.loop.run_until_complete(posted())
+
+
+@pytest.fixture(scope="module", params=["aiogram", "ptb"])
+def fuzzer(request: pytest.FixtureRequest) -> Any:
+    loop = asyncio.new_event_loop()
+    sim = Simulation(framework=request.param, start=START, webhook=True)
+    loop.run_until_complete(sim.start())
+    fuzz = Fuzzer(loop, sim)
+    sim.add_user("fay", "Fay", language_code="en")
+
+    class Errors(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            fuzz.errors.append(f"{record.name}: {record.getMessage()}")
+
+    catcher = Errors(logging.ERROR)
+    logging.getLogger().addHandler(catcher)
+    try:
+        yield fuzz
+    finally:
+        logging.getLogger().removeHandler(catcher)
+        loop.run_until_complete(sim.stop())
+        loop.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=JSON_VALUES)
+def test_any_json_is_answered_200_or_400_never_500(fuzzer: Fuzzer, body: Any) -> None:
+    status = fuzzer.post(json.dumps(body).encode())
+    assert status in (200, 400)
+    if not (isinstance(body, dict) and isinstance(body.get("update_id"), int)):
+        assert status == 400
+    assert fuzzer.errors == []
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_real_update_with_fields_changed_is_answered_200_or_400_and_breaks_nothing(
+    fuzzer: Fuzzer, data: st.DataObject
+) -> None:
+    """Whatever a field of an update says, the bot answers Telegram with 200 (it took the update)
+    or 400 (it is no update), and logs no error: a value it cannot keep is refused or cut at the edge."""
+    fuzzer.next_id += 1
+    sample = data.draw(st.sampled_from(sample_updates(fuzzer.sim.users["fay"])))
+    update: Any = {"update_id": fuzzer.next_id, **sample}
+    for _ in range(data.draw(st.integers(1, 3))):
+        if not isinstance(update, dict) or not update:
+            break
+        path = data.draw(st.sampled_from(places(update)[1:]))
+        update = changed(update, path, data.draw(JSON_VALUES), data.draw(st.booleans()))
+    status = fuzzer.post(json.dumps(update).encode())
+    assert status in (200, 400)
+    assert fuzzer.errors == []
