@@ -10,10 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.context import Context
 from bot.i18n import N_
 from bot.services import readiness
-from conversations.first_meeting import (
-    PARTS,
-    shared_parts,
-)
+from conversations.first_meeting import PARTS, PASSED, again, shared_parts
 from conversations.flow import END, Flow, Option, Step, StepKind
 from conversations.inputs import Refusal
 from conversations.sessions.calendar_files import send_calendar
@@ -22,6 +19,9 @@ from conversations.slot_text import read_slot
 from storage.models import Pair, Session
 
 MOVE, MOVE_OK = "session_move", "session_move_ok"
+MOVE_PASSED = N_(
+    "{when} has already passed, so your session stays on {old_when}. Please suggest another time."
+)
 
 
 def move_day_options(ctx: Context) -> tuple[Option, ...]:
@@ -91,6 +91,10 @@ async def move_proposed(ctx: Context, answers: dict[str, Any]) -> None:
     assert day is not None and at is not None
     local = datetime.combine(day, time.fromisoformat(at))
     new = local.replace(tzinfo=ZoneInfo(ctx.programme_zone)).astimezone(ZoneInfo("UTC"))
+    if new <= ctx.now:  # the day was tapped before, the time after it had gone by
+        await ctx.say(ctx.t(PASSED))
+        await ctx.start_flow(MOVE, again(answers))
+        return
     partner = await ctx.uow.people.get(
         pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
     )
@@ -124,14 +128,16 @@ async def move_answered(ctx: Context, answers: dict[str, Any]) -> None:
     if asker is None:
         return
     name = ctx.person.preferred_name or ctx.person.first_name
-    if answers.get("ok") != "yes":  # a counter-proposal: this person suggests a time now
-        await ctx.about(asker).say(
-            ctx.about(asker).t(N_("{name} cannot make that time and will suggest another."), name=name)
-        )
-        await ctx.start_flow(MOVE, {"session": session.id, "shared": answers.get("shared") or ""})
+    new = datetime.fromisoformat(answers["new"])
+    if answers.get("ok") != "yes" or new <= ctx.now:  # a counter-proposal, or answered too late
+        them = ctx.about(asker)
+        await them.say(them.t(N_("{name} cannot make that time and will suggest another."), name=name))
+        if answers.get("ok") == "yes":
+            await ctx.say(ctx.t(MOVE_PASSED, when=answers["new_when"], old_when=answers["old_when"]))
+        await ctx.start_flow(MOVE, again(answers))  # this person suggests a time now
         return
     late = session.starts_at - ctx.now < timedelta(hours=24)
-    session.starts_at = datetime.fromisoformat(answers["new"])
+    session.starts_at = new
     session.moves += 1
     session.late_moves += 1 if late else 0  # moving inside a day is allowed, but counted
     await schedule_messages(ctx, pair, session, agreed=True)
