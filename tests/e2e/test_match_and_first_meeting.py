@@ -133,3 +133,13 @@ async def test_a_first_meeting_agreed_after_its_time_is_refused(
         assert not [
             t for t in sim.bot_texts(who, mark) if "How was your first" in t or "Wie war dein erstes" in t
         ]
+
+    # The mentor taps a day, and the time only once that day has gone by: asked again.
+    await sim.press_option(mentor, 0)
+    await sim.advance(timedelta(days=2))
+    mark = sim.last_seq()
+    await sim.press_option(mentor, 0)  # the first time offered that day
+    await sim.press_option(mentor, 0)  # a public place
+    assert "That time has already passed. Please suggest a later one." in sim.bot_texts(mentor, mark)[-2]
+    assert "Which day?" in sim.bot_texts(mentor, mark)[-1]
+    assert not sim.bot_texts(learner, mark)
