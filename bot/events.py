@@ -15,6 +15,11 @@ AttachmentKind = Literal[
 ]
 
 
+# Accounts that stand in for someone else: GroupAnonymousBot (an anonymous group admin),
+# Channel_Bot (a channel's post) and Telegram's own service account (automatic forwards).
+STAND_INS = frozenset({1087968824, 136817688, 777000})
+
+
 @dataclass(frozen=True, slots=True)
 class Sender:
     """The Telegram user behind an event, as Telegram describes them."""
@@ -24,6 +29,13 @@ class Sender:
     last_name: str | None = None
     username: str | None = None
     language_code: str | None = None
+    is_bot: bool = False
+    sender_chat_id: int | None = None  # a message sent on behalf of this chat (a group, a channel)
+
+    @property
+    def is_person(self) -> bool:
+        """Someone writing as themself: never a bot account, nor a message sent as a chat."""
+        return not self.is_bot and self.sender_chat_id is None and self.user_id not in STAND_INS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

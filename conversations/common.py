@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.i18n import N_, Translator, language_name, shipped_locales
+from bot.services import consent
 from bot.services.people import name_of as name_of
 from conversations.flow import Option, Step, StepKind
 from conversations.inputs import has_letter
@@ -162,6 +163,10 @@ AVAILABILITY_STEP = Step(
 NO_CONSENT = N_(
     "Understood: without your agreement I store nothing about you. If you change your mind, send /start."
 )
+NO_CONSENT_INVITED = N_(
+    "Understood: without your agreement I store nothing about you. If you change your mind, open "
+    "your invite link again."
+)
 PLACE_LABEL = N_("Where you live")
 # Not asked on the way (the programme's zone fits nearly everyone); shown and changeable in the review.
 ZONE_STEP = Step(
@@ -186,3 +191,12 @@ async def busy_elsewhere(ctx: Context, own_flow: str) -> bool:
     check-in, the monthly check) then come later instead of cutting in."""
     state = await ctx.uow.flows.of(ctx.person.id)
     return state is not None and state.flow != own_flow and ctx.now - state.updated_at < BUSY_FOR
+
+
+async def declined(ctx: Context) -> None:
+    """A "no" to the consent question: the person is forgotten, as the answer says (an invite
+    they opened counts as unused, so its link is the way back)."""
+    person = ctx.person
+    await ctx.say(ctx.t(NO_CONSENT_INVITED if person.invite_id is not None else NO_CONSENT))
+    if person.consent_at is None:
+        await consent.forget(ctx)

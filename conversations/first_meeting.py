@@ -32,6 +32,11 @@ PARTS = {
     "saturday": (range(5, 6), [time(h, m) for h in range(9, 19) for m in (0, 30)]),
     "sunday": (range(6, 7), [time(h, m) for h in range(10, 19) for m in (0, 30)]),
 }
+# A time that has gone by cannot be agreed: whoever suggests or accepts it is told so.
+PASSED = N_("That time has already passed. Please suggest a later one.")
+PASSED_ASKED = N_(
+    "{when} has already passed, so it cannot be agreed any more. I asked {mentor} for a new time."
+)
 PLACES = (
     Option("public", N_("a public place (a library, a café)")),
     Option("online", N_("online")),
@@ -86,6 +91,10 @@ async def proposed(ctx: Context, answers: dict[str, Any]) -> None:
         return
     zone = ZoneInfo(ctx.programme_zone)
     at = datetime.combine(date.fromisoformat(answers["day"]), time.fromisoformat(answers["time"]), zone)
+    if at <= ctx.now:  # the day was tapped before, the time after it had gone by
+        await ctx.say(ctx.t(PASSED))
+        await ctx.start_flow(PROPOSE, again(answers))
+        return
     pair.first_meeting_at = at.astimezone(ZoneInfo("UTC"))
     pair.first_meeting_place = answers["place"]
     learner = await ctx.uow.people.get(pair.learner_id)
@@ -129,6 +138,9 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     if answers.get("ok") != "yes":
         await ask_for_another_time(ctx, pair, mentor, PROPOSE, answers)
         return
+    if pair.first_meeting_at <= ctx.now:  # answered too late: nothing left to agree to
+        await ask_for_another_time(ctx, pair, mentor, PROPOSE, answers, said=PASSED_ASKED)
+        return
     agreed = ctx.t.moment(pair.first_meeting_at)
     await ctx.say(ctx.t(N_("Great, it is agreed: {when}. Have a good first meeting!"), when=agreed))
     when = volunteer.t.moment(pair.first_meeting_at)
@@ -145,17 +157,30 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
 
 
 async def ask_for_another_time(
-    ctx: Context, pair: Pair, mentor: Person, flow: str, answers: dict[str, Any]
+    ctx: Context,
+    pair: Pair,
+    mentor: Person,
+    flow: str,
+    answers: dict[str, Any],
+    *,
+    said: str = N_("All right, I asked {mentor} for another time."),
 ) -> None:
-    """The learner cannot make the mentor's suggestion: the mentor is asked for another (``flow``)."""
+    """The learner cannot make the mentor's suggestion: the mentor is asked for another (``flow``);
+    ``said`` tells the learner so (with the suggestion's ``{when}``)."""
     name = ctx.person.preferred_name or ctx.person.first_name
-    await ctx.say(ctx.t(N_("All right, I asked {mentor} for another time."), mentor=answers["mentor_name"]))
+    when = suggested(ctx, answers).get("when") or answers.get("when") or ""
+    await ctx.say(ctx.t(said, mentor=answers["mentor_name"], when=when))
     volunteer = ctx.about(mentor)
     await volunteer.say(
         volunteer.t(N_("{name} cannot make that time. Please suggest another one."), name=name)
     )
     shared = shared_between(ctx.person, mentor)
     await volunteer.start_flow(flow, {"pair": pair.id, "learner_name": name, "shared": shared})
+
+
+def again(answers: dict[str, Any]) -> dict[str, Any]:
+    """A suggestion's answers without its day and time, to ask for them again."""
+    return {key: answers[key] for key in ("pair", "session", "learner_name", "shared") if key in answers}
 
 
 def shared_between(learner: Person, mentor: Person) -> str:

@@ -15,7 +15,6 @@ from conversations.common import (
     AVAILABILITY_STEP,
     LANGUAGE_STEP,
     NAME_STEP,
-    NO_CONSENT,
     PLACE_LABEL,
     SPOKEN_STEP,
     TRADES,
@@ -23,6 +22,7 @@ from conversations.common import (
     check_name,
     check_text,
     coarse_place,
+    declined,
     place_answer,
     place_options,
 )
@@ -81,6 +81,23 @@ MENTOR_ALSO = (
     Option("language", N_("speaks my language")),
     Option("background", N_("also grew up with another language or in another country")),
 )
+# A guardian's consent not (yet) given: "recheck" is a refusal the learner's answers have since
+# changed (their age, their guardian), which a coordinator looks at again.
+WITHOUT_CONSENT = ("pending", "refused", "recheck")
+AGE_CHANGED = {
+    "pending": N_(
+        "{name} (learner) changed their age from under {age} to {band} before their guardian was "
+        "asked. They stay out of matching until a coordinator decides: /guardians."
+    ),
+    "refused": N_(
+        "{name} (learner) changed their age from under {age} to {band} after their guardian said no. "
+        "They stay out of matching until a coordinator decides: /guardians."
+    ),
+}
+HELD_FOR_AGE = N_(
+    "Saved. Your guardian has not agreed yet, so a coordinator looks at your new age first. "
+    "Until they have decided, no mentor is proposed to you."
+)
 
 
 def age_options(ctx: Context) -> tuple[Option, ...]:
@@ -136,27 +153,19 @@ def answers_of(person: Any) -> dict[str, Any]:
 async def finish(ctx: Context, answers: dict[str, Any]) -> None:
     person = ctx.person
     if answers.get("consent") != "yes":
-        await ctx.say(ctx.t(NO_CONSENT))
+        await declined(ctx)
         return
     updating = bool(answers.get("profile"))
     person.consent_at = person.consent_at or ctx.now
     person.preferred_name = answers["name"]
-    guardian = (answers.get("guardian_name"), answers.get("guardian_contact"))
-    if not is_minor(answers):
-        person.guardian_name = person.guardian_contact = person.guardian_status = None
-    elif guardian != (person.guardian_name, person.guardian_contact):
-        person.guardian_name, person.guardian_contact = guardian
-        person.guardian_status, person.guardian_confirmed_at = "pending", None
-        await ctx.tell_coordinators(
-            N_("{name} (learner, under {age}) needs a guardian's consent. /guardians shows whom to call."),
-            name=person.preferred_name,
-            age=ctx.rules.digital_consent_age,
-        )
+    await settle_guardian(ctx, answers)
     profile = {key: answers.get(key) for key in PROFILE_KEYS}
     profile["place"] = coarse_place(ctx, answers.get("place"))
     person.profile = profile
     person.updated_at = ctx.now
-    if updating:
+    if updating and person.guardian_status in WITHOUT_CONSENT and not is_minor(answers):
+        text = HELD_FOR_AGE
+    elif updating:
         text = N_("Saved. /profile shows your answers whenever you want to change one.")
     elif person.guardian_status == "pending":
         text = N_(
@@ -174,6 +183,38 @@ async def finish(ctx: Context, answers: dict[str, Any]) -> None:
         "age": ctx.rules.digital_consent_age,
     }
     await ctx.say(ctx.t(text, **fields))
+
+
+async def settle_guardian(ctx: Context, answers: dict[str, Any]) -> None:
+    """A guardian's consent (or refusal) survives edits of the profile. A new guardian must be
+    asked; a learner without their guardian's consent who now says they are over the consent age
+    stays out of matching, and the coordinators decide (``/guardians``)."""
+    person = ctx.person
+    name, age = person.preferred_name, ctx.rules.digital_consent_age
+    if not is_minor(answers):
+        status = person.guardian_status
+        if status in ("pending", "refused") and is_minor(person.profile or {}):
+            person.guardian_status = "pending" if status == "pending" else "recheck"
+            band = age_label(ctx, answers.get("age"))
+            await ctx.uow.audit.record(ctx.now, person, "guardian.age_changed", person, was=status)
+            await ctx.tell_coordinators(AGE_CHANGED[status], name=name, age=age, band=band)
+        return
+    guardian = (answers.get("guardian_name"), answers.get("guardian_contact"))
+    if guardian == (person.guardian_name, person.guardian_contact):
+        return
+    person.guardian_name, person.guardian_contact = guardian
+    person.guardian_status = "recheck" if person.guardian_status in ("refused", "recheck") else "pending"
+    person.guardian_confirmed_at = None
+    await ctx.tell_coordinators(
+        N_("{name} (learner, under {age}) needs a guardian's consent. /guardians shows whom to call."),
+        name=name,
+        age=age,
+    )
+
+
+def age_label(ctx: Context, band: Any) -> str:
+    """An age band as its button reads ("16–17")."""
+    return next((option.label for option in age_options(ctx) if option.value == band), str(band or ""))
 
 
 LEARNER = Flow(

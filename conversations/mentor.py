@@ -13,13 +13,13 @@ from conversations.common import (
     AVAILABILITY_STEP,
     LANGUAGE_STEP,
     NAME_STEP,
-    NO_CONSENT,
     PLACE_LABEL,
     SPOKEN_STEP,
     TRADES,
     ZONE_STEP,
     check_text,
     coarse_place,
+    declined,
     place_answer,
     place_options,
 )
@@ -80,7 +80,7 @@ def answers_of(person: Any) -> dict[str, Any]:
 async def finish(ctx: Context, answers: dict[str, Any]) -> None:
     person = ctx.person
     if answers.get("consent") != "yes":
-        await ctx.say(ctx.t(NO_CONSENT))
+        await declined(ctx)
         return
     person.consent_at = person.consent_at or ctx.now
     person.preferred_name = answers["name"]

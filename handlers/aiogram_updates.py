@@ -51,29 +51,31 @@ def convert_update(update: Update, bot_username: str | None) -> Inbound | Ignore
     return _other(update.update_id, kind, getattr(update, kind, None))
 
 
-def sender_of(user: User) -> Sender:
+def sender_of(user: User, on_behalf_of: Chat | None = None) -> Sender:
     return Sender(
         user_id=user.id,
         first_name=user.first_name,
         last_name=user.last_name,
         username=user.username,
         language_code=user.language_code,
+        is_bot=bool(user.is_bot),
+        sender_chat_id=on_behalf_of.id if on_behalf_of is not None else None,
     )
 
 
-def _base(update_id: int, chat: Chat, user: User) -> dict[str, Any]:
+def _base(update_id: int, chat: Chat, user: User, on_behalf_of: Chat | None = None) -> dict[str, Any]:
     return {
         "update_id": update_id,
         "chat_id": chat.id,
         "chat_type": chat_type(chat.type),
-        "sender": sender_of(user),
+        "sender": sender_of(user, on_behalf_of),
     }
 
 
 def _from_message(update_id: int, message: Message, bot_username: str | None) -> Inbound | Ignored:
     if message.from_user is None:  # channel posts and anonymous senders
         return Ignored(update_id, "message")
-    base = _base(update_id, message.chat, message.from_user)
+    base = _base(update_id, message.chat, message.from_user, message.sender_chat)
     if message.text is not None:
         return _from_text(base, message, bot_username)
     if message.location is not None:

@@ -51,7 +51,7 @@ class Person(Base):
     guardian_name: Mapped[str | None] = mapped_column(String(80))
     guardian_contact: Mapped[str | None] = mapped_column(String(80))
     guardian_confirmed_at: Mapped[datetime | None]  # pending until a coordinator confirms
-    guardian_status: Mapped[str | None] = mapped_column(String(16))  # pending, confirmed, refused
+    guardian_status: Mapped[str | None] = mapped_column(String(16))  # pending, confirmed, refused, recheck
     timezone: Mapped[str | None] = mapped_column(String(64))  # their own; else the programme's
     screening: Mapped[str | None] = mapped_column(String(16))  # a mentor's: waiting, approved, ...
     screening_note: Mapped[str | None] = mapped_column(String(1000))  # a rejection's reason (internal)

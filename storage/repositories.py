@@ -123,8 +123,13 @@ class People:
         return (await self._session.execute(query)).scalars().all()
 
     async def guardians_pending(self) -> Sequence[Person]:
-        """Learners under the consent age whose guardian has not been confirmed yet, oldest first."""
-        query = select(Person).where(Person.guardian_status == "pending").order_by(Person.updated_at)
+        """Learners whose guardian's answer a coordinator is to record (not asked yet, or to be
+        asked again since the learner changed their answers after a "no"), oldest first."""
+        query = (
+            select(Person)
+            .where(Person.guardian_status.in_(("pending", "recheck")))
+            .order_by(Person.updated_at)
+        )
         return (await self._session.execute(query)).scalars().all()
 
     async def with_role(self, role: str) -> Sequence[Person]:

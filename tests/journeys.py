@@ -168,6 +168,14 @@ async def keys_of(sim: Simulation, pair: Pair) -> tuple[str, str]:
     return found[pair.learner_id], found[pair.mentor_id]
 
 
+async def speaks(sim: Simulation, who: str, locale: str) -> None:
+    """The person chose another language for Tandem (as /language would store it)."""
+    async with sim.tandem.db.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(sim.users[who])
+        assert person is not None
+        person.locale = locale
+
+
 async def until(sim: Simulation, moment: datetime) -> None:
     """The simulated clock moves on to ``moment``, running whatever falls due on the way."""
     await sim.advance(moment - sim.clock.now())

@@ -161,13 +161,21 @@ class Simulation:
 
     # --- people --------------------------------------------------------------------------
 
-    def add_user(self, name: str, first_name: str | None = None, language_code: str | None = None) -> int:
-        user = self.emulator.add_user(first_name or name.title(), language_code=language_code)
+    def add_user(
+        self,
+        name: str,
+        first_name: str | None = None,
+        language_code: str | None = None,
+        *,
+        is_bot: bool = False,
+    ) -> int:
+        user = self.emulator.add_user(first_name or name.title(), language_code=language_code, is_bot=is_bot)
         self.users[name] = int(user["id"])
         return self.users[name]
 
-    def add_group(self, name: str, title: str, members: list[str]) -> int:
-        chat_id = self.emulator.add_group(title, [self.users[m] for m in members])
+    def add_group(self, name: str, title: str, members: list[str], *, kind: str = "supergroup") -> int:
+        """A group (or, ``kind="channel"``, a channel) with these members."""
+        chat_id = self.emulator.add_group(title, [self.users[m] for m in members], kind=kind)
         self.groups[name] = int(chat_id)
         return self.groups[name]
 
@@ -192,6 +200,15 @@ class Simulation:
         return await self._act(
             who, chat, lambda: self.emulator.send_text(self.users[who], text, chat_id=target)
         )
+
+    async def send_as_chat(self, chat: str, text: str, sender_chat: str | None = None) -> list[Entry]:
+        """A message on behalf of a chat: an anonymous admin of group ``chat`` writing as the
+        group, or channel ``sender_chat`` posting in it (Telegram signs both with a bot account)."""
+        before = self.last_seq()
+        speaker = self.chat_id(sender_chat) if sender_chat else None
+        sent = self.emulator.send_as_chat(self.chat_id(chat), text, sender_chat_id=speaker)
+        await self.wait_handled(sent.update_id)
+        return [e for e in self.transcript(chat, before) if e.sender == "bot"]
 
     async def press(self, who: str, pattern: str, chat: str | None = None) -> list[Entry]:
         chat_id = self.chat_id(chat or who)

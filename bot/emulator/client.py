@@ -75,6 +75,7 @@ class EmulatorClient:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = None,
+        is_bot: bool = False,
     ) -> Json:
         result: Json = await self.call(
             "add_user",
@@ -83,6 +84,7 @@ class EmulatorClient:
             last_name=last_name,
             username=username,
             language_code=language_code,
+            is_bot=is_bot,
         )
         return result
 
@@ -97,6 +99,10 @@ class EmulatorClient:
     # -- injection ----------------------------------------------------------------------------
     async def send_text(self, user_id: int, text: str, chat_id: int | None = None) -> Injected:
         return await self._inject("send_text", user_id=user_id, text=text, chat_id=chat_id)
+
+    async def send_as_chat(self, chat_id: int, text: str, *, sender_chat_id: int | None = None) -> Injected:
+        """A message on behalf of a chat (an anonymous group admin, a channel): see ``Emulator``."""
+        return await self._inject("send_as_chat", chat_id=chat_id, text=text, sender_chat_id=sender_chat_id)
 
     async def press(self, user_id: int, chat_id: int, message_id: int, data: str) -> Injected:
         return await self._inject("press", user_id=user_id, chat_id=chat_id, message_id=message_id, data=data)

@@ -30,6 +30,7 @@ ACTIONS: dict[str, Action] = {
     "add_users": lambda e, a: [e.add_user(**user) for user in a["users"]],
     "add_group": lambda e, a: e.add_group(**a),
     "send_text": lambda e, a: e.send_text(**a),
+    "send_as_chat": lambda e, a: e.send_as_chat(**a),
     "press": lambda e, a: e.press(**a),
     "press_button": lambda e, a: e.press_button(**a),
     "send_location": lambda e, a: e.send_location(**a),

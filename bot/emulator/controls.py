@@ -50,6 +50,24 @@ def _fake_bytes(kind: str, name: str, size: int = 2048) -> bytes:
     return (header + seed * (size // len(seed) + 1))[:size]
 
 
+# The bot accounts Telegram signs messages sent on behalf of a chat with.
+ANONYMOUS_ADMIN = User(1087968824, "Group", username="GroupAnonymousBot", is_bot=True)
+CHANNEL_BOT = User(136817688, "Channel", username="Channel_Bot", is_bot=True)
+
+
+def _text_body(text: str) -> Json:
+    body: Json = {"text": text}
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        length = len(command.encode("utf-16-le")) // 2
+        body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return body
+
+
+def _text_kind(text: str) -> str:
+    return "command" if text.startswith("/") else "text"
+
+
 class Controls:
     """Mixin of `Emulator`: the in-process control API (everything synchronous)."""
 
@@ -67,10 +85,12 @@ class Controls:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = None,
+        is_bot: bool = False,
     ) -> Json:
-        """Create a person who has started the bot; their private chat id is their user id."""
+        """Create a person (or, ``is_bot``, a bot account) who has started the bot; their private
+        chat id is their user id."""
         uid = self.state.allocate_user_id() if user_id is None else user_id
-        user = User(uid, first_name, last_name, username, language_code)
+        user = User(uid, first_name, last_name, username, language_code, is_bot=is_bot)
         return self.state.add_user(user).to_json()
 
     def add_group(self, title: str, member_ids: list[int], *, kind: str = "supergroup") -> int:
@@ -112,14 +132,19 @@ class Controls:
         return Injected(self.state.enqueue({"message": message}), message_id)
 
     def send_text(self, user_id: int, text: str, chat_id: int | None = None) -> Injected:
-        body: Json = {"text": text}
-        kind = "text"
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            length = len(command.encode("utf-16-le")) // 2
-            body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-            kind = "command"
-        return self._user_message(user_id, chat_id, body, kind=kind, text=text)
+        return self._user_message(user_id, chat_id, _text_body(text), kind=_text_kind(text), text=text)
+
+    def send_as_chat(self, chat_id: int, text: str, *, sender_chat_id: int | None = None) -> Injected:
+        """A message sent on behalf of a chat, as Telegram delivers it: an anonymous admin of a
+        group writing as the group, or (``sender_chat_id``, a channel) a channel's post in its
+        discussion group. Telegram signs it with a bot account (GroupAnonymousBot, Channel_Bot)
+        and names the chat in ``sender_chat``."""
+        speaker = self.state.chat(chat_id if sender_chat_id is None else sender_chat_id)
+        signer = ANONYMOUS_ADMIN if sender_chat_id is None else CHANNEL_BOT
+        if signer.id not in self.state.users:
+            self.state.add_user(User(signer.id, signer.first_name, username=signer.username, is_bot=True))
+        body = {**_text_body(text), "sender_chat": speaker.to_json()}
+        return self._user_message(signer.id, chat_id, body, kind=_text_kind(text), text=text)
 
     def send_location(self, user_id: int, lat: float, lon: float, chat_id: int | None = None) -> Injected:
         body = {"location": {"latitude": lat, "longitude": lon}}

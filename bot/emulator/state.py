@@ -34,9 +34,10 @@ class User:
     username: str | None = None
     language_code: str | None = None
     blocked: bool = False
+    is_bot: bool = False  # another bot, or Telegram's stand-ins for chats (GroupAnonymousBot)
 
     def to_json(self) -> Json:
-        out: Json = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        out: Json = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
         for key in ("last_name", "username", "language_code"):
             value = getattr(self, key)
             if value is not None:

@@ -13,14 +13,14 @@ from bot.feature import COORDINATORS, EVERYONE, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import invites
 from bot.services.invites import Redemption
-from conversations.learner import LEARNER
+from conversations.learner import LEARNER, age_label, is_minor
 from conversations.learner import NAME as LEARNER_FLOW
 from conversations.mentor import MENTOR
 from conversations.mentor import NAME as MENTOR_FLOW
 from conversations.welcome import NAME as WELCOME
 from conversations.welcome import WELCOME as WELCOME_FLOW
 from conversations.welcome import about
-from storage.models import Invite
+from storage.models import Invite, Person
 
 REVOKE_PREFIX = "iv1"  # version 1 of invite buttons: iv1:<invite id>
 GUARDIAN_PREFIX = "gd1"  # a guardian's decision: gd1:<learner id>:yes|no
@@ -194,6 +194,7 @@ async def guardians(ctx: Context, event: Inbound) -> None:
             guardian=learner.guardian_name or "",
             contact=learner.guardian_contact or "",
         )
+        text += "".join("\n" + line for line in _since_asked(ctx, learner))
         buttons = (
             (
                 Button(ctx.t(N_("Guardian agreed")), data=pack(GuardianSaid(learner.id, "yes"))),
@@ -213,7 +214,7 @@ async def guardian_pressed(ctx: Context, event: Inbound) -> None:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
     learner = await ctx.uow.people.get(press.learner)
-    if learner is None or learner.guardian_status != "pending":
+    if learner is None or learner.guardian_status not in TO_DECIDE:
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, None)
@@ -230,6 +231,16 @@ async def guardian_pressed(ctx: Context, event: Inbound) -> None:
         await ctx.edit(event.message_id, ctx.t(note, learner=name, coordinator=coordinator))
     told = ctx.translator_for(learner)(GUARDIAN_TOLD[agreed], name=name)
     await ctx.say_to(learner.chat_id, told)
+
+
+def _since_asked(ctx: Context, learner: Person) -> list[str]:
+    """What changed that the coordinator should know before calling: an earlier "no", and an
+    age the learner changed to one at or over the consent age."""
+    lines = [ctx.t(REFUSED_BEFORE)] if learner.guardian_status == "recheck" else []
+    profile = learner.profile or {}
+    if profile.get("age") and not is_minor(profile):
+        lines.append(ctx.t(N_("Age now: {band}"), band=age_label(ctx, profile["age"])))
+    return lines
 
 
 async def _coordinator(ctx: Context) -> bool:
@@ -270,6 +281,8 @@ INVITE_USAGE = N_(
     "/invite mentor\n"
     "/invite coordinator"
 )
+TO_DECIDE = ("pending", "recheck")  # a guardian's answer a coordinator may record
+REFUSED_BEFORE = N_("The guardian had said no before; the learner has changed their answers since.")
 GUARDIAN_NOTES = {
     True: N_("{learner}: the guardian agreed. Noted by {coordinator}."),
     False: N_("{learner}: the guardian did not agree. Noted by {coordinator}."),

@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.feature import EVERYONE, NOT_STAFF, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator
+from bot.services import consent
 from bot.services.erasure import export_person
 from conversations.rights_flows import DELETE, DELETE_FLOW, LANGUAGE, LANGUAGE_FLOW
 
@@ -83,6 +84,7 @@ FEATURE = Feature(
         CommandEntry("delete", delete, N_("Delete everything stored about you"), EVERYONE),
     ),
     flows=(LANGUAGE_FLOW, DELETE_FLOW),
+    jobs={consent.FORGET_JOB: consent.forget_unless_agreed},
     help=(
         HelpLine(N_("/language – change the language"), EVERYONE),
         HelpLine(N_("/privacy – what is stored and who sees it"), EVERYONE),

@@ -37,6 +37,7 @@ from bot.runtime import metrics
 from bot.runtime.logs import failure
 from bot.runtime.postman import Postman
 from bot.runtime.routes import Routes
+from bot.services import consent
 from conversations.engine import FlowEngine
 from storage.database import Database
 from storage.models import DueJob, Person
@@ -84,6 +85,9 @@ class Dispatcher:
     # --- EventSink -----------------------------------------------------------------------------
 
     async def handle(self, event: Inbound) -> None:
+        if not event.sender.is_person:  # a bot account, or a message sent as a chat: no person
+            await self.ignore(event.update_id, "not_a_person")
+            return
         lock = self._chat_locks.setdefault(event.chat_id, asyncio.Lock())
         started = time.perf_counter()
         try:
@@ -202,7 +206,9 @@ class Dispatcher:
                 created_at=now,
                 updated_at=now,
             )
-            return await uow.people.add(person)
+            await uow.people.add(person)
+            await consent.keep_for_a_day(uow, person, now)  # unless they agree
+            return person
         if sender.language_code and sender.language_code != person.telegram_language:
             person.telegram_language = sender.language_code
         if sender.first_name and sender.first_name[:128] != person.first_name:

@@ -10,10 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.context import Context
 from bot.i18n import N_
 from bot.services import readiness
-from conversations.first_meeting import (
-    PARTS,
-    shared_parts,
-)
+from conversations.first_meeting import PARTS, PASSED, again, shared_parts
 from conversations.flow import END, Flow, Option, Step, StepKind
 from conversations.inputs import Refusal
 from conversations.sessions.calendar_files import send_calendar
@@ -25,6 +22,9 @@ MOVE, MOVE_OK = "session_move", "session_move_ok"
 # A move is asked again a day later; two days unanswered, whoever asked hears so.
 MOVE_ANSWER_WITHIN = timedelta(days=1)
 MOVE_NOT_ANSWERED = N_("{name} has not answered your request to move the session. It stays on {when}.")
+MOVE_PASSED = N_(
+    "{when} has already passed, so your session stays on {old_when}. Please suggest another time."
+)
 
 
 def move_day_options(ctx: Context) -> tuple[Option, ...]:
@@ -94,6 +94,10 @@ async def move_proposed(ctx: Context, answers: dict[str, Any]) -> None:
     assert day is not None and at is not None
     local = datetime.combine(day, time.fromisoformat(at))
     new = local.replace(tzinfo=ZoneInfo(ctx.programme_zone)).astimezone(ZoneInfo("UTC"))
+    if new <= ctx.now:  # the day was tapped before, the time after it had gone by
+        await ctx.say(ctx.t(PASSED))
+        await ctx.start_flow(MOVE, again(answers))
+        return
     partner = await ctx.uow.people.get(
         pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
     )
@@ -156,14 +160,17 @@ async def move_answered(ctx: Context, answers: dict[str, Any]) -> None:
     if asker is None:
         return
     name = ctx.person.preferred_name or ctx.person.first_name
-    if answers.get("ok") != "yes":  # a counter-proposal: this person suggests a time now
-        await ctx.about(asker).say(
-            ctx.about(asker).t(N_("{name} cannot make that time and will suggest another."), name=name)
-        )
-        await ctx.start_flow(MOVE, {"session": session.id, "shared": answers.get("shared") or ""})
+    new = datetime.fromisoformat(answers["new"])
+    if answers.get("ok") != "yes" or new <= ctx.now:  # a counter-proposal, or answered too late
+        them = ctx.about(asker)
+        await them.say(them.t(N_("{name} cannot make that time and will suggest another."), name=name))
+        if answers.get("ok") == "yes":
+            times = suggested(ctx, answers) or answers  # a question asked before times were values
+            await ctx.say(ctx.t(MOVE_PASSED, when=times["new_when"], old_when=times["old_when"]))
+        await ctx.start_flow(MOVE, again(answers))  # this person suggests a time now
         return
     late = session.starts_at - ctx.now < timedelta(hours=24)
-    session.starts_at = datetime.fromisoformat(answers["new"])
+    session.starts_at = new
     session.moves += 1
     session.late_moves += 1 if late else 0  # moving inside a day is allowed, but counted
     await schedule_messages(ctx, pair, session, agreed=True)

@@ -73,7 +73,8 @@ def days_before(moment: datetime, days: int, zone_name: str) -> datetime:
 
 async def schedule_messages(ctx: Context, pair: Pair, session: Session, *, agreed: bool = False) -> None:
     """The session's messages as due jobs; the same keys again replace them (a moved session).
-    ``agreed``: both have just agreed its time (a move), so nobody is asked "still on?" again."""
+    ``agreed``: both have just agreed its time (a move), so nobody is asked "still on?" again,
+    nor reminded at once of a moment that went by before they agreed."""
     starts = session.starts_at
     for person_id in (pair.learner_id, pair.mentor_id):
         for kind, due in (
@@ -83,7 +84,7 @@ async def schedule_messages(ctx: Context, pair: Pair, session: Session, *, agree
             ("after", starts + ASK_AFTER),
         ):
             key = f"session:{session.id}:{kind}:{person_id}"
-            if kind == "confirm" and agreed:
+            if agreed and (kind == "confirm" or (kind in ("day", "hour") and due < ctx.now)):
                 await ctx.uow.jobs.cancel(key)
                 continue
             payload = {"person_id": person_id, "session": session.id, "kind": kind}

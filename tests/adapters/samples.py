@@ -35,6 +35,12 @@ ADA: Json = {
     "language_code": "de",
 }
 ADA_SENDER = Sender(1001, "Ada", "Lovelace", "ada", "de")
+ANONYMOUS_ADMIN: Json = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
 PRIVATE: Json = {"id": 1001, "type": "private", "first_name": "Ada"}
 GROUP: Json = {"id": -500, "type": "group", "title": "Coordinators"}
 DATE = 1_700_000_000
@@ -283,5 +289,28 @@ CASES: list[tuple[str, Json, Inbound | Ignored]] = [
             "chat_join_request": {"chat": GROUP, "from": ADA, "user_chat_id": 1001, "date": DATE},
         },
         Unsupported(**base(34, -500, "group"), kind="chat_join_request"),
+    ),
+    (
+        "an anonymous admin writes as the group: a bot account, and the chat it speaks for",
+        {
+            "update_id": 35,
+            "message": {
+                "message_id": 8,
+                "date": DATE,
+                "chat": GROUP,
+                "from": ANONYMOUS_ADMIN,
+                "sender_chat": GROUP,
+                "text": "hi",
+            },
+        },
+        Text(
+            update_id=35,
+            chat_id=-500,
+            chat_type="group",
+            sender=Sender(
+                1087968824, "Group", username="GroupAnonymousBot", is_bot=True, sender_chat_id=-500
+            ),
+            text="hi",
+        ),
     ),
 ]

@@ -127,13 +127,17 @@ async def test_a_phone_talks_to_the_bot_and_sees_answers_live(page: tuple[Demo, 
         )
         edited = await events.next("entry", "→")
         assert edited["edit"] and edited["message_id"] == question["message_id"] and edited["buttons"] == []
-        await events.next("entry", "Bevor wir anfangen")  # the volunteer application begins
+        consent = await events.next("entry", "Bevor wir anfangen")  # the volunteer application begins
         await api.post("/api/location", {**me, "place": "berlin-mitte"})
         assert (await events.next("entry", "Berlin-Mitte"))["kind"] == "location"
         await events.next("entry", "Bitte")  # a location is not an answer to a choice
         await api.post("/api/voice", {**me, "seconds": 3})
         assert (await events.next("entry", '"voice"'))["seconds"] == 3
         await api.post("/api/photo", me)
+        await api.post(
+            "/api/press", {**me, "message_id": consent["message_id"], "data": consent["data"][0][0]}
+        )
+        await events.next("entry", "nennen")  # she agrees (else nothing of her stays a day later)
         moved = await api.post("/api/advance", {"delta": "1w"})
         nudge = await events.next("entry", "mittendrin")  # the reminder a day after the question
         assert nudge["sender"] == "bot"

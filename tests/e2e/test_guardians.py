@@ -11,7 +11,7 @@ from bot.admin import run_admin
 from bot.emulator import Limits
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Person
-from tests.journeys import START, onboard_learner
+from tests.journeys import START, apply_as_mentor, make_ready, onboard_learner, speaks
 
 
 @pytest.fixture
@@ -20,6 +20,7 @@ async def programme(framework: str) -> AsyncIterator[Simulation]:
     sim.add_user("carol", "Carol", language_code="en")
     sim.add_user("tom", "Tom", language_code="en")
     sim.add_user("uma", "Uma", language_code="en")
+    sim.add_user("peter", "Peter", language_code="en")
     group = sim.add_group("coordinators", "Coordinators", ["carol"])
     sim.configure(coordinator_chat_id=group)
     await sim.start()
@@ -88,3 +89,66 @@ async def test_a_learner_cannot_use_or_forge_the_coordinators_buttons(programme:
     assert "your guardian agreed" in sim.bot_texts("tom")[-1]
     await sim.press_data("carol", message_id, data)  # the same button again
     assert sim.toasts("carol")[-1] == "This was already decided."
+
+
+async def change_age(sim: Simulation, who: str, band: int) -> None:
+    """/profile, the first "edit" button (the age), the ``band``-th age band, then "that's right"."""
+    await sim.send(who, "/profile")
+    await sim.press_option(who, 1)
+    await sim.press_option(who, band)
+    await sim.press_option(who, 0)
+
+
+async def person(sim: Simulation, key: str) -> Person:
+    async with sim.tandem.db.unit_of_work() as uow:
+        found = await uow.people.by_telegram_id(sim.users[key])
+        assert found is not None
+        return found
+
+
+@pytest.mark.parametrize(
+    ("locale", "held"),
+    [
+        ("en", "Your guardian has not agreed yet, so a coordinator looks at your new age first"),
+        ("de", "Deine erziehungsberechtigte Person hat noch nicht zugestimmt"),
+    ],
+)
+async def test_a_guardians_answer_survives_an_age_change_until_a_coordinator_decides(
+    programme: Simulation, locale: str, held: str
+) -> None:
+    sim = programme
+    await apply_as_mentor(sim, "peter", name="Peter", evenings=True)
+    await make_ready(sim, "carol", "peter", "Peter")
+    cards = await sim.send("carol", "/guardians")
+    tom_card = next(card for card in cards if card.text.startswith("Tom"))
+    await sim.press_data("carol", tom_card.message_id, tom_card.data[0][1])  # Rita said no
+    assert "did not agree" in sim.bot_texts("tom")[-1]
+
+    # Tom (refused) and Uma (not asked yet) each say they are 16-17 now.
+    await speaks(sim, "tom", locale)
+    mark = sim.last_seq()
+    await change_age(sim, "tom", 1)
+    assert held in sim.bot_texts("tom", mark)[-1]
+    await change_age(sim, "uma", 1)
+    assert "no mentor is proposed to you" in sim.bot_texts("uma")[-1]
+    group = "\n".join(sim.bot_texts("coordinators", mark))
+    assert "Tom (learner) changed their age from under 16 to 16–17 after their guardian said no." in group
+    assert "Uma (learner) changed their age from under 16 to 16–17 before their guardian was asked." in group
+    tom = await person(sim, "tom")
+    assert (tom.guardian_name, tom.guardian_contact) == ("Rita Berg", "0151 999888")
+    assert (tom.profile["age"], tom.guardian_status) == ("16-17", "recheck")
+    assert (await person(sim, "uma")).guardian_status == "pending"
+
+    # Nobody is proposed; the coordinators see both with what changed, and decide.
+    assert "No learner is waiting for a mentor." in (await sim.send("carol", "/match"))[-1].text
+    cards = await sim.send("carol", "/guardians")
+    assert "2 learners are waiting" in cards[0].text
+    tom_card = next(card for card in cards if card.text.startswith("Tom"))
+    assert "The guardian had said no before" in tom_card.text and "Age now: 16–17" in tom_card.text
+    uma_card = next(card for card in cards if card.text.startswith("Uma"))
+    assert "said no" not in uma_card.text and "Age now: 16–17" in uma_card.text
+    await sim.press_data("carol", uma_card.message_id, uma_card.data[0][1])  # Ole says no
+    await sim.press_data("carol", tom_card.message_id, tom_card.data[0][0])  # Rita agrees after all
+    assert "Tom: the guardian agreed" in sim.bot_texts("carol")[-1]
+    replies = await sim.send("carol", "/match")
+    assert "Learner: Tom" in replies[-1].text and "Uma" not in "\n".join(r.text for r in replies)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.simulation import Simulation
-from tests.journeys import pairs
+from tests.journeys import keys_of, pairs, speaks, until
 
 
 async def test_match_introduce_meet_decline_and_rematch(cohort: Simulation) -> None:
@@ -100,3 +102,44 @@ async def test_a_coordinator_ends_a_pair_and_both_hear_neutral_words(cohort: Sim
     replies = await sim.send("carla", "/match")
     proposals = [r.text for r in replies if r.text.startswith("Proposal")]
     assert proposals  # the learner is waiting again, with anyone but that mentor
+
+
+@pytest.mark.parametrize(
+    ("locale", "passed"),
+    [("en", "has already passed, so it cannot be agreed any more"), ("de", "ist schon vorbei")],
+)
+async def test_a_first_meeting_agreed_after_its_time_is_refused(
+    cohort: Simulation, locale: str, passed: str
+) -> None:
+    sim = cohort
+    await sim.send("carla", "/match")
+    await sim.press("carla", "^Approve$")
+    pair = next(p for k, p in (await pairs(sim)).items() if k.endswith(":introduced"))
+    learner, mentor = await keys_of(sim, pair)
+    await speaks(sim, learner, locale)
+    for _ in range(3):  # the first day and time offered, a public place
+        await sim.press_option(mentor, 0)
+    pair = next(p for k, p in (await pairs(sim)).items() if k.endswith(":introduced"))
+    assert pair.first_meeting_at is not None
+    await until(sim, pair.first_meeting_at + timedelta(hours=1))  # the learner did not answer in time
+
+    mark = sim.last_seq()
+    await sim.press_option(learner, 0)  # "Yes", too late
+    assert passed in sim.bot_texts(learner, mark)[-1]
+    assert "cannot make that time. Please suggest another one." in sim.bot_texts(mentor, mark)[-2]
+    assert "Which day?" in sim.bot_texts(mentor, mark)[-1]  # what to do instead: a new suggestion
+    await sim.advance(timedelta(hours=3))
+    for who in (learner, mentor):  # nobody is asked how a meeting that never was went
+        assert not [
+            t for t in sim.bot_texts(who, mark) if "How was your first" in t or "Wie war dein erstes" in t
+        ]
+
+    # The mentor taps a day, and the time only once that day has gone by: asked again.
+    await sim.press_option(mentor, 0)
+    await sim.advance(timedelta(days=2))
+    mark = sim.last_seq()
+    await sim.press_option(mentor, 0)  # the first time offered that day
+    await sim.press_option(mentor, 0)  # a public place
+    assert "That time has already passed. Please suggest a later one." in sim.bot_texts(mentor, mark)[-2]
+    assert "Which day?" in sim.bot_texts(mentor, mark)[-1]
+    assert not sim.bot_texts(learner, mark)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.simulation import Simulation
 from storage.models import Session
-from tests.journeys import agree_tuesdays, begin_mentoring, last_file, until
+from tests.journeys import agree_tuesdays, begin_mentoring, last_file, speaks, until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -232,13 +232,6 @@ async def test_the_learner_suggests_another_weekly_time_until_one_agrees(cohort:
         assert unchanged is not None and (unchanged.slot_weekday, unchanged.slot_time) == (2, "19:00")
 
 
-async def speaks(sim: Simulation, who: str, locale: str) -> None:
-    async with sim.tandem.db.unit_of_work() as uow:
-        person = await uow.people.by_telegram_id(sim.users[who])
-        assert person is not None
-        person.locale = locale
-
-
 @pytest.mark.parametrize(("typed", "locale"), [("Tue 17:30", "en"), ("Di 17.30", "de")])
 async def test_a_weekly_slot_typed_in_one_message(cohort: Simulation, typed: str, locale: str) -> None:
     sim = cohort
@@ -283,3 +276,40 @@ async def test_a_session_moved_to_a_typed_day_and_time(cohort: Simulation) -> No
     local = moved.starts_at.astimezone(BERLIN)
     assert (local.weekday(), local.hour, local.minute) == (2, 18, 15)
     assert timedelta(0) < moved.starts_at - sim.clock.now() <= timedelta(days=8)
+
+
+@pytest.mark.parametrize(
+    ("locale", "passed"),
+    [("en", "has already passed, so your session stays on"), ("de", "ist schon vorbei, also bleibt")],
+)
+async def test_a_move_agreed_after_its_new_time_is_refused(
+    cohort: Simulation, locale: str, passed: str
+) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    first = (await agree_tuesdays(sim, learner, mentor))[0]
+    await speaks(sim, learner, locale)
+    await until(sim, first.starts_at - timedelta(hours=47))
+    await sim.press(mentor, "^Move it$")
+    await sim.press_option(mentor, 0)  # the next day, the first of their usual days
+    await sim.press_option(mentor, 0)  # at 17:00: a day before the session
+    question = [e for e in sim.transcript(learner) if e.sender == "bot"][-1]
+    await until(sim, first.starts_at - timedelta(hours=22))  # the suggested time went by unanswered
+
+    mark = sim.last_seq()
+    await sim.press_data(learner, question.message_id, question.data[0][0])  # "Yes", too late
+    texts = sim.bot_texts(learner, mark)
+    assert passed in texts[-2], texts  # and what to do instead: the day of a new suggestion
+    assert sim.transcript(learner)[-1].data  # its buttons
+    assert "cannot make that time and will suggest another" in sim.bot_texts(mentor, mark)[-1]
+    await sim.advance(timedelta(minutes=5))
+    for who in (learner, mentor):  # no reminders of a time gone by, no "moved"
+        assert not [t for t in sim.bot_texts(who, mark) if "In an hour" in t or "Moved:" in t]
+        assert not [t for t in sim.bot_texts(who, mark) if "In einer Stunde" in t or "Verschoben" in t]
+    async with sim.tandem.db.unit_of_work() as uow:
+        kept = await uow.sessions.get(first.id)
+        assert kept is not None and (kept.starts_at, kept.moves) == (first.starts_at, 0)
+        person = await uow.people.by_telegram_id(sim.users[learner])
+        assert person is not None
+        state = await uow.flows.of(person.id)
+        assert state is not None and state.flow == "session_move"

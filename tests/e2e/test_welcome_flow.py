@@ -98,7 +98,7 @@ async def test_a_429_is_waited_out_and_the_message_arrives(sim: Simulation) -> N
 
 
 async def test_a_403_marks_the_person_unreachable_and_is_not_retried(sim: Simulation) -> None:
-    sim.add_user("gina", "Gina", language_code="en")
+    await a_coordinator(sim, "gina", "en")  # kept: someone who never agrees is forgotten in a day
     await sim.send("gina", "/start")
     # Gina blocks the bot, but the bot only learns it when it next writes (the nudge a day later).
     sim.emulator.state.user(sim.users["gina"]).blocked = True
@@ -122,14 +122,14 @@ async def test_blocking_is_noticed_from_the_member_update(sim: Simulation) -> No
 
 
 async def test_unanswered_question_gets_one_nudge_after_a_day(sim: Simulation) -> None:
-    sim.add_user("ivan", "Ivan", language_code="en")
+    await a_coordinator(sim, "ivan", "en")  # kept: someone who never agrees is forgotten in a day
     await sim.send("ivan", "/start")
     mark = sim.last_seq()
     await sim.advance(timedelta(hours=23))
     assert sim.bot_texts("ivan", mark) == []
     await sim.advance(timedelta(hours=2))
     texts = sim.bot_texts("ivan", mark)
-    assert len(texts) == 1 and "Shall we go on?" in texts[0] and "describes you" in texts[0]
+    assert len(texts) == 1 and "Shall we go on?" in texts[0] and "Which language" in texts[0]
     await sim.advance(timedelta(days=5))
     assert len(sim.bot_texts("ivan", mark)) == 1
 

@@ -66,6 +66,32 @@ async def test_client_round_trip(emu: Emulator, api: BotCaller) -> None:
             await client.send_text(999999, "who am I")
 
 
+async def test_bot_accounts_and_messages_sent_as_a_chat(emu: Emulator, api: BotCaller) -> None:
+    async with EmulatorClient(emu.base_url) as client:
+        ada = (await client.add_user("Ada"))["id"]
+        helper = (await client.add_user("Helper", is_bot=True))["id"]
+        group = await client.add_group("Roundtable", [ada, helper])
+        channel = await client.add_group("News", [], kind="channel")
+        await client.send_text(helper, "hello", chat_id=group)
+        await client.send_as_chat(group, "/help")  # an anonymous admin, as the group
+        await client.send_as_chat(group, "posted", sender_chat_id=channel)
+    emu.send_as_chat(group, "again")  # the stand-in account exists once
+    bot_says, anonymous, posted, again = [u["message"] for u in await api.ok("getUpdates")]
+    assert bot_says["from"]["is_bot"] is True and "sender_chat" not in bot_says
+    assert anonymous["from"] == {
+        "id": 1087968824,
+        "is_bot": True,
+        "first_name": "Group",
+        "username": "GroupAnonymousBot",
+    }
+    assert anonymous["sender_chat"] == {"id": group, "type": "supergroup", "title": "Roundtable"}
+    assert anonymous["chat"]["id"] == group and anonymous["entities"][0]["type"] == "bot_command"
+    assert posted["from"]["username"] == "Channel_Bot" and posted["from"]["is_bot"] is True
+    assert posted["sender_chat"] == {"id": channel, "type": "channel", "title": "News"}
+    assert again["from"]["id"] == 1087968824 and emu.users()[0]["is_bot"] is False
+    assert [e.kind for e in emu.transcript(group)] == ["text", "command", "text", "text"]
+
+
 async def test_events_stream(emu: Emulator, api: BotCaller) -> None:
     ada = emu.add_user("Ada")["id"]
     emu.send_text(ada, "before")
