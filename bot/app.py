@@ -111,5 +111,6 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     adapter = load_adapter(settings.framework, options)
     postman = Postman(db, adapter.messenger, clock, limiter)
     dispatcher = Dispatcher(db, clock, settings, rules, postman, routes())
+    postman.watch_group(settings.coordinator_chat_id, dispatcher.group_lost)
     scheduler = Scheduler(db, clock.now, dispatcher.run_job, postman)
     return Tandem(settings, clock, db, adapter, dispatcher, scheduler)

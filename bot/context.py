@@ -87,13 +87,28 @@ class Context:
         """Edit a message the bot sent to another chat (an alert in the coordinators' group)."""
         await self._post(EditText(chat_id=chat_id, message_id=message_id, text=text, keyboard=keyboard))
 
+    async def coordinators_group(self) -> int | None:
+        """The coordinators' group, when one is set and still takes the bot's messages. The one
+        rule of where coordinators' messages go: there, else to each coordinator privately."""
+        group = self.settings.coordinator_chat_id
+        if group is None or await self.uow.groups.unreachable(group):
+            return None
+        return group
+
+    async def reachable_coordinators(self) -> list[Person]:
+        """Coordinators who have not blocked the bot: who gets what goes to each of them."""
+        return [p for p in await self.uow.people.with_role("coordinator") if p.reachable]
+
     async def tell_coordinators(self, message: str, **fields: object) -> None:
-        """A line for the coordinators' group (when there is one), in the programme's language."""
-        chat = self.settings.coordinator_chat_id
-        if chat is None:
+        """A line for the coordinators: in their group, in the programme's language; without a
+        group (or while it refuses the bot), to each coordinator in their own."""
+        group = await self.coordinators_group()
+        if group is not None:
+            t = Translator(self.settings.default_locale, ZoneInfo(self.programme_zone))
+            await self.say_to(group, t(message, **fields))
             return
-        t = Translator(self.settings.default_locale, ZoneInfo(self.programme_zone))
-        await self.say_to(chat, t(message, **fields))
+        for coordinator in await self.reachable_coordinators():
+            await self.say_to(coordinator.chat_id, self.translator_for(coordinator)(message, **fields))
 
     async def edit(self, message_id: int, text: str, keyboard: Keyboard | None = None) -> None:
         await self._post(EditText(chat_id=self.chat_id, message_id=message_id, text=text, keyboard=keyboard))

@@ -30,7 +30,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_
-from bot.services.concerns import alert_keyboard, coordinators, log_entry, refresh_alert
+from bot.services.concerns import buttons, coordinators, learner_of, log_entry, refresh_alert
 from conversations.common import check_text, name_of
 from conversations.flow import Flow, Step, StepKind
 from storage.models import Concern, Person
@@ -54,7 +54,7 @@ async def contact_written(ctx: Context, answers: dict[str, Any]) -> None:
     """The coordinator's message goes to the learner, signed, into the case log, and opens the
     learner's question for an answer."""
     concern = await ctx.uow.concerns.get(int(answers.get("concern") or 0))
-    learner = await ctx.uow.people.get(concern.subject_id) if concern and concern.subject_id else None
+    learner = await learner_of(ctx, concern) if concern is not None else None
     if ctx.person.role != "coordinator" or concern is None or learner is None:
         await ctx.say(ctx.t(N_("This concern is no longer there.")))
         return
@@ -90,7 +90,7 @@ async def reply_written(ctx: Context, answers: dict[str, Any]) -> None:
     await log_entry(ctx, concern, "replied", ctx.person, words, voice_file_id=voice)
     concern.updated_at = ctx.now
     await refresh_alert(ctx, concern)
-    group = ctx.settings.coordinator_chat_id
+    group = await ctx.coordinators_group()
     if voice is not None and group is not None:
         await ctx.about_chat(group).send_voice(voice, f"#{concern.id}")
     for reader in await _readers(ctx, answers):
@@ -121,7 +121,7 @@ async def _pass_on(
     if concern.status == "resolved":
         resolved = N_("Concern #{id} was resolved in the meantime; the reply is in its log (/case {id}).")
         text += "\n\n" + them.t(resolved, id=concern.id)
-    await them.say(text, alert_keyboard(concern, them.t))
+    await them.say(text, await buttons(them, concern, them.t))
     if voice is not None:
         await them.send_voice(voice, f"#{concern.id}")
 

@@ -394,12 +394,25 @@ class CaseEntry(Base):
 
 
 class MessageRef(Base):
-    """Where a message the bot keeps editing went (an alert in the coordinators' group), recorded
-    when Telegram accepted it."""
+    """Where a copy of a message the bot keeps editing went (an alert: in the coordinators' group,
+    each coordinator's chat, the lead's), recorded when Telegram accepted it. A key has a row
+    per copy, so that every copy can be edited alike."""
 
     __tablename__ = "message_refs"
 
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # "concern:12"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)  # "concern:12"
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     sent_at: Mapped[datetime]
+
+
+class GroupChat(Base):
+    """A group the bot writes to (the coordinators'), and whether it still can: a group that
+    refused the bot (removed it, or was deleted) is passed over until it is heard from again."""
+
+    __tablename__ = "group_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    unreachable_since: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

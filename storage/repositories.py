@@ -23,6 +23,7 @@ from storage.models import (
     DueJob,
     FlowState,
     Goal,
+    GroupChat,
     Invite,
     MentorCheck,
     MentorNote,
@@ -60,6 +61,11 @@ class People:
 
     async def get(self, person_id: int) -> Person | None:
         return await self._session.get(Person, person_id)
+
+    async def by_chat(self, chat_id: int) -> Person | None:
+        """Whose private chat this is (None for a group, or someone Tandem does not know)."""
+        query = select(Person).where(Person.chat_id == chat_id).limit(1)
+        return (await self._session.execute(query)).scalar_one_or_none()
 
     async def add(self, person: Person) -> Person:
         self._session.add(person)
@@ -266,6 +272,17 @@ class DueJobs:
         await self._session.execute(
             delete(table).where(table.c.payload["person_id"].as_integer() == person_id)
         )
+
+    async def unanchor(self, person_id: int, kinds: Sequence[str]) -> None:
+        """Jobs of these kinds stop running for the person and stay when they go (a case's
+        deadlines, scheduled for a person before they belonged to the case)."""
+        table = table_of(DueJob)
+        query = select(DueJob).where(
+            DueJob.kind.in_(kinds), table.c.payload["person_id"].as_integer() == person_id
+        )
+        for job in (await self._session.execute(query)).scalars():
+            job.payload = {key: value for key, value in job.payload.items() if key != "person_id"}
+        await self._session.flush()
 
     async def cancel(self, dedupe_key: str) -> None:
         await self._session.execute(
@@ -660,14 +677,64 @@ class MentorNotes:
 
 
 class MessageRefs:
+    """Where each copy of a tracked message went (one row per copy), to edit them all alike."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def save(self, key: str, chat_id: int, message_id: int, at: datetime) -> None:
-        await self._session.merge(MessageRef(key=key, chat_id=chat_id, message_id=message_id, sent_at=at))
+        self._session.add(MessageRef(key=key, chat_id=chat_id, message_id=message_id, sent_at=at))
 
-    async def get(self, key: str) -> MessageRef | None:
-        return await self._session.get(MessageRef, key)
+    async def of(self, key: str) -> list[MessageRef]:
+        """Every copy of a message, oldest first."""
+        query = select(MessageRef).where(MessageRef.key == key).order_by(MessageRef.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """The copies in a person's chat (erasure): nothing is edited there any more."""
+        await self._session.execute(delete(MessageRef).where(MessageRef.chat_id == chat_id))
+
+
+class GroupChats:
+    """Whether a group (the coordinators') still takes the bot's messages."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def unreachable(self, chat_id: int) -> bool:
+        query = select(GroupChat.unreachable_since).where(GroupChat.chat_id == chat_id)
+        return (await self._session.execute(query)).scalar_one_or_none() is not None
+
+    async def any_unreachable(self) -> bool:
+        query = select(GroupChat.chat_id).where(GroupChat.unreachable_since.is_not(None)).limit(1)
+        return (await self._session.execute(query)).first() is not None
+
+    async def mark_unreachable(self, chat_id: int, since: datetime) -> bool:
+        """True when the group was taken for reachable until now (so this is news)."""
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        await self._session.execute(
+            upsert(table_of(GroupChat))
+            .values(chat_id=chat_id, unreachable_since=None, updated_at=since)
+            .on_conflict_do_nothing(index_elements=["chat_id"])
+        )
+        result = await self._session.execute(
+            update(GroupChat)
+            .where(GroupChat.chat_id == chat_id, GroupChat.unreachable_since.is_(None))
+            .values(unreachable_since=since, updated_at=since)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def mark_reachable(self, chat_id: int, now: datetime) -> bool:
+        """True when the group was taken for unreachable until now."""
+        result = await self._session.execute(
+            update(GroupChat)
+            .where(GroupChat.chat_id == chat_id, GroupChat.unreachable_since.is_not(None))
+            .values(unreachable_since=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
 
 class Concerns:
@@ -694,6 +761,21 @@ class Concerns:
 
     async def unresolved(self) -> list[Concern]:
         query = select(Concern).where(Concern.status != "resolved").order_by(Concern.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def involving(self, person_id: int) -> list[Concern]:
+        """Concerns a person raised, is the subject of, or took as a coordinator."""
+        query = (
+            select(Concern)
+            .where(
+                or_(
+                    Concern.raised_by == person_id,
+                    Concern.subject_id == person_id,
+                    Concern.acknowledged_by == person_id,
+                )
+            )
+            .order_by(Concern.id)
+        )
         return list((await self._session.execute(query)).scalars().all())
 
     async def of_pair(self, pair_id: int) -> list[Concern]:
@@ -814,6 +896,7 @@ class UnitOfWork:
         self.notes = MentorNotes(session)
         self.concerns = Concerns(session)
         self.message_refs = MessageRefs(session)
+        self.groups = GroupChats(session)
         self.operations = Operations(session)
         self.reports = Reports(session)
 

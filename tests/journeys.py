@@ -271,3 +271,25 @@ async def rows(sim: Simulation, model: type) -> list:  # type: ignore[type-arg]
     """Every row of a model's table, by id."""
     async with sim.tandem.db.unit_of_work() as uow:
         return list((await uow.session.execute(select(model).order_by(model.id))).scalars().all())
+
+
+async def raise_urgent_about_the_mentor(sim: Simulation, learner: str, words: str) -> None:
+    """The learner's /concern: a problem with the mentor, urgent, in their words."""
+    await sim.send(learner, "/concern")
+    await sim.press(learner, "^A problem with my mentor$")
+    await sim.press(learner, "^Urgent: today$")
+    await sim.send(learner, words)
+
+
+async def delete_my_data(sim: Simulation, who: str) -> None:
+    """/delete, confirmed twice."""
+    await sim.send(who, "/delete")
+    await sim.press(who, "^Yes$")
+    replies = await sim.press(who, "^Yes$")
+    assert "Everything Tandem stored about you is deleted" in replies[-1].text
+
+
+async def add_coordinator(sim: Simulation, key: str) -> None:
+    """Another coordinator joins with a code from `tandem admin` (the user ``key`` exists)."""
+    code = (await run_admin(["invite", "coordinator"], sim.tandem)).split()[0]
+    await sim.send(key, f"/start {code}")

@@ -256,6 +256,18 @@ class Simulation:
     async def unblock(self, who: str) -> None:
         await self._act(who, None, lambda: self.emulator.unblock(self.users[who]))
 
+    async def remove_bot(self, group: str, by: str | None = None) -> None:
+        """The group refuses the bot: ``by`` removes it (the bot hears of it), or it is deleted."""
+        chat_id = self.chat_id(group)
+        if by is None:
+            self.emulator.remove_bot(chat_id)
+            return
+        await self._act(by, group, lambda: self.emulator.remove_bot(chat_id, self.users[by]))
+
+    async def return_bot(self, group: str, by: str) -> None:
+        chat_id = self.chat_id(group)
+        await self._act(by, group, lambda: self.emulator.return_bot(chat_id, self.users[by]))
+
     async def redeliver(self, update_id: int, times: int = 2) -> None:
         self.emulator.redeliver(update_id)
         await self.wait_handled(update_id, times)

@@ -159,6 +159,14 @@ class EmulatorClient:
     async def unblock(self, user_id: int) -> Injected:
         return await self._inject("unblock", user_id=user_id)
 
+    async def remove_bot(self, chat_id: int, by_user_id: int | None = None) -> Injected | None:
+        """A group refuses the bot (removed by a member, or deleted when ``by_user_id`` is None)."""
+        result = await self.call("remove_bot", chat_id=chat_id, by_user_id=by_user_id)
+        return None if result is None else Injected(result["update_id"], result.get("message_id"))
+
+    async def return_bot(self, chat_id: int, by_user_id: int) -> Injected:
+        return await self._inject("return_bot", chat_id=chat_id, by_user_id=by_user_id)
+
     async def redeliver(self, update_id: int) -> Injected:
         return await self._inject("redeliver", update_id=update_id)
 

@@ -41,6 +41,8 @@ ACTIONS: dict[str, Action] = {
     "send_sticker": lambda e, a: e.send_sticker(**a),
     "block": lambda e, a: e.block(**a),
     "unblock": lambda e, a: e.unblock(**a),
+    "remove_bot": lambda e, a: e.remove_bot(**a),
+    "return_bot": lambda e, a: e.return_bot(**a),
     "redeliver": lambda e, a: e.redeliver(**a),
     "inject_raw": lambda e, a: e.inject_raw(a["update"]),
     "fail_next": lambda e, a: e.fail_next(**a),

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from bot.emulator.limits import Limits
 from bot.emulator.methods import BotApi, Forced429
-from bot.emulator.state import Entry, Json, State, Stats, StoredMessage, User, json_key
+from bot.emulator.state import Chat, Entry, Json, State, Stats, StoredMessage, User, json_key
 
 UNCOUNTED_BY_DEFAULT = frozenset(["getupdates", "getme"])
 _DESCRIPTIONS = {
@@ -296,6 +296,34 @@ class Controls:
         user = self.state.user(user_id)
         user.blocked = False
         return Injected(self._member_update(user, "kicked", "member"))
+
+    def remove_bot(self, chat_id: int, by_user_id: int | None = None) -> Injected | None:
+        """A group refuses the bot: a member removes it (a my_chat_member update comes from
+        them) or, without one, the group is deleted (nothing comes). Sends to it get 403."""
+        chat = self.state.chat(chat_id)
+        chat.bot_removed = "kicked" if by_user_id is not None else "deleted"
+        if by_user_id is None:
+            return None
+        return Injected(self._group_member_update(chat, by_user_id, "member", "kicked"))
+
+    def return_bot(self, chat_id: int, by_user_id: int) -> Injected:
+        """A member adds the bot to the group again."""
+        chat = self.state.chat(chat_id)
+        chat.bot_removed = None
+        return Injected(self._group_member_update(chat, by_user_id, "kicked", "member"))
+
+    def _group_member_update(self, chat: Chat, by_user_id: int, old: str, new: str) -> int:
+        user = self.state.user(by_user_id)
+        status = {"kicked": {"status": "kicked", "until_date": 0}}
+        update = {
+            "chat": chat.to_json(),
+            "from": user.to_json(),
+            "date": self.state.unix_now(),
+            "old_chat_member": {"user": self.me, **status.get(old, {"status": old})},
+            "new_chat_member": {"user": self.me, **status.get(new, {"status": new})},
+        }
+        self.state.append(chat_id=chat.id, message_id=0, sender=user.id, text="", kind=new)
+        return self.state.enqueue({"my_chat_member": update})
 
     # -- raw updates --------------------------------------------------------------------------
     def redeliver(self, update_id: int) -> Injected:

@@ -114,10 +114,14 @@ class BotApi:
         return chat
 
     def target(self, params: Params) -> Chat:
-        """The chat to write to; 403 if the person blocked the bot."""
+        """The chat to write to; 403 if the person blocked the bot or the group removed it."""
         chat = self.find_chat(params)
         if chat.user is not None and chat.user.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.bot_removed == "deleted":
+            raise ApiError(403, "Forbidden: the group chat was deleted")
+        if chat.bot_removed is not None:
+            raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
         return chat
 
     def gate(self, chat: Chat) -> None:

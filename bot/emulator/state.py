@@ -53,6 +53,7 @@ class Chat:
     user: User | None = None
     members: list[int] = field(default_factory=list)
     next_message_id: int = 1
+    bot_removed: str | None = None  # a group that removed the bot: why ("kicked", "deleted")
 
     @property
     def is_group(self) -> bool:

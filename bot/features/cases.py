@@ -1,8 +1,9 @@
 """Cases: how coordinators handle concerns. The buttons of an alert (acknowledge, add a note,
 contact the learner, whose reply comes back to the case, resolve), ``/cases`` and ``/case N``
 (with the case's voice notes), and the deadlines' jobs: an alert nobody acknowledges in time goes
-to every coordinator privately, marked overdue, then to the programme lead; an acknowledged case
-still open after a few days reminds the coordinator who took it.
+to every coordinator privately, marked overdue, and again on a schedule (with the programme lead
+from the second time) until someone takes it; an acknowledged case still open after a few days
+reminds the coordinator who took it. Every press edits every copy of the alert.
 
 Buttons carry ``cn1:<concern id>:<action>``; every press checks again that the presser is a
 coordinator. The text of a concern is shown to coordinators and never logged.
@@ -10,7 +11,7 @@ coordinator. The text of a concern is shown to coordinators and never logged.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.callbacks import pack, unpack
@@ -29,13 +30,18 @@ from bot.services.concerns import (
     STATUSES,
     AlertAction,
     AlertOutcome,
-    alert_keyboard,
+    alert_key,
     alert_text,
+    buttons,
     coordinators,
-    deadline,
+    learner_of,
     log_entry,
+    next_step,
     refresh_alert,
+    schedule_follow_up,
+    schedule_overdue,
     send_privately,
+    send_to_lead,
     staff_translator,
     voice_notes,
 )
@@ -72,7 +78,7 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         ctx.answer_button(event.callback_id, ctx.t(N_("Write the note in your chat with me.")))
         await ctx.about_chat(ctx.person.chat_id).start_flow(NOTE_FLOW, {"concern": concern.id})
         return
-    elif action == "contact" and concern.subject_id is not None:
+    elif action == "contact" and await learner_of(ctx, concern) is not None:
         ctx.answer_button(event.callback_id, ctx.t(N_("Write the message in your chat with me.")))
         await ctx.about_chat(ctx.person.chat_id).start_flow(CONTACT_FLOW, {"concern": concern.id})
         return
@@ -95,12 +101,9 @@ async def pressed(ctx: Context, event: Inbound) -> None:
 
 
 async def _show_where_pressed(ctx: Context, event: ButtonPress, concern: Concern) -> None:
-    """The alert's new state where it was pressed, and in the group if it was pressed elsewhere."""
-    if event.message_id is not None:
-        t = staff_translator(ctx) if ctx.chat_id == ctx.settings.coordinator_chat_id else ctx.t
-        await ctx.edit(event.message_id, await alert_text(ctx, concern, t), alert_keyboard(concern, t))
-    if ctx.chat_id != ctx.settings.coordinator_chat_id:
-        await refresh_alert(ctx, concern)
+    """The alert's new state in every copy: where it was pressed, the group, every other chat."""
+    pressed = (ctx.chat_id, event.message_id) if event.message_id is not None else None
+    await refresh_alert(ctx, concern, pressed=pressed)
 
 
 async def acknowledge(ctx: Context, concern: Concern) -> None:
@@ -109,12 +112,7 @@ async def acknowledge(ctx: Context, concern: Concern) -> None:
     concern.updated_at = ctx.now
     await log_entry(ctx, concern, "acknowledged", ctx.person, None)
     await ctx.unschedule(f"concern-overdue:{concern.id}")
-    await ctx.schedule(
-        FOLLOW_UP_JOB,
-        ctx.now + timedelta(days=ctx.rules.escalation.follow_up_days),
-        {"person_id": ctx.person.id, "concern": concern.id},
-        dedupe_key=f"concern-follow-up:{concern.id}",
-    )
+    await schedule_follow_up(ctx, concern)
     raiser = await ctx.uow.people.get(concern.raised_by) if concern.raised_by else None
     if raiser is not None and raiser.role in ("learner", "mentor"):
         them = ctx.about(raiser)
@@ -139,43 +137,42 @@ async def resolve(ctx: Context, concern: Concern, outcome: str) -> None:
 
 
 async def overdue(ctx: Context, payload: dict[str, Any]) -> None:
-    """Nobody acknowledged in time: every coordinator privately, then the programme lead."""
+    """Nobody acknowledged in time: every coordinator privately, and from the second time on
+    the programme lead too, again and again until someone takes it (``next_step``). The case
+    log says what was done, and to whom."""
     concern = await ctx.uow.concerns.get(int(str(payload.get("concern"))))
     if concern is None or concern.status != "open":
         return
     concern.overdue += 1
-    if concern.overdue == 1:
-        await log_entry(ctx, concern, "overdue", None, None)
-        await send_privately(ctx, concern, await coordinators(ctx))
-        await ctx.schedule(
-            OVERDUE_JOB,
-            ctx.now + deadline(ctx, concern),
-            {"person_id": payload.get("person_id"), "concern": concern.id},
-            dedupe_key=f"concern-overdue:{concern.id}",
-        )
+    team = await coordinators(ctx)
+    lead = ctx.rules.escalation.lead_chat_id if concern.overdue > 1 else None
+    if not team and lead is None:
+        step = "unreached"
+    elif concern.overdue == 1:
+        step = "overdue"
     else:
-        await log_entry(ctx, concern, "escalated", None, None)
-        lead = ctx.rules.escalation.lead_chat_id
-        if lead is not None:
-            t = staff_translator(ctx)
-            await ctx.say_to(lead, await alert_text(ctx, concern, t), alert_keyboard(concern, t))
+        step = "overdue_again" if lead is None else "overdue_lead"
+    await log_entry(ctx, concern, step, None, None)
     await refresh_alert(ctx, concern)
+    await send_privately(ctx, concern, team)
+    if lead is not None:
+        await send_to_lead(ctx, concern, lead)
+    await schedule_overdue(ctx, concern, next_step(ctx, concern))
 
 
 async def follow_up(ctx: Context, payload: dict[str, Any]) -> None:
     """Taken but not resolved after a few days: the coordinator who took it is reminded."""
     concern = await ctx.uow.concerns.get(int(str(payload.get("concern"))))
-    if concern is None or concern.status != "acknowledged" or ctx.person.role != "coordinator":
+    if concern is None or concern.status != "acknowledged" or concern.acknowledged_by is None:
         return
-    since = ctx.t.date(concern.acknowledged_at or concern.created_at)
+    taker = await ctx.uow.people.get(concern.acknowledged_by)
+    if taker is None or taker.role != "coordinator":
+        return
+    t = ctx.translator_for(taker)
+    since = t.date(concern.acknowledged_at or concern.created_at)
     text = N_("Concern #{id}, which you took on {date}, is still open. Resolve it or add a note: /case {id}")
-    await ctx.say(ctx.t(text, id=concern.id, date=since))
-    await ctx.schedule(
-        FOLLOW_UP_JOB,
-        ctx.now + timedelta(days=ctx.rules.escalation.follow_up_days),
-        {"person_id": ctx.person.id, "concern": concern.id},
-        dedupe_key=f"concern-follow-up:{concern.id}",
-    )
+    await ctx.say_to(taker.chat_id, t(text, id=concern.id, date=since))
+    await schedule_follow_up(ctx, concern)
 
 
 # --- /cases and /case N --------------------------------------------------------------------
@@ -225,7 +222,8 @@ async def case(ctx: Context, event: Inbound) -> None:
     if concern is None:
         await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
         return
-    await ctx.say(await alert_text(ctx, concern, ctx.t), alert_keyboard(concern, ctx.t))
+    text, keyboard = await alert_text(ctx, concern, ctx.t), await buttons(ctx, concern, ctx.t)
+    await ctx.say_to(ctx.chat_id, text, keyboard, track=alert_key(concern.id))  # a copy like the others
     for file_id in await voice_notes(ctx, concern):
         await ctx.send_voice(file_id, f"#{concern.id}")
 

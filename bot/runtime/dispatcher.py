@@ -10,9 +10,11 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import timedelta
 from weakref import WeakValueDictionary
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -28,6 +30,7 @@ from bot.events import (
     Inbound,
     MemberBlocked,
     MemberUnblocked,
+    Outbound,
 )
 from bot.feature import menu
 from bot.i18n import N_, Translator
@@ -37,7 +40,7 @@ from bot.runtime import metrics
 from bot.runtime.logs import failure
 from bot.runtime.postman import Postman
 from bot.runtime.routes import Routes
-from bot.services import consent
+from bot.services import consent, coordination
 from conversations.engine import FlowEngine
 from storage.database import Database
 from storage.models import DueJob, Person
@@ -231,9 +234,38 @@ class Dispatcher:
             features=self.routes.features,
         )
 
+    def programme_context(self, uow: UnitOfWork) -> Context:
+        """For work that is nobody's own (a case's deadlines): it writes to people and groups,
+        never to a chat of its own, in the programme's language."""
+        now = self.clock.now()
+        nobody = Person(
+            telegram_user_id=0, chat_id=0, first_name=self.rules.name, created_at=now, updated_at=now
+        )
+        ctx = self._context(uow, nobody, 0)
+        ctx.t = Translator(self.settings.default_locale, ZoneInfo(ctx.programme_zone))
+        return ctx
+
+    async def group_lost(self, group: int, lost: Sequence[Outbound], refused: bool) -> None:
+        """The postman could not deliver to the coordinators' group: each coordinator gets what
+        it refused privately, at once (``coordination.group_lost``)."""
+        try:
+            async with self.db.unit_of_work() as uow:
+                ctx = self.programme_context(uow)
+                await coordination.group_lost(ctx, group, lost, refused=refused)
+                await ctx.write_outbox()
+        except Exception:
+            log.exception("could not pass on %s messages the coordinators' group refused", len(lost))
+            return
+        await self.postman.deliver(ctx.posted)
+
     # --- routing -----------------------------------------------------------------------------
 
     async def _route(self, ctx: Context, event: Inbound) -> None:
+        if event.chat_id == self.settings.coordinator_chat_id and event.chat_type != "private":
+            if isinstance(event, MemberBlocked):  # the bot was removed from the coordinators' group
+                await coordination.group_lost(ctx, event.chat_id, (), refused=True)
+                return
+            await coordination.group_heard_from(ctx, event.chat_id)
         if isinstance(event, MemberBlocked):
             if event.chat_type == "private":
                 ctx.person.unreachable_since = ctx.now
@@ -309,7 +341,7 @@ class Dispatcher:
             job = await uow.jobs.get(job_id)
             if job is None or job.status != "pending":
                 return None
-            person_id = job.payload.get("person_id")
+            person_id = job.payload.get("person_id")  # none: the job is the programme's (a case's)
             person = await uow.people.get(int(str(person_id))) if person_id is not None else None
             # The person's chat first, then the job (an event holding the chat may touch the
             # job): a chat busy on another replica leaves the job for a later tick.
@@ -321,11 +353,11 @@ class Dispatcher:
             metrics.JOBS_RUN.inc()
             job.status, job.done_at = "done", self.clock.now()
             action = self.routes.jobs.get(job.kind)
-            if action is None or person is None:
+            if action is None or (person is None and person_id is not None):
                 log.warning("job %s (%s) has no action or person; dropped", job.id, job.kind)
                 job.status = "dropped"
                 return None
-            ctx = self._context(uow, person, person.chat_id)
+            ctx = self._context(uow, person, person.chat_id) if person else self.programme_context(uow)
             await action(ctx, job.payload)
             await ctx.write_outbox()
             return ctx

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.context import HANDOVER
-from bot.events import AnswerButton, Outbound, SendText, Stored, decode
+from bot.events import AnswerButton, Outbound, SendDocument, SendText, SendVoice, Stored, decode
 from bot.messenger import ChatUnreachable, DeliveryError, MessageGone, Messenger
 from bot.runtime import metrics
 from bot.runtime.ratelimit import SendLimiter
@@ -24,8 +24,11 @@ log = logging.getLogger(__name__)
 
 # Rows of an event are not swept before this, so the sweep never races the event's own delivery.
 MAX_ATTEMPTS = 6
+SENDS = (SendText, SendVoice, SendDocument)
 
 Outcome = dict[str, object]
+# Told what the coordinators' group did not take, and whether it refused the bot (403).
+GroupLost = Callable[[int, Sequence[Outbound], bool], Awaitable[None]]
 
 
 class Postman:
@@ -48,6 +51,13 @@ class Postman:
         self._refs: list[tuple[str, int, int]] = []  # tracked messages: key, chat, message id
         self._unreachable: set[int] = set()
         self._recording = asyncio.Lock()
+        self._group: int | None = None
+        self._group_lost: GroupLost | None = None
+
+    def watch_group(self, chat_id: int | None, on_lost: GroupLost) -> None:
+        """What the coordinators' group does not take (refused, or failed after the retries) is
+        not retried there: it is handed to ``on_lost`` at once, to reach each coordinator."""
+        self._group, self._group_lost = chat_id, on_lost
 
     async def answer(self, answers: Sequence[AnswerButton]) -> None:
         """Answer button presses; they are ephemeral, so a failure is only logged."""
@@ -76,10 +86,14 @@ class Postman:
     async def _send_all(self, work: Sequence[tuple[int, Outbound, int]], reply_to: int | None) -> None:
         outcomes: list[tuple[int, Outcome]] = []
         dead: set[int] = set()
+        lost: list[Outbound] = []  # what the coordinators' group did not take, in order
+        refused = False
         for outbox_id, action, attempts in work:
             chat_id = getattr(action, "chat_id", 0)
-            if chat_id in dead:
+            if chat_id in dead or (lost and chat_id == self._group):
                 outcomes.append((outbox_id, outcome_of("dropped", attempts, self._clock.now())))
+                if chat_id == self._group:
+                    lost.append(action)
                 continue
             if chat_id:
                 await self._limiter.acquire(chat_id, reply=chat_id == reply_to)
@@ -88,8 +102,22 @@ class Postman:
                 self._refs.append((action.track, action.chat_id, int(str(outcome["message_id"]))))
             if outcome["status"] == "unreachable":
                 dead.add(chat_id)
+            if chat_id == self._group and self._lost_by_group(action, outcome):
+                refused = refused or outcome["status"] == "unreachable"
+                lost.append(action)
+                outcome = outcome_of("dropped", int(str(outcome["attempts"])), self._clock.now())
             outcomes.append((outbox_id, outcome))
         await self._record(outcomes, dead)
+        if lost and self._group is not None and self._group_lost is not None:
+            await self._group_lost(self._group, lost, refused)
+
+    @staticmethod
+    def _lost_by_group(action: Outbound, outcome: Outcome) -> bool:
+        """The group refused the bot, or a message failed after the adapter's retries: it goes
+        to the coordinators instead of waiting to be retried (an urgent alert cannot wait)."""
+        if outcome["status"] == "unreachable":
+            return True
+        return isinstance(action, SENDS) and outcome["status"] in ("pending", "failed")
 
     async def _record(self, outcomes: list[tuple[int, Outcome]], dead: set[int]) -> None:
         """Write outcomes; concurrent events share one transaction (SQLite has one writer)."""

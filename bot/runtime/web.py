@@ -90,19 +90,25 @@ class OpsServer:
         return web.json_response({"status": "ok"})
 
     async def _readyz(self, _request: web.Request) -> web.Response:
-        checks = {"database": await self._database_ok(), "scheduler": self.ops.ticking()}
+        """Ready or not (503); ``degraded`` while the coordinators' group refuses the bot: every
+        replica is affected alike and each still works (coordinators are written to one by one),
+        so it does not take a replica out of the load balancer."""
+        database, group = await self._database_ok()
+        checks = {"database": database, "scheduler": self.ops.ticking()}
         checks["taking_updates"] = self.ops.adapter is not None and not self.ops.draining
         ready = all(checks.values())
-        return web.json_response({"ready": ready, **checks}, status=200 if ready else 503)
+        body = {"ready": ready, **checks, "coordinators_group": group, "degraded": not group}
+        return web.json_response(body, status=200 if ready else 503)
 
-    async def _database_ok(self) -> bool:
+    async def _database_ok(self) -> tuple[bool, bool]:
+        """Whether the database answers, and whether the coordinators' group takes messages."""
         try:
             async with asyncio.timeout(READY_DB_SECONDS), self.ops.db.unit_of_work() as uow:
                 await uow.operations.ping()
+                return True, not await uow.groups.any_unreachable()
         except Exception as exc:
             log.warning("readiness: database unreachable (%s)", type(exc).__name__)
-            return False
-        return True
+            return False, True
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         try:

@@ -1,11 +1,17 @@
 """Concerns: raising one, the signals that become one, its deadlines and its alert.
 
-A concern becomes an alert in the coordinators' group (or, without a group, in each coordinator's
-chat): severity, who, what, the pair's recent history, and buttons to acknowledge, add a note,
-resolve or contact the learner. Every change (a learner's reply too) edits the alert in place and
-writes a line to the case log. An alert nobody acknowledges in time goes to every coordinator
-privately, marked overdue, then to the programme lead; an acknowledged case still open after a few
-days reminds the coordinator who took it.
+A concern becomes an alert in the coordinators' group (or, without a group or while it refuses the
+bot, in each coordinator's chat): severity, who, what, the pair's recent history, and buttons to
+acknowledge, add a note, resolve or contact the learner. Every change (a learner's reply too)
+writes a line to the case log and edits every copy of the alert in place: the group's, each
+coordinator's, the lead's. An alert nobody acknowledges in time goes to every coordinator
+privately, marked overdue, and again on a schedule until someone takes it, with the programme lead
+from the second time on; an acknowledged case still open after a few days reminds the coordinator
+who took it.
+
+A case's deadlines belong to the case, not to a person: its jobs run for the programme, so a
+person deleting their data (the learner who raised it, the coordinator who took it) never cancels
+them. A case whose coordinator left goes back to the queue.
 
 Buttons carry ``cn1:<concern id>:<action>``; every press checks again that the presser is a
 coordinator. The text of a concern is shown to coordinators and never logged.
@@ -68,9 +74,27 @@ ACTIONS = {
     "contacted": N_("{name} wrote to the learner"),
     "replied": N_("{name} replied"),
     "overdue": N_("overdue: sent to every coordinator"),
-    "escalated": N_("overdue again: sent to the programme lead"),
+    "escalated": N_("overdue again: sent to the programme lead"),  # older case logs only
+    "overdue_again": N_("overdue again: sent to every coordinator; no programme lead is set"),
+    "overdue_lead": N_("overdue again: sent to every coordinator and the programme lead"),
+    "unreached": N_("overdue: no coordinator can be reached"),
+    "raiser_left": N_("the person who raised it deleted their data"),
+    "subject_left": N_("the person it is about deleted their data"),
+    "taker_left": N_("the coordinator who took it deleted their data: back in the queue"),
 }
+# An urgent case nobody takes is sent again every ``urgent_minutes`` for its first FAST_STEPS
+# times (three hours, at 30 minutes), then every SLOW_URGENT until someone takes it: often enough
+# that it is never forgotten, rarely enough that nobody mutes the bot. Any other case: after its
+# deadline, and again after another (to the lead too), then every ``follow_up_days``, the pace
+# at which a case someone took reminds them.
+FAST_STEPS = 6
+SLOW_URGENT = timedelta(hours=3)
+LEFT = N_("a person who has since left")
+BACK_IN_THE_QUEUE = N_(
+    "{icon} Concern #{id} is back in the queue: the coordinator who took it has left. /case {id}"
+)
 PARTNER_LEFT = "partner_left"
+RAISER_LEFT, SUBJECT_LEFT, TAKER_LEFT = "raiser_left", "subject_left", "taker_left"  # case log
 PAIRING_STALLED = "pairing_stalled"
 
 
@@ -98,6 +122,36 @@ def deadline(ctx: Context, concern: Concern) -> timedelta:
     if concern.severity == "urgent":
         return timedelta(minutes=rules.urgent_minutes)
     return timedelta(hours=rules.normal_hours)
+
+
+def next_step(ctx: Context, concern: Concern) -> timedelta:
+    """How long an untaken case waits before it is sent again (``concern.overdue`` steps so far)."""
+    step = deadline(ctx, concern)
+    if concern.severity == "urgent":
+        return step if concern.overdue < FAST_STEPS else max(SLOW_URGENT, step)
+    return step if concern.overdue < 2 else max(timedelta(days=ctx.rules.escalation.follow_up_days), step)
+
+
+def alert_key(concern_id: int) -> str:
+    """Under which key every copy of a concern's alert is tracked."""
+    return f"concern:{concern_id}"
+
+
+async def schedule_overdue(ctx: Context, concern: Concern, after: timedelta) -> None:
+    """The case's next escalation; it runs for the programme, not for a person."""
+    await ctx.schedule(
+        OVERDUE_JOB, ctx.now + after, {"concern": concern.id}, dedupe_key=f"concern-overdue:{concern.id}"
+    )
+
+
+async def schedule_follow_up(ctx: Context, concern: Concern) -> None:
+    """A reminder to whoever took the case (read from the case when it is due)."""
+    await ctx.schedule(
+        FOLLOW_UP_JOB,
+        ctx.now + timedelta(days=ctx.rules.escalation.follow_up_days),
+        {"concern": concern.id},
+        dedupe_key=f"concern-follow-up:{concern.id}",
+    )
 
 
 # --- raising -------------------------------------------------------------------------------
@@ -144,18 +198,8 @@ async def raise_concern(
     )
     await log_entry(ctx, concern, "raised", raised_by, line)
     await post_alert(ctx, concern)
-    await ctx.schedule(
-        OVERDUE_JOB,
-        ctx.now + deadline(ctx, concern),
-        {"person_id": _anchor(concern, ctx), "concern": concern.id},
-        dedupe_key=f"concern-overdue:{concern.id}",
-    )
+    await schedule_overdue(ctx, concern, deadline(ctx, concern))
     return concern
-
-
-def _anchor(concern: Concern, ctx: Context) -> int:
-    """Jobs run for a person; a concern's jobs run for whoever it is about (nothing is sent to them)."""
-    return concern.subject_id or concern.raised_by or ctx.person.id
 
 
 async def log_entry(
@@ -187,7 +231,7 @@ async def voice_notes(ctx: Context, concern: Concern) -> list[str]:
 
 
 async def coordinators(ctx: Context) -> list[Person]:
-    return [p for p in await ctx.uow.people.with_role("coordinator") if p.reachable]
+    return await ctx.reachable_coordinators()
 
 
 # Signals from sessions, check-ins and mentor notes, as the concern they become (one open concern
@@ -221,6 +265,8 @@ async def alert_text(ctx: Context, concern: Concern, t: Translator) -> str:
     subject = await ctx.uow.people.get(concern.subject_id) if concern.subject_id else None
     raiser = await ctx.uow.people.get(concern.raised_by) if concern.raised_by else None
     pair = await ctx.uow.pairs.get(concern.pair_id) if concern.pair_id else None
+    entries = await ctx.uow.concerns.entries(concern.id)
+    left = {entry.action for entry in entries}
     head = t(
         N_("{icon} Concern #{id} · {severity} · {status}"),
         icon=ICONS[concern.severity],
@@ -231,7 +277,7 @@ async def alert_text(ctx: Context, concern: Concern, t: Translator) -> str:
     if concern.overdue:
         head += " · " + t(N_("OVERDUE"))
     lines = [head]
-    about = name_of(subject)
+    about = t(LEFT) if subject is None and SUBJECT_LEFT in left else name_of(subject)
     if pair is not None:
         partner_id = (
             pair.mentor_id if subject is not None and subject.id == pair.learner_id else pair.learner_id
@@ -242,8 +288,11 @@ async def alert_text(ctx: Context, concern: Concern, t: Translator) -> str:
             partner=name_of(await ctx.uow.people.get(partner_id)),
         )
     lines.append(t(N_("About: {who}"), who=about))
+    lines += _minor(ctx, subject, t)
     lines.append(t(N_("What: {what}"), what=t(KINDS.get(concern.kind, N_("something else")))))
-    lines.append(t(N_("Raised by: {who}"), who=name_of(raiser) if raiser else t(N_("Tandem (automatic)"))))
+    automatic = N_("Tandem (automatic)")
+    raised_by = name_of(raiser) if raiser is not None else t(LEFT if RAISER_LEFT in left else automatic)
+    lines.append(t(N_("Raised by: {who}"), who=raised_by))
     if concern.about_mentor:
         lines.append(t(N_("The mentor does not see this concern.")))
     if concern.text:
@@ -252,16 +301,53 @@ async def alert_text(ctx: Context, concern: Concern, t: Translator) -> str:
         lines.append(t(N_("🎤 A voice note came with it (sent below).")))
     lines += await _history(ctx, concern, pair, t)
     lines.append(t(N_("Case log:")))
-    for entry in await ctx.uow.concerns.entries(concern.id):
+    lines += await _log_lines(ctx, entries, t)
+    text = "\n".join(lines)
+    return text if len(text) <= 4000 else text[:3999] + "…"
+
+
+def _minor(ctx: Context, subject: Person | None, t: Translator) -> list[str]:
+    """A learner under the consent age: said at once, with whom to call."""
+    if subject is None or subject.role != "learner":
+        return []
+    if subject.guardian_status is None and not str(subject.profile.get("age") or "").startswith("under"):
+        return []
+    return [
+        t(
+            N_("A minor (under {age}). Guardian: {guardian}, {contact}"),
+            age=ctx.rules.digital_consent_age,
+            guardian=subject.guardian_name or "–",
+            contact=subject.guardian_contact or "–",
+        )
+    ]
+
+
+async def _log_lines(ctx: Context, entries: list[CaseEntry], t: Translator) -> list[str]:
+    """The case log, one line an entry; the same step repeated (an escalation every half hour)
+    is one line with its count and its latest time."""
+    runs: list[tuple[CaseEntry, int]] = []
+    for entry in entries:
+        if runs and _plain(entry) and _plain(runs[-1][0]) and runs[-1][0].action == entry.action:
+            runs[-1] = (entry, runs[-1][1] + 1)
+        else:
+            runs.append((entry, 1))
+    lines = []
+    for entry, times in runs:
         actor = await ctx.uow.people.get(entry.actor_id) if entry.actor_id else None
         said = t(ACTIONS.get(entry.action, entry.action), name=name_of(actor))
+        if times > 1:
+            said += f" (×{times})"
         if entry.note:
             said += f": {entry.note}"
         if entry.voice_file_id:
             said += ": " + t(N_("🎤 a voice note"))
         lines.append(f"• {t.datetime(entry.at, 'short')} {said}")
-    text = "\n".join(lines)
-    return text if len(text) <= 4000 else text[:3999] + "…"
+    return lines
+
+
+def _plain(entry: CaseEntry) -> bool:
+    """A step of Tandem's own, with nothing said: repeated, it is counted, not listed again."""
+    return entry.actor_id is None and entry.note is None and entry.voice_file_id is None
 
 
 async def _history(ctx: Context, concern: Concern, pair: Pair | None, t: Translator) -> list[str]:
@@ -295,7 +381,8 @@ async def _history(ctx: Context, concern: Concern, pair: Pair | None, t: Transla
     return lines
 
 
-def alert_keyboard(concern: Concern, t: Translator) -> Keyboard | None:
+def alert_keyboard(concern: Concern, t: Translator, *, contact: bool) -> Keyboard | None:
+    """The alert's buttons; ``contact``: the case is about a learner, who can be written to."""
     if concern.status == "resolved":
         return None
     first = [
@@ -304,38 +391,108 @@ def alert_keyboard(concern: Concern, t: Translator) -> Keyboard | None:
     ]
     if concern.status == "open":
         first.insert(0, Button(t(N_("Acknowledge")), data=pack(AlertAction(concern.id, "ack"))))
-    if concern.subject_id is None:
+    if not contact:
         return (tuple(first),)
-    contact = Button(t(N_("Contact the learner")), data=pack(AlertAction(concern.id, "contact")))
-    return tuple(first), (contact,)
+    button = Button(t(N_("Contact the learner")), data=pack(AlertAction(concern.id, "contact")))
+    return tuple(first), (button,)
+
+
+async def learner_of(ctx: Context, concern: Concern) -> Person | None:
+    """The learner the case is about, whom "Contact the learner" writes to (a case about a
+    mentor has none: "partner left" is about the mentor whose learner is gone)."""
+    subject = await ctx.uow.people.get(concern.subject_id) if concern.subject_id else None
+    return subject if subject is not None and subject.role == "learner" else None
+
+
+async def buttons(ctx: Context, concern: Concern, t: Translator) -> Keyboard | None:
+    return alert_keyboard(concern, t, contact=await learner_of(ctx, concern) is not None)
 
 
 async def post_alert(ctx: Context, concern: Concern) -> None:
-    """To the coordinators' group, remembered so it can be edited; without a group, to each one."""
-    t = staff_translator(ctx)
-    text, keyboard = await alert_text(ctx, concern, t), alert_keyboard(concern, t)
-    group = ctx.settings.coordinator_chat_id
-    if group is not None:
-        await ctx.say_to(group, text, keyboard, track=f"concern:{concern.id}")
-        if concern.voice_file_id:
-            await ctx.about_chat(group).send_voice(concern.voice_file_id, f"#{concern.id}")
+    """To the coordinators' group, remembered so it can be edited; without one, to each of them."""
+    group = await ctx.coordinators_group()
+    if group is None:
+        await send_privately(ctx, concern, await coordinators(ctx))
         return
-    await send_privately(ctx, concern, await coordinators(ctx))
+    t = staff_translator(ctx)
+    text, keyboard = await alert_text(ctx, concern, t), await buttons(ctx, concern, t)
+    await ctx.say_to(group, text, keyboard, track=alert_key(concern.id))
+    if concern.voice_file_id:
+        await ctx.about_chat(group).send_voice(concern.voice_file_id, f"#{concern.id}")
 
 
 async def send_privately(ctx: Context, concern: Concern, people: list[Person]) -> None:
+    """A copy for each person in their chat and language, tracked like the group's."""
     for person in people:
-        them = ctx.about(person)
-        await them.say(await alert_text(ctx, concern, them.t), alert_keyboard(concern, them.t))
+        t = ctx.translator_for(person)
+        text, keyboard = await alert_text(ctx, concern, t), await buttons(ctx, concern, t)
+        await ctx.say_to(person.chat_id, text, keyboard, track=alert_key(concern.id))
         if concern.voice_file_id:
-            await them.send_voice(concern.voice_file_id, f"#{concern.id}")
+            await ctx.about_chat(person.chat_id).send_voice(concern.voice_file_id, f"#{concern.id}")
 
 
-async def refresh_alert(ctx: Context, concern: Concern) -> None:
-    """Edit the group's alert in place (when it was delivered and its place is known)."""
-    group = ctx.settings.coordinator_chat_id
-    ref = await ctx.uow.message_refs.get(f"concern:{concern.id}")
-    if group is None or ref is None or ref.chat_id != group:
-        return
+async def send_to_lead(ctx: Context, concern: Concern, lead: int) -> None:
     t = staff_translator(ctx)
-    await ctx.edit_in(group, ref.message_id, await alert_text(ctx, concern, t), alert_keyboard(concern, t))
+    text, keyboard = await alert_text(ctx, concern, t), await buttons(ctx, concern, t)
+    await ctx.say_to(lead, text, keyboard, track=alert_key(concern.id))
+
+
+async def refresh_alert(ctx: Context, concern: Concern, *, pressed: tuple[int, int] | None = None) -> None:
+    """Edit every copy of the alert in place, each in its reader's language, so that all of
+    them show the same state; ``pressed`` (chat, message): a copy that was not tracked."""
+    places = [(ref.chat_id, ref.message_id) for ref in await ctx.uow.message_refs.of(alert_key(concern.id))]
+    if pressed is not None and pressed not in places:
+        places.append(pressed)
+    refused = ctx.settings.coordinator_chat_id if await ctx.coordinators_group() is None else None
+    shown: dict[tuple[str, str], tuple[str, Keyboard | None]] = {}
+    for chat_id, message_id in places:
+        if chat_id == refused:
+            continue  # the group does not take the bot's messages: its copy waits
+        t = await _reader(ctx, chat_id)
+        key = (t.locale, t.zone.key)
+        if key not in shown:
+            shown[key] = (await alert_text(ctx, concern, t), await buttons(ctx, concern, t))
+        await ctx.edit_in(chat_id, message_id, *shown[key])
+
+
+async def _reader(ctx: Context, chat_id: int) -> Translator:
+    """A person's chat reads in their language; a group (or the lead's chat) in the programme's."""
+    person = await ctx.uow.people.by_chat(chat_id) if chat_id > 0 else None
+    return ctx.translator_for(person) if person is not None else staff_translator(ctx)
+
+
+# --- people leaving ------------------------------------------------------------------------
+
+
+async def hand_over(ctx: Context, person: Person) -> list[tuple[Concern, bool]]:
+    """Before a person's data goes, their cases stay with the programme: each logs who left,
+    and a case they had taken goes back to the queue with its deadline running again. Returns
+    the cases, and whether each went back, for ``after_leaving``."""
+    cases = []
+    for concern in await ctx.uow.concerns.involving(person.id):
+        if concern.raised_by == person.id:
+            concern.raised_by = None
+            await log_entry(ctx, concern, RAISER_LEFT, None, None)
+        if concern.subject_id == person.id:
+            concern.subject_id = None
+            await log_entry(ctx, concern, SUBJECT_LEFT, None, None)
+        released = concern.acknowledged_by == person.id and concern.status == "acknowledged"
+        if concern.acknowledged_by == person.id:
+            concern.acknowledged_by = None
+        if released:
+            concern.status, concern.acknowledged_at, concern.overdue = "open", None, 0
+            await log_entry(ctx, concern, TAKER_LEFT, None, None)
+            await ctx.unschedule(f"concern-follow-up:{concern.id}")
+            await schedule_overdue(ctx, concern, deadline(ctx, concern))
+        concern.updated_at = ctx.now
+        cases.append((concern, released))
+    return cases
+
+
+async def after_leaving(ctx: Context, cases: list[tuple[Concern, bool]]) -> None:
+    """Once the person is gone: every copy of their cases' alerts shows it, and the coordinators
+    hear of each case back in the queue."""
+    for concern, released in cases:
+        await refresh_alert(ctx, concern)
+        if released:
+            await ctx.tell_coordinators(BACK_IN_THE_QUEUE, icon=ICONS[concern.severity], id=concern.id)

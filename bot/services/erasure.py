@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 from bot.context import Context
+from bot.services import concerns
+
+CASE_JOBS = (concerns.OVERDUE_JOB, concerns.FOLLOW_UP_JOB)
 
 EXPORTED_FIELDS = (
     "telegram_user_id",
@@ -42,14 +45,19 @@ async def erase_person(ctx: Context) -> None:
     """Delete the person, their conversation state, their scheduled jobs and their queued messages.
 
     Audit entries about them stay, with the person's id set to null by the database: they hold
-    no personal data, only that a decision was taken. Later issues keep concern records a
-    coordinator must keep, pseudonymized; there are none yet.
+    no personal data, only that a decision was taken. Their cases stay with the programme, with
+    their deadlines: a case says that the person left, and one they had taken goes back to the
+    queue (``concerns.hand_over``).
     """
     person = ctx.person
+    cases = await concerns.hand_over(ctx, person)
+    await ctx.uow.jobs.unanchor(person.id, CASE_JOBS)  # older rows ran a case's jobs for a person
     await ctx.uow.jobs.forget_person(person.id)
     await ctx.uow.outbox.forget_chat(person.chat_id)
+    await ctx.uow.message_refs.forget_chat(person.chat_id)
     await ctx.uow.flows.forget(person.id)
     await ctx.uow.people.erase(person)
+    await concerns.after_leaving(ctx, cases)
 
 
 async def export_person(ctx: Context) -> bytes:

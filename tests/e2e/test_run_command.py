@@ -133,6 +133,8 @@ async def test_webhook_mode_health_metrics_json_logs_and_a_graceful_sigterm(tmp_
                 "database": True,
                 "scheduler": True,
                 "taking_updates": True,
+                "coordinators_group": True,
+                "degraded": False,
             }
             assert emulator.api.webhook.url == f"{base}/telegram"  # registered with "Telegram"
 

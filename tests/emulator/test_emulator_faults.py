@@ -42,6 +42,37 @@ async def test_block_gives_403_and_a_my_chat_member_update(emu: Emulator, api: B
     assert kinds == ["text", "kicked", "member", "text"]
 
 
+async def test_a_group_that_removes_the_bot_answers_403_until_it_is_added_back(
+    emu: Emulator, api: BotCaller
+) -> None:
+    ada = emu.add_user("Ada")["id"]
+    group = emu.add_group("Staff", [ada])
+    sent = await api.ok("sendMessage", chat_id=group, text="before")
+    removed = emu.remove_bot(group, ada)
+    assert removed is not None
+    for method, params in (
+        ("sendMessage", {"text": "after"}),
+        ("editMessageText", {"message_id": sent["message_id"], "text": "edited"}),
+    ):
+        status, body = await api(method, chat_id=group, **params)
+        assert (status, body["description"]) == (403, "Forbidden: bot was kicked from the supergroup chat")
+    (update,) = await api.ok("getUpdates", timeout=0)
+    change = update["my_chat_member"]
+    assert (update["update_id"], change["chat"]["id"], change["from"]["id"]) == (
+        removed.update_id,
+        group,
+        ada,
+    )
+    assert (change["old_chat_member"]["status"], change["new_chat_member"]["status"]) == ("member", "kicked")
+    emu.return_bot(group, ada)
+    await api.ok("sendMessage", chat_id=group, text="back")
+    other = emu.add_group("Old staff", [ada])
+    assert emu.remove_bot(other) is None  # deleted: nothing comes
+    status, body = await api("sendMessage", chat_id=other, text="anyone?")
+    assert (status, body["description"]) == (403, "Forbidden: the group chat was deleted")
+    assert [e.kind for e in emu.transcript(group)] == ["text", "kicked", "member", "text"]
+
+
 async def test_fail_next_500_then_normal(emu: Emulator, api: BotCaller) -> None:
     ada = emu.add_user("Ada")["id"]
     emu.fail_next("sendMessage", count=2)
