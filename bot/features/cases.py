@@ -218,7 +218,8 @@ async def case(ctx: Context, event: Inbound) -> None:
         await ctx.say(ctx.t(N_("Only coordinators can see concerns.")))
         return
     number = event.args.strip().lstrip("#") if isinstance(event, Command) else ""
-    concern = await ctx.uow.concerns.get(int(number)) if number.isdigit() and len(number) < 10 else None
+    readable = number.isascii() and number.isdigit() and len(number) < 10  # not "²" nor "٣"
+    concern = await ctx.uow.concerns.get(int(number)) if readable else None
     if concern is None:
         await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
         return
