@@ -4,6 +4,17 @@
 about (by role), how urgent, and anything more in words or as a voice note. The person is told
 who will read it before they write; a learner's concern about their mentor never reaches the
 mentor. A learner's safety concern is always urgent, and shows the programme's help lines at once.
+
+Learners and approved mentors raise concerns. A volunteer whose application is open or was
+declined, or a suspended mentor, has no one in the programme to raise one about: they read how to
+reach the programme instead, and no alert goes out.
+
+A person raises at most ``LIMIT`` concerns within ``WINDOW`` as alerts of their own: a worry,
+another one, a correction. More within the hour is nearly always the same worry again (or a
+flood), and each alert would page every coordinator again, with its overdue copies. So a further
+one is not lost but joins the person's newest open case (a line of its log, the alert edited in
+place), and the person is told that the coordinators have it. One more severe than that case still
+goes out as an alert of its own: an edit notifies nobody, and an urgent worry must reach someone.
 """
 
 from __future__ import annotations
@@ -18,17 +29,18 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
-from bot.services.concerns import raise_concern
+from bot.services.concerns import KINDS, RANK, log_entry, raise_concern, refresh_alert, staff_translator
 from bot.services.people import name_of
 from conversations import which_learner
 from conversations.flow import END, Flow, Option, Step, StepKind
-from storage.models import Pair, Person
+from storage.models import Concern, Pair, Person
 from storage.repositories import LIVE_PAIRS
 
 NAME = "concern"
 LEARNERS = "learners"  # in the answers: a mentor's [learner id, name] pairs to choose from
 PREFIX = "cc1"  # cc1:start — the button under /help
 RAISERS = ("learner", "mentor")
+LIMIT, WINDOW = 3, timedelta(hours=1)  # alerts of one's own; more are added to the newest case
 
 LEARNER_KINDS = (
     Option("safety", N_("Safety, or someone is hurting me")),
@@ -55,7 +67,16 @@ NOT_FOR_COORDINATORS = N_(
     "Learners and mentors raise concerns here; you get them as alerts in the coordinators' group."
 )
 NOT_YET = N_("Concerns are for the learners and mentors of the programme. Send /start to join first.")
+NOT_APPROVED = N_(
+    "Concerns raised here are for the programme's learners and approved mentors. If something "
+    "worries you, please write to the programme: {contact}. If someone is in danger right now, "
+    "call the emergency number."
+)
 THANKS = N_("Thank you for telling us. A coordinator will get back to you soon.")
+ADDED = N_(
+    "Thank you. You have told us several things within the hour, so I added this to what you "
+    "told us before: the coordinators have all of it, and a coordinator will get back to you soon."
+)
 HELP_NOW = N_("You do not have to wait for us. If you need help right now, you can call:")
 NO_HELP_LINES = N_("If you are in danger right now, call the emergency number.")
 
@@ -72,10 +93,15 @@ def _kinds(ctx: Context) -> tuple[Option, ...]:
     return MENTOR_KINDS if ctx.person.role == "mentor" else LEARNER_KINDS
 
 
+def may_raise(person: Person) -> bool:
+    """A learner, or a mentor the programme approved (not an applicant, declined or suspended)."""
+    return person.role == "learner" or (person.role == "mentor" and person.screening == "approved")
+
+
 def button(ctx: Context) -> Keyboard | None:
     """The one-button keyboard under /help, for the people who can raise a concern."""
     label = BUTTON.get(ctx.person.role or "")
-    return ((Button(ctx.t(label), data=START),),) if label else None
+    return ((Button(ctx.t(label), data=START),),) if label and may_raise(ctx.person) else None
 
 
 async def command(ctx: Context, event: Inbound) -> None:
@@ -95,16 +121,22 @@ async def pressed(ctx: Context, event: Inbound) -> None:
 
 async def _begin(ctx: Context) -> None:
     role = ctx.person.role
+    if role not in RAISERS:
+        await ctx.say(ctx.t(NOT_FOR_COORDINATORS if role == "coordinator" else NOT_YET))
+        return
+    if not may_raise(ctx.person):
+        await _not_approved(ctx)
+        return
     mine = await which_learner.mentored(ctx, LIVE_PAIRS) if role == "mentor" else []
     if len(mine) > 1:  # a mentor of several says which learner it is about, first
         learners = [[learner.id, name_of(learner)] for _, learner in mine]
         await ctx.start_flow(NAME, {LEARNERS: learners})
-    elif role in RAISERS:
-        await ctx.engine.start(ctx, NAME, at="about")
-    elif role == "coordinator":
-        await ctx.say(ctx.t(NOT_FOR_COORDINATORS))
     else:
-        await ctx.say(ctx.t(NOT_YET))
+        await ctx.engine.start(ctx, NAME, at="about")
+
+
+async def _not_approved(ctx: Context) -> None:
+    await ctx.say(ctx.t(NOT_APPROVED, contact=ctx.rules.contact or "–"))
 
 
 def severity_of(kind: str, urgency: str | None) -> str:
@@ -130,16 +162,22 @@ def _details_step(answers: Mapping[str, Any]) -> str:
 
 async def raised(ctx: Context, answers: dict[str, Any]) -> None:
     """Hand the concern to the coordinators."""
-    role = ctx.person.role
-    if role not in RAISERS:  # the role changed while the questions were open
+    if ctx.person.role not in RAISERS:  # the role changed while the questions were open
         await ctx.say(ctx.t(NOT_YET))
         return
+    # A mentor suspended while telling it began when they could: their words are kept.
     known = {option.value for option in _kinds(ctx)}
     kind = str(answers.get("about")) if answers.get("about") in known else "other"
     severity = severity_of(kind, answers.get("urgency"))
-    pair, subject = await _pair_and_subject(ctx, answers)
     details = answers.get("details") or answers.get("details_private")
-    voice = details if isinstance(details, dict) else {}
+    text = details if isinstance(details, str) else None
+    voice = str(details["voice"]) if isinstance(details, dict) and details.get("voice") else None
+    newest = await _over_the_limit(ctx, severity)
+    if newest is not None:
+        await _add_to(ctx, newest, kind, text, voice)
+        await ctx.say(ctx.t(ADDED))
+        return
+    pair, subject = await _pair_and_subject(ctx, answers)
     await raise_concern(
         ctx,
         kind=kind,
@@ -147,11 +185,30 @@ async def raised(ctx: Context, answers: dict[str, Any]) -> None:
         subject=subject,
         pair=pair,
         raised_by=ctx.person,
-        text=details if isinstance(details, str) else None,
-        voice_file_id=str(voice["voice"]) if voice.get("voice") else None,
+        text=text,
+        voice_file_id=voice,
         about_mentor=(kind == "mentor"),
     )
     await ctx.say(ctx.t(THANKS))
+
+
+async def _over_the_limit(ctx: Context, severity: str) -> Concern | None:
+    """The case a further concern joins: the person's newest open one, when they raised ``LIMIT``
+    concerns within ``WINDOW`` and it is at least as severe as the new one."""
+    if await ctx.uow.concerns.raised_by_since(ctx.person.id, ctx.now - WINDOW) < LIMIT:
+        return None
+    newest = await ctx.uow.concerns.newest_open_raised_by(ctx.person.id)
+    return newest if newest is not None and RANK[newest.severity] <= RANK[severity] else None
+
+
+async def _add_to(ctx: Context, concern: Concern, kind: str, text: str | None, voice: str | None) -> None:
+    """One more worry, as a line of the case's log and its alert edited in place: no new alert."""
+    what = staff_translator(ctx)(KINDS.get(kind, KINDS["other"]))
+    note = f"{what}: {text}" if text else what
+    await log_entry(ctx, concern, "added", ctx.person, note, voice_file_id=voice)
+    concern.about_mentor = concern.about_mentor or kind == "mentor"
+    concern.updated_at = ctx.now
+    await refresh_alert(ctx, concern)
 
 
 async def _pair_and_subject(ctx: Context, answers: dict[str, Any]) -> tuple[Pair | None, Person | None]:

@@ -759,6 +759,21 @@ class Concerns:
         )
         return (await self._session.execute(query)).scalar_one_or_none()
 
+    async def raised_by_since(self, person_id: int, since: datetime) -> int:
+        """How many concerns the person raised themselves since then."""
+        query = select(func.count()).where(Concern.raised_by == person_id, Concern.created_at > since)
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def newest_open_raised_by(self, person_id: int) -> Concern | None:
+        """The person's newest concern still open or acknowledged."""
+        query = (
+            select(Concern)
+            .where(Concern.raised_by == person_id, Concern.status != "resolved")
+            .order_by(Concern.id.desc())
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
     async def unresolved(self) -> list[Concern]:
         query = select(Concern).where(Concern.status != "resolved").order_by(Concern.id)
         return list((await self._session.execute(query)).scalars().all())

@@ -73,6 +73,7 @@ ACTIONS = {
     "resolved": N_("resolved by {name}"),
     "contacted": N_("{name} wrote to the learner"),
     "replied": N_("{name} replied"),
+    "added": N_("{name} added"),  # one more worry, past the limit of alerts an hour
     "overdue": N_("overdue: sent to every coordinator"),
     "escalated": N_("overdue again: sent to the programme lead"),  # older case logs only
     "overdue_again": N_("overdue again: sent to every coordinator; no programme lead is set"),
