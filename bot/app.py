@@ -10,7 +10,7 @@ from bot.adapter import Adapter, AdapterOptions, WebhookTarget, load_adapter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.feature import menu
-from bot.features import basics, cases, joining, matchmaking, reports, rights, screening, training
+from bot.features import basics, cases, joining, matchmaking, reports, rights, screening, team, training
 from bot.i18n import Translator, shipped_locales
 from bot.messenger import DeliveryError
 from bot.rules import load_rules
@@ -34,6 +34,7 @@ FEATURES = (
     rights.FEATURE,
     cases.FEATURE,
     screening.FEATURE,
+    team.FEATURE,
     training.FEATURE,
     matchmaking.FEATURE,
     sessions.FEATURE,

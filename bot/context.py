@@ -59,6 +59,9 @@ class Context:
     # The answers of the conversation being asked, for options that depend on them.
     flow_answers: dict[str, Any] = field(default_factory=dict)
     menu_before: tuple[str | None, str] | None = None  # role and language when the event began
+    # Others whose role this unit of work changed (a coordinator removed): their chats' command
+    # menus are published again once it has committed.
+    menus: list[Person] = field(default_factory=list)
     # Whose own message or press this event is (None for a due job): what they start themselves
     # may set their current conversation aside; what others start waits its turn.
     actor_id: int | None = None
@@ -172,6 +175,7 @@ class Context:
             flows=self.flows,
             features=self.features,
             actor_id=self.actor_id,
+            menus=self.menus,
         )
 
     def about_chat(self, chat_id: int) -> Context:

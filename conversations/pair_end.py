@@ -1,6 +1,7 @@
 """A pair ends: a coordinator ends it (the reason stays with the programme; both hear neutral
-words), or one of the two deletes their data (the other hears the same words, and the
-coordinators get a concern, to find a new match)."""
+words), a coordinator suspends its mentor (the learner hears the same words), or one of the two
+deletes their data (the other hears the same words, and the coordinators get a concern, to find a
+new match)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,22 @@ async def end_pair_of_leaver(ctx: Context) -> None:
             partner.waiting_told_at = None  # back on the waiting list
             await sharing.withdraw(ctx, partner)
         await concerns.raise_concern(ctx, kind=PARTNER_LEFT, severity="normal", subject=partner, pair=None)
+
+
+async def end_pairs_of_suspended(ctx: Context, mentor: Person, reason: str | None, by: Person | None) -> int:
+    """A suspended mentor's running pairs end as a coordinator ends one: the reason stays with the
+    programme, each learner hears the neutral words of a pair's end and goes back to the waiting
+    list. The mentor hears of their suspension instead. How many pairs ended."""
+    ended = [pair for pair in await ctx.uow.pairs.live_of(mentor.id) if pair.mentor_id == mentor.id]
+    for pair in ended:
+        pair.status, pair.ended_at, pair.end_reason = "ended", ctx.now, reason
+        learner = await ctx.uow.people.get(pair.learner_id)
+        await ctx.uow.audit.record(ctx.now, by, "pair.ended", learner, pair=pair.id, mentor_suspended=True)
+        if learner is not None:
+            await _tell_ended(ctx, learner, mentor)
+            learner.waiting_told_at = None
+            await sharing.withdraw(ctx, learner)
+    return len(ended)
 
 
 async def _tell_ended(ctx: Context, person: Person, partner: Person | None) -> None:

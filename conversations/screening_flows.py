@@ -143,6 +143,8 @@ async def remind_interview(ctx: Context, payload: dict[str, Any]) -> None:
         return
     if applicant.interview_at.isoformat() != payload.get("at"):
         return  # moved since: the new time has its own reminder
+    if ctx.person.id != applicant.id and ctx.person.role != "coordinator":
+        return  # the coordinator was removed since: nothing about the applicant reaches them
     when = ctx.t.moment(applicant.interview_at)
     if ctx.person.id == applicant.id:
         await ctx.say(

@@ -110,6 +110,7 @@ class People:
             select(Person)
             .where(
                 Person.role == "mentor",
+                Person.screening == "approved",  # a coordinator's suspension keeps them out
                 Person.ready_at.is_not(None),
                 Person.suspended_at.is_(None),
                 Person.paused_at.is_(None),
@@ -138,8 +139,25 @@ class People:
         )
         return (await self._session.execute(query)).scalars().all()
 
-    async def with_role(self, role: str) -> Sequence[Person]:
+    async def with_role(self, role: str, *, lock: bool = False) -> Sequence[Person]:
+        """Everyone with the role; ``lock``: their rows held until the transaction ends, so two
+        coordinators removing each other at once cannot leave the programme with none."""
         query = select(Person).where(Person.role == role).order_by(Person.id)
+        if lock:
+            query = query.with_for_update()
+        return (await self._session.execute(query)).scalars().all()
+
+    async def team(self) -> Sequence[Person]:
+        """The programme's staff and volunteers: coordinators, then mentors past screening
+        (approved or suspended), each group by name."""
+        query = (
+            select(Person)
+            .where(
+                (Person.role == "coordinator")
+                | ((Person.role == "mentor") & Person.screening.in_(("approved", "suspended")))
+            )
+            .order_by(Person.role, func.coalesce(Person.preferred_name, Person.first_name), Person.id)
+        )
         return (await self._session.execute(query)).scalars().all()
 
     async def mark_unreachable(self, chat_id: int, since: datetime) -> bool:
@@ -384,6 +402,15 @@ class Invites:
         if uses is not None:
             set_committed_value(invite, "uses", uses)
         return uses is not None
+
+    async def revoke_coordinator_invites_of(self, person_id: int, now: datetime) -> None:
+        """Withdraw the open coordinator invites a person made: they are no longer one, and a code
+        kept back would make them one again."""
+        await self._session.execute(
+            update(Invite)
+            .where(Invite.created_by == person_id, Invite.role == "coordinator", Invite.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
 
     async def open(self, now: datetime) -> Sequence[Invite]:
         """Invites that still work: not withdrawn, not expired, not used up; newest first."""

@@ -310,6 +310,7 @@ async def _introduce(ctx: Context, pair: Pair) -> None:
         busy is not None
         or load >= int((mentor.profile or {}).get("capacity") or 1)
         or mentor.ready_at is None
+        or mentor.suspended_at is not None  # suspended since /match proposed them
     ):
         pair.status, pair.decided_at = "skipped", ctx.now
         await ctx.say(ctx.t(N_("That pair is no longer possible (someone was matched meanwhile); skipped.")))

@@ -33,6 +33,7 @@ STATUS = {
     "interview": N_("interview planned"),
     "approved": N_("approved"),
     "rejected": N_("declined"),
+    "suspended": N_("suspended"),
 }
 
 

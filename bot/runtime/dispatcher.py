@@ -138,6 +138,7 @@ class Dispatcher:
 
     async def _publish_menu(self, ctx: Context, event: Inbound) -> None:
         """Someone's role or language changed: their own chat's menu follows (best effort)."""
+        await self._publish_others(ctx)
         if event.chat_type != "private" or ctx.menu_before is None:
             return
         erased = inspect(ctx.person).was_deleted  # /delete: back to the default menu
@@ -145,9 +146,17 @@ class Dispatcher:
         t = Translator(self.settings.default_locale, ctx.t.zone) if erased else self.translator(ctx.person)
         if (role, t.locale) == ctx.menu_before:
             return
+        await self._set_menu(event.chat_id, role, t)
+
+    async def _publish_others(self, ctx: Context) -> None:
+        """The menus of the others whose role the event or job changed."""
+        for person in ctx.menus:
+            await self._set_menu(person.chat_id, person.role, self.translator(person))
+
+    async def _set_menu(self, chat_id: int, role: str | None, t: Translator) -> None:
         try:
             commands = menu(self.routes.features, role, t)
-            await self.postman.messenger.set_commands(commands, chat_id=event.chat_id, language=None)
+            await self.postman.messenger.set_commands(commands, chat_id=chat_id, language=None)
         except DeliveryError as exc:
             log.warning("could not publish a chat's menu (%s)", type(exc).__name__)
 
@@ -220,6 +229,11 @@ class Dispatcher:
 
     def translator(self, person: Person) -> Translator:
         return translator_for(person, self.settings, self.rules)
+
+    def operator_context(self, uow: UnitOfWork, person: Person) -> Context:
+        """A context about a person for an operator's command (``tandem admin``): as a due job's,
+        with no event behind it; what it says waits in the outbox for the running bot."""
+        return self._context(uow, person, person.chat_id)
 
     def _context(self, uow: UnitOfWork, person: Person, chat_id: int) -> Context:
         return Context(
@@ -335,6 +349,7 @@ class Dispatcher:
             return
         if ctx is not None:
             await self.postman.deliver(ctx.posted)
+            await self._publish_others(ctx)
 
     async def _job_in_transaction(self, job_id: int) -> Context | None:
         async with self.db.unit_of_work() as uow:

@@ -1,8 +1,9 @@
 """Concerns as alerts through both adapters: a learner's urgent concern about the mentor reaches
 the coordinators' group at once and never the mentor; overdue, it goes to every coordinator, then
 to them and the lead; acknowledged (the learner is told), noted, followed up, resolved, each change edited
-into the alert; /cases and /case. Every coordinator command and button is refused to a learner
-and a mentor, and a forged press never acts."""
+into the alert; /cases and /case. Every coordinator command and button is refused to a learner,
+a mentor and a coordinator removed from /team (at once, the alert's buttons in the group too, and
+a note they had begun goes nowhere), and a forged press never acts."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from bot.features.joining import GUARDIAN_PREFIX, REVOKE_PREFIX
 from bot.features.matchmaking import END as END_PAIR
 from bot.features.matchmaking import PROPOSAL
 from bot.features.screening import PREFIX as SCREENING
+from bot.features.team import PREFIX as TEAM
 from bot.services.concerns import PREFIX as ALERT
 from bot.simulation import Simulation
 from conversations.progress import PREFIX as PROGRESS
-from storage.models import CaseEntry, Concern, Pair
+from storage.models import CaseEntry, Concern, Pair, Person
 from tests.journeys import begin_mentoring, cohort_simulation, onboard_cohort
 
 REFUSALS = ("Only coordinators can use this command.", "Only coordinators can see concerns.")
@@ -31,6 +33,11 @@ REFUSALS = ("Only coordinators can use this command.", "Only coordinators can se
 async def the_concern(sim: Simulation) -> Concern:
     async with sim.tandem.db.unit_of_work() as uow:
         return (await uow.session.execute(select(Concern))).scalars().one()
+
+
+async def case_entries(sim: Simulation) -> list[CaseEntry]:
+    async with sim.tandem.db.unit_of_work() as uow:
+        return list((await uow.session.execute(select(CaseEntry).order_by(CaseEntry.id))).scalars())
 
 
 async def case_log(sim: Simulation) -> list[str]:
@@ -147,10 +154,31 @@ async def other_learner(sim: Simulation, learner: str) -> int:
         return person.id
 
 
+async def join_and_remove_a_coordinator(sim: Simulation) -> str:
+    """Dana joins as a coordinator, is in the group and begins a note on the alert; Carla removes
+    her from /team. Her chat's menu is a newcomer's again."""
+    sim.add_user("dana", "Dana", language_code="en")
+    link = (await sim.send("carla", "/invite coordinator"))[-1].text
+    await sim.send("dana", "/start " + link.rsplit("start=", 1)[1])
+    await sim.press("dana", "^Add note$", chat="coordinators")
+    assert "Your note for the case log" in sim.bot_texts("dana")[-1]
+    await sim.send("carla", "/team")
+    await sim.press("carla", "^Remove Dana$")
+    await sim.press("carla", "^Yes$")
+    assert "Dana is no longer a coordinator (removed by Carla)" in sim.bot_texts("carla")[-1]
+    assert "your role as a coordinator of" in sim.bot_texts("dana")[-1]
+    replies = await sim.send("dana", "Lena seems fine to me")  # the note she began goes nowhere
+    assert replies[0].text.startswith("I'm not expecting a message right now")
+    menu = sim.emulator.commands(scope={"type": "chat", "chat_id": sim.users["dana"]})
+    assert "start" in {c["command"] for c in menu} and "cases" not in {c["command"] for c in menu}
+    return "dana"
+
+
 async def test_coordinator_commands_and_buttons_are_refused_to_others(cohort: Simulation) -> None:
     sim = cohort
     pair, learner, mentor = await begin_mentoring(sim)
     await raise_about_the_mentor(sim, learner)
+    removed = await join_and_remove_a_coordinator(sim)
     theirs = {c.name for f in FEATURES for c in f.commands if {"learner", "mentor"} & set(c.menu)}
     staff = [c.name for f in FEATURES for c in f.commands if "coordinator" in c.menu]
     commands = [c for c in staff if c not in theirs] + ["case 1", "invite coordinator"]
@@ -163,9 +191,10 @@ async def test_coordinator_commands_and_buttons_are_refused_to_others(cohort: Si
         f"{PROPOSAL}:{pair.id}:approve",
         f"{END_PAIR}:{pair.id}",
         f"{PROGRESS}:{await other_learner(sim, learner)}",  # their own learner's is a mentor's choice
+        f"{TEAM}:{pair.mentor_id}:sus",
     ]
     concern_before = await the_concern(sim)
-    for who in (learner, mentor):
+    for who in (learner, mentor, removed):
         for command in commands:
             replies = await sim.send(who, f"/{command}")
             assert [r.text for r in replies] in ([REFUSALS[0]], [REFUSALS[1]]), (who, command)
@@ -175,10 +204,16 @@ async def test_coordinator_commands_and_buttons_are_refused_to_others(cohort: Si
             toasts = sim.toasts(who, before)
             assert toasts and all("not for you" in t or "no longer active" in t for t in toasts), (who, data)
             assert not [t for t in sim.bot_texts(who, before) if "Concern #" in t or "Proposal" in t]
+    for label in ("Acknowledge", "Add note", "Resolve"):  # the alert in the group, where Dana still is
+        before = sim.last_seq()
+        await sim.press(removed, f"^{label}$", chat="coordinators")
+        assert sim.toasts("coordinators", before) == ["This button is not for you."], label
+    assert [e.action for e in await case_entries(sim)] == ["raised"]
     concern = await the_concern(sim)
     assert (concern.status, concern.acknowledged_by) == (concern_before.status, None)
     async with sim.tandem.db.unit_of_work() as uow:
         assert (await uow.pairs.get(pair.id) or Pair()).status == "active"
+        assert (await uow.people.get(pair.mentor_id) or Person()).screening == "approved"
 
 
 async def test_an_alert_nobody_takes_reaches_the_programme_lead(framework: str, tmp_path: Path) -> None:

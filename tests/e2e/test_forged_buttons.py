@@ -43,6 +43,8 @@ FORGED = [
     "tr1:0:go:on",
     "pc1:1:maybe",
     "cc1:stop",
+    "tm1:²:sus",
+    "tm1:1:drop",
     "zz1:1",  # no such family
     "",
 ]

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import bot.features.joining
 import bot.features.matchmaking
 import bot.features.screening
+import bot.features.team
 import bot.features.training
 import bot.services.concerns
 import conversations.concern
@@ -34,6 +35,7 @@ MODULES = (
     bot.features.matchmaking,
     bot.features.joining,
     bot.features.screening,
+    bot.features.team,
     conversations.concern,
     conversations.engine,
     conversations.first_meeting,
@@ -104,12 +106,15 @@ SENT = [
     "mp1:6:alt",
     "mp1:6:m31",
     "pe1:6",
+    "tm1:4:sus",
+    "tm1:4:rei",
+    "tm1:4:rem",
 ]
 
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1"}
+    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1"}
 
 
 @pytest.mark.parametrize("data", SENT)
