@@ -20,6 +20,7 @@ from typing import Any
 from bot.context import Context
 from bot.i18n import N_
 from bot.services import readiness
+from bot.services.concerns import BACK_IN_THE_QUEUE, ICONS, TAKER_REMOVED, refresh_alert, release
 from bot.services.people import name_of
 from conversations.common import check_text
 from conversations.flow import END, Flow, Step, StepKind
@@ -104,8 +105,9 @@ async def reinstate(ctx: Context, mentor: Person, by: Person | None) -> None:
 
 async def remove_coordinator(ctx: Context, coordinator: Person, by: Person | None) -> bool:
     """No longer a coordinator: every coordinator command and button is refused from now on,
-    their conversations are dropped and their open coordinator invites withdrawn. A coordinator
-    cannot remove the last one (``by`` None, the operator, can). False when refused."""
+    their conversations are dropped, their open coordinator invites withdrawn, and the cases they
+    took go back to the queue. A coordinator cannot remove the last one (``by`` None, the operator,
+    can). False when refused."""
     staff = await ctx.uow.people.with_role("coordinator", lock=True)  # two removals at once: one waits
     if by is not None and [p.id for p in staff] == [coordinator.id]:
         return False
@@ -116,6 +118,11 @@ async def remove_coordinator(ctx: Context, coordinator: Person, by: Person | Non
     them = ctx.about(coordinator)
     await them.say(them.t(REMOVED_TOLD, name=name_of(coordinator), programme=ctx.rules.name))
     await ctx.tell_coordinators(REMOVED_NOTE, name=name_of(coordinator), by=_by(by))
+    for concern in await ctx.uow.concerns.involving(coordinator.id):
+        if concern.acknowledged_by == coordinator.id and concern.status == "acknowledged":
+            await release(ctx, concern, TAKER_REMOVED)
+            await refresh_alert(ctx, concern)
+            await ctx.tell_coordinators(BACK_IN_THE_QUEUE, icon=ICONS[concern.severity], id=concern.id)
     if coordinator.id != ctx.actor_id:  # the actor's own menu follows by itself
         ctx.menus.append(coordinator)
     return True
@@ -132,6 +139,13 @@ async def _subject(ctx: Context, answers: dict[str, Any]) -> Person | None:
     return await ctx.uow.people.get(int(answers.get("person") or 0))
 
 
+async def _confirm(ctx: Context, message: str, **fields: object) -> None:
+    """The decision's line for the coordinator who took it, unless it reached their own chat
+    already (no group: ``tell_coordinators`` writes to each coordinator)."""
+    if await ctx.coordinators_group() is not None:
+        await ctx.say(ctx.t(message, **fields))
+
+
 async def suspend_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     mentor = await _subject(ctx, answers)
     if mentor is None:
@@ -140,7 +154,7 @@ async def suspend_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         await ctx.say(ctx.t(STALE))
         return
     ended = await suspend(ctx, mentor, str(answers["reason"]), ctx.person)
-    await ctx.say(ctx.t(SUSPENDED_NOTE, name=name_of(mentor), by=name_of(ctx.person), count=ended))
+    await _confirm(ctx, SUSPENDED_NOTE, name=name_of(mentor), by=name_of(ctx.person), count=ended)
 
 
 async def reinstate_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
@@ -151,7 +165,7 @@ async def reinstate_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         await ctx.say(ctx.t(STALE))
         return
     await reinstate(ctx, mentor, ctx.person)
-    await ctx.say(ctx.t(REINSTATED_NOTE, name=name_of(mentor), by=name_of(ctx.person)))
+    await _confirm(ctx, REINSTATED_NOTE, name=name_of(mentor), by=name_of(ctx.person))
 
 
 async def remove_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
@@ -165,7 +179,7 @@ async def remove_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     if not await remove_coordinator(ctx, coordinator, by):
         await ctx.say(ctx.t(LAST_ONE, name=name_of(coordinator)))
     elif coordinator.id != by.id:  # who removed themself has been told
-        await ctx.say(ctx.t(REMOVED_NOTE, name=name_of(coordinator), by=name_of(by)))
+        await _confirm(ctx, REMOVED_NOTE, name=name_of(coordinator), by=name_of(by))
 
 
 def _sure(prompt: str) -> Step:

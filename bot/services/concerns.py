@@ -82,6 +82,7 @@ ACTIONS = {
     "raiser_left": N_("the person who raised it deleted their data"),
     "subject_left": N_("the person it is about deleted their data"),
     "taker_left": N_("the coordinator who took it deleted their data: back in the queue"),
+    "taker_removed": N_("the coordinator who took it is no longer one: back in the queue"),
 }
 # An urgent case nobody takes is sent again every ``urgent_minutes`` for its first FAST_STEPS
 # times (three hours, at 30 minutes), then every SLOW_URGENT until someone takes it: often enough
@@ -96,6 +97,7 @@ BACK_IN_THE_QUEUE = N_(
 )
 PARTNER_LEFT = "partner_left"
 RAISER_LEFT, SUBJECT_LEFT, TAKER_LEFT = "raiser_left", "subject_left", "taker_left"  # case log
+TAKER_REMOVED = "taker_removed"
 PAIRING_STALLED = "pairing_stalled"
 
 
@@ -481,13 +483,20 @@ async def hand_over(ctx: Context, person: Person) -> list[tuple[Concern, bool]]:
         if concern.acknowledged_by == person.id:
             concern.acknowledged_by = None
         if released:
-            concern.status, concern.acknowledged_at, concern.overdue = "open", None, 0
-            await log_entry(ctx, concern, TAKER_LEFT, None, None)
-            await ctx.unschedule(f"concern-follow-up:{concern.id}")
-            await schedule_overdue(ctx, concern, deadline(ctx, concern))
+            await release(ctx, concern, TAKER_LEFT)
         concern.updated_at = ctx.now
         cases.append((concern, released))
     return cases
+
+
+async def release(ctx: Context, concern: Concern, why: str) -> None:
+    """A taken case whose coordinator is gone (``why``: left, or no longer one) goes back to the
+    queue, its deadline running again."""
+    concern.status, concern.acknowledged_at, concern.overdue = "open", None, 0
+    concern.acknowledged_by, concern.updated_at = None, ctx.now
+    await log_entry(ctx, concern, why, None, None)
+    await ctx.unschedule(f"concern-follow-up:{concern.id}")
+    await schedule_overdue(ctx, concern, deadline(ctx, concern))
 
 
 async def after_leaving(ctx: Context, cases: list[tuple[Concern, bool]]) -> None:

@@ -155,11 +155,12 @@ async def other_learner(sim: Simulation, learner: str) -> int:
 
 
 async def join_and_remove_a_coordinator(sim: Simulation) -> str:
-    """Dana joins as a coordinator, is in the group and begins a note on the alert; Carla removes
-    her from /team. Her chat's menu is a newcomer's again."""
+    """Dana joins as a coordinator, is in the group, takes the alert and begins a note on it; Carla
+    removes her from /team. The case goes back to the queue; her chat's menu is a newcomer's again."""
     sim.add_user("dana", "Dana", language_code="en")
     link = (await sim.send("carla", "/invite coordinator"))[-1].text
     await sim.send("dana", "/start " + link.rsplit("start=", 1)[1])
+    await sim.press("dana", "^Acknowledge$", chat="coordinators")
     await sim.press("dana", "^Add note$", chat="coordinators")
     assert "Your note for the case log" in sim.bot_texts("dana")[-1]
     await sim.send("carla", "/team")
@@ -167,6 +168,9 @@ async def join_and_remove_a_coordinator(sim: Simulation) -> str:
     await sim.press("carla", "^Yes$")
     assert "Dana is no longer a coordinator (removed by Carla)" in sim.bot_texts("carla")[-1]
     assert "your role as a coordinator of" in sim.bot_texts("dana")[-1]
+    assert "Concern #1 is back in the queue" in sim.bot_texts("coordinators")[-1]
+    alert = next(t for t in sim.current_texts("coordinators") if t.startswith("🔴 Concern #1"))
+    assert "· open" in alert and "is no longer one: back in the queue" in alert
     replies = await sim.send("dana", "Lena seems fine to me")  # the note she began goes nowhere
     assert replies[0].text.startswith("I'm not expecting a message right now")
     menu = sim.emulator.commands(scope={"type": "chat", "chat_id": sim.users["dana"]})
@@ -208,7 +212,7 @@ async def test_coordinator_commands_and_buttons_are_refused_to_others(cohort: Si
         before = sim.last_seq()
         await sim.press(removed, f"^{label}$", chat="coordinators")
         assert sim.toasts("coordinators", before) == ["This button is not for you."], label
-    assert [e.action for e in await case_entries(sim)] == ["raised"]
+    assert [e.action for e in await case_entries(sim)] == ["raised", "acknowledged", "taker_removed"]
     concern = await the_concern(sim)
     assert (concern.status, concern.acknowledged_by) == (concern_before.status, None)
     async with sim.tandem.db.unit_of_work() as uow:
