@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from bot.events import BotCommand, Inbound
-from bot.i18n import Translator
+from bot.callbacks import Callback, unpack
+from bot.events import BotCommand, ButtonPress, Inbound
+from bot.i18n import N_, Translator
 
 if TYPE_CHECKING:
     from bot.context import Context
     from conversations.flow import Flow
 
+A = TypeVar("A", bound=Callback)
+B = TypeVar("B", bound=Callback)
 Action = Callable[["Context", Inbound], Awaitable[None]]
 JobAction = Callable[["Context", dict[str, Any]], Awaitable[None]]
 Role = str | None  # None: someone who has not joined the programme (yet)
@@ -76,3 +79,24 @@ def help_lines(features: Sequence[Feature], role: Role) -> tuple[list[str], list
     common = [line.text for line in lines if NEWCOMER in line.roles]
     own = [line.text for line in lines if NEWCOMER not in line.roles]
     return common, own
+
+
+@overload
+def staff_press(ctx: Context, event: Inbound, family: type[A], /) -> A | None: ...
+@overload
+def staff_press(ctx: Context, event: Inbound, first: type[A], second: type[B], /) -> A | B | None: ...
+def staff_press(ctx: Context, event: Inbound, *families: type[Callback]) -> Callback | None:
+    """A coordinator's button: the press read strictly as one of ``families``, and the role checked
+    again on every press (a coordinator removed a moment ago is refused). None: it was answered
+    here, as a button no longer active or as not the presser's."""
+    assert isinstance(event, ButtonPress)
+    press = None
+    for family in families:
+        press = press or unpack(event.data, family)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return None
+    if ctx.person.role != "coordinator":
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return None
+    return press

@@ -14,10 +14,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.callbacks import pack, unpack
+from bot.callbacks import pack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
-from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
+from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_
 from bot.services.concerns import (
     FOLLOW_UP_JOB,
@@ -59,12 +59,8 @@ STALE = N_("This button is no longer active.")
 async def pressed(ctx: Context, event: Inbound) -> None:
     """A coordinator's press on an alert, in the group or in their own chat."""
     assert isinstance(event, ButtonPress)
-    press = unpack(event.data, AlertAction, AlertOutcome)
+    press = staff_press(ctx, event, AlertAction, AlertOutcome)
     if press is None:
-        ctx.answer_button(event.callback_id, ctx.t(STALE))
-        return
-    if ctx.person.role != "coordinator":
-        ctx.answer_button(event.callback_id, ctx.t(NOT_YOURS), alert=True)
         return
     concern = await ctx.uow.concerns.get(press.concern)
     action = press.action if isinstance(press, AlertAction) else None

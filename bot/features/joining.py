@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.callbacks import Callback, pack, unpack
+from bot.callbacks import Callback, pack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
-from bot.feature import COORDINATORS, EVERYONE, CommandEntry, Feature, HelpLine
+from bot.feature import COORDINATORS, EVERYONE, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_
 from bot.services import invites
 from bot.services.invites import Redemption
@@ -135,12 +135,8 @@ async def list_invites(ctx: Context, event: Inbound) -> None:
 
 async def revoke_pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    press = unpack(event.data, Withdraw)
+    press = staff_press(ctx, event, Withdraw)
     if press is None:
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
-    if ctx.person.role != "coordinator":
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
     invite = await invites.revoke(ctx.uow, press.invite, ctx.now)
     if invite is None:
@@ -206,12 +202,8 @@ async def guardians(ctx: Context, event: Inbound) -> None:
 
 async def guardian_pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    press = unpack(event.data, GuardianSaid)
+    press = staff_press(ctx, event, GuardianSaid)
     if press is None:
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
-    if ctx.person.role != "coordinator":
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
     learner = await ctx.uow.people.get(press.learner)
     if learner is None or learner.guardian_status not in TO_DECIDE:

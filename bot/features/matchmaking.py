@@ -15,7 +15,7 @@ import numpy as np
 from bot.callbacks import Callback, Tag, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
-from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
+from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_, Translator, language_name
 from bot.services import matching
 from conversations import first_meeting, pair_end
@@ -245,12 +245,8 @@ async def card(ctx: Context, pair: Pair) -> tuple[str, Keyboard]:
 
 async def pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    press = unpack(event.data, Decision, OtherMentor)
+    press = staff_press(ctx, event, Decision, OtherMentor)
     if press is None:
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
-    if ctx.person.role != "coordinator":
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
     pair = await ctx.uow.pairs.get(press.pair)
     if pair is None or pair.status != "proposed":
@@ -387,12 +383,8 @@ async def pairs(ctx: Context, event: Inbound) -> None:
 
 async def end_pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    press = unpack(event.data, EndPair)
+    press = staff_press(ctx, event, EndPair)
     if press is None:
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
-    if ctx.person.role != "coordinator":
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
     pair = await ctx.uow.pairs.get(press.pair)
     if pair is None or pair.status not in ("introduced", "active"):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.callbacks import Callback, pack, unpack
+from bot.callbacks import Callback, pack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
-from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
+from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_
 from bot.services import readiness
 from bot.services.courses import shipped_courses
@@ -129,12 +129,8 @@ async def readiness_lines(ctx: Context, applicant: Person) -> list[str]:
 
 async def pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    press = unpack(event.data, Screen)
+    press = staff_press(ctx, event, Screen)
     if press is None:
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
-    if ctx.person.role != "coordinator":
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
     applicant = await ctx.uow.people.get(press.applicant)
     action = press.action

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.callbacks import Callback, pack, unpack
+from bot.callbacks import Callback, pack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
-from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
+from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_
 from bot.services.people import name_of
 from conversations import team_flows as flows
@@ -82,12 +82,8 @@ async def _line(ctx: Context, person: Person) -> str:
 
 async def pressed(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
-    press = unpack(event.data, TeamAction)
+    press = staff_press(ctx, event, TeamAction)
     if press is None:
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
-    if ctx.person.role != "coordinator":
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
     person = await ctx.uow.people.get(press.person)
     if person is None or action_for(person) != press.action:
