@@ -62,6 +62,9 @@ class Context:
     # Others whose role this unit of work changed (a coordinator removed): their chats' command
     # menus are published again once it has committed.
     menus: list[Person] = field(default_factory=list)
+    # Someone's data was erased: once committed, SQLite's log is checkpointed and truncated, so
+    # the deleted bytes (overwritten in the database by secure_delete) leave the disk too.
+    erased: bool = False
     # Whose own message or press this event is (None for a due job): what they start themselves
     # may set their current conversation aside; what others start waits its turn.
     actor_id: int | None = None

@@ -78,6 +78,15 @@ class Database:
         finally:
             await session.close()
 
+    async def wipe_log(self) -> None:
+        """SQLite: copy the write-ahead log into the database and truncate it, so the pages of rows
+        just deleted (zeroed there by ``secure_delete``) no longer sit on disk in the log. A no-op
+        on PostgreSQL, whose dead rows go at the next vacuum (docs/operations.md)."""
+        if self._write_lock is None:
+            return
+        async with self._write_lock, self.engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -122,6 +131,7 @@ def _engine_options(url: str) -> dict[str, Any]:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # a deleted row's bytes are overwritten, not left
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

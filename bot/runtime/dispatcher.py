@@ -135,6 +135,8 @@ class Dispatcher:
             await self.postman.answer(ctx.answers)
             await self.postman.deliver(ctx.posted, reply_to=event.chat_id)
             await self._publish_menu(ctx, event)
+            if ctx.erased:
+                await self.db.wipe_log()
 
     async def _publish_menu(self, ctx: Context, event: Inbound) -> None:
         """Someone's role or language changed: their own chat's menu follows (best effort)."""
@@ -350,6 +352,8 @@ class Dispatcher:
         if ctx is not None:
             await self.postman.deliver(ctx.posted)
             await self._publish_others(ctx)
+            if ctx.erased:  # someone who never agreed, forgotten
+                await self.db.wipe_log()
 
     async def _job_in_transaction(self, job_id: int) -> Context | None:
         async with self.db.unit_of_work() as uow:

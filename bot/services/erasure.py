@@ -58,6 +58,7 @@ async def erase_person(ctx: Context) -> None:
     await ctx.uow.flows.forget(person.id)
     await ctx.uow.people.erase(person)
     await concerns.after_leaving(ctx, cases)
+    ctx.erased = True
 
 
 async def export_person(ctx: Context) -> bytes:

@@ -11,6 +11,7 @@ from sqlalchemy import MetaData, select
 
 from bot.emulator import Limits
 from bot.simulation import Simulation
+from storage.database import sqlite_path
 from tests.journeys import START, onboard_learner
 
 
@@ -101,6 +102,11 @@ async def test_delete_asks_twice_then_erases_everything(programme: Simulation) -
     stored = await database_text(sim)
     for trace in ("Zozo", "Zauberstein", "Zora", "Mechatronik", str(sim.users["zora"])):
         assert trace not in stored, trace
+    # On SQLite not in the file's bytes either: the database nor its write-ahead log.
+    path = sqlite_path(sim.tandem.db.url)
+    if path is not None:
+        on_disk = b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+        assert b"Zauberstein" not in on_disk
     # Writing again starts from the beginning, as someone new.
     assert "Hallo Zora" in (await sim.send("zora", "/start"))[0].text
 
