@@ -176,11 +176,19 @@ class ProcessedUpdates:
     async def seen(self, update_id: int) -> bool:
         return await self._session.get(ProcessedUpdate, update_id) is not None
 
-    async def record(self, update_id: int, when: datetime) -> None:
-        """Claim the update; raises IntegrityError when it was handled before. On PostgreSQL a
-        replica handling the same update at the same moment waits here for the other's commit."""
+    async def claim(self, update_id: int, when: datetime) -> bool:
+        """Claim the update: False when it was handled before. On PostgreSQL a replica handling
+        the same update at the same moment waits here for the other's commit (or rollback)."""
         table = table_of(ProcessedUpdate)
-        await self._session.execute(insert(table).values(update_id=update_id, handled_at=when))
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            upsert(table)
+            .values(update_id=update_id, handled_at=when)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(table.c.update_id)
+        )
+        return (await self._session.execute(statement)).first() is not None
 
 
 class FlowStates:

@@ -17,7 +17,7 @@ from weakref import WeakValueDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from bot.callbacks import prefix_of
 from bot.clock import Clock
@@ -57,6 +57,10 @@ COMMITTED: ContextVar[asyncio.Event | None] = ContextVar("tandem_committed", def
 
 
 CONCURRENT_EVENTS = 8
+
+
+class AlreadyHandled(Exception):
+    """The update's id was claimed before: its effects exist and are not made again."""
 
 
 class Dispatcher:
@@ -121,8 +125,8 @@ class Dispatcher:
     async def _handle(self, event: Inbound) -> None:
         try:
             ctx = await self._in_transaction_retried(event)
-        except IntegrityError:
-            # This update_id was handled before (Telegram may deliver twice): effects exist once.
+        except AlreadyHandled:
+            # Telegram may deliver an update twice, or a crash re-fetch it: effects exist once.
             log.info("duplicate update %s", event.update_id)
             metrics.DUPLICATE_UPDATES.inc()
             return
@@ -179,7 +183,8 @@ class Dispatcher:
     async def _in_transaction(self, event: Inbound) -> Context | None:
         async with self.db.unit_of_work() as uow:
             await uow.lock_chat(event.chat_id)  # another replica may hold this chat's last event
-            await uow.updates.record(event.update_id, self.clock.now())  # a duplicate raises
+            if not await uow.updates.claim(event.update_id, self.clock.now()):
+                raise AlreadyHandled(event.update_id)  # rolls back what the unit of work began
             person = await self._person(uow, event)
             ctx = self._context(uow, person, event.chat_id)
             ctx.menu_before = (person.role, ctx.t.locale)
@@ -192,8 +197,7 @@ class Dispatcher:
         """A bug stopped the event: keep it from being retried forever and tell the person."""
         try:
             async with self.db.unit_of_work() as uow:
-                if not await uow.updates.seen(event.update_id):
-                    await uow.updates.record(event.update_id, self.clock.now())
+                await uow.updates.claim(event.update_id, self.clock.now())
                 person = await self._person(uow, event)
                 ctx = self._context(uow, person, event.chat_id)
                 if isinstance(event, ButtonPress):

@@ -45,7 +45,7 @@ async def refuse_writes(db: Database, table: str, operation: str) -> None:
     """From now on the database itself refuses ``operation`` on ``table``, as a full disk or a
     constraint would: a real error from the driver, with the statement's parameters in it."""
     async with db.engine.begin() as connection:
-        if db.is_sqlite:  # RAISE() would be an IntegrityError, taken for a duplicate update
+        if db.is_sqlite:  # an operational error, unlike RAISE() (see refuse_as_a_constraint)
             await connection.execute(text("CREATE TABLE gone (x INTEGER)"))
             await connection.execute(
                 text(
@@ -104,3 +104,46 @@ async def test_a_database_error_is_logged_with_ids_never_with_names_or_words(
     async with db.unit_of_work() as uow:  # and the words were not kept either
         answers = (await uow.session.execute(select(Person.preferred_name))).scalars().all()
     assert "Marmalade Zeppelin" not in answers
+
+
+async def refuse_as_a_constraint(db: Database, table: str, operation: str) -> None:
+    """The database refuses ``operation`` on ``table`` as a violated constraint would."""
+    async with db.engine.begin() as connection:
+        if db.is_sqlite:
+            await connection.execute(
+                text(
+                    f"CREATE TRIGGER refuse_{table} BEFORE {operation} ON {table} "
+                    "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+                )
+            )
+            return
+        await connection.execute(
+            text(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END $$"
+            )
+        )
+        await connection.execute(
+            text(f"CREATE TRIGGER refuse_{table} BEFORE {operation} ON {table} EXECUTE FUNCTION refuse()")
+        )
+
+
+async def test_a_violated_constraint_is_a_failure_answered_not_a_duplicate_update_ignored(
+    sim: Simulation, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only a second delivery of the same update is skipped in silence; any other integrity
+    error is a failure: the person is told, and it is logged as one."""
+    sim.add_user("wanda", "Wanda", language_code="en")
+    await sim.send("wanda", "/start")
+    await sim.press("wanda", "volunteer")
+    await sim.press("wanda", "^Yes$")  # "What should I call you?"
+    await refuse_as_a_constraint(sim.tandem.db, "flow_states", "UPDATE")
+    replies = await sim.send("wanda", "Wanda")
+    await allow_writes(sim.tandem.db, "flow_states")
+    assert SORRY in replies[-1].text
+    failures = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("IntegrityError" in line for line in failures), failures
+    assert "duplicate update" not in caplog.text
+
+    replies = await sim.send("wanda", "Wanda")  # the same answer again, the constraint gone
+    assert SORRY not in " ".join(r.text for r in replies)
