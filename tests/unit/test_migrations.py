@@ -4,15 +4,19 @@ the PostgreSQL pass, TANDEM_TEST_POSTGRES_URL) on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.services import consent
+from storage.database import Database
 from storage.migrate import alembic_config, head_revision, upgrade
-from storage.models import Base
+from storage.models import Base, DueJob, Person
 from storage.scratch import ScratchDatabase
 
 
@@ -33,5 +37,48 @@ async def test_upgrade_matches_the_models_and_downgrades_cleanly() -> None:
         assert revision == head_revision()
         await asyncio.to_thread(command.downgrade, alembic_config(scratch.url), "base")
         await upgrade(scratch.url)
+    finally:
+        await scratch.drop()
+
+
+async def test_people_stored_before_consent_was_kept_a_day_are_given_their_day() -> None:
+    """Migration 0020: whoever never agreed gets the job that forgets them, once; people who
+    agreed, coordinators, and those who already have the job are left as they are."""
+    scratch = await ScratchDatabase.create(migrated=False)
+    try:
+        await upgrade(scratch.url, "0019")
+        db = Database(scratch.url)
+        now = datetime.now(UTC)
+        async with db.unit_of_work() as uow:
+            ids = {}
+            for name, role, agreed in [
+                ("only_start", None, None),
+                ("old_learner", "learner", None),
+                ("agreed", "learner", now),
+                ("coordinator", "coordinator", None),
+                ("has_job", None, None),
+            ]:
+                person = Person(
+                    telegram_user_id=len(ids) + 1, chat_id=len(ids) + 1, first_name=name, role=role,
+                    consent_at=agreed, created_at=now, updated_at=now,
+                )  # fmt: skip
+                ids[name] = (await uow.people.add(person)).id
+            has_job = await uow.people.get(ids["has_job"])
+            assert has_job is not None
+            await consent.keep_for_a_day(uow, has_job, now - timedelta(hours=5))
+        await db.dispose()
+
+        await upgrade(scratch.url)
+
+        db = Database(scratch.url)
+        async with db.unit_of_work() as uow:
+            jobs = (
+                await uow.session.execute(select(DueJob).where(DueJob.kind == consent.FORGET_JOB))
+            ).scalars()
+            due = {job.payload["person_id"]: job.due_at for job in jobs}
+        await db.dispose()
+        assert set(due) == {ids["only_start"], ids["old_learner"], ids["has_job"]}
+        assert due[ids["has_job"]] < now + timedelta(hours=19)  # its own day, not a new one
+        assert now + timedelta(hours=22) < due[ids["only_start"]] < now + timedelta(hours=24)
     finally:
         await scratch.drop()
