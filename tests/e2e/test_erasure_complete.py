@@ -1,0 +1,157 @@
+"""Erasure is complete, through both adapters: after a learner's /delete nothing in the database
+names her or holds her words (the case log's signal lines, a coordinator's note and message, her
+reply, her concern's text, a check-in comment copied into a concern by phrase screening, her
+mentor's open conversation), while her cases stay for the programme's duty of care: that they
+existed, their severity, kind, outcome and dates. Every alert in the coordinators' group is edited
+to the text without her, and /case N says the case was raised by a person who has since left. A
+mentor telling a concern goes on when a learner leaves; a mentor who leaves takes his words and
+his name out of the case he raised about a learner who stays."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.simulation import Simulation
+from storage.database import sqlite_path
+from storage.models import Base, Concern
+from tests.journeys import (
+    agree_tuesdays,
+    amira_takes_both,
+    answer_what_rides_along,
+    begin_mentoring,
+    delete_my_data,
+    rows,
+    until,
+)
+
+CONCERN = "My landlord Mr Krause wants 300 euros by Friday"
+COMMENT = "The money is gone and sometimes I just want to end it all"
+NOTE = "Called {name}, she comes to the office on Monday"
+MESSAGE = "Hello {name}, can you come to the office on Monday at ten?"
+REPLY = "Yes I can come, thank you so much"
+WHICH = "About which of your learners?"
+
+
+async def still_stored(sim: Simulation, traces: tuple[str, ...]) -> dict[str, list[str]]:
+    """Each trace found in any column of any table the models declare, with the rows holding it."""
+    stored = []
+    async with sim.tandem.db.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            stored += [f"{table.name}: {tuple(row)!r}" for row in await connection.execute(select(table))]
+    found = {trace: [row for row in stored if trace in row] for trace in traces}
+    return {trace: where for trace, where in found.items() if where}
+
+
+async def check_in_with_bad_money_and_a_phrase(sim: Simulation, learner: str) -> None:
+    """After "yes, we met": money bad (an urgent signal naming her), a comment with a phrase."""
+    await sim.press(learner, "^Yes, we met$")
+    await sim.send(learner, "🙂")
+    await sim.press(learner, "^Vocational school$")
+    await sim.press(learner, "^Money$")
+    await sim.press(learner, "^Done$")
+    await sim.press(learner, "^Good$")
+    await sim.press(learner, "^Bad$")
+    assert "Anything you want your mentor to know?" in sim.bot_texts(learner)[-1]
+    await sim.send(learner, COMMENT)
+    await answer_what_rides_along(sim, learner)
+
+
+async def test_after_delete_nothing_names_the_learner_and_her_cases_stay_without_her(
+    cohort: Simulation,
+) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    name = learner.title()
+    first, *_ = await agree_tuesdays(sim, learner, mentor)
+    await until(sim, first.starts_at + timedelta(hours=3))
+    mark = sim.last_seq()
+    await check_in_with_bad_money_and_a_phrase(sim, learner)
+    group = "\n".join(sim.current_texts("coordinators", mark))
+    assert f"{name} says things are bad with money" in group and COMMENT in group
+    # Her mentor begins the note about the session with her, and leaves it open.
+    await sim.press(mentor, "^Yes, we met$")
+    assert f"A short note about your session with {name}" in sim.bot_texts(mentor)[-1]
+
+    await sim.send(learner, "/concern")
+    await sim.press(learner, "^Money or housing$")
+    await sim.press(learner, "^This week$")
+    await sim.send(learner, CONCERN)
+    (raised,) = [c for c in await rows(sim, Concern) if c.raised_by is not None]
+    await sim.send("carla", f"/case {raised.id}")
+    await sim.press("carla", "^Acknowledge$")
+    await sim.press("carla", "^Add note$")
+    await sim.send("carla", NOTE.format(name=name))
+    await sim.press("carla", "^Contact the learner$")
+    await sim.send("carla", MESSAGE.format(name=name))
+    assert MESSAGE.format(name=name) in sim.bot_texts(learner)[-2]
+    await sim.send(learner, REPLY)
+    alert = sim.current_texts("coordinators", mark)
+    assert any(CONCERN in t and NOTE.format(name=name) in t and REPLY in t for t in alert)
+
+    await delete_my_data(sim, learner)
+
+    words = (name, str(sim.users[learner]), "Krause", "300 euros", "end it all", "on Monday", "so much")
+    assert await still_stored(sim, words) == {}
+    # On SQLite not in the file's bytes either.
+    path = sqlite_path(sim.tandem.db.url)
+    if path is not None:
+        on_disk = b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+        for trace in ("Krause", "end it all", "thank you so much"):
+            assert trace.encode() not in on_disk, trace
+
+    # Every alert in the group now reads without her name and her words.
+    for text in sim.current_texts("coordinators", mark):
+        assert not any(trace in text for trace in words), text
+
+    # The cases stay: severity, kind, steps and dates, raised by a person who has since left.
+    case = (await sim.send("carla", f"/case {raised.id}"))[-1].text
+    assert case.startswith(f"🟠 Concern #{raised.id} · HIGH · acknowledged")
+    assert "About: a person who has since left" in case and "What: money or housing" in case
+    assert "Raised by: a person who has since left" in case
+    for step in ("acknowledged by Carla", "note by Carla", "Carla wrote to the learner"):
+        assert step in case
+    assert "a person who has since left replied" in case
+    assert "the person who raised it deleted their data" in case
+    await sim.press("carla", "^Resolve$")
+    await sim.press("carla", "^Talked it through$")
+    case = (await sim.send("carla", f"/case {raised.id}"))[-1].text
+    assert case.startswith(f"🟠 Concern #{raised.id} · HIGH · resolved")
+    assert "resolved by Carla: Talked it through" in case
+    phrase = next(c for c in await rows(sim, Concern) if c.kind == "phrase:self_harm")
+    assert (phrase.severity, phrase.text, phrase.subject_id) == ("urgent", None, None)
+    screened = (await sim.send("carla", f"/case {phrase.id}"))[-1].text
+    assert "About: a person who has since left" in screened and "words about self-harm" in screened
+
+
+async def test_a_leaver_is_taken_out_of_others_conversations_and_a_mentors_words_leave_with_him(
+    cohort: Simulation,
+) -> None:
+    sim = cohort
+    await amira_takes_both(sim)
+    # Amira begins a concern and is asked which learner it is about; Lena leaves meanwhile.
+    asked = (await sim.send("amira", "/concern"))[-1]
+    assert asked.text == WHICH and asked.buttons == [["Lena"], ["Tom"]]
+    await delete_my_data(sim, "lena")
+    assert await still_stored(sim, ("Lena",)) == {}  # neither her pair's questions nor the choice
+
+    # Amira's concern goes on (a concern being told is never lost), about Tom.
+    await sim.press("amira", "^Tom$")
+    await sim.press("amira", "^Worried about my learner's safety$")
+    await sim.press("amira", "^Urgent: today$")
+    mark = sim.last_seq()
+    await sim.send("amira", "He told me Amira is the only one he trusts, his father hits him")
+    (tom_case,) = [c for c in await rows(sim, Concern) if c.kind == "learner_safety"]
+    await sim.send("carla", f"/case {tom_case.id}")
+    await sim.press("carla", "^Add note$")
+    await sim.send("carla", "Amira and I call Tom's school tomorrow")
+
+    # Amira leaves: Tom's case stays about Tom, with Carla's note, but without Amira's name or words.
+    await delete_my_data(sim, "amira")
+    assert await still_stored(sim, ("Amira", "father hits", str(sim.users["amira"]))) == {}
+    case = (await sim.send("carla", f"/case {tom_case.id}"))[-1].text
+    assert case.startswith(f"🔴 Concern #{tom_case.id} · URGENT · open")
+    assert "About: Tom" in case and "Raised by: a person who has since left" in case
+    assert "note by Carla: – and I call Tom's school tomorrow" in case
+    assert "Amira" not in "\n".join(sim.current_texts("coordinators", mark))
