@@ -205,11 +205,9 @@ class FlowStates:
     async def of_others(self, person_id: int) -> list[FlowState | WaitingFlow]:
         """Everyone else's conversations, in the foreground and waiting (erasure: what refers to
         the person who leaves)."""
-        rows: list[FlowState | WaitingFlow] = []
-        for model in (FlowState, WaitingFlow):
-            query = select(model).where(model.person_id != person_id)
-            rows += (await self._session.execute(query)).scalars().all()
-        return rows
+        foreground = await self._session.scalars(select(FlowState).where(FlowState.person_id != person_id))
+        waiting = await self._session.scalars(select(WaitingFlow).where(WaitingFlow.person_id != person_id))
+        return [*foreground, *waiting]
 
     async def drop(self, row: FlowState | WaitingFlow) -> None:
         await self._session.delete(row)

@@ -9,6 +9,7 @@ his name out of the case he raised about a learner who stays."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -22,7 +23,9 @@ from tests.journeys import (
     answer_what_rides_along,
     begin_mentoring,
     delete_my_data,
+    last_file,
     rows,
+    speaks,
     until,
 )
 
@@ -58,10 +61,10 @@ async def check_in_with_bad_money_and_a_phrase(sim: Simulation, learner: str) ->
     await answer_what_rides_along(sim, learner)
 
 
-async def test_after_delete_nothing_names_the_learner_and_her_cases_stay_without_her(
-    cohort: Simulation,
-) -> None:
-    sim = cohort
+async def told_and_answered(sim: Simulation) -> tuple[str, str, Concern, int]:
+    """A learner's week: a check-in naming her in a signal and copied by phrase screening, a
+    concern in her words, a coordinator's note and message naming her, her reply; her mentor's
+    note about the session left open. The learner, her mentor, her concern, a mark before it all."""
     _, learner, mentor = await begin_mentoring(sim)
     name = learner.title()
     first, *_ = await agree_tuesdays(sim, learner, mentor)
@@ -70,7 +73,6 @@ async def test_after_delete_nothing_names_the_learner_and_her_cases_stay_without
     await check_in_with_bad_money_and_a_phrase(sim, learner)
     group = "\n".join(sim.current_texts("coordinators", mark))
     assert f"{name} says things are bad with money" in group and COMMENT in group
-    # Her mentor begins the note about the session with her, and leaves it open.
     await sim.press(mentor, "^Yes, we met$")
     assert f"A short note about your session with {name}" in sim.bot_texts(mentor)[-1]
 
@@ -89,6 +91,55 @@ async def test_after_delete_nothing_names_the_learner_and_her_cases_stay_without
     await sim.send(learner, REPLY)
     alert = sim.current_texts("coordinators", mark)
     assert any(CONCERN in t and NOTE.format(name=name) in t and REPLY in t for t in alert)
+    return learner, mentor, raised, mark
+
+
+async def test_my_data_is_the_whole_record_in_the_persons_language(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor, _, _ = await told_and_answered(sim)
+    await speaks(sim, learner, "de")
+    await sim.send(learner, "/mydata")
+    data = json.loads(last_file(sim, learner, "my-data"))
+    assert data["about"].startswith("Eine Kopie von allem, was Tandem über dich speichert")
+    assert data["your_answers"]["Wo du wohnst"] == "–"  # her answers as /profile shows them
+
+    (concern,) = data["concerns_you_raised"]
+    assert concern["your_words"] == CONCERN
+    assert (concern["what"], concern["how_urgent"], concern["status"]) == (
+        "Geld oder Wohnen",
+        "hoch",
+        "übernommen",
+    )
+    sent, replied = data["messages_with_coordinators"]
+    assert sent == {**sent, "from": "Carla", "words": MESSAGE.format(name=learner.title())}
+    assert replied == {**replied, "from": learner.title(), "words": REPLY}
+
+    (pair,) = data["pairs"]
+    assert (pair["with"], pair["you_are"], pair["status"]) == (mentor.title(), "Lernende*r", "active")
+    public = "an einem öffentlichen Ort (Bibliothek, Café)"
+    assert pair["weekly"] == {"day": "dienstags", "time": "17:00", "place": public}
+    first = pair["sessions"][0]
+    assert (first["you_said"], first["what_became_of_it"]) == ("getroffen", "getroffen")
+    assert all(s["you_said"] is None for s in pair["sessions"][1:])
+
+    (check_in,) = data["check_ins"]
+    assert check_in["areas"] == {"Berufsschule": "Gut", "Geld": "Schlecht"}
+    assert (check_in["for_your_mentor"], check_in["motivation"]) == (COMMENT, 4)
+    (reflection,) = data["reflections"]
+    assert (reflection["question"], reflection["answer"]) == (
+        "Was lief diese Woche gut?",
+        "A good week at the workshop",
+    )
+    # The coordinators' note among themselves is theirs, not in her copy.
+    assert NOTE.format(name=learner.title()) not in json.dumps(data, ensure_ascii=False)
+
+
+async def test_after_delete_nothing_names_the_learner_and_her_cases_stay_without_her(
+    cohort: Simulation,
+) -> None:
+    sim = cohort
+    learner, _, raised, mark = await told_and_answered(sim)
+    name = learner.title()
 
     await delete_my_data(sim, learner)
 
