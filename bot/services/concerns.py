@@ -174,9 +174,11 @@ async def raise_concern(
     voice_file_id: str | None = None,
     about_mentor: bool = False,
     line: str | None = None,
+    author: Person | None = None,
 ) -> Concern:
     """Store a concern and alert the coordinators; an automatic one joins the pair's open one of
-    its kind (its alert is updated, not sent again)."""
+    its kind (its alert is updated, not sent again). ``author``: who wrote ``text``, when Tandem
+    raised it from their words (phrase screening); the log's first line says so, for erasure."""
     if raised_by is None and pair is not None:
         existing = await ctx.uow.concerns.open_for(pair.id, kind)
         if existing is not None:
@@ -201,7 +203,7 @@ async def raise_concern(
             updated_at=ctx.now,
         )
     )
-    await log_entry(ctx, concern, "raised", raised_by, line)
+    await log_entry(ctx, concern, "raised", raised_by or author, line)
     await post_alert(ctx, concern)
     await schedule_overdue(ctx, concern, deadline(ctx, concern))
     return concern
@@ -501,13 +503,15 @@ async def forget_words(ctx: Context, concern: Concern, person: Person) -> None:
     severity, steps, outcome and dates; every word in it goes (theirs, and what coordinators
     wrote to or about them, which names them). Any other case loses the person's own words
     (the concern they raised, what they added) and their name wherever someone wrote it."""
+    entries = await ctx.uow.concerns.entries(concern.id)
     raised = concern.raised_by == person.id
+    wrote = raised or any(e.action == "raised" and e.actor_id == person.id for e in entries)
     theirs = concern.subject_id == person.id or (raised and concern.subject_id is None)
-    if theirs or raised:
+    if theirs or wrote:
         concern.text, concern.voice_file_id = None, None
     elif concern.text:
         concern.text = without_names(concern.text, person)
-    for entry in await ctx.uow.concerns.entries(concern.id):
+    for entry in entries:
         said_by_them = entry.actor_id == person.id and entry.action in OWN_WORDS
         if (theirs and entry.action != "resolved") or said_by_them:  # an outcome is the programme's
             entry.note, entry.voice_file_id = None, None

@@ -206,3 +206,20 @@ async def test_a_leaver_is_taken_out_of_others_conversations_and_a_mentors_words
     assert "About: Tom" in case and "Raised by: a person who has since left" in case
     assert "note by Carla: – and I call Tom's school tomorrow" in case
     assert "Amira" not in "\n".join(sim.current_texts("coordinators", mark))
+
+
+async def test_a_mentors_words_screened_into_a_concern_leave_with_him(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    await until(sim, sim.clock.now() + timedelta(days=14, minutes=1))
+    assert "how is it going with your learner" in sim.bot_texts(mentor)[-1]
+    await sim.press(mentor, "Not well$")
+    words = f"{learner.title()} talks about suicide, I am scared for her"
+    await sim.send(mentor, words)
+    screened = [c for c in await rows(sim, Concern) if c.kind == "phrase:self_harm"]
+    assert [c.text for c in screened] == [words]  # Tandem raised it, from the mentor's words
+
+    await delete_my_data(sim, mentor)
+    assert await still_stored(sim, ("talks about suicide", mentor.title())) == {}
+    case = (await sim.send("carla", f"/case {screened[0].id}"))[-1].text
+    assert f"About: {learner.title()}" in case and "words about self-harm" in case
