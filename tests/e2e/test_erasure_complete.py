@@ -5,7 +5,8 @@ mentor's open conversation), while her cases stay for the programme's duty of ca
 existed, their severity, kind, outcome and dates. Every alert in the coordinators' group is edited
 to the text without her, and /case N says the case was raised by a person who has since left. A
 mentor telling a concern goes on when a learner leaves; a mentor who leaves takes his words and
-his name out of the case he raised about a learner who stays."""
+his name out of the case he raised about a learner who stays, and out of a concern phrase
+screening raised from them. Before leaving, /mydata gives each the whole record, in their language."""
 
 from __future__ import annotations
 
@@ -218,6 +219,12 @@ async def test_a_mentors_words_screened_into_a_concern_leave_with_him(cohort: Si
     await sim.send(mentor, words)
     screened = [c for c in await rows(sim, Concern) if c.kind == "phrase:self_harm"]
     assert [c.text for c in screened] == [words]  # Tandem raised it, from the mentor's words
+    await sim.send(mentor, "/mydata")  # his answer is in his copy, with his words
+    data = json.loads(last_file(sim, mentor, "my-data"))
+    (monthly,) = data["pairs"][0]["monthly_questions"]
+    assert monthly["your_answer"] == "😟 Not well" and data["pairs"][0]["you_are"] == "mentor"
+    (raised,) = data["concerns_you_raised"]
+    assert (raised["what"], raised["your_words"]) == ("the pair's monthly check went poorly", words)
 
     await delete_my_data(sim, mentor)
     assert await still_stored(sim, ("talks about suicide", mentor.title())) == {}
