@@ -113,7 +113,9 @@ async def _ask_now(ctx: Context, pair: Pair, *, behind: bool = False) -> None:
     mentor = await ctx.uow.people.get(pair.mentor_id)
     rhythm.prompted(ctx)
     question = ctx.t(QUESTIONS[index])
-    answers = {"reflection": reflection.id, "question": question, "mentor_name": name_of(mentor)}
+    # The pair it is asked in: a mentor who leaves takes the question of sharing with them along.
+    answers = {"reflection": reflection.id, "question": question, "pair": pair.id}
+    answers["mentor_name"] = name_of(mentor)
     await ctx.start_flow(NAME, answers, behind=behind)
 
 

@@ -24,6 +24,14 @@ ASK, ANSWER, INTERVIEW, REJECT, CHECK = (
     "record_check",
 )
 PENDING = ("waiting", "more_info", "interview")
+STATUS = {  # where an application stands, as coordinators and the applicant (/mydata) read it
+    "waiting": N_("waiting for a decision"),
+    "more_info": N_("asked for more information"),
+    "interview": N_("interview planned"),
+    "approved": N_("approved"),
+    "rejected": N_("declined"),
+    "suspended": N_("suspended"),
+}
 INTERVIEW_JOB = "screening.interview"
 CHECK_REMINDER_JOB = "check.reminder"
 CHECK_EXPIRED_JOB = "check.expired"
@@ -375,8 +383,9 @@ SCREEN_REJECT_FLOW = Flow(
         Step(
             "reason",
             N_(
-                "Why is {applicant_name}'s application declined? This stays in the programme's "
-                "records; {applicant_name} gets a kind message without it."
+                "Why is {applicant_name}'s application declined? {applicant_name} now gets a kind "
+                "message without it. The reason stays in the programme's records, and "
+                "{applicant_name} can ask for a copy of it (/mydata sends it)."
             ),
             StepKind.TEXT,
             max_length=1000,

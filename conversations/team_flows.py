@@ -192,8 +192,9 @@ SUSPEND_FLOW = Flow(
         Step(
             "reason",
             N_(
-                "Why is {name} suspended? This stays in the programme's records; {name} and their "
-                "learners get a neutral message without it."
+                "Why is {name} suspended? {name} and their learners now get a neutral message "
+                "without it. The reason stays in the programme's records, and {name} can ask for a "
+                "copy of it (/mydata sends it)."
             ),
             StepKind.TEXT,
             max_length=1000,

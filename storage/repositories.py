@@ -210,6 +210,17 @@ class FlowStates:
         await self.clear(person_id)
         await self._session.execute(delete(WaitingFlow).where(WaitingFlow.person_id == person_id))
 
+    async def of_others(self, person_id: int) -> list[FlowState | WaitingFlow]:
+        """Everyone else's conversations, in the foreground and waiting (erasure: what refers to
+        the person who leaves)."""
+        foreground = await self._session.scalars(select(FlowState).where(FlowState.person_id != person_id))
+        waiting = await self._session.scalars(select(WaitingFlow).where(WaitingFlow.person_id != person_id))
+        return [*foreground, *waiting]
+
+    async def drop(self, row: FlowState | WaitingFlow) -> None:
+        await self._session.delete(row)
+        await self._session.flush()
+
     async def agenda(self, person_id: int) -> list[WaitingFlow]:
         """What waits behind the foreground, in the order it comes forward: what the person set
         aside themselves, the latest first; then what others started, the oldest first."""
@@ -507,6 +518,15 @@ class Pairs:
         )
         return (await self._session.execute(query)).scalars().all()
 
+    async def of_person(self, person_id: int) -> Sequence[Pair]:
+        """Every pair the person was ever in, whatever became of it, oldest first."""
+        query = (
+            select(Pair)
+            .where((Pair.learner_id == person_id) | (Pair.mentor_id == person_id))
+            .order_by(Pair.id)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
     async def current_for(self, person_id: int) -> Pair | None:
         """The person's introduced or active pair (as learner or mentor), the newest."""
         pairs = await self.live_of(person_id)
@@ -540,6 +560,11 @@ class Sessions:
             .where(Session.pair_id == pair_id, Session.starts_at >= start, Session.starts_at <= end)
             .order_by(Session.starts_at)
         )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def of_pairs(self, pair_ids: Sequence[int]) -> list[Session]:
+        """Every session of these pairs, by time."""
+        query = select(Session).where(Session.pair_id.in_(pair_ids)).order_by(Session.starts_at)
         return list((await self._session.execute(query)).scalars().all())
 
     async def past(self, pair_id: int, now: datetime) -> list[Session]:
@@ -813,8 +838,9 @@ class Concerns:
         query = select(Concern).where(Concern.status != "resolved").order_by(Concern.id)
         return list((await self._session.execute(query)).scalars().all())
 
-    async def involving(self, person_id: int) -> list[Concern]:
-        """Concerns a person raised, is the subject of, or took as a coordinator."""
+    async def involving(self, person_id: int, pair_ids: Sequence[int] = ()) -> list[Concern]:
+        """Concerns a person raised, is the subject of, or took as a coordinator; and those of
+        ``pair_ids`` (the pairs they were in)."""
         query = (
             select(Concern)
             .where(
@@ -822,6 +848,7 @@ class Concerns:
                     Concern.raised_by == person_id,
                     Concern.subject_id == person_id,
                     Concern.acknowledged_by == person_id,
+                    Concern.pair_id.in_(pair_ids),
                 )
             )
             .order_by(Concern.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.admin import run_admin
 from bot.emulator import Limits
@@ -155,6 +155,20 @@ async def pairs(sim: Simulation) -> dict[str, Pair]:
         names = {p.id: p.first_name for p in (await uow.session.execute(select(Person))).scalars()}
         rows = (await uow.session.execute(select(Pair).order_by(Pair.id))).scalars().all()
         return {f"{names[p.learner_id]}+{names[p.mentor_id]}:{p.status}": p for p in rows}
+
+
+async def amira_takes_both(sim: Simulation) -> dict[str, Pair]:
+    """Peter is not matchable for now, so /match gives Amira (two seats) Lena and Tom."""
+    async with sim.tandem.db.unit_of_work() as uow:
+        await uow.session.execute(
+            update(Person).where(Person.telegram_user_id == sim.users["peter"]).values(ready_at=None)
+        )
+    await sim.send("carla", "/match")
+    await sim.press("carla", "^Approve$")
+    await sim.press("carla", "^Approve$")
+    found = await pairs(sim)
+    assert set(found) == {"Lena+Amira:introduced", "Tom+Amira:introduced"}
+    return {key.split("+")[0].lower(): pair for key, pair in found.items()}
 
 
 async def keys_of(sim: Simulation, pair: Pair) -> tuple[str, str]:

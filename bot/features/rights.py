@@ -9,7 +9,7 @@ from bot.events import Inbound
 from bot.feature import EVERYONE, NOT_STAFF, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator
 from bot.services import consent
-from bot.services.erasure import export_person
+from conversations.my_data import export_person
 from conversations.rights_flows import DELETE, DELETE_FLOW, LANGUAGE, LANGUAGE_FLOW
 
 PRIVACY = N_(

@@ -27,14 +27,7 @@ INTERVIEW: Final = "iv"
 REJECT: Final = "no"
 CHECK: Final = "chk"
 DECISIONS = (APPROVE, ASK, INTERVIEW, REJECT)
-STATUS = {
-    "waiting": N_("waiting for a decision"),
-    "more_info": N_("asked for more information"),
-    "interview": N_("interview planned"),
-    "approved": N_("approved"),
-    "rejected": N_("declined"),
-    "suspended": N_("suspended"),
-}
+STATUS = flows.STATUS
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ coordinator. The text of a concern is shown to coordinators and never logged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal
@@ -29,7 +30,7 @@ from bot.context import Context
 from bot.events import Button, Keyboard
 from bot.i18n import N_, Translator
 from bot.services.attendance import outcome
-from bot.services.people import name_of
+from bot.services.people import name_of, without_names
 from storage.models import CaseEntry, Concern, Pair, Person
 
 PREFIX = "cn1"
@@ -98,6 +99,7 @@ BACK_IN_THE_QUEUE = N_(
 PARTNER_LEFT = "partner_left"
 RAISER_LEFT, SUBJECT_LEFT, TAKER_LEFT = "raiser_left", "subject_left", "taker_left"  # case log
 TAKER_REMOVED = "taker_removed"
+OWN_WORDS = ("raised", "added", "replied")  # steps of the log in the words of the person who took them
 PAIRING_STALLED = "pairing_stalled"
 
 
@@ -172,9 +174,11 @@ async def raise_concern(
     voice_file_id: str | None = None,
     about_mentor: bool = False,
     line: str | None = None,
+    author: Person | None = None,
 ) -> Concern:
     """Store a concern and alert the coordinators; an automatic one joins the pair's open one of
-    its kind (its alert is updated, not sent again)."""
+    its kind (its alert is updated, not sent again). ``author``: who wrote ``text``, when Tandem
+    raised it from their words (phrase screening); the log's first line says so, for erasure."""
     if raised_by is None and pair is not None:
         existing = await ctx.uow.concerns.open_for(pair.id, kind)
         if existing is not None:
@@ -199,7 +203,7 @@ async def raise_concern(
             updated_at=ctx.now,
         )
     )
-    await log_entry(ctx, concern, "raised", raised_by, line)
+    await log_entry(ctx, concern, "raised", raised_by or author, line)
     await post_alert(ctx, concern)
     await schedule_overdue(ctx, concern, deadline(ctx, concern))
     return concern
@@ -337,7 +341,8 @@ async def _log_lines(ctx: Context, entries: list[CaseEntry], t: Translator) -> l
     lines = []
     for entry, times in runs:
         actor = await ctx.uow.people.get(entry.actor_id) if entry.actor_id else None
-        said = t(ACTIONS.get(entry.action, entry.action), name=name_of(actor))
+        # A step someone took whose row is gone (the database forgot who): a person who has left.
+        said = t(ACTIONS.get(entry.action, entry.action), name=name_of(actor) if actor else t(LEFT))
         if times > 1:
             said += f" (×{times})"
         if entry.note:
@@ -467,12 +472,15 @@ async def _reader(ctx: Context, chat_id: int) -> Translator:
 # --- people leaving ------------------------------------------------------------------------
 
 
-async def hand_over(ctx: Context, person: Person) -> list[tuple[Concern, bool]]:
-    """Before a person's data goes, their cases stay with the programme: each logs who left,
-    and a case they had taken goes back to the queue with its deadline running again. Returns
-    the cases, and whether each went back, for ``after_leaving``."""
+async def hand_over(ctx: Context, person: Person, pair_ids: Sequence[int] = ()) -> list[tuple[Concern, bool]]:
+    """Before a person's data goes, their cases stay with the programme without them: each
+    logs who left and loses what the person said or was said about them (``forget_words``),
+    and a case they had taken goes back to the queue with its deadline running again.
+    ``pair_ids``: the pairs they were in, whose cases name them too. Returns the cases, and
+    whether each went back, for ``after_leaving``."""
     cases = []
-    for concern in await ctx.uow.concerns.involving(person.id):
+    for concern in await ctx.uow.concerns.involving(person.id, pair_ids):
+        await forget_words(ctx, concern, person)
         if concern.raised_by == person.id:
             concern.raised_by = None
             await log_entry(ctx, concern, RAISER_LEFT, None, None)
@@ -487,6 +495,28 @@ async def hand_over(ctx: Context, person: Person) -> list[tuple[Concern, bool]]:
         concern.updated_at = ctx.now
         cases.append((concern, released))
     return cases
+
+
+async def forget_words(ctx: Context, concern: Concern, person: Person) -> None:
+    """What a case keeps of a person who leaves. A case about them (or one they raised about
+    nobody else) keeps what the programme's duty of care needs: that it existed, its kind,
+    severity, steps, outcome and dates; every word in it goes (theirs, and what coordinators
+    wrote to or about them, which names them). Any other case loses the person's own words
+    (the concern they raised, what they added) and their name wherever someone wrote it."""
+    entries = await ctx.uow.concerns.entries(concern.id)
+    raised = concern.raised_by == person.id
+    wrote = raised or any(e.action == "raised" and e.actor_id == person.id for e in entries)
+    theirs = concern.subject_id == person.id or (raised and concern.subject_id is None)
+    if theirs or wrote:
+        concern.text, concern.voice_file_id = None, None
+    elif concern.text:
+        concern.text = without_names(concern.text, person)
+    for entry in entries:
+        said_by_them = entry.actor_id == person.id and entry.action in OWN_WORDS
+        if (theirs and entry.action != "resolved") or said_by_them:  # an outcome is the programme's
+            entry.note, entry.voice_file_id = None, None
+        elif entry.note:
+            entry.note = without_names(entry.note, person)
 
 
 async def release(ctx: Context, concern: Concern, why: str) -> None:

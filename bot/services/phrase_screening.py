@@ -229,4 +229,5 @@ async def screen(ctx: Context, text: str | None, *, pair: Pair | None, source: s
         raised_by=None,
         text=text,
         line=line,
+        author=ctx.person,
     )

@@ -1,7 +1,9 @@
-"""A learner under the consent age waits for a guardian's consent; a coordinator records it."""
+"""A learner under the consent age waits for a guardian's consent; a coordinator records it; the
+learner's copy of their data (/mydata) holds the guardian and the answer, in their language."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,7 +13,7 @@ from bot.admin import run_admin
 from bot.emulator import Limits
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Person
-from tests.journeys import START, apply_as_mentor, make_ready, onboard_learner, speaks
+from tests.journeys import START, apply_as_mentor, last_file, make_ready, onboard_learner, speaks
 
 
 @pytest.fixture
@@ -70,6 +72,26 @@ async def test_the_coordinator_records_each_guardians_answer_and_the_learner_is_
             ("guardian.refused", people["Carol"].id, people["Tom"].id),
         ]
     assert "No learner is waiting" in (await sim.send("carol", "/guardians"))[-1].text
+
+
+async def test_a_minors_copy_of_their_data_holds_the_guardian_in_their_language(
+    programme: Simulation,
+) -> None:
+    sim = programme
+    await speaks(sim, "tom", "de")
+    await sim.send("tom", "/mydata")
+    data = json.loads(last_file(sim, "tom", "my-data"))
+    waiting = {"name": "Rita Berg", "contact": "0151 999888", "answer": "wartet auf eine Entscheidung"}
+    assert data["guardian"] == {**waiting, "confirmed": None}
+    answers = data["your_answers"]
+    assert answers["Elternteil oder Erziehungsberechtigte*r"] == "Rita Berg"
+    assert answers["Telefon oder E-Mail dieser Person"] == "0151 999888"
+
+    card = next(r for r in await sim.send("carol", "/guardians") if r.text.startswith("Uma"))
+    await sim.press_data("carol", card.message_id, card.data[0][0])  # "Guardian agreed"
+    await sim.send("uma", "/mydata")
+    data = json.loads(last_file(sim, "uma", "my-data"))
+    assert data["guardian"]["answer"] == "Guardian agreed" and data["guardian"]["confirmed"] is not None
 
 
 async def test_a_learner_cannot_use_or_forge_the_coordinators_buttons(programme: Simulation) -> None:

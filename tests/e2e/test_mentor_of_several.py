@@ -8,24 +8,10 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from bot.simulation import Simulation
-from storage.models import Concern, Pair, Person
-from tests.journeys import pairs
+from storage.models import Concern, Pair
+from tests.journeys import amira_takes_both
 
 WHICH = "About which of your learners?"
-
-
-async def amira_takes_both(sim: Simulation) -> dict[str, Pair]:
-    """Peter is not matchable for now, so /match gives Amira (two seats) Lena and Tom."""
-    async with sim.tandem.db.unit_of_work() as uow:
-        await uow.session.execute(
-            update(Person).where(Person.telegram_user_id == sim.users["peter"]).values(ready_at=None)
-        )
-    await sim.send("carla", "/match")
-    await sim.press("carla", "^Approve$")
-    await sim.press("carla", "^Approve$")
-    found = await pairs(sim)
-    assert set(found) == {"Lena+Amira:introduced", "Tom+Amira:introduced"}
-    return {key.split("+")[0].lower(): pair for key, pair in found.items()}
 
 
 async def sim_person(sim: Simulation, key: str) -> int:

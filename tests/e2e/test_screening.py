@@ -1,7 +1,10 @@
-"""Screening and training buttons re-check who presses them: a forged or stale press changes nothing."""
+"""Screening and training buttons re-check who presses them: a forged or stale press changes nothing.
+A decline's reason stays with the programme, and the applicant can have a copy, as the coordinator
+who writes it is told."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,7 +14,7 @@ from bot.admin import run_admin
 from bot.emulator import Limits
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Person
-from tests.journeys import START, apply_as_mentor, onboard_learner
+from tests.journeys import START, apply_as_mentor, last_file, onboard_learner
 
 
 @pytest.fixture
@@ -102,3 +105,23 @@ async def test_training_buttons_count_only_where_the_mentor_is(programme: Simula
     await sim.restart()  # progress is in the database
     replies = await sim.send("amira", "/training")
     assert replies[-1].text.startswith("When may you pass on")  # the second question, not the intro
+
+
+async def test_a_decline_reason_is_kept_and_the_applicant_can_have_a_copy(programme: Simulation) -> None:
+    sim = programme
+    card = next(r for r in await sim.send("carla", "/screening") if r.text.startswith("Amira"))
+    decline = next(d for row in card.data for d in row if d.endswith(":no"))
+    await sim.press_data("carla", card.message_id, decline)
+    asked = sim.bot_texts("carla")[-1]
+    assert asked.startswith("Why is Amira's application declined? Amira now gets a kind message without it.")
+    assert "Amira can ask for a copy of it (/mydata sends it)" in asked
+    reason = "No reference came back from the youth club"
+    await sim.send("carla", reason)
+    assert "Amira's application is declined" in sim.bot_texts("carla")[-1]
+    told = sim.bot_texts("amira")[-1]
+    assert "cannot offer you a place" in told and reason not in told
+
+    # What the coordinator was told is true: her copy of her data holds the reason.
+    await sim.send("amira", "/mydata")
+    data = json.loads(last_file(sim, "amira", "my-data"))
+    assert data["your_application"] == {"decision": "declined", "reason": reason}
