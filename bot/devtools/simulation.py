@@ -168,8 +168,11 @@ class Simulation:
         language_code: str | None = None,
         *,
         is_bot: bool = False,
+        username: str | None = None,
     ) -> int:
-        user = self.emulator.add_user(first_name or name.title(), language_code=language_code, is_bot=is_bot)
+        user = self.emulator.add_user(
+            first_name or name.title(), language_code=language_code, is_bot=is_bot, username=username
+        )
         self.users[name] = int(user["id"])
         return self.users[name]
 
