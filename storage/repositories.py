@@ -769,7 +769,6 @@ class GroupChats:
         )
         return bool(getattr(result, "rowcount", 0))
 
-
     # --- who is in it
 
     async def of(self, chat_id: int, now: datetime) -> GroupChat:

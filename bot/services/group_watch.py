@@ -51,6 +51,20 @@ MAKE_ADMIN = N_("Make me an administrator of the group, so that I see everyone w
 FULL_AGAIN = N_(
     "As far as I can tell, only coordinators are in this group now: alerts here show their details again."
 )
+# /group
+ROLES = {"coordinator": N_("coordinator"), "mentor": N_("mentor"), "learner": N_("learner")}
+NOT_A_COORDINATOR = N_("not a coordinator")
+HEAD = N_(
+    "Who is in the coordinators' group, as far as I can tell (Telegram shows a bot the group's "
+    "administrators and whoever it has seen join, not the others):"
+)
+UNSEEN_LINE = N_("Members I have not seen join: {n} (vouched for by a coordinator: {vouched})")
+CLOSED = N_("Alerts in the group show their details: everyone in it is a coordinator, as far as I can tell.")
+OPEN = N_("Alerts in the group show nothing but their number until only coordinators are in it.")
+NO_GROUP = N_("No coordinators' group is set: everything for the coordinators comes to each of you here.")
+ONLY_COORDINATORS = N_("Only coordinators can use this command.")
+STALE = N_("This button is no longer active.")
+NOTED = N_("Noted.")
 
 
 @dataclass(frozen=True)
@@ -191,3 +205,34 @@ async def display(ctx: Context, member: GroupMember) -> str:
     person = await ctx.uow.people.by_telegram_id(member.user_id)
     name = name_of(person) if person is not None else (member.first_name or "–")
     return f"{name} @{member.username}" if member.username else name
+
+
+# --- /group --------------------------------------------------------------------------------------
+
+
+async def listing(ctx: Context, group: int) -> str:
+    """The members seen with their role in Tandem, anyone not a coordinator flagged; how many
+    were counted and not seen; whether alerts there show their details."""
+    row = await ctx.uow.groups.of(group, ctx.now)
+    strangers = await ctx.uow.groups.strangers(group)
+    lines = [ctx.t(HEAD)]
+    for member in await ctx.uow.groups.seen(group):
+        lines.append("• " + await _line(ctx, member, flagged=member in strangers))
+    unseen = await ctx.uow.groups.unseen(group)
+    if unseen:
+        lines.append(ctx.t(UNSEEN_LINE, n=unseen, vouched=min(row.vouched, unseen)))
+    lines.append(ctx.t(CLOSED if await ctx.uow.groups.closed(group) else OPEN))
+    if row.bot_admin is False:
+        lines.append(ctx.t(MAKE_ADMIN))
+    return "\n".join(lines)
+
+
+async def _line(ctx: Context, member: GroupMember, *, flagged: bool) -> str:
+    person = await ctx.uow.people.by_telegram_id(member.user_id)
+    role = ctx.t(ROLES[person.role]) if person is not None and person.role in ROLES else ""
+    if member.is_bot:
+        role = "🤖"
+    elif flagged:
+        role = ", ".join(part for part in (role, "⚠️ " + ctx.t(NOT_A_COORDINATOR)) if part)
+    name, when = await display(ctx, member), ctx.t.date(member.since)
+    return ctx.t(N_("{name} ({role}), since {date}"), name=name, role=role, date=when)

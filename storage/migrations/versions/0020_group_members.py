@@ -44,6 +44,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("group_chats", schema=None) as batch_op:
-        for column in ("restricted_since", "bot_admin", "unseen_told", "vouched", "counted_at", "member_count"):
+        for column in ("restricted_since", "bot_admin", "unseen_told", "vouched", "counted_at"):
             batch_op.drop_column(column)
+        batch_op.drop_column("member_count")
     op.drop_table("group_members")
