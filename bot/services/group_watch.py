@@ -135,6 +135,7 @@ async def review(ctx: Context) -> None:
     group = ctx.settings.coordinator_chat_id
     if group is None:
         return
+    await ctx.uow.lock_chat(group)  # with the group's own events and census, across replicas
     row = await ctx.uow.groups.of(group, ctx.now)
     team = await ctx.reachable_coordinators()
     strangers = await ctx.uow.groups.strangers(group)
