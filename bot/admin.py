@@ -3,7 +3,8 @@
 ``stats`` (counts only), ``invite coordinator`` (the first coordinator's code), and the team:
 ``team`` (coordinators and mentors by id, role and state, with no reasons or notes),
 ``suspend-mentor ID``, ``reinstate-mentor ID`` and ``remove-coordinator ID`` (the last
-coordinator too, which a coordinator cannot do in the chat). What these tell people waits in the
+coordinator too, which a coordinator cannot do in the chat); ``group``: who is in the
+coordinators' group, as far as the bot can tell. What these tell people waits in the
 outbox, and the running bot sends it. A scenario's ``admin`` step runs the same functions on the
 scenario's database.
 """
@@ -19,7 +20,7 @@ from sqlalchemy import func, select
 from bot.app import Tandem
 from bot.context import Context
 from bot.features.team import MENU_JOB
-from bot.services import invites
+from bot.services import group_watch, invites
 from bot.services.people import name_of
 from conversations import team_flows
 from storage.models import DueJob, FlowState, OutboxMessage, Person
@@ -78,6 +79,45 @@ async def team(args: Sequence[str], tandem: Tandem) -> str:
     return "\n".join(lines)
 
 
+async def group(args: Sequence[str], tandem: Tandem) -> str:
+    """``group``: the coordinators' group as the bot knows it: Telegram's count, the members it
+    has seen (id, role in Tandem, whether they administer the group, since when, name), those
+    it has not, and whether alerts there show their details."""
+    chat_id = tandem.settings.coordinator_chat_id
+    if chat_id is None:
+        return "No coordinators' group is set (TANDEM_COORDINATOR_CHAT_ID): alerts go to each coordinator."
+    async with tandem.db.unit_of_work() as uow:
+        row = await uow.groups.of(chat_id, tandem.clock.now())
+        seen = await uow.groups.seen(chat_id)
+        strangers = {member.user_id for member in await uow.groups.strangers(chat_id)}
+        unseen = await uow.groups.unseen(chat_id)
+        closed = await uow.groups.closed(chat_id)
+        people = {m.user_id: await uow.people.by_telegram_id(m.user_id) for m in seen}
+    counted = "never counted" if row.counted_at is None else f"counted {row.counted_at:%Y-%m-%d %H:%M} UTC"
+    admin: dict[bool | None, str] = {
+        True: "the bot is an administrator",
+        False: "the bot is NOT an administrator: it does not hear of every join",
+        None: "the bot has not checked its rights",
+    }
+    lines = [
+        f"group {chat_id}: {row.member_count or '?'} members with the bot, {counted}; {admin[row.bot_admin]}",
+        "user_id\trole\tadmin\tsince\tname",
+    ]
+    for member in seen:
+        person = people[member.user_id]
+        role = "bot" if member.is_bot else (person.role if person is not None and person.role else "-")
+        flag = "\tNOT A COORDINATOR" if member.user_id in strangers else ""
+        name = name_of(person) if person is not None else member.first_name
+        name += f" @{member.username}" if member.username else ""
+        since = f"{member.since:%Y-%m-%d %H:%M}"
+        lines.append(f"{member.user_id}\t{role}\t{'yes' if member.admin else 'no'}\t{since}\t{name}{flag}")
+    lines.append(
+        f"not seen: {'?' if unseen is None else unseen} (vouched for by a coordinator: {row.vouched})"
+    )
+    lines.append("alerts there: " + ("in full" if closed else "their number only"))
+    return "\n".join(lines)
+
+
 async def _on_behalf(
     tandem: Tandem, args: Sequence[str], usage: str, act: Callable[[Context, Person], Awaitable[Result]]
 ) -> tuple[Person, Result]:
@@ -94,6 +134,8 @@ async def _on_behalf(
         result = await act(ctx, person)
         for changed in ctx.menus:
             await ctx.schedule(MENU_JOB, ctx.now, {"person_id": changed.id})
+        if ctx.menus:
+            await group_watch.review(ctx)  # a coordinator fewer: who reads their group now?
         await ctx.write_outbox()
     return person, result
 
@@ -147,6 +189,7 @@ COMMANDS: dict[str, AdminCommand] = {
     "stats": stats,
     "invite": invite,
     "team": team,
+    "group": group,
     "suspend-mentor": suspend_mentor,
     "reinstate-mentor": reinstate_mentor,
     "remove-coordinator": remove_coordinator,

@@ -10,7 +10,18 @@ from bot.adapter import Adapter, AdapterOptions, WebhookTarget, load_adapter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.feature import menu
-from bot.features import basics, cases, joining, matchmaking, reports, rights, screening, team, training
+from bot.features import (
+    basics,
+    cases,
+    group,
+    joining,
+    matchmaking,
+    reports,
+    rights,
+    screening,
+    team,
+    training,
+)
 from bot.i18n import Translator, shipped_locales
 from bot.messenger import DeliveryError
 from bot.rules import load_rules
@@ -35,6 +46,7 @@ FEATURES = (
     cases.FEATURE,
     screening.FEATURE,
     team.FEATURE,
+    group.FEATURE,
     training.FEATURE,
     matchmaking.FEATURE,
     sessions.FEATURE,
@@ -67,6 +79,8 @@ class Tandem:
         await self.adapter.start(self.dispatcher, webhook)
         self.settings.bot_username = await self.adapter.bot_username()  # for invite links
         await self.publish_commands()
+        if self.settings.coordinator_chat_id is not None:  # who can read the alerts there?
+            await self.dispatcher.census(self.settings.coordinator_chat_id)
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall every update now and then.
         gc.freeze()

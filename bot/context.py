@@ -65,6 +65,8 @@ class Context:
     # Someone's data was erased: once committed, SQLite's log is checkpointed and truncated, so
     # the deleted bytes (overwritten in the database by secure_delete) leave the disk too.
     erased: bool = False
+    # Groups whose members are to be counted again (``Dispatcher.census``) once committed.
+    census: list[int] = field(default_factory=list)
     # Whose own message or press this event is (None for a due job): what they start themselves
     # may set their current conversation aside; what others start waits its turn.
     actor_id: int | None = None
@@ -94,12 +96,21 @@ class Context:
         await self._post(EditText(chat_id=chat_id, message_id=message_id, text=text, keyboard=keyboard))
 
     async def coordinators_group(self) -> int | None:
-        """The coordinators' group, when one is set and still takes the bot's messages. The one
-        rule of where coordinators' messages go: there, else to each coordinator privately."""
+        """The coordinators' group, when one is set, still takes the bot's messages, and only
+        coordinators read it as far as the bot can tell. The one rule of where coordinators'
+        messages go: there, else to each coordinator privately."""
         group = self.settings.coordinator_chat_id
         if group is None or await self.uow.groups.unreachable(group):
             return None
-        return group
+        return group if await self.uow.groups.closed(group) else None
+
+    async def watched_group(self) -> int | None:
+        """The coordinators' group while it takes the bot's messages but someone who is not a
+        coordinator may read it: alerts there carry their number only, nothing personal."""
+        group = self.settings.coordinator_chat_id
+        if group is None or await self.uow.groups.unreachable(group):
+            return None
+        return None if await self.uow.groups.closed(group) else group
 
     async def reachable_coordinators(self) -> list[Person]:
         """Coordinators who have not blocked the bot: who gets what goes to each of them."""
@@ -179,6 +190,7 @@ class Context:
             features=self.features,
             actor_id=self.actor_id,
             menus=self.menus,
+            census=self.census,
         )
 
     def about_chat(self, chat_id: int) -> Context:

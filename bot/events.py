@@ -106,6 +106,19 @@ class MemberUnblocked(Inbound):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MembersChanged(Inbound):
+    """People joined or left a group the bot is in: a ``chat_member`` update (Telegram sends it
+    to a bot that administers the group) or the group's service message of a join or a leave
+    (sent to every bot in it). ``sender`` is who did it: the member, or an admin who added or
+    removed them; ``admin``: they are an administrator of the group now (None: a service
+    message, which does not say)."""
+
+    members: tuple[Sender, ...]
+    joined: bool
+    admin: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Unsupported(Inbound):
     """Any other update, so the core can still answer it and mark it handled."""
 

@@ -7,9 +7,10 @@ bounded retries on 5xx and network errors, and turning 403 into ``ChatUnreachabl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from bot.events import BotCommand, Outbound
+from bot.events import BotCommand, Outbound, Sender
 
 
 class DeliveryError(Exception):
@@ -28,6 +29,18 @@ class MessageGone(DeliveryError):
     """400 on an edit: the message no longer exists or cannot be edited."""
 
 
+@dataclass(frozen=True, slots=True)
+class GroupCensus:
+    """What Telegram tells a bot about who is in a group: its administrators (the bot itself
+    left out), how many members it has (the bot included), whether the bot is an administrator,
+    and which of the people asked about are no longer in it. It never lists the other members."""
+
+    admins: tuple[Sender, ...]
+    count: int
+    bot_admin: bool
+    gone: tuple[int, ...] = ()
+
+
 class Messenger(Protocol):
     async def deliver(self, action: Outbound) -> int | None:
         """Carry out one outbound action; return the sent message's id where there is one."""
@@ -41,4 +54,9 @@ class Messenger(Protocol):
         language: str | None = None,
     ) -> None:
         """Publish the command menu for a chat (or everyone) in a language (or the default)."""
+        ...
+
+    async def census(self, chat_id: int, ask: Sequence[int] = ()) -> GroupCensus:
+        """Count a group's members and read its administrators; ``ask``: user ids whose
+        membership to check one by one (``GroupCensus.gone``)."""
         ...

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram import types as tg
@@ -27,6 +29,8 @@ from bot.events import (
     SendText,
     SendVoice,
 )
+from bot.messenger import DeliveryError, GroupCensus
+from handlers.aiogram_updates import sender_of
 from handlers.delivery import (
     Courier,
     DeliveryStats,
@@ -36,6 +40,9 @@ from handlers.delivery import (
     bad_request,
     target_of,
 )
+from handlers.inbound import in_group
+
+Result = TypeVar("Result")
 
 
 def classify(exc: Exception) -> Rejection | None:
@@ -121,6 +128,34 @@ class AiogramMessenger:
             await self._bot.set_my_commands(menu, scope=scope, language_code=language)
 
         await self._courier.run(call, Target("setMyCommands", chat_id))
+
+    async def census(self, chat_id: int, ask: Sequence[int] = ()) -> GroupCensus:
+        me = (await self._bot.me()).id
+        admins = await self._read(
+            lambda: self._bot.get_chat_administrators(chat_id), "getChatAdministrators", chat_id
+        )
+        count = await self._read(
+            lambda: self._bot.get_chat_member_count(chat_id), "getChatMemberCount", chat_id
+        )
+        gone = []
+        for user_id in ask:
+            try:
+                member = await self._read(
+                    partial(self._bot.get_chat_member, chat_id, user_id), "getChatMember", chat_id
+                )
+            except DeliveryError:  # not known either way: they stay as they were
+                continue
+            if not in_group(member.status, getattr(member, "is_member", None)):
+                gone.append(user_id)
+        return GroupCensus(
+            admins=tuple(sender_of(admin.user) for admin in admins if admin.user.id != me),
+            count=count,
+            bot_admin=any(admin.user.id == me for admin in admins),
+            gone=tuple(gone),
+        )
+
+    async def _read(self, call: Callable[[], Awaitable[Result]], method: str, chat_id: int) -> Result:
+        return await self._courier.run(call, Target(method, chat_id))
 
     async def _send_text(self, action: SendText) -> int:
         sent = await self._bot.send_message(action.chat_id, action.text, reply_markup=markup(action.keyboard))

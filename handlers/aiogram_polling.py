@@ -33,6 +33,9 @@ _RESPONSE_TYPES = [
         methods.SendDocument,
         methods.SendPhoto,
         methods.SetMyCommands,
+        methods.GetChatAdministrators,
+        methods.GetChatMemberCount,
+        methods.GetChatMember,
     )
 ]
 

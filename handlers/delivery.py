@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
 from bot.adapter import AdapterOptions
 from bot.events import AnswerButton, EditKeyboard, EditText, Outbound, SendDocument, SendText, SendVoice
@@ -101,6 +101,7 @@ class RetryPolicy:
 
 
 Classifier = Callable[[Exception], Rejection | None]
+Result = TypeVar("Result")
 
 
 @dataclass(slots=True)
@@ -111,13 +112,9 @@ class Courier:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     stats: DeliveryStats = field(default_factory=DeliveryStats)
 
-    async def run(
-        self,
-        call: Callable[[], Awaitable[int | None]],
-        target: Target,
-    ) -> int | None:
+    async def run(self, call: Callable[[], Awaitable[Result]], target: Target) -> Result:
         """Call until it succeeds or the policy gives up; an edit Telegram reports as
-        not modified counts as done."""
+        not modified counts as done (its message id is the result)."""
         method, chat_id, unchanged = target.method, target.chat_id, target.unchanged
         floods = transients = 0
         while True:
@@ -130,7 +127,7 @@ class Courier:
                     raise  # not a Telegram or transport error: a bug, let it surface
                 cause = exc
             if rejection.kind == "not_modified" and unchanged is not None:
-                return unchanged
+                return cast(Result, unchanged)
             if rejection.kind == "flood" and floods < self.policy.max_retries_429:
                 floods += 1
                 await self._wait_out_flood(rejection.retry_after, method, chat_id)

@@ -24,6 +24,9 @@ logger = logging.getLogger("handlers.inbound")
 # my_chat_member statuses: the person blocked the bot (or removed it), or came back.
 BLOCKED_STATUSES = frozenset({"kicked", "left"})
 UNBLOCKED_STATUSES = frozenset({"member", "administrator"})
+# chat_member statuses of someone in a group ("restricted" too, while ``is_member``).
+PRESENT_STATUSES = frozenset({"creator", "administrator", "member"})
+ADMIN_STATUSES = frozenset({"creator", "administrator"})
 
 # Media kinds in the order they are checked: an animation message also carries a
 # ``document`` for old clients, so animation must win over document.
@@ -131,6 +134,16 @@ def member_change(status: str) -> str | None:
     return None
 
 
+def in_group(status: str, is_member: bool | None = None) -> bool:
+    """Whether a chat_member status means the person is in the group."""
+    value = plain(status)
+    return value in PRESENT_STATUSES or (value == "restricted" and bool(is_member))
+
+
+def is_admin(status: str) -> bool:
+    return plain(status) in ADMIN_STATUSES
+
+
 class Malformed(ValueError):
     """A field of an update is not of its type, or an id is beyond 64 bits: not what Telegram sends
     (PTB parses updates without checking them)."""
@@ -148,6 +161,8 @@ def within_bounds(event: E) -> E:
             raise Malformed(f"{type(event).__name__}.{name}")  # names only: values may be words
         if isinstance(value, Sender):
             changes[name] = within_bounds(value)
+        elif isinstance(value, tuple):  # the members of a join
+            changes[name] = tuple(within_bounds(item) if isinstance(item, Sender) else item for item in value)
         elif isinstance(value, str):
             changes[name] = _bounded(name, value, hint)
     return dataclasses.replace(event, **changes)
@@ -174,6 +189,8 @@ def _fits(value: object, hint: Any) -> bool:
         return value is None
     if get_origin(hint) is Literal:
         return value in get_args(hint)
+    if get_origin(hint) is tuple:  # tuple[X, ...]
+        return isinstance(value, tuple) and all(_fits(item, get_args(hint)[0]) for item in value)
     if isinstance(hint, UnionType):
         return any(_fits(value, option) for option in get_args(hint))
     return isinstance(value, hint)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import TypeVar
 
 import telegram as tg
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -21,6 +23,7 @@ from bot.events import (
     SendText,
     SendVoice,
 )
+from bot.messenger import DeliveryError, GroupCensus
 from handlers.delivery import (
     Courier,
     DeliveryStats,
@@ -30,6 +33,10 @@ from handlers.delivery import (
     bad_request,
     target_of,
 )
+from handlers.inbound import in_group
+from handlers.ptb_updates import sender_of
+
+Result = TypeVar("Result")
 
 
 def classify(exc: Exception) -> Rejection | None:
@@ -104,6 +111,34 @@ class PtbMessenger:
             await self._bot.set_my_commands(menu, scope=scope, language_code=language)
 
         await self._courier.run(call, Target("setMyCommands", chat_id))
+
+    async def census(self, chat_id: int, ask: Sequence[int] = ()) -> GroupCensus:
+        me = self._bot.id
+        admins = await self._read(
+            lambda: self._bot.get_chat_administrators(chat_id), "getChatAdministrators", chat_id
+        )
+        count = await self._read(
+            lambda: self._bot.get_chat_member_count(chat_id), "getChatMemberCount", chat_id
+        )
+        gone = []
+        for user_id in ask:
+            try:
+                member = await self._read(
+                    partial(self._bot.get_chat_member, chat_id, user_id), "getChatMember", chat_id
+                )
+            except DeliveryError:  # not known either way: they stay as they were
+                continue
+            if not in_group(member.status, getattr(member, "is_member", None)):
+                gone.append(user_id)
+        return GroupCensus(
+            admins=tuple(sender_of(admin.user) for admin in admins if admin.user.id != me),
+            count=count,
+            bot_admin=any(admin.user.id == me for admin in admins),
+            gone=tuple(gone),
+        )
+
+    async def _read(self, call: Callable[[], Awaitable[Result]], method: str, chat_id: int) -> Result:
+        return await self._courier.run(call, Target(method, chat_id))
 
     async def _call(self, action: Outbound) -> int | None:
         match action:

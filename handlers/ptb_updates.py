@@ -18,6 +18,7 @@ from bot.events import (
     Inbound,
     Location,
     MemberBlocked,
+    MembersChanged,
     MemberUnblocked,
     Sender,
     Text,
@@ -31,6 +32,8 @@ from handlers.inbound import (
     UNSUPPORTED_MESSAGE_FIELDS,
     Ignored,
     chat_type,
+    in_group,
+    is_admin,
     member_change,
     plain,
 )
@@ -50,6 +53,8 @@ def convert_update(update: Update, bot_username: str | None) -> Inbound | Ignore
         return _from_button(update.update_id, update.callback_query)
     if update.my_chat_member is not None:
         return _from_member_update(update.update_id, update.my_chat_member)
+    if update.chat_member is not None:
+        return _from_chat_member(update.update_id, update.chat_member)
     return _other(update.update_id, kind, getattr(update, kind, None))
 
 
@@ -78,6 +83,9 @@ def _from_message(update_id: int, message: Message, bot_username: str | None) ->
     if message.from_user is None:  # channel posts and anonymous senders
         return Ignored(update_id, "message")
     base = _base(update_id, message.chat, message.from_user, message.sender_chat)
+    joined_or_left = _joined_or_left(base, message, bot_username)
+    if joined_or_left is not None:
+        return joined_or_left
     if message.text is not None:
         return _from_text(base, message, bot_username)
     if message.location is not None:
@@ -168,6 +176,31 @@ def _from_member_update(update_id: int, change: ChatMemberUpdated) -> Inbound:
             return MemberUnblocked(**base)
         case _:
             return Unsupported(**base, kind="my_chat_member")
+
+
+def _from_chat_member(update_id: int, change: ChatMemberUpdated) -> MembersChanged:
+    """Someone else's membership of a group changed (Telegram tells only a group's admins)."""
+    new = change.new_chat_member
+    return MembersChanged(
+        **_base(update_id, change.chat, change.from_user),
+        members=(sender_of(new.user),),
+        joined=in_group(new.status, getattr(new, "is_member", None)),
+        admin=is_admin(new.status),
+    )
+
+
+def _joined_or_left(base: dict[str, Any], message: Message, bot_username: str | None) -> Inbound | None:
+    """The service message of a join or a leave, about others than the bot itself."""
+    if message.new_chat_members:
+        joined, users = True, list(message.new_chat_members)
+    elif message.left_chat_member is not None:
+        joined, users = False, [message.left_chat_member]
+    else:
+        return None
+    others = tuple(sender_of(u) for u in users if not (u.is_bot and u.username == bot_username))
+    if not others:
+        return None
+    return MembersChanged(**base, members=others, joined=joined)
 
 
 def _other(update_id: int, kind: str, event: object) -> Inbound | Ignored:

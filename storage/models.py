@@ -409,10 +409,36 @@ class MessageRef(Base):
 
 class GroupChat(Base):
     """A group the bot writes to (the coordinators'), and whether it still can: a group that
-    refused the bot (removed it, or was deleted) is passed over until it is heard from again."""
+    refused the bot (removed it, or was deleted) is passed over until it is heard from again.
+
+    And who may read it. Telegram tells a bot how many members a group has, and who its
+    administrators are, but not who the others are: ``group_members`` holds those the bot has
+    seen. Members beyond them are only trusted as far as the coordinators vouched for them."""
 
     __tablename__ = "group_chats"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     unreachable_since: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    member_count: Mapped[int | None]  # Telegram's count, the bot included; None: never counted
+    counted_at: Mapped[datetime | None]
+    vouched: Mapped[int] = mapped_column(default=0)  # unseen members a coordinator said are coordinators
+    unseen_told: Mapped[int] = mapped_column(default=0)  # unseen members the coordinators were told of
+    bot_admin: Mapped[bool | None]  # only an administrator hears of every join
+    restricted_since: Mapped[datetime | None]  # alerts there show only case numbers, since
+
+
+class GroupMember(Base):
+    """Someone in the coordinators' group whom the bot has seen: joining, or as an administrator.
+    A row per member present (leaving removes it); the name is Telegram's, for the coordinators."""
+
+    __tablename__ = "group_members"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(32))
+    is_bot: Mapped[bool] = mapped_column(default=False)
+    admin: Mapped[bool] = mapped_column(default=False)
+    since: Mapped[datetime]  # joined, or first seen as an administrator
+    reported_at: Mapped[datetime | None]  # when the coordinators were told they are not one of them

@@ -24,6 +24,7 @@ from storage.models import (
     FlowState,
     Goal,
     GroupChat,
+    GroupMember,
     Invite,
     MentorCheck,
     MentorNote,
@@ -750,13 +751,18 @@ class MessageRefs:
         query = select(MessageRef).where(MessageRef.key == key).order_by(MessageRef.id)
         return list((await self._session.execute(query)).scalars().all())
 
+    async def in_chat(self, chat_id: int) -> list[MessageRef]:
+        """Every tracked message in one chat (the coordinators' group), oldest first."""
+        query = select(MessageRef).where(MessageRef.chat_id == chat_id).order_by(MessageRef.id)
+        return list((await self._session.execute(query)).scalars().all())
+
     async def forget_chat(self, chat_id: int) -> None:
         """The copies in a person's chat (erasure): nothing is edited there any more."""
         await self._session.execute(delete(MessageRef).where(MessageRef.chat_id == chat_id))
 
 
 class GroupChats:
-    """Whether a group (the coordinators') still takes the bot's messages."""
+    """Whether a group (the coordinators') still takes the bot's messages, and who is in it."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -795,6 +801,69 @@ class GroupChats:
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    # --- who is in it
+
+    async def of(self, chat_id: int, now: datetime) -> GroupChat:
+        """The group's row, made on first need, as stored now."""
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        await self._session.execute(
+            upsert(table_of(GroupChat))
+            .values(chat_id=chat_id, unreachable_since=None, updated_at=now, vouched=0, unseen_told=0)
+            .on_conflict_do_nothing(index_elements=["chat_id"])
+        )
+        row = await self._session.get(GroupChat, chat_id, populate_existing=True)
+        assert row is not None
+        return row
+
+    async def seen(self, chat_id: int) -> list[GroupMember]:
+        """The members the bot has seen in the group, the longest there first."""
+        query = select(GroupMember).where(GroupMember.chat_id == chat_id).order_by(GroupMember.since)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def member(self, chat_id: int, user_id: int) -> GroupMember | None:
+        return await self._session.get(GroupMember, (chat_id, user_id))
+
+    def add_member(self, member: GroupMember) -> None:
+        self._session.add(member)
+
+    async def remove_member(self, member: GroupMember) -> None:
+        await self._session.delete(member)
+        await self._session.flush()
+
+    async def strangers(self, chat_id: int) -> list[GroupMember]:
+        """Members seen in the group who are not coordinators. Bots aside: a bot never receives
+        another bot's messages, so it cannot read the alerts."""
+        coordinators = select(Person.telegram_user_id).where(Person.role == "coordinator")
+        query = (
+            select(GroupMember)
+            .where(
+                GroupMember.chat_id == chat_id,
+                GroupMember.is_bot.is_(False),
+                GroupMember.user_id.not_in(coordinators),
+            )
+            .order_by(GroupMember.since)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def unseen(self, chat_id: int) -> int | None:
+        """Members Telegram counts that the bot has not seen (None: never counted)."""
+        row = await self._session.get(GroupChat, chat_id, populate_existing=True)
+        if row is None or row.member_count is None:
+            return None
+        query = select(func.count()).select_from(GroupMember).where(GroupMember.chat_id == chat_id)
+        seen = (await self._session.execute(query)).scalar_one()
+        return max(0, row.member_count - 1 - seen)  # the 1: the bot itself
+
+    async def closed(self, chat_id: int) -> bool:
+        """Only coordinators read the group, as far as the bot can tell: everyone seen in it is
+        one, and it was counted, with no more members than were seen or vouched for."""
+        unseen = await self.unseen(chat_id)
+        if unseen is None or await self.strangers(chat_id):
+            return False
+        row = await self._session.get(GroupChat, chat_id)
+        return row is not None and unseen <= row.vouched
 
 
 class Concerns:

@@ -168,14 +168,21 @@ class Simulation:
         language_code: str | None = None,
         *,
         is_bot: bool = False,
+        username: str | None = None,
     ) -> int:
-        user = self.emulator.add_user(first_name or name.title(), language_code=language_code, is_bot=is_bot)
+        user = self.emulator.add_user(
+            first_name or name.title(), language_code=language_code, is_bot=is_bot, username=username
+        )
         self.users[name] = int(user["id"])
         return self.users[name]
 
-    def add_group(self, name: str, title: str, members: list[str], *, kind: str = "supergroup") -> int:
-        """A group (or, ``kind="channel"``, a channel) with these members."""
-        chat_id = self.emulator.add_group(title, [self.users[m] for m in members], kind=kind)
+    def add_group(
+        self, name: str, title: str, members: list[str], *, kind: str = "supergroup", bot_admin: bool = False
+    ) -> int:
+        """A group (or, ``kind="channel"``, a channel) with these members, the first its creator;
+        ``bot_admin``: the bot administers it (and so hears of everyone joining)."""
+        members_ids = [self.users[m] for m in members]
+        chat_id = self.emulator.add_group(title, members_ids, kind=kind, bot_admin=bot_admin)
         self.groups[name] = int(chat_id)
         return self.groups[name]
 
@@ -267,6 +274,24 @@ class Simulation:
     async def return_bot(self, group: str, by: str) -> None:
         chat_id = self.chat_id(group)
         await self._act(by, group, lambda: self.emulator.return_bot(chat_id, self.users[by]))
+
+    async def promote_bot(self, group: str, by: str) -> None:
+        """``by`` makes the bot an administrator of the group."""
+        chat_id = self.chat_id(group)
+        await self._act(by, group, lambda: self.emulator.promote_bot(chat_id, self.users[by]))
+
+    async def join_group(self, group: str, who: str, by: str | None = None, **options: bool) -> None:
+        """``who`` joins the group (added by ``by``): the service message, and a chat_member
+        update if the bot is an admin (``options``: ``admin``, ``service_message``)."""
+        chat_id, adder = self.chat_id(group), self.users[by] if by else None
+        for injected in self.emulator.join_group(chat_id, self.users[who], adder, **options):
+            await self.wait_handled(injected.update_id)
+
+    async def leave_group(self, group: str, who: str, by: str | None = None, **options: bool) -> None:
+        """``who`` leaves the group, or ``by`` removes them."""
+        chat_id, remover = self.chat_id(group), self.users[by] if by else None
+        for injected in self.emulator.leave_group(chat_id, self.users[who], remover, **options):
+            await self.wait_handled(injected.update_id)
 
     async def redeliver(self, update_id: int, times: int = 2) -> None:
         self.emulator.redeliver(update_id)

@@ -93,8 +93,12 @@ class EmulatorClient:
         result: list[Json] = await self.call("add_users", users=users)
         return result
 
-    async def add_group(self, title: str, member_ids: list[int], *, kind: str = "supergroup") -> int:
-        return int(await self.call("add_group", title=title, member_ids=member_ids, kind=kind))
+    async def add_group(
+        self, title: str, member_ids: list[int], *, kind: str = "supergroup", bot_admin: bool = False
+    ) -> int:
+        return int(
+            await self.call("add_group", title=title, member_ids=member_ids, kind=kind, bot_admin=bot_admin)
+        )
 
     # -- injection ----------------------------------------------------------------------------
     async def send_text(self, user_id: int, text: str, chat_id: int | None = None) -> Injected:
@@ -166,6 +170,22 @@ class EmulatorClient:
 
     async def return_bot(self, chat_id: int, by_user_id: int) -> Injected:
         return await self._inject("return_bot", chat_id=chat_id, by_user_id=by_user_id)
+
+    async def promote_bot(self, chat_id: int, by_user_id: int) -> Injected:
+        return await self._inject("promote_bot", chat_id=chat_id, by_user_id=by_user_id)
+
+    async def join_group(
+        self, chat_id: int, user_id: int, by_user_id: int | None = None, **options: bool
+    ) -> list[Injected]:
+        """Someone joins a group: its service message and (the bot an admin) a chat_member update."""
+        args = {"chat_id": chat_id, "user_id": user_id, "by_user_id": by_user_id, **options}
+        return [Injected(r["update_id"], r.get("message_id")) for r in await self.call("join_group", **args)]
+
+    async def leave_group(
+        self, chat_id: int, user_id: int, by_user_id: int | None = None, **options: bool
+    ) -> list[Injected]:
+        args = {"chat_id": chat_id, "user_id": user_id, "by_user_id": by_user_id, **options}
+        return [Injected(r["update_id"], r.get("message_id")) for r in await self.call("leave_group", **args)]
 
     async def redeliver(self, update_id: int) -> Injected:
         return await self._inject("redeliver", update_id=update_id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.emulator.limits import Limits
-from bot.emulator.methods import BotApi, Forced429
+from bot.emulator.methods import BotApi, Forced429, member_json
 from bot.emulator.state import Chat, Entry, Json, State, Stats, StoredMessage, User, json_key
 
 UNCOUNTED_BY_DEFAULT = frozenset(["getupdates", "getme"])
@@ -93,10 +93,14 @@ class Controls:
         user = User(uid, first_name, last_name, username, language_code, is_bot=is_bot)
         return self.state.add_user(user).to_json()
 
-    def add_group(self, title: str, member_ids: list[int], *, kind: str = "supergroup") -> int:
+    def add_group(
+        self, title: str, member_ids: list[int], *, kind: str = "supergroup", bot_admin: bool = False
+    ) -> int:
+        """A group with the bot in it; its first member created it. ``bot_admin``: the bot is one
+        of its administrators (only then does it hear of others joining and leaving)."""
         for member in member_ids:
             self.state.user(member)
-        return self.state.add_group(title, member_ids, kind).id
+        return self.state.add_group(title, member_ids, kind, bot_admin=bot_admin).id
 
     def users(self) -> list[Json]:
         return [u.to_json() | {"blocked": u.blocked} for u in self.state.users.values()]
@@ -312,18 +316,76 @@ class Controls:
         chat.bot_removed = None
         return Injected(self._group_member_update(chat, by_user_id, "kicked", "member"))
 
+    def promote_bot(self, chat_id: int, by_user_id: int) -> Injected:
+        """A member makes the bot an administrator of the group."""
+        chat = self.state.chat(chat_id)
+        chat.bot_admin = True
+        return Injected(self._group_member_update(chat, by_user_id, "member", "administrator"))
+
     def _group_member_update(self, chat: Chat, by_user_id: int, old: str, new: str) -> int:
         user = self.state.user(by_user_id)
-        status = {"kicked": {"status": "kicked", "until_date": 0}}
-        update = {
-            "chat": chat.to_json(),
-            "from": user.to_json(),
-            "date": self.state.unix_now(),
-            "old_chat_member": {"user": self.me, **status.get(old, {"status": old})},
-            "new_chat_member": {"user": self.me, **status.get(new, {"status": new})},
-        }
+        update = self._member_change(chat, user, self.me, old, new)
         self.state.append(chat_id=chat.id, message_id=0, sender=user.id, text="", kind=new)
         return self.state.enqueue({"my_chat_member": update})
+
+    def _member_change(self, chat: Chat, by: User, member: Json, old: str, new: str) -> Json:
+        return {
+            "chat": chat.to_json(),
+            "from": by.to_json(),
+            "date": self.state.unix_now(),
+            "old_chat_member": member_json(member, old),
+            "new_chat_member": member_json(member, new),
+        }
+
+    # -- others in a group --------------------------------------------------------------------
+    def join_group(
+        self,
+        chat_id: int,
+        user_id: int,
+        by_user_id: int | None = None,
+        *,
+        admin: bool = False,
+        service_message: bool = True,
+    ) -> list[Injected]:
+        """Someone joins a group (added by ``by_user_id``, or by a link): the group's service
+        message of the join, unless the group hides them (``service_message=False``), and a
+        chat_member update, which Telegram sends only to a bot that administers the group (and
+        only if it asked for them in ``allowed_updates``)."""
+        chat, user = self.state.chat(chat_id), self.state.user(user_id)
+        if user_id not in chat.members:
+            chat.members.append(user_id)
+        if admin and user_id not in chat.admins:
+            chat.admins.append(user_id)
+        body = {"new_chat_members": [user.to_json()]}
+        return self._membership(
+            chat, user, by_user_id, body, "left", chat.status_of(user_id), service_message
+        )
+
+    def leave_group(
+        self, chat_id: int, user_id: int, by_user_id: int | None = None, *, service_message: bool = True
+    ) -> list[Injected]:
+        """Someone leaves a group, or ``by_user_id`` removes them: as ``join_group``."""
+        chat, user = self.state.chat(chat_id), self.state.user(user_id)
+        old = chat.status_of(user_id)
+        chat.members = [m for m in chat.members if m != user_id]
+        chat.admins = [m for m in chat.admins if m != user_id]
+        new = "left" if by_user_id in (None, user_id) else "kicked"
+        body = {"left_chat_member": user.to_json()}
+        return self._membership(chat, user, by_user_id, body, old, new, service_message)
+
+    def _membership(
+        self, chat: Chat, user: User, by_user_id: int | None, body: Json, old: str, new: str, service: bool
+    ) -> list[Injected]:
+        by = self.state.user(by_user_id) if by_user_id is not None else user
+        injected = []
+        if service:
+            injected.append(self._user_message(by.id, chat.id, body, kind="service", text=""))
+        else:
+            self.state.append(chat_id=chat.id, message_id=0, sender=by.id, text="", kind=new)
+        if chat.bot_admin:
+            update = self._member_change(chat, by, user.to_json(), old, new)
+            injected.append(Injected(self.state.enqueue({"chat_member": update})))
+        return injected
 
     # -- raw updates --------------------------------------------------------------------------
     def redeliver(self, update_id: int) -> Injected:

@@ -43,6 +43,37 @@ _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
+# An administrator's rights, as Telegram lists them (the clients want every one).
+ADMIN_RIGHTS = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": False,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": False,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+    "can_pin_messages": True,
+    "can_manage_topics": False,
+    "can_send_welcome_messages": False,
+}
+
+
+def member_json(user: Json, status: str) -> Json:
+    """A ChatMember object of the given status."""
+    if status == "administrator":
+        return {"user": user, "status": status, **ADMIN_RIGHTS}
+    if status == "creator":
+        return {"user": user, "status": status, "is_anonymous": False}
+    if status == "kicked":
+        return {"user": user, "status": status, "until_date": 0}
+    return {"user": user, "status": status}
+
+
 def _inline(msg: StoredMessage) -> Any:
     return msg.json.get("reply_markup", {}).get("inline_keyboard")
 
@@ -94,6 +125,9 @@ class BotApi:
             "getMyCommands": self.get_my_commands,
             "deleteMyCommands": self.delete_my_commands,
             "getChat": self.get_chat,
+            "getChatAdministrators": self.get_chat_administrators,
+            "getChatMemberCount": self.get_chat_member_count,
+            "getChatMember": self.get_chat_member,
             "getFile": self.get_file,
             "deleteMessage": self.delete_message,
             "sendChatAction": self.send_chat_action,
@@ -515,6 +549,34 @@ class BotApi:
             "max_reaction_count": 11,
             "accepted_gift_types": {**dict.fromkeys(gifts, True), "gifts_from_channels": False},
         }
+
+    async def get_chat_administrators(self, params: Params) -> list[Json]:
+        """The owner, the other administrators and, when it is one, the bot: never the others."""
+        chat = self._group(params)
+        admins = [user for user in chat.members if chat.status_of(user) != "member"]
+        found = [member_json(self.state.user(user).to_json(), chat.status_of(user)) for user in admins]
+        return found + ([member_json(self.me, "administrator")] if chat.bot_admin else [])
+
+    async def get_chat_member_count(self, params: Params) -> int:
+        return len(self._group(params).members) + 1  # the bot is a member too
+
+    async def get_chat_member(self, params: Params) -> Json:
+        chat = self._group(params)
+        user_id = params.req_int("user_id")
+        if user_id == self.me["id"]:
+            return member_json(self.me, "administrator" if chat.bot_admin else "member")
+        try:
+            user = self.state.user(user_id)
+        except LookupError:
+            raise bad_request("user not found") from None
+        return member_json(user.to_json(), chat.status_of(user_id))
+
+    def _group(self, params: Params) -> Chat:
+        """A group the bot is in (Telegram answers 403 for one that removed it)."""
+        chat = self.target(params)
+        if not chat.is_group:
+            raise bad_request("method is available only for supergroups and group chats")
+        return chat
 
     async def get_file(self, params: Params) -> Json:
         stored = self.state.files.get(params.req_str("file_id"))

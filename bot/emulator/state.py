@@ -54,6 +54,17 @@ class Chat:
     members: list[int] = field(default_factory=list)
     next_message_id: int = 1
     bot_removed: str | None = None  # a group that removed the bot: why ("kicked", "deleted")
+    owner: int | None = None  # a group's creator (its first member)
+    admins: list[int] = field(default_factory=list)  # its other administrators
+    bot_admin: bool = False  # only then does Telegram send the bot others' chat_member updates
+
+    def status_of(self, user_id: int) -> str:
+        """A user's chat_member status in the group."""
+        if user_id not in self.members:
+            return "left"
+        if user_id == self.owner:
+            return "creator"
+        return "administrator" if user_id in self.admins else "member"
 
     @property
     def is_group(self) -> bool:
@@ -228,8 +239,11 @@ class State:
             self._next_user += 1
         return self._next_user
 
-    def add_group(self, title: str, member_ids: list[int], kind: str) -> Chat:
-        chat = Chat(self._next_group, kind, title=title, members=list(member_ids))
+    def add_group(self, title: str, member_ids: list[int], kind: str, *, bot_admin: bool = False) -> Chat:
+        owner = member_ids[0] if member_ids else None
+        chat = Chat(
+            self._next_group, kind, title=title, members=list(member_ids), owner=owner, bot_admin=bot_admin
+        )
         self._next_group -= 1
         self.chats[chat.id] = chat
         return chat

@@ -29,6 +29,7 @@ from bot.events import (
     Command,
     Inbound,
     MemberBlocked,
+    MembersChanged,
     MemberUnblocked,
     Outbound,
 )
@@ -40,7 +41,7 @@ from bot.runtime import metrics
 from bot.runtime.logs import failure
 from bot.runtime.postman import Postman
 from bot.runtime.routes import Routes
-from bot.services import consent, coordination
+from bot.services import consent, coordination, group_watch
 from conversations.engine import FlowEngine
 from storage.database import Database
 from storage.models import DueJob, Person
@@ -92,14 +93,18 @@ class Dispatcher:
     # --- EventSink -----------------------------------------------------------------------------
 
     async def handle(self, event: Inbound) -> None:
-        if not event.sender.is_person:  # a bot account, or a message sent as a chat: no person
+        # A bot account, or a message sent as a chat: no person. Who joined or left a group
+        # matters whoever let them in (an anonymous admin too), and makes nobody a person.
+        if not event.sender.is_person and not isinstance(event, MembersChanged):
             await self.ignore(event.update_id, "not_a_person")
             return
         lock = self._chat_locks.setdefault(event.chat_id, asyncio.Lock())
         started = time.perf_counter()
         try:
             async with lock, self._slots:  # one event per chat at a time, in arrival order
-                await self._handle(event)
+                recount = await self._handle(event)
+            for group in dict.fromkeys(recount):
+                await self.census(group)
         finally:
             _committed()
             metrics.UPDATES.labels(type(event).__name__).inc()
@@ -122,25 +127,28 @@ class Dispatcher:
             self.handled[update_id] += 1
             self._changed.notify_all()
 
-    async def _handle(self, event: Inbound) -> None:
+    async def _handle(self, event: Inbound) -> list[int]:
+        """The event's transaction and delivery; the groups to count again once done."""
         try:
             ctx = await self._in_transaction_retried(event)
         except AlreadyHandled:
             # Telegram may deliver an update twice, or a crash re-fetch it: effects exist once.
             log.info("duplicate update %s", event.update_id)
             metrics.DUPLICATE_UPDATES.inc()
-            return
+            return []
         except Exception as exc:
             failure(log, exc, "update %s failed (%s)", event.update_id, type(event).__name__)
             metrics.FAILED_UPDATES.inc()
-            ctx = await self._apologise(event)
+            ctx = None if isinstance(event, MembersChanged) else await self._apologise(event)
         _committed()
-        if ctx is not None:
-            await self.postman.answer(ctx.answers)
-            await self.postman.deliver(ctx.posted, reply_to=event.chat_id)
-            await self._publish_menu(ctx, event)
-            if ctx.erased:
-                await self.db.wipe_log()
+        if ctx is None:
+            return []
+        await self.postman.answer(ctx.answers)
+        await self.postman.deliver(ctx.posted, reply_to=event.chat_id)
+        await self._publish_menu(ctx, event)
+        if ctx.erased:
+            await self.db.wipe_log()
+        return ctx.census
 
     async def _publish_menu(self, ctx: Context, event: Inbound) -> None:
         """Someone's role or language changed: their own chat's menu follows (best effort)."""
@@ -185,11 +193,19 @@ class Dispatcher:
             await uow.lock_chat(event.chat_id)  # another replica may hold this chat's last event
             if not await uow.updates.claim(event.update_id, self.clock.now()):
                 raise AlreadyHandled(event.update_id)  # rolls back what the unit of work began
+            if isinstance(event, MembersChanged):
+                ctx = self.programme_context(uow)
+                if event.chat_id == self.settings.coordinator_chat_id:
+                    await group_watch.members_changed(ctx, event)
+                await ctx.write_outbox()
+                return ctx
             person = await self._person(uow, event)
             ctx = self._context(uow, person, event.chat_id)
             ctx.menu_before = (person.role, ctx.t.locale)
             ctx.actor_id = person.id
             await self._route(ctx, event)
+            if ctx.erased or ctx.menus or person.role != ctx.menu_before[0]:
+                await group_watch.review(ctx)  # a coordinator more or fewer: who reads the group?
             await ctx.write_outbox()
             return ctx
 
@@ -265,6 +281,29 @@ class Dispatcher:
         ctx.t = Translator(self.settings.default_locale, ZoneInfo(ctx.programme_zone))
         return ctx
 
+    async def census(self, group: int) -> None:
+        """Ask Telegram who is in the group (its count, its administrators, whether those taken
+        for strangers are still there), outside any transaction, then record it and review who
+        may read the group (``group_watch.counted``). Held with the group's own events."""
+        lock = self._chat_locks.setdefault(group, asyncio.Lock())
+        try:
+            async with lock:
+                async with self.db.unit_of_work() as uow:
+                    ask = [member.user_id for member in await uow.groups.strangers(group)]
+                census = await self.postman.messenger.census(group, ask)
+                async with self.db.unit_of_work() as uow:
+                    await uow.lock_chat(group)
+                    ctx = self.programme_context(uow)
+                    await group_watch.counted(ctx, group, census)
+                    await ctx.write_outbox()
+        except DeliveryError as exc:
+            log.warning("could not count the members of group %s (%s)", group, type(exc).__name__)
+            return
+        except Exception as exc:
+            failure(log, exc, "could not record the members of group %s", group)
+            return
+        await self.postman.deliver(ctx.posted)
+
     async def group_lost(self, group: int, lost: Sequence[Outbound], refused: bool) -> None:
         """The postman could not deliver to the coordinators' group: each coordinator gets what
         it refused privately, at once (``coordination.group_lost``)."""
@@ -286,6 +325,8 @@ class Dispatcher:
                 await coordination.group_lost(ctx, event.chat_id, (), refused=True)
                 return
             await coordination.group_heard_from(ctx, event.chat_id)
+            if isinstance(event, MemberUnblocked):  # the bot added, or made an administrator
+                ctx.census.append(event.chat_id)
         if isinstance(event, MemberBlocked):
             if event.chat_type == "private":
                 ctx.person.unreachable_since = ctx.now
@@ -382,6 +423,8 @@ class Dispatcher:
                 return None
             ctx = self._context(uow, person, person.chat_id) if person else self.programme_context(uow)
             await action(ctx, job.payload)
+            if ctx.erased or ctx.menus:
+                await group_watch.review(ctx)  # a coordinator more or fewer: who reads the group?
             await ctx.write_outbox()
             return ctx
 

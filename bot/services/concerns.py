@@ -96,6 +96,12 @@ LEFT = N_("a person who has since left")
 BACK_IN_THE_QUEUE = N_(
     "{icon} Concern #{id} is back in the queue: the coordinator who took it has left. /case {id}"
 )
+# An alert in a coordinators' group that someone else may read: its number and state, no more.
+POINTER = N_(
+    "{icon} Concern #{id} · {status}\n"
+    "Someone in this group may not be a coordinator, so I show no details here: "
+    "send me /case {id} in a private chat."
+)
 PARTNER_LEFT = "partner_left"
 RAISER_LEFT, SUBJECT_LEFT, TAKER_LEFT = "raiser_left", "subject_left", "taker_left"  # case log
 TAKER_REMOVED = "taker_removed"
@@ -416,8 +422,22 @@ async def buttons(ctx: Context, concern: Concern, t: Translator) -> Keyboard | N
     return alert_keyboard(concern, t, contact=await learner_of(ctx, concern) is not None)
 
 
+def pointer(concern: Concern, t: Translator) -> str:
+    """The alert as a group that someone other than a coordinator may read sees it."""
+    status = t(STATUSES[concern.status])
+    return t(POINTER, icon=ICONS[concern.severity], id=concern.id, status=status)
+
+
 async def post_alert(ctx: Context, concern: Concern) -> None:
-    """To the coordinators' group, remembered so it can be edited; without one, to each of them."""
+    """To the coordinators' group, remembered so it can be edited; without one, to each of them.
+    A group someone else may read gets the case's number only (its buttons still work)."""
+    watched = await ctx.watched_group()
+    if watched is not None:
+        t = staff_translator(ctx)
+        await ctx.say_to(
+            watched, pointer(concern, t), await buttons(ctx, concern, t), track=alert_key(concern.id)
+        )
+        return
     group = await ctx.coordinators_group()
     if group is None:
         await send_privately(ctx, concern, await coordinators(ctx))
@@ -451,16 +471,37 @@ async def refresh_alert(ctx: Context, concern: Concern, *, pressed: tuple[int, i
     places = [(ref.chat_id, ref.message_id) for ref in await ctx.uow.message_refs.of(alert_key(concern.id))]
     if pressed is not None and pressed not in places:
         places.append(pressed)
-    refused = ctx.settings.coordinator_chat_id if await ctx.coordinators_group() is None else None
+    group = ctx.settings.coordinator_chat_id
+    watched = await ctx.watched_group()
+    refused = group if watched is None and await ctx.coordinators_group() is None else None
     shown: dict[tuple[str, str], tuple[str, Keyboard | None]] = {}
     for chat_id, message_id in places:
         if chat_id == refused:
             continue  # the group does not take the bot's messages: its copy waits
         t = await _reader(ctx, chat_id)
+        if chat_id == watched:
+            await ctx.edit_in(chat_id, message_id, pointer(concern, t), await buttons(ctx, concern, t))
+            continue
         key = (t.locale, t.zone.key)
         if key not in shown:
             shown[key] = (await alert_text(ctx, concern, t), await buttons(ctx, concern, t))
         await ctx.edit_in(chat_id, message_id, *shown[key])
+
+
+async def redraw_group(ctx: Context, group: int) -> None:
+    """Every alert in the coordinators' group shown again as the group may now read it: a
+    number only while someone else may be in it, in full once only coordinators are."""
+    watched = await ctx.watched_group() == group
+    if not watched and await ctx.coordinators_group() != group:
+        return  # it does not take the bot's messages: its copies are edited at their next change
+    t = staff_translator(ctx)
+    for ref in await ctx.uow.message_refs.in_chat(group):
+        kind, _, number = ref.key.partition(":")
+        concern = await ctx.uow.concerns.get(int(number)) if kind == "concern" and number.isdigit() else None
+        if concern is None:
+            continue
+        text = pointer(concern, t) if watched else await alert_text(ctx, concern, t)
+        await ctx.edit_in(group, ref.message_id, text, await buttons(ctx, concern, t))
 
 
 async def _reader(ctx: Context, chat_id: int) -> Translator:

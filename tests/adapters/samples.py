@@ -15,6 +15,7 @@ from bot.events import (
     Inbound,
     Location,
     MemberBlocked,
+    MembersChanged,
     MemberUnblocked,
     Sender,
     Text,
@@ -35,6 +36,8 @@ ADA: Json = {
     "language_code": "de",
 }
 ADA_SENDER = Sender(1001, "Ada", "Lovelace", "ada", "de")
+BOB: Json = {"id": 1002, "is_bot": False, "first_name": "Bob"}
+BOB_SENDER = Sender(1002, "Bob")
 ANONYMOUS_ADMIN: Json = {
     "id": 1087968824,
     "is_bot": True,
@@ -79,6 +82,38 @@ def member_update(update_id: int, status: str, chat: Json = PRIVATE) -> Json:
         "new_chat_member": member(status),
     }
     return {"update_id": update_id, "my_chat_member": change}
+
+
+RESTRICTED_RIGHTS = (
+    "can_send_messages can_send_audios can_send_documents can_send_photos can_send_videos"
+    " can_send_video_notes can_send_voice_notes can_send_polls can_send_other_messages"
+    " can_add_web_page_previews can_react_to_messages can_edit_tag can_change_info can_invite_users"
+    " can_pin_messages can_manage_topics"
+).split()
+ADMIN_RIGHTS = (
+    "can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats"
+    " can_restrict_members can_promote_members can_change_info can_invite_users can_post_stories"
+    " can_edit_stories can_delete_stories can_send_welcome_messages"
+).split()
+
+
+def chat_member_update(update_id: int, status: str, old: str = "left", **extra: Any) -> Json:
+    """Bob's membership of the group changes, Ada doing it: what a bot administering it hears."""
+
+    def member(state: str) -> Json:
+        rights = {"restricted": RESTRICTED_RIGHTS, "administrator": ADMIN_RIGHTS}.get(state, [])
+        until = {"until_date": 0} if state in ("kicked", "restricted") else {}
+        return {"user": BOB, "status": state, **dict.fromkeys(rights, False), **until}
+
+    new = {**member(status), **extra}
+    change = {
+        "chat": GROUP,
+        "from": ADA,
+        "date": DATE,
+        "old_chat_member": member(old),
+        "new_chat_member": new,
+    }
+    return {"update_id": update_id, "chat_member": change}
 
 
 def photo_size(file_id: str, side: int) -> Json:
@@ -226,9 +261,39 @@ CASES: list[tuple[str, Json, Inbound | Ignored]] = [
         Unsupported(**base(26), kind="dice"),
     ),
     (
-        "new chat members",
-        message(27, chat=GROUP, new_chat_members=[ADA]),
-        Unsupported(**base(27, -500, "group"), kind="new_chat_members"),
+        "the service message of a join: who joined, whoever let them in",
+        message(27, chat=GROUP, new_chat_members=[ADA, BOB]),
+        MembersChanged(**base(27, -500, "group"), members=(ADA_SENDER, BOB_SENDER), joined=True),
+    ),
+    (
+        "the service message of the bot's own join says nothing about others",
+        message(36, chat=GROUP, new_chat_members=[BOT_USER]),
+        Unsupported(**base(36, -500, "group"), kind="new_chat_members"),
+    ),
+    (
+        "the service message of a leave",
+        message(37, chat=GROUP, left_chat_member=BOB),
+        MembersChanged(**base(37, -500, "group"), members=(BOB_SENDER,), joined=False),
+    ),
+    (
+        "someone else joins (chat_member: the bot administers the group)",
+        chat_member_update(38, "member"),
+        MembersChanged(**base(38, -500, "group"), members=(BOB_SENDER,), joined=True, admin=False),
+    ),
+    (
+        "someone else is made an administrator",
+        chat_member_update(39, "administrator", old="member"),
+        MembersChanged(**base(39, -500, "group"), members=(BOB_SENDER,), joined=True, admin=True),
+    ),
+    (
+        "someone else is removed",
+        chat_member_update(40, "kicked", old="member"),
+        MembersChanged(**base(40, -500, "group"), members=(BOB_SENDER,), joined=False, admin=False),
+    ),
+    (
+        "someone restricted is still in the group",
+        chat_member_update(41, "restricted", old="member", is_member=True),
+        MembersChanged(**base(41, -500, "group"), members=(BOB_SENDER,), joined=True, admin=False),
     ),
     (
         "poll message",

@@ -45,6 +45,8 @@ FORGED = [
     "cc1:stop",
     "tm1:²:sus",
     "tm1:1:drop",
+    "gw1:²",
+    f"gw1:{2**63}",
     "zz1:1",  # no such family
     "",
 ]

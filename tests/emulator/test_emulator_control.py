@@ -126,3 +126,38 @@ async def test_events_stream_ends_on_stop(api: BotCaller) -> None:
     await asyncio.wait_for(emu.stop(), 1)
     assert await asyncio.wait_for(task, 1) == 0
     await client.close()
+
+
+async def test_members_of_a_group_as_telegram_tells_a_bot(emu: Emulator, api: BotCaller) -> None:
+    async with EmulatorClient(emu.base_url) as client:
+        ada = (await client.add_user("Ada"))["id"]
+        bob = (await client.add_user("Bob"))["id"]
+        eve = (await client.add_user("Eve"))["id"]
+        group = await client.add_group("Staff", [ada, bob])  # Ada created it
+        await api.ok("getUpdates", allowed_updates=["message", "chat_member", "my_chat_member"])
+
+        # The bot is no administrator: a join comes as the group's service message only.
+        (joined,) = await client.join_group(group, eve, ada)
+        assert await api.ok("getChatMemberCount", chat_id=group) == 4  # the bot is a member too
+        admins = await api.ok("getChatAdministrators", chat_id=group)
+        assert [(m["user"]["id"], m["status"]) for m in admins] == [(ada, "creator")]
+        assert (await api.ok("getChatMember", chat_id=group, user_id=eve))["status"] == "member"
+
+        # An administrator hears of everyone joining and leaving; Bob is never listed to it.
+        promoted = await client.promote_bot(group, ada)
+        service, update = await client.leave_group(group, eve, ada)
+        assert (await api.ok("getChatMember", chat_id=group, user_id=eve))["status"] == "left"
+        admins = await api.ok("getChatAdministrators", chat_id=group)
+        assert [m["status"] for m in admins] == ["creator", "administrator"]
+        assert bob not in {m["user"]["id"] for m in admins}
+        updates = {u["update_id"]: u for u in await api.ok("getUpdates", offset=joined.update_id)}
+        assert updates[joined.update_id]["message"]["new_chat_members"][0]["id"] == eve
+        assert updates[promoted.update_id]["my_chat_member"]["new_chat_member"]["status"] == "administrator"
+        assert updates[service.update_id]["message"]["left_chat_member"]["id"] == eve
+        change = updates[update.update_id]["chat_member"]
+        assert (change["new_chat_member"]["status"], change["from"]["id"]) == ("kicked", ada)
+
+        # A bot that did not ask for chat_member updates never gets them.
+        await client.join_group(group, eve, service_message=False)
+        assert await api.ok("getUpdates", offset=update.update_id + 1, allowed_updates=["message"]) == []
+        assert await client.pending_updates() == 0

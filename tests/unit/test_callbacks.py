@@ -19,6 +19,7 @@ import bot.features.screening
 import bot.features.team
 import bot.features.training
 import bot.services.concerns
+import bot.services.group_watch
 import conversations.concern
 import conversations.engine
 import conversations.first_meeting
@@ -32,6 +33,7 @@ from bot.features.joining import GuardianSaid, Withdraw
 MODULES = (
     bot.features.training,
     bot.services.concerns,
+    bot.services.group_watch,
     bot.features.matchmaking,
     bot.features.joining,
     bot.features.screening,
@@ -109,12 +111,13 @@ SENT = [
     "tm1:4:sus",
     "tm1:4:rei",
     "tm1:4:rem",
+    "gw1:2",
 ]
 
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1"}
+    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1", "gw1"}
 
 
 @pytest.mark.parametrize("data", SENT)
