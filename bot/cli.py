@@ -312,6 +312,7 @@ async def _run(settings: Settings, *, webhook: bool) -> int:
         print("tandem run: TANDEM_BOT_TOKEN is not set (get a token from @BotFather)", file=sys.stderr)
         return 2
     service = Service(settings, SystemClock(), build, webhook=webhook)
+    stop = stop_signal()  # from now on: SIGTERM while starting stops once started
     try:
         await service.start()
     except (AlreadyRunning, CannotListen, SchemaBehind) as exc:
@@ -331,7 +332,7 @@ async def _run(settings: Settings, *, webhook: bool) -> int:
         log.error("tandem run: could not start (%s)", type(exc).__name__, exc_info=True)
         return 1
     try:
-        await until_stopped()
+        await stop.wait()
     finally:
         await service.stop()
     return 0
@@ -381,8 +382,13 @@ async def _demo(args: argparse.Namespace) -> int:
 
 async def until_stopped() -> None:
     """Wait for Ctrl-C or SIGTERM (graceful: the caller's finally-block shuts down)."""
+    await stop_signal().wait()
+
+
+def stop_signal() -> asyncio.Event:
+    """An event set by Ctrl-C or SIGTERM, from now on."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop

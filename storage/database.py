@@ -164,10 +164,12 @@ def _said(exc: DBAPIError) -> str:
 
 
 def network_reason(exc: BaseException) -> str:
-    """Why a connection failed, in a few words, from the deepest socket error behind ``exc``."""
-    found = [cause for cause in causes(exc) if isinstance(cause, OSError)]
+    """Why a connection failed, in a few words, from the deepest socket error behind ``exc`` (or
+    the deepest error's kind: a client may not keep the socket's error as a cause)."""
+    chain = list(causes(exc))
+    found = [cause for cause in chain if isinstance(cause, OSError)]
     if not found:
-        return type(exc).__name__
+        return type(chain[-1]).__name__
     root = found[-1]
     if isinstance(root, socket.gaierror):
         return "unknown host"
@@ -186,7 +188,8 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
     while found is not None and id(found) not in seen:
         seen.add(id(found))
         yield found
-        found = found.__cause__ or found.__context__
+        # ``raise ... from None`` suppresses the context: what was being handled is not a cause
+        found = found.__cause__ or (None if found.__suppress_context__ else found.__context__)
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 from bot.adapter import WebhookTarget
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
-from bot.runtime import status
+from bot.runtime import metrics, status
 from bot.runtime.scheduler import RealTimeTicker
 from bot.runtime.web import Ops, OpsServer
 from storage.database import causes, network_reason, sqlite_path, unreachable
@@ -93,6 +93,8 @@ class Service:
         target = (
             WebhookTarget(settings.webhook_secret, settings.webhook_url) if settings.webhook_secret else None
         )
+        since = metrics.totals()  # the first periodic line counts from before the first update
+        logging.getLogger().addHandler(self._errors)
         try:
             await tandem.start(target if self.webhook else None)
         except Exception as exc:
@@ -101,7 +103,7 @@ class Service:
         self._ticker = RealTimeTicker(tandem.scheduler, settings.tick_seconds)
         self._ticker.start()
         ops.ticking = self._ticker.alive
-        await self._tell_what_runs(tandem)
+        await self._tell_what_runs(tandem, since)
 
     async def _connect_database(self, sqlite: bool) -> Tandem:
         # SQLite upgrades itself; a shared PostgreSQL is upgraded on purpose (`tandem db upgrade`).
@@ -115,7 +117,7 @@ class Service:
                 )
         return await self.build(self.settings, self.clock, migrate=sqlite)
 
-    async def _tell_what_runs(self, tandem: Tandem) -> None:
+    async def _tell_what_runs(self, tandem: Tandem, since: dict[str, int]) -> None:
         """The start-up summary and the next step; then a line every TANDEM_SUMMARY_MINUTES."""
         settings, rules = self.settings, tandem.dispatcher.rules
         username = settings.bot_username or "?"
@@ -125,9 +127,8 @@ class Service:
         if step is not None:
             log.info("%s", step)
         if settings.summary_minutes > 0:
-            logging.getLogger().addHandler(self._errors)
             self._summary = asyncio.create_task(
-                status.every(settings.summary_minutes, tandem.db, self.clock, self._errors)
+                status.every(settings.summary_minutes, tandem.db, self.clock, self._errors, since)
             )
 
     async def stop(self) -> None:
@@ -139,7 +140,7 @@ class Service:
                 self._summary.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._summary
-                logging.getLogger().removeHandler(self._errors)
+            logging.getLogger().removeHandler(self._errors)
             if self.server is not None:
                 self.server.ops.draining = True  # /readyz says so; the webhook refuses updates
             if self._ticker is not None:
@@ -161,18 +162,27 @@ def bot_api_problem(exc: BaseException, base_url: str | None) -> str:
     """One line for a Bot API that could not be reached, or refused the bot, at start. Never the
     framework's message: some quote the token."""
     where = base_url or "https://api.telegram.org"
-    if any(isinstance(cause, OSError) for cause in causes(exc)):
+    chain = list(causes(exc))
+    if any(isinstance(cause, OSError) or _network_kind(cause) for cause in chain):
+        # A framework may keep the socket's error as its cause or not: the deepest we have
+        reason = (
+            network_reason(exc) if any(isinstance(c, OSError) for c in chain) else type(chain[-1]).__name__
+        )
         return (
-            f"cannot reach the Bot API at {where} ({network_reason(exc)}): check the network "
-            "(a proxy, a firewall) or TANDEM_API_BASE_URL"
+            f"cannot reach the Bot API at {where} ({reason}): check the network (a proxy, a firewall) "
+            "or TANDEM_API_BASE_URL"
         )
     kind = type(exc).__name__
-    if "network" in kind.lower() or "timedout" in kind.lower():  # a framework's own, no cause kept
-        return f"cannot reach the Bot API at {where} ({kind}): check the network or TANDEM_API_BASE_URL"
     return (
         f"the Bot API at {where} refused to start the bot ({kind}): check TANDEM_BOT_TOKEN "
         "(and TANDEM_WEBHOOK_URL with --webhook)"
     )
+
+
+def _network_kind(exc: BaseException) -> bool:
+    """The frameworks' and HTTP clients' own network errors (NetworkError, TimedOut, ConnectError...)."""
+    name = type(exc).__name__.lower()
+    return any(word in name for word in ("network", "timedout", "timeout", "connect"))
 
 
 def _single_process(database: Path) -> IO[str]:

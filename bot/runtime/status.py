@@ -59,9 +59,12 @@ class ErrorCount(logging.Handler):
         self.seen += 1
 
 
-async def every(minutes: float, db: Database, clock: Clock, errors: ErrorCount) -> None:
-    """Log one line of what this process did since the last line, until cancelled."""
-    before, errors_before = metrics.totals(), errors.seen
+async def every(
+    minutes: float, db: Database, clock: Clock, errors: ErrorCount, since: dict[str, int]
+) -> None:
+    """Log one line of what this process did since the last line (the first: since ``since``,
+    the counts before the bot took its first update), until cancelled."""
+    before, errors_before = since, 0
     while True:
         await asyncio.sleep(minutes * 60)
         now, errors_now = metrics.totals(), errors.seen
