@@ -162,15 +162,10 @@ def bot_api_problem(exc: BaseException, base_url: str | None) -> str:
     """One line for a Bot API that could not be reached, or refused the bot, at start. Never the
     framework's message: some quote the token."""
     where = base_url or "https://api.telegram.org"
-    chain = list(causes(exc))
-    if any(isinstance(cause, OSError) or _network_kind(cause) for cause in chain):
-        # A framework may keep the socket's error as its cause or not: the deepest we have
-        reason = (
-            network_reason(exc) if any(isinstance(c, OSError) for c in chain) else type(chain[-1]).__name__
-        )
+    if any(isinstance(cause, OSError) or _network_kind(cause) for cause in causes(exc)):
         return (
-            f"cannot reach the Bot API at {where} ({reason}): check the network (a proxy, a firewall) "
-            "or TANDEM_API_BASE_URL"
+            f"cannot reach the Bot API at {where} ({network_reason(exc)}): check the network "
+            "(a proxy, a firewall) or TANDEM_API_BASE_URL"
         )
     kind = type(exc).__name__
     return (

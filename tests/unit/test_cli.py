@@ -221,3 +221,31 @@ def test_every_tandem_variable_the_code_reads_is_a_setting_or_listed() -> None:
     typos_in_tests = {"TANDEM_TOKEN", "TANDEM_TIMEZONE_NAME"}
     assert unknown_variables(named - typos_in_tests) == []
     assert OTHER_VARIABLES <= named
+
+
+def test_a_bot_api_that_refuses_the_token_is_named_without_repeating_the_token() -> None:
+    from bot.runtime.service import bot_api_problem
+
+    class InvalidToken(Exception):  # as PTB's: its message quotes the token
+        pass
+
+    said = bot_api_problem(InvalidToken("The token `42:SECRET` was rejected by the server."), None)
+    assert said == (
+        "the Bot API at https://api.telegram.org refused to start the bot (InvalidToken): "
+        "check TANDEM_BOT_TOKEN (and TANDEM_WEBHOOK_URL with --webhook)"
+    )
+
+
+def test_a_failing_query_is_no_connection_problem_and_keeps_its_traceback() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from storage.database import unreachable
+
+    query = OperationalError("UPDATE people SET first_name=?", {}, Exception("disk I/O error"))
+    assert unreachable(query, "sqlite+aiosqlite:///var/tandem.db") is None
+    assert unreachable(ValueError("a bug"), "postgresql+asyncpg://tandem@db/tandem") is None
+    connecting = OperationalError(None, None, Exception("unable to open database file"))
+    assert unreachable(connecting, "sqlite+aiosqlite:///var/tandem.db") == (
+        "cannot open the SQLite database var/tandem.db (unable to open database file): "
+        "check TANDEM_DATABASE_URL and that its folder can be written to"
+    )
