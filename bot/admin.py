@@ -59,13 +59,16 @@ async def invite(args: Sequence[str], tandem: Tandem) -> str:
             uow, invites.InviteRequest("coordinator"), by=None, now=tandem.clock.now()
         )
         code, expires = created.code, created.expires_at
-    link = invites.deep_link(tandem.settings.bot_username or "your_bot", code)
-    return (
-        f"{code}\n"
-        f"One-time coordinator code, valid until {expires:%Y-%m-%d %H:%M} UTC.\n"
-        f"The new coordinator opens {link}\n"
-        f"or sends the bot: /start {code}"
-    )
+    said = f"{code}\nOne-time coordinator code, valid until {expires:%Y-%m-%d %H:%M} UTC.\n"
+    username = tandem.settings.bot_username
+    if not username:  # offline, the bot's name is unknown: no link that leads nowhere
+        return said + (
+            f"The new coordinator sends the bot: /start {code}\n"
+            "A link to open needs the bot's username: set TANDEM_BOT_USERNAME (its @name without "
+            f"the @) to have it printed, or write it yourself: https://t.me/<username>?start={code}"
+        )
+    link = invites.deep_link(username, code)
+    return said + f"The new coordinator opens {link}\nor sends the bot: /start {code}"
 
 
 async def team(args: Sequence[str], tandem: Tandem) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from bot.adapter import Adapter, AdapterOptions, WebhookTarget, load_adapter
+from bot.adapter import Adapter, AdapterOptions, EventSink, WebhookTarget, load_adapter
 from bot.clock import Clock
 from bot.config import Settings
+from bot.events import BotCommand, Outbound
 from bot.feature import menu
 from bot.features import (
     basics,
@@ -23,7 +26,7 @@ from bot.features import (
     training,
 )
 from bot.i18n import Translator, shipped_locales
-from bot.messenger import DeliveryError
+from bot.messenger import DeliveryError, Messenger
 from bot.rules import load_rules
 from bot.runtime import metrics
 from bot.runtime.dispatcher import Dispatcher
@@ -102,9 +105,40 @@ class Tandem:
                 log.warning("could not publish commands (%s)", type(exc).__name__)
 
 
-async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Tandem:
-    """Wire everything; upgrade the schema first when asked (always on SQLite in ``run``)."""
-    if settings.bot_token is None:
+class Offline:
+    """The adapter of ``tandem admin``: it never talks to Telegram (what a command says waits in
+    the outbox for the running bot), so no framework is loaded, which takes seconds, and no
+    token is needed."""
+
+    @property
+    def messenger(self) -> Messenger:
+        return self
+
+    async def deliver(self, action: Outbound) -> int | None:
+        raise DeliveryError("offline: the running bot sends it")
+
+    async def set_commands(
+        self, commands: Sequence[BotCommand], *, chat_id: int | None = None, language: str | None = None
+    ) -> None:
+        raise DeliveryError("offline: the running bot publishes the menus")
+
+    async def start(self, sink: EventSink, webhook: WebhookTarget | None = None) -> None:
+        raise RuntimeError("an offline Tandem does not take updates")
+
+    async def feed(self, update: Mapping[str, Any]) -> None:
+        raise RuntimeError("an offline Tandem does not take updates")
+
+    async def stop(self) -> None:
+        return None
+
+    async def bot_username(self) -> str:
+        return ""
+
+
+async def build(settings: Settings, clock: Clock, *, migrate: bool = True, offline: bool = False) -> Tandem:
+    """Wire everything; upgrade the schema first when asked (always on SQLite in ``run``).
+    ``offline``: for operator commands, with no adapter and no token."""
+    if settings.bot_token is None and not offline:
         raise ValueError("TANDEM_BOT_TOKEN is required")
     rules = load_rules(settings.programme_file)  # a mistake in it stops us before the database
     load_courses()  # so does one in a training course file
@@ -117,13 +151,15 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
         metrics.FLOOD_WAITS.inc()
         limiter.pause(retry_after)
 
-    options = AdapterOptions(
-        token=settings.bot_token,
-        base_url=settings.api_base_url,
-        polling_timeout=settings.polling_timeout,
-        on_flood=flood,
-    )
-    adapter = load_adapter(settings.framework, options)
+    adapter: Adapter = Offline()
+    if not offline:
+        options = AdapterOptions(
+            token=settings.bot_token or "",
+            base_url=settings.api_base_url,
+            polling_timeout=settings.polling_timeout,
+            on_flood=flood,
+        )
+        adapter = load_adapter(settings.framework, options)
     postman = Postman(db, adapter.messenger, clock, limiter)
     dispatcher = Dispatcher(db, clock, settings, rules, postman, routes())
     postman.watch_group(settings.coordinator_chat_id, dispatcher.group_lost)

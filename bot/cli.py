@@ -1,4 +1,4 @@
-"""The ``tandem`` command (also ``python -m bot``)."""
+"""The ``tandem`` command (also ``python -m tandem`` and ``python -m bot``)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,72 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.config import ConfigError, Settings, load_settings
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings, warn_of_unknown_variables
 from bot.runtime import logs
+from storage.database import unreachable
 
 log = logging.getLogger("tandem")
 
 
+FRAMEWORKS = ("aiogram", "ptb")
+EPILOG = (
+    "`tandem COMMAND --help` explains a command. Deployment settings come from TANDEM_* "
+    "environment variables or a .env file (README: Configuration); the programme's own rules "
+    "from the file TANDEM_PROGRAMME_FILE names."
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="tandem", description="Tandem: a Telegram companion for mentoring programmes"
+        prog="tandem", description="Tandem: a Telegram companion for mentoring programmes", epilog=EPILOG
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"tandem {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+    _run_parser(commands)
+    _simulate_parser(commands)
+    _db_parser(commands)
+    _admin_parser(commands)
+    _emulator_parser(commands)
+    _demo_parser(commands)
+    _command(
+        commands, "routes", "every command, button prefix, due job and flow, with the feature that owns it"
+    )
+    _bench_parser(commands)
+    return parser
 
-    run = commands.add_parser(
-        "run", help="run the bot against Telegram (or TANDEM_API_BASE_URL): long polling, or --webhook"
+
+Commands = Any  # argparse's subparsers action (its type is private)
+
+
+def _command(commands: Commands, name: str, help: str, description: str = "") -> argparse.ArgumentParser:
+    """A subcommand whose one line in its parent's --help is also its own description's start."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=help, description=f"{help[:1].upper()}{help[1:]}. {description}".strip()
     )
-    run.add_argument("--framework", choices=("aiogram", "ptb"), help="override TANDEM_FRAMEWORK")
+    return parser
+
+
+def _framework(parser: argparse.ArgumentParser, default: str | None = "aiogram") -> None:
+    parser.add_argument(
+        "--framework",
+        choices=FRAMEWORKS,
+        default=default,
+        help="the Telegram framework: aiogram or ptb (python-telegram-bot)"
+        + (f"; default {default}" if default else "; default TANDEM_FRAMEWORK"),
+    )
+
+
+def _run_parser(commands: Commands) -> None:
+    run = _command(
+        commands,
+        "run",
+        "run the bot against Telegram (or TANDEM_API_BASE_URL): long polling, or --webhook",
+        "Needs TANDEM_BOT_TOKEN. On SQLite (the default, ./var/tandem.db) the schema is upgraded "
+        "at start; on PostgreSQL run `tandem db upgrade` first. Serves /healthz, /readyz and "
+        "/metrics; SIGTERM or Ctrl-C stops it gracefully.",
+    )
+    _framework(run, default=None)
     run.add_argument(
         "--webhook",
         action="store_true",
@@ -33,43 +83,107 @@ def build_parser() -> argparse.ArgumentParser:
         "TANDEM_WEBHOOK_URL, if set, is registered with Telegram)",
     )
 
-    sim = commands.add_parser("simulate", help="run a scenario file against the emulator on a virtual clock")
-    sim.add_argument("scenario", type=Path)
-    sim.add_argument("--framework", choices=("aiogram", "ptb"), default="aiogram")
-    sim.add_argument("--transcript", type=Path, help="write the transcript as JSON lines")
+
+def _simulate_parser(commands: Commands) -> None:
+    sim = _command(
+        commands,
+        "simulate",
+        "run a scenario file against the emulator on a virtual clock",
+        "Exit status 0: every expectation held; 1: one failed; 2: the scenario is malformed.",
+    )
+    sim.add_argument("scenario", type=Path, help="the scenario (YAML), e.g. scenarios/welcome.yaml")
+    _framework(sim)
+    sim.add_argument("--transcript", type=Path, help="write the transcript as JSON lines to this file")
     sim.add_argument("--db", help="database URL (default: a fresh temporary SQLite file)")
 
-    db = commands.add_parser("db", help="database schema")
-    db.add_argument("action", choices=("upgrade", "current"))
 
-    admin = commands.add_parser("admin", help="operator commands (e.g. `tandem admin stats`)")
-    admin.add_argument("words", nargs="+")
+def _db_parser(commands: Commands) -> None:
+    db = _command(commands, "db", "the database schema: upgrade it, or see its revision")
+    actions = db.add_subparsers(dest="action", required=True, metavar="ACTION", title="actions")
+    _command(
+        actions,
+        "upgrade",
+        "bring the schema to this release's",
+        "PostgreSQL: once per release, before the replicas start. SQLite upgrades itself at `tandem run`.",
+    )
+    _command(actions, "current", "print the database's schema revision and this release's")
 
-    emulator = commands.add_parser("emulator", help="serve the local Bot API emulator")
-    emulator.add_argument("--port", type=int, default=8081)
-    emulator.add_argument("--no-limits", action="store_true", help="no flood limits (benchmarks)")
 
-    demo = commands.add_parser("demo", help="the whole programme in the browser, on the emulator")
-    demo.add_argument("--framework", choices=("aiogram", "ptb"), default="aiogram")
-    demo.add_argument("--port", type=int, default=8080)
-    demo.add_argument("--host", default="127.0.0.1")
+def _admin_parser(commands: Commands) -> None:
+    admin = _command(
+        commands,
+        "admin",
+        "operator commands on the programme's database (the bot need not run)",
+        "What a command tells people waits in the outbox; the running bot sends it.",
+    )
+    actions = admin.add_subparsers(dest="action", required=True, metavar="ACTION", title="actions")
+    _command(
+        actions, "stats", "counts of people, conversations, due jobs and messages waiting (no personal data)"
+    )
+    invite = _command(
+        actions,
+        "invite",
+        "a one-time code (and link) for a programme's first coordinator",
+        "Coordinators invite everyone else from the chat (/invite). The link needs TANDEM_BOT_USERNAME.",
+    )
+    invite.add_argument("role", choices=("coordinator",), help="who the code is for: coordinator")
+    _command(actions, "team", "coordinators and mentors, one a line: id, role, state, name")
+    for name, help in (
+        ("suspend-mentor", "take an approved mentor out of matching; their pairs end"),
+        ("reinstate-mentor", "approve a suspended mentor again"),
+        ("remove-coordinator", "take away a coordinator's rights (the last one's too)"),
+    ):
+        action = _command(actions, name, help)
+        action.add_argument("id", metavar="ID", help="the person's id (see: tandem admin team)")
+
+
+def _emulator_parser(commands: Commands) -> None:
+    emulator = _command(
+        commands,
+        "emulator",
+        "serve the local Bot API emulator on 127.0.0.1",
+        "A bot started with TANDEM_API_BASE_URL=http://127.0.0.1:PORT (any token) talks to it.",
+    )
+    emulator.add_argument("--port", type=int, default=8081, help="the port to serve on; default 8081")
+    emulator.add_argument("--no-limits", action="store_true", help="no flood limits (for benchmarks)")
+
+
+def _demo_parser(commands: Commands) -> None:
+    demo = _command(commands, "demo", "the whole programme in the browser, on the emulator")
+    _framework(demo)
+    demo.add_argument("--port", type=int, default=8080, help="the page's port; default 8080")
+    demo.add_argument("--host", default="127.0.0.1", help="the page's address; default 127.0.0.1")
     demo.add_argument("--open", action="store_true", help="open the page in a browser")
-    demo.add_argument("--reset", action="store_true", help="start from scratch")
-    demo.add_argument("--folder", type=Path, default=Path("var/demo"), help="where the demo keeps its state")
+    demo.add_argument("--reset", action="store_true", help="forget the demo's state and start from scratch")
+    demo.add_argument(
+        "--folder",
+        type=Path,
+        default=Path("var/demo"),
+        help="where the demo keeps its state; default var/demo",
+    )
 
-    commands.add_parser("routes", help="every command, button prefix, due job and flow, with its feature")
 
-    bench = commands.add_parser("bench", help="benchmarks")
-    bench.add_argument("what", choices=("updates", "matching", "dispatch", "webhook"))
-    bench.add_argument("--messages", type=int, default=10000, help="dispatch: reminders due at once")
-    bench.add_argument("--updates", type=int, default=2000, help="webhook: updates to post (five a person)")
-    bench.add_argument("--db", help="webhook: PostgreSQL server URL (default: TANDEM_TEST_POSTGRES_URL)")
-    bench.add_argument("--users", type=int, default=50)
-    bench.add_argument("--learners", type=int, default=5000)
-    bench.add_argument("--mentors", type=int, default=2000)
-    bench.add_argument("--seed", type=int, default=1)
-    bench.add_argument("--framework", choices=("aiogram", "ptb"), default="aiogram")
-    return parser
+def _bench_parser(commands: Commands) -> None:
+    bench = _command(commands, "bench", "benchmarks: each prints its figures as JSON")
+    kinds = bench.add_subparsers(dest="what", required=True, metavar="BENCHMARK", title="benchmarks")
+    updates = _command(kinds, "updates", "throughput and latency of updates, against a bare echo bot")
+    updates.add_argument("--users", type=int, default=50, help="people going through /start; default 50")
+    _framework(updates)
+    matching = _command(kinds, "matching", "score and assign a random cohort, against greedy")
+    matching.add_argument("--learners", type=int, default=5000, help="learners in the cohort; default 5000")
+    matching.add_argument("--mentors", type=int, default=2000, help="mentors in the cohort; default 2000")
+    matching.add_argument("--seed", type=int, default=1, help="the random cohort's seed; default 1")
+    dispatch = _command(kinds, "dispatch", "reminders due at once, sent within Telegram's limits")
+    dispatch.add_argument("--messages", type=int, default=10000, help="reminders due at once; default 10000")
+    _framework(dispatch)
+    webhook = _command(
+        kinds, "webhook", "updates/s through the webhook on PostgreSQL, with 1 and with 2 replicas"
+    )
+    webhook.add_argument(
+        "--updates", type=int, default=2000, help="updates to post (five a person); default 2000"
+    )
+    webhook.add_argument("--db", help="a PostgreSQL server URL (default: TANDEM_TEST_POSTGRES_URL)")
+    _framework(webhook)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,35 +209,48 @@ async def _dispatch(args: argparse.Namespace) -> int:
         return await _serve_emulator(args.port, limits=not args.no_limits)
     if args.command == "routes":
         return _routes()
-    if args.command == "bench" and args.what == "matching":
-        from bot.devtools.bench_matching import bench_matching
-
-        await asyncio.to_thread(bench_matching, args.learners, args.mentors, args.seed)
-        return 0
-    if args.command == "bench" and args.what == "dispatch":
-        from bot.devtools.bench_dispatch import bench_dispatch
-
-        return await bench_dispatch(args.messages, args.framework)
-    if args.command == "bench" and args.what == "webhook":
-        from bot.devtools.bench_webhook import bench_webhook
-
-        return await bench_webhook(args.updates, args.framework, args.db)
     if args.command == "bench":
-        from bot.devtools.bench import bench_updates
-
-        return await bench_updates(args.users, args.framework)
+        return await _bench(args)
     overrides: dict[str, Any] = {}
     if getattr(args, "framework", None):
         overrides["framework"] = args.framework
     settings = load_settings(**overrides)
     logs.configure(settings.log_level, settings.log_format)
+    warn_of_unknown_variables()
     if args.command == "run":
         return await _run(settings, webhook=args.webhook)
-    if args.command == "db":
-        return await _db(settings, args.action)
-    if args.command == "admin":
-        return await _admin(settings, args.words)
-    raise AssertionError(args.command)
+    try:
+        if args.command == "db":
+            return await _db(settings, args.action)
+        return await _admin(
+            settings, [args.action, *(getattr(args, key) for key in ("role", "id") if key in args)]
+        )
+    except Exception as exc:
+        problem = unreachable(exc, settings.database_url)
+        if problem is None:
+            raise
+        log.debug("tandem %s: the database failed", args.command, exc_info=exc)
+        print(f"tandem {args.command}: {problem}", file=sys.stderr)
+        return 1
+
+
+async def _bench(args: argparse.Namespace) -> int:
+    if args.what == "matching":
+        from bot.devtools.bench_matching import bench_matching
+
+        await asyncio.to_thread(bench_matching, args.learners, args.mentors, args.seed)
+        return 0
+    if args.what == "dispatch":
+        from bot.devtools.bench_dispatch import bench_dispatch
+
+        return await bench_dispatch(args.messages, args.framework)
+    if args.what == "webhook":
+        from bot.devtools.bench_webhook import bench_webhook
+
+        return await bench_webhook(args.updates, args.framework, args.db)
+    from bot.devtools.bench import bench_updates
+
+    return await bench_updates(args.users, args.framework)
 
 
 def _routes() -> int:
@@ -141,8 +268,10 @@ async def _db(settings: Settings, action: str) -> int:
 
     if action == "upgrade":
         await upgrade(settings.database_url)
-    revision = await current_revision(settings.database_url)
-    print(f"database at revision {revision} (head {head_revision()})")
+    revision, head = await current_revision(settings.database_url), head_revision()
+    print(f"database at revision {revision or 'none (no schema yet)'} (this release: {head})")
+    if revision != head:
+        print("`tandem db upgrade` brings it to this release's (SQLite: so does `tandem run`)")
     return 0
 
 
@@ -151,12 +280,19 @@ async def _admin(settings: Settings, words: list[str]) -> int:
     from bot.app import build
     from bot.clock import SystemClock
     from storage.database import sqlite_path
+    from storage.migrate import current_revision, head_revision
 
-    tandem = await build(
-        settings.model_copy(update={"bot_token": settings.bot_token or "0:offline"}),
-        SystemClock(),
-        migrate=sqlite_path(settings.database_url) is not None,  # PostgreSQL: `tandem db upgrade`
-    )
+    sqlite = sqlite_path(settings.database_url) is not None
+    if not sqlite:  # a shared PostgreSQL is upgraded on purpose, not by an operator's command
+        revision, head = await current_revision(settings.database_url), head_revision()
+        if revision != head:
+            print(
+                f"tandem admin: the database is at schema revision {revision}, this release needs "
+                f"{head}: run `tandem db upgrade` first",
+                file=sys.stderr,
+            )
+            return 2
+    tandem = await build(settings, SystemClock(), migrate=sqlite, offline=True)
     try:
         print(await run_admin(words, tandem))
     except ValueError as exc:
@@ -170,12 +306,13 @@ async def _admin(settings: Settings, words: list[str]) -> int:
 async def _run(settings: Settings, *, webhook: bool) -> int:
     from bot.app import build
     from bot.clock import SystemClock
-    from bot.runtime.service import AlreadyRunning, CannotListen, SchemaBehind, Service
+    from bot.runtime.service import AlreadyRunning, CannotListen, SchemaBehind, Service, Unreachable
 
     if settings.bot_token is None:
         print("tandem run: TANDEM_BOT_TOKEN is not set (get a token from @BotFather)", file=sys.stderr)
         return 2
     service = Service(settings, SystemClock(), build, webhook=webhook)
+    stop = stop_signal()  # from now on: SIGTERM while starting stops once started
     try:
         await service.start()
     except (AlreadyRunning, CannotListen, SchemaBehind) as exc:
@@ -185,12 +322,17 @@ async def _run(settings: Settings, *, webhook: bool) -> int:
     except ConfigError:
         await service.stop()
         raise
-    except Exception as exc:  # e.g. Telegram or the database unreachable: systemd restarts us
+    except Unreachable as exc:  # the database or Telegram: systemd restarts us, and it may be back
+        await service.stop()
+        log.error("tandem run: %s", exc)
+        log.debug("tandem run: what failed", exc_info=exc.__cause__)
+        return 1
+    except Exception as exc:  # a bug: its stack is what helps
         await service.stop()
         log.error("tandem run: could not start (%s)", type(exc).__name__, exc_info=True)
         return 1
     try:
-        await until_stopped()
+        await stop.wait()
     finally:
         await service.stop()
     return 0
@@ -240,8 +382,13 @@ async def _demo(args: argparse.Namespace) -> int:
 
 async def until_stopped() -> None:
     """Wait for Ctrl-C or SIGTERM (graceful: the caller's finally-block shuts down)."""
+    await stop_signal().wait()
+
+
+def stop_signal() -> asyncio.Event:
+    """An event set by Ctrl-C or SIGTERM, from now on."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop

@@ -5,8 +5,12 @@ A missing or malformed setting stops start-up with one line that names the varia
 
 from __future__ import annotations
 
+import difflib
+import logging
+import os
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -16,7 +20,15 @@ from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+log = logging.getLogger(__name__)
+
 ENV_PREFIX = "TANDEM_"
+# TANDEM_* variables that are not settings: read where they are used (the phrase lists), or by
+# the tests and their tools. Anything else with the prefix is a typo worth a warning.
+OTHER_VARIABLES = frozenset(
+    {"TANDEM_PHRASES_DIR", "TANDEM_TEST_POSTGRES_URL", "TANDEM_TEST_WORKERS", "TANDEM_CHROMIUM"}
+)
+DATABASE_SCHEMES = ("sqlite", "sqlite+aiosqlite", "postgresql", "postgres", "postgresql+asyncpg")
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -76,6 +88,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_path: str = "/telegram"
     webhook_secret: str | None = None
+    # `tandem run` logs one line of what it did (updates, messages sent, queue, errors) this often
+    # (minutes; 0: never).
+    summary_minutes: float = Field(default=5.0, ge=0, le=24 * 60)
 
     @field_validator("bot_token")
     @classmethod
@@ -105,12 +120,18 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
-        if value.startswith("sqlite:///"):
-            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
-        if value.startswith(("postgresql://", "postgres://")):
-            return "postgresql+asyncpg://" + value.split("://", 1)[1]
         if "://" not in value:
-            raise ValueError("is not a database URL (e.g. sqlite+aiosqlite:///var/tandem.db)")
+            raise ValueError("is not a database URL (e.g. sqlite:///var/tandem.db)")
+        scheme, rest = value.split("://", 1)
+        if scheme not in DATABASE_SCHEMES:  # the rest may hold a password: never repeated
+            raise ValueError(
+                f"unsupported database URL {scheme}://…: use sqlite:/// (one process) "
+                "or postgresql:// (several replicas)"
+            )
+        if scheme == "sqlite":
+            return "sqlite+aiosqlite://" + rest
+        if scheme in ("postgresql", "postgres"):
+            return "postgresql+asyncpg://" + rest
         return value
 
     @field_validator("api_base_url")
@@ -166,6 +187,37 @@ def load_settings(**overrides: Any) -> Settings:
         field = str(first["loc"][0]) if first["loc"] else "?"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{ENV_PREFIX}{field.upper()}: {message}") from None
+
+
+def warn_of_unknown_variables() -> None:
+    """A ``TANDEM_*`` variable that is no setting is most likely a typo (``TANDEM_TOKEN``), which
+    would otherwise be ignored without a word: one warning each, at start-up."""
+    for warning in unknown_variables(_variables_seen()):
+        log.warning("%s", warning)
+
+
+def unknown_variables(names: Iterable[str]) -> list[str]:
+    """A warning for each ``TANDEM_*`` name that is no setting, with the nearest one if any."""
+    known = [ENV_PREFIX + field.upper() for field in Settings.model_fields]
+    warnings = []
+    for name in sorted(set(names)):
+        if not name.startswith(ENV_PREFIX) or name in known or name in OTHER_VARIABLES:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else " (README: Configuration lists them)"
+        warnings.append(f"{name} is not a Tandem setting and is ignored{hint}")
+    return warnings
+
+
+def _variables_seen(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The environment's names and the ``.env`` file's, as pydantic-settings reads them."""
+    names = [name.upper() for name in environ]
+    dotenv = Path(".env")
+    if dotenv.is_file():
+        from dotenv import dotenv_values
+
+        names += [name.upper() for name in dotenv_values(dotenv)]
+    return names
 
 
 # --- programme data in TOML files (the programme's rules, the training course), read into checked

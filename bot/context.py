@@ -37,7 +37,8 @@ HANDOVER = timedelta(seconds=30)
 
 def translator_for(person: Person, settings: Settings, rules: ProgrammeRules) -> Translator:
     code = negotiate(person.locale, person.telegram_language, default=settings.default_locale)
-    return Translator(code, ZoneInfo(person.timezone or rules.timezone or settings.timezone))
+    zone = ZoneInfo(person.timezone or rules.timezone or settings.timezone)
+    return Translator(code, zone, rules.region_for(settings.timezone))
 
 
 @dataclass
@@ -78,6 +79,11 @@ class Context:
     @property
     def programme_zone(self) -> str:
         return self.rules.timezone or self.settings.timezone
+
+    def programme_translator(self) -> Translator:
+        """The programme's language, time zone and region: for its groups and its own messages."""
+        region = self.rules.region_for(self.settings.timezone)
+        return Translator(self.settings.default_locale, ZoneInfo(self.programme_zone), region)
 
     async def say(self, text: str, keyboard: Keyboard | None = None) -> None:
         await self._post(SendText(chat_id=self.chat_id, text=text, keyboard=keyboard))
@@ -121,8 +127,7 @@ class Context:
         group (or while it refuses the bot), to each coordinator in their own."""
         group = await self.coordinators_group()
         if group is not None:
-            t = Translator(self.settings.default_locale, ZoneInfo(self.programme_zone))
-            await self.say_to(group, t(message, **fields))
+            await self.say_to(group, self.programme_translator()(message, **fields))
             return
         for coordinator in await self.reachable_coordinators():
             await self.say_to(coordinator.chat_id, self.translator_for(coordinator)(message, **fields))

@@ -9,7 +9,8 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_decimal
 
@@ -61,12 +62,40 @@ def _catalogue(code: str) -> gettext.NullTranslations:
 AT = N_("{date} at {time}")  # a day and a time of day
 
 
+def region_of(zone: str) -> str | None:
+    """The country of a time zone (``Europe/Berlin``: ``DE``), by CLDR; None for ``UTC`` and
+    the like."""
+    region = get_global("zone_territories").get(zone)
+    known = isinstance(region, str) and len(region) == 2 and region.isalpha() and region != "ZZ"
+    return region if known else None
+
+
+@cache
+def dates_locale(language: str, region: str | None) -> str:
+    """The locale dates and times are written in: the language as written in the programme's
+    region where CLDR knows the pairing (English in Germany: 24/12/2026, 23:03; German in Austria:
+    Jänner); English elsewhere in Europe as in Britain; else the language's own (English: US)."""
+    if not region or "_" in language:
+        return language
+    try:
+        Locale.parse(f"{language}_{region}")
+        return f"{language}_{region}"
+    except (ValueError, UnknownLocaleError):
+        pass
+    zones = get_global("territory_zones").get(region, ())
+    if language == "en" and any(zone.startswith("Europe/") for zone in zones):
+        return "en_GB"
+    return language
+
+
 @dataclass(frozen=True, slots=True)
 class Translator:
-    """Everything a reader-facing text needs: their language and their time zone."""
+    """Everything a reader-facing text needs: their language, their time zone, and the
+    programme's region, whose customs dates and times follow (``dates_locale``)."""
 
     locale: str
     zone: ZoneInfo
+    region: str | None = None
 
     def __call__(self, message: str, **fields: object) -> str:
         text = _catalogue(self.locale).gettext(message)
@@ -76,25 +105,32 @@ class Translator:
         text = _catalogue(self.locale).ngettext(singular, plural, n)
         return text.format(n=n, **fields)
 
+    @property
+    def dates(self) -> str:
+        """The Babel locale of dates and times (``en_DE`` for English in a German programme)."""
+        return dates_locale(self.locale, self.region)
+
     def datetime(self, value: dt.datetime, format: str = "medium") -> str:
-        return format_datetime(value, format, tzinfo=self.zone, locale=self.locale)
+        return format_datetime(value, format, tzinfo=self.zone, locale=self.dates)
 
     def date(self, value: dt.date | dt.datetime, format: str = "medium") -> str:
         if isinstance(value, dt.datetime):
             value = value.astimezone(self.zone).date()
-        return format_date(value, format, locale=self.locale)
+        return format_date(value, format, locale=self.dates)
 
     def time(self, value: dt.datetime, format: str = "short") -> str:
-        return format_time(value, format, tzinfo=self.zone, locale=self.locale)
+        return format_time(value, format, tzinfo=self.zone, locale=self.dates)
 
     def day(self, value: dt.date) -> str:
-        """A day on a button: "Wed, Mar 4", "Mi., 4. März", "mer. 4 mars"."""
-        return format_skeleton("MMMEd", value, locale=self.locale)
+        """A day on a button: "Wed, Mar 4", "Mi., 4. März", "mer. 4 mars" ("Wed, 4 Mar" in Europe)."""
+        return format_skeleton("MMMEd", value, locale=self.dates)
 
     def moment(self, value: dt.datetime) -> str:
-        """A meeting's day and time in full: "Wednesday, March 4, 2026 at 10:30 AM"."""
-        day = format_date(value.astimezone(self.zone).date(), "full", locale=self.locale)
+        """A meeting's day and time in full: "Wednesday, 4 March 2026 at 10:30" in a European
+        programme, "Wednesday, March 4, 2026 at 10:30 AM" in an American one."""
+        day = format_date(value.astimezone(self.zone).date(), "full", locale=self.dates)
         return self(AT, date=day, time=self.time(value))
 
     def number(self, value: float | int) -> str:
+        """In the language's own customs, as typed numbers are read (``conversations/inputs.py``)."""
         return format_decimal(value, locale=self.locale)

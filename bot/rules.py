@@ -15,9 +15,11 @@ from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.config import ConfigError, read_model
+from bot.i18n import region_of
 
 DEFAULT_FILE = "programme.toml"  # shipped next to this module; `tandem demo` runs on it
 
@@ -96,6 +98,9 @@ class ProgrammeRules(_Strict):
     contact: str = Field(default="", max_length=200)
     timezone: str | None = None  # the programme's zone; TANDEM_TIMEZONE when not set
     timezones: tuple[str, ...] = ()  # also offered when someone changes their own zone
+    # The country the programme is in (ISO 3166, "DE"): dates and times follow its customs in
+    # every language (English in Germany: 24/12/2026, 23:00). None: the country of the time zone.
+    region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     digital_consent_age: int = Field(default=16, ge=13, le=18)  # GDPR art. 8: 13-16 by country
     places: tuple[Place, ...] = ()
     mentor_checks: tuple[CheckRule, ...] = ()  # required before a mentor is matched
@@ -111,6 +116,13 @@ class ProgrammeRules(_Strict):
     def _zone(cls, value: str | None) -> str | None:
         if value is not None:
             _check_zone(value)
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and value not in Locale("en").territories:
+            raise ValueError(f"unknown country code {value!r} (ISO 3166, e.g. DE, FR, GB)")
         return value
 
     @field_validator("timezones")
@@ -166,6 +178,10 @@ class ProgrammeRules(_Strict):
         if best is None or distance_km(lat, lon, best.lat, best.lon) > within_km:
             return None
         return best
+
+    def region_for(self, default_zone: str) -> str | None:
+        """The region dates follow: the file's, else the country of the programme's time zone."""
+        return self.region or region_of(self.timezone or default_zone)
 
     def zone_choices(self, default_zone: str) -> tuple[str, ...]:
         own = self.timezone or default_zone

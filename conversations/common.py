@@ -99,12 +99,12 @@ def check_text(value: Any) -> str | None:
 async def use_language(ctx: Context, code: Any) -> None:
     """Switch at once, so the next question already comes in the chosen language."""
     ctx.person.locale = str(code)
-    ctx.t = Translator(str(code), ctx.t.zone)
+    ctx.t = Translator(str(code), ctx.t.zone, ctx.t.region)
 
 
 async def use_zone(ctx: Context, zone: Any) -> None:
     ctx.person.timezone = None if zone == ctx.programme_zone else str(zone)
-    ctx.t = Translator(ctx.t.locale, ZoneInfo(str(zone)))
+    ctx.t = Translator(ctx.t.locale, ZoneInfo(str(zone)), ctx.t.region)
 
 
 def coarse_place(ctx: Context, answer: Any) -> dict[str, Any] | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -116,11 +118,83 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def make_folder(url: str) -> None:
+    """A SQLite file's folder is made when missing (``var/`` in a fresh directory)."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def shown(url: str) -> str:
+    """A database URL as a terminal or a log may show it: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def unreachable(exc: BaseException, url: str) -> str | None:
+    """One line naming why the database at ``url`` could not be reached or opened, and what to
+    change; None when ``exc`` is something else (a bug keeps its traceback)."""
+    parsed = make_url(url)
+    path = sqlite_path(url)
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    for cause in causes(exc):
+        if isinstance(cause, OSError | DBAPIError) and path is not None:
+            said = _said(cause) if isinstance(cause, DBAPIError) else cause.strerror or type(cause).__name__
+            if isinstance(cause, OSError) or cause.statement is None:  # not a query's error
+                return (
+                    f"cannot open the SQLite database {path} ({said}): check TANDEM_DATABASE_URL "
+                    "and that its folder can be written to"
+                )
+        elif isinstance(cause, OSError):
+            return (
+                f"cannot reach the database at {where} ({network_reason(exc)}): is PostgreSQL running "
+                f"there? Check TANDEM_DATABASE_URL ({shown(url)})"
+            )
+        elif isinstance(cause, DBAPIError) and cause.statement is None:  # connecting, not a query
+            return (
+                f"the database at {where} refused the connection ({_said(cause)}): check the user, "
+                f"password and database name in TANDEM_DATABASE_URL ({shown(url)})"
+            )
+    return None
+
+
+def _said(exc: DBAPIError) -> str:
+    """The driver's first line: when connecting, it names the database or the user, no data."""
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc).__name__
+
+
+def network_reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few words, from the deepest socket error behind ``exc`` (or
+    the deepest error's kind: a client may not keep the socket's error as a cause)."""
+    chain = list(causes(exc))
+    found = [cause for cause in chain if isinstance(cause, OSError)]
+    if not found:
+        return type(chain[-1]).__name__
+    root = found[-1]
+    if isinstance(root, socket.gaierror):
+        return "unknown host"
+    if isinstance(root, ConnectionRefusedError) or root.errno == errno.ECONNREFUSED:
+        return "connection refused"
+    if isinstance(root, TimeoutError):
+        return "timed out"
+    text = root.strerror or str(root)
+    return text.splitlines()[0] if text else type(root).__name__
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, then what caused it or was being handled when it was raised, and so on."""
+    seen: set[int] = set()
+    found: BaseException | None = exc
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        yield found
+        # ``raise ... from None`` suppresses the context: what was being handled is not a cause
+        found = found.__cause__ or (None if found.__suppress_context__ else found.__context__)
+
+
 def _engine_options(url: str) -> dict[str, Any]:
     if make_url(url).get_backend_name() == "sqlite":
-        path = sqlite_path(url)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(url)
         # Writers are serialised in-process (see unit_of_work), so one connection serves all;
         # every unit of work ends in commit or rollback, so the pool's extra rollback on
         # check-in would be a wasted round trip to aiosqlite's thread.

@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.database import make_folder
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -23,6 +25,7 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_sync(url: str, revision: str = "head") -> None:
     """Upgrade the schema (runs its own event loop: call it from a thread inside async code)."""
+    make_folder(url)
     command.upgrade(alembic_config(url), revision)
 
 
@@ -31,6 +34,7 @@ async def upgrade(url: str, revision: str = "head") -> None:
 
 
 async def current_revision(url: str) -> str | None:
+    make_folder(url)
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from bot.context import Context
 from bot.events import Inbound
 from bot.feature import EVERYONE, NOT_STAFF, CommandEntry, Feature, HelpLine
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.services import consent
 from conversations.my_data import export_person
 from conversations.rights_flows import DELETE, DELETE_FLOW, LANGUAGE, LANGUAGE_FLOW
@@ -68,7 +66,7 @@ async def _tell_coordinators(ctx: Context, message: str) -> None:
             them = ctx.about(partner)
             name = ctx.person.preferred_name or ctx.person.first_name
             await them.say(them.t(message, name=name, role=them.t(ctx.person.role)))
-    t = Translator(ctx.settings.default_locale, ZoneInfo(ctx.programme_zone))
+    t = ctx.programme_translator()
     name = ctx.person.preferred_name or ctx.person.first_name
     await ctx.tell_coordinators(message, name=name, role=t(ctx.person.role))
 

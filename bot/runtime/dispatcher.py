@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import timedelta
 from weakref import WeakValueDictionary
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
@@ -278,7 +277,7 @@ class Dispatcher:
             telegram_user_id=0, chat_id=0, first_name=self.rules.name, created_at=now, updated_at=now
         )
         ctx = self._context(uow, nobody, 0)
-        ctx.t = Translator(self.settings.default_locale, ZoneInfo(ctx.programme_zone))
+        ctx.t = ctx.programme_translator()
         return ctx
 
     async def census(self, group: int) -> None:

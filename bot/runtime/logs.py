@@ -14,13 +14,12 @@ import os
 import socket
 import sys
 import traceback
-from collections.abc import Iterator
 from typing import Literal
 
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.exc import DBAPIError
 
-from storage.database import failed_statement
+from storage.database import causes, failed_statement
 
 LogFormat = Literal["auto", "json", "text"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -54,18 +53,9 @@ def json_formatter() -> logging.Formatter:
 def failure(log: logging.Logger, exc: BaseException, message: str, *args: object) -> None:
     """Log ``message`` at ERROR with the failure's stack. A database error, or one it caused,
     is told by its kind and statement only: its text would quote the statement's parameters."""
-    database = next((e for e in _causes(exc) if isinstance(e, DBAPIError)), None)
+    database = next((e for e in causes(exc) if isinstance(e, DBAPIError)), None)
     if database is None:
         log.error(message, *args, exc_info=exc)
         return
     stack = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
     log.error(f"{message}: %s\n%s", *args, failed_statement(database), stack)
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    found: BaseException | None = exc
-    while found is not None and id(found) not in seen:
-        seen.add(id(found))
-        yield found
-        found = found.__cause__ or found.__context__

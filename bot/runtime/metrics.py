@@ -55,6 +55,20 @@ async def refresh(db: Database, now: datetime) -> None:
         OLDEST_UNACKNOWLEDGED.labels(severity).set(age)
 
 
+def totals() -> dict[str, int]:
+    """This process's counts so far (each counter summed over its labels), for ``tandem run``'s
+    periodic line."""
+    return {
+        "updates": _sum(UPDATES),
+        "sent": _sum(MESSAGES_SENT),
+        "jobs": _sum(JOBS_RUN),
+    }
+
+
+def _sum(counter: Counter) -> int:
+    return int(sum(s.value for m in counter.collect() for s in m.samples if s.name.endswith("_total")))
+
+
 def exposition() -> tuple[bytes, str]:
     """The text format Prometheus scrapes, and its content type."""
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

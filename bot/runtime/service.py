@@ -7,6 +7,8 @@ finishes, and due jobs not yet run stay in the database for the next start or an
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -17,9 +19,10 @@ from typing import IO, TYPE_CHECKING, Protocol
 from bot.adapter import WebhookTarget
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
+from bot.runtime import metrics, status
 from bot.runtime.scheduler import RealTimeTicker
 from bot.runtime.web import Ops, OpsServer
-from storage.database import sqlite_path
+from storage.database import causes, network_reason, sqlite_path, unreachable
 from storage.migrate import current_revision, head_revision
 
 if TYPE_CHECKING:
@@ -46,6 +49,11 @@ class SchemaBehind(Exception):
     """The shared database is not at this release's schema: `tandem db upgrade` first."""
 
 
+class Unreachable(Exception):
+    """The database or the Bot API cannot be reached, or refuses us: the message is one line
+    naming which, where, and what to check (the cause, with its stack, is for DEBUG)."""
+
+
 class Service:
     def __init__(self, settings: Settings, clock: Clock, build: Builder, *, webhook: bool = False) -> None:
         if webhook and settings.webhook_secret is None:
@@ -58,21 +66,21 @@ class Service:
         self.server: OpsServer | None = None
         self._ticker: RealTimeTicker | None = None
         self._lock: IO[str] | None = None
+        self._errors = status.ErrorCount()
+        self._summary: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         settings = self.settings
         path = sqlite_path(settings.database_url)
-        if path is not None:
-            self._lock = _single_process(path)
-        # SQLite upgrades itself; a shared PostgreSQL is upgraded on purpose (`tandem db upgrade`).
-        if path is None:
-            revision, head = await current_revision(settings.database_url), head_revision()
-            if revision != head:
-                raise SchemaBehind(
-                    f"the database is at schema revision {revision}, this release needs {head}: "
-                    "run `tandem db upgrade` first (once, not on every replica)"
-                )
-        self.tandem = tandem = await self.build(settings, self.clock, migrate=path is not None)
+        try:
+            if path is not None:
+                self._lock = _single_process(path)
+            self.tandem = tandem = await self._connect_database(path is not None)
+        except Exception as exc:
+            problem = unreachable(exc, settings.database_url)
+            if problem is None:
+                raise
+            raise Unreachable(problem) from exc
         ops = Ops(tandem.db, self.clock, webhook_secret=settings.webhook_secret if self.webhook else None)
         self.server = OpsServer(ops, settings.http_host, settings.http_port, settings.webhook_path)
         try:
@@ -85,23 +93,54 @@ class Service:
         target = (
             WebhookTarget(settings.webhook_secret, settings.webhook_url) if settings.webhook_secret else None
         )
-        await tandem.start(target if self.webhook else None)
+        since = metrics.totals()  # the first periodic line counts from before the first update
+        logging.getLogger().addHandler(self._errors)
+        try:
+            await tandem.start(target if self.webhook else None)
+        except Exception as exc:
+            raise Unreachable(bot_api_problem(exc, settings.api_base_url)) from exc
         ops.adapter = tandem.adapter
         self._ticker = RealTimeTicker(tandem.scheduler, settings.tick_seconds)
         self._ticker.start()
         ops.ticking = self._ticker.alive
-        log.info(
-            "tandem running (%s, %s, %s)",
-            settings.framework,
-            "webhook" if self.webhook else "long polling",
-            tandem.db.engine.dialect.name,
-        )
+        await self._tell_what_runs(tandem, since)
+
+    async def _connect_database(self, sqlite: bool) -> Tandem:
+        # SQLite upgrades itself; a shared PostgreSQL is upgraded on purpose (`tandem db upgrade`).
+        url = self.settings.database_url
+        if not sqlite:
+            revision, head = await current_revision(url), head_revision()
+            if revision != head:
+                raise SchemaBehind(
+                    f"the database is at schema revision {revision}, this release needs {head}: "
+                    "run `tandem db upgrade` first (once, not on every replica)"
+                )
+        return await self.build(self.settings, self.clock, migrate=sqlite)
+
+    async def _tell_what_runs(self, tandem: Tandem, since: dict[str, int]) -> None:
+        """The start-up summary and the next step; then a line every TANDEM_SUMMARY_MINUTES."""
+        settings, rules = self.settings, tandem.dispatcher.rules
+        username = settings.bot_username or "?"
+        for line in status.summary(settings, rules, webhook=self.webhook, username=username):
+            log.info("%s", line)
+        step = await status.next_step(tandem.db)
+        if step is not None:
+            log.info("%s", step)
+        if settings.summary_minutes > 0:
+            self._summary = asyncio.create_task(
+                status.every(settings.summary_minutes, tandem.db, self.clock, self._errors, since)
+            )
 
     async def stop(self) -> None:
         started = self.tandem is not None
         if started:
             log.info("tandem stopping")
         try:
+            if self._summary is not None:
+                self._summary.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._summary
+            logging.getLogger().removeHandler(self._errors)
             if self.server is not None:
                 self.server.ops.draining = True  # /readyz says so; the webhook refuses updates
             if self._ticker is not None:
@@ -117,6 +156,28 @@ class Service:
                 self._lock.close()
         if started:
             log.info("tandem stopped")
+
+
+def bot_api_problem(exc: BaseException, base_url: str | None) -> str:
+    """One line for a Bot API that could not be reached, or refused the bot, at start. Never the
+    framework's message: some quote the token."""
+    where = base_url or "https://api.telegram.org"
+    if any(isinstance(cause, OSError) or _network_kind(cause) for cause in causes(exc)):
+        return (
+            f"cannot reach the Bot API at {where} ({network_reason(exc)}): check the network "
+            "(a proxy, a firewall) or TANDEM_API_BASE_URL"
+        )
+    kind = type(exc).__name__
+    return (
+        f"the Bot API at {where} refused to start the bot ({kind}): check TANDEM_BOT_TOKEN "
+        "(and TANDEM_WEBHOOK_URL with --webhook)"
+    )
+
+
+def _network_kind(exc: BaseException) -> bool:
+    """The frameworks' and HTTP clients' own network errors (NetworkError, TimedOut, ConnectError...)."""
+    name = type(exc).__name__.lower()
+    return any(word in name for word in ("network", "timedout", "timeout", "connect"))
 
 
 def _single_process(database: Path) -> IO[str]:

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from bot.callbacks import Callback, Tag, pack
 from bot.context import Context
@@ -125,7 +124,7 @@ class AlertOutcome(Callback, prefix=PREFIX):
 
 def staff_translator(ctx: Context) -> Translator:
     """Alerts are written in the programme's language and time zone, for the group."""
-    return Translator(ctx.settings.default_locale, ZoneInfo(ctx.programme_zone))
+    return ctx.programme_translator()
 
 
 def deadline(ctx: Context, concern: Concern) -> timedelta:

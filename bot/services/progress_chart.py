@@ -69,6 +69,15 @@ def labels(t: Translator) -> dict[str, str]:
 
 def render(weeks: Sequence[Week], t: Translator, *, name: str) -> bytes:
     """A PNG (1200 x 800 px) of the learner's check-ins, oldest week first; says so when there are none."""
+    figure = draw(weeks, t, name=name)
+    buffer = io.BytesIO()
+    # No "Software" entry: the same chart gives the same bytes whatever matplotlib drew it.
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def draw(weeks: Sequence[Week], t: Translator, *, name: str) -> Figure:
+    """The chart as a figure (``render`` saves it): its texts and dates are the reader's."""
     text = labels(t)
     figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
@@ -77,10 +86,7 @@ def render(weeks: Sequence[Week], t: Translator, *, name: str) -> bytes:
         _draw(figure, sorted(weeks, key=lambda week: week.starts), t, text)
     else:
         figure.text(0.5, 0.5, text["empty"], ha="center", va="center", fontsize=18, color="#666666")
-    buffer = io.BytesIO()
-    # No "Software" entry: the same chart gives the same bytes whatever matplotlib drew it.
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return figure
 
 
 def _draw(figure: Figure, weeks: Sequence[Week], t: Translator, text: Mapping[str, str]) -> None:

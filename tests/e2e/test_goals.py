@@ -71,7 +71,7 @@ async def test_goals_are_set_shared_stepped_done_changed_and_dropped(cohort: Sim
     listing = sim.transcript(learner)[-1]
     assert sim.bot_texts(learner)[-2] == "Saved."
     assert (
-        "1. Get better at school" in listing.text and "exam · by Jun 30, 2026 · just for you" in listing.text
+        "1. Get better at school" in listing.text and "exam · by 30 Jun 2026 · just for you" in listing.text
     )
     assert "Done when: My maths grade goes up" in listing.text
     assert listing.buttons == [["1. Get better at school"], ["Add a goal"]]
@@ -97,7 +97,7 @@ async def test_goals_are_set_shared_stepped_done_changed_and_dropped(cohort: Sim
     assert sim.bot_texts(mentor)[-1] == f"Added. {name} is told."
     assert sim.bot_texts(learner)[-1] == (
         f"{mentor_name} added a next step to your goal “Pass the driving theory exam soon”: "
-        "Book the theory lessons (by Mar 20, 2026)"
+        "Book the theory lessons (by 20 Mar 2026)"
     )
 
     # The learner's step on the private goal: the mentor hears nothing of it.
@@ -116,7 +116,7 @@ async def test_goals_are_set_shared_stepped_done_changed_and_dropped(cohort: Sim
     await sim.press(learner, "^Skip$")
     assert sim.bot_texts(learner)[-2] == "Added."
     assert "→ Ask Mr Weber for extra exercises" in sim.bot_texts(learner)[-1]
-    assert "→ Book the theory lessons (by Mar 20, 2026)" in sim.bot_texts(learner)[-1]
+    assert "→ Book the theory lessons (by 20 Mar 2026)" in sim.bot_texts(learner)[-1]
     assert not sim.bot_texts(mentor, mark)
     assert [(s.text, s.added_by is not None) for s in await steps(sim)] == [
         ("Book the theory lessons", True),
@@ -139,7 +139,7 @@ async def test_goals_are_set_shared_stepped_done_changed_and_dropped(cohort: Sim
     await sim.press(learner, "^Edit$")
     review = sim.transcript(learner)[-1]
     assert review.text.startswith("Here is what you told me.")
-    assert "Your goal: Get better at school" in review.text and "By when: Jun 30, 2026" in review.text
+    assert "Your goal: Get better at school" in review.text and "By when: 30 Jun 2026" in review.text
     await sim.press(learner, "^✎ Your goal$")
     assert sim.bot_texts(learner)[-1] == ASK_GOAL
     await sim.send(learner, "Get a 2 in maths in the summer report")

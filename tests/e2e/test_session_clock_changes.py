@@ -29,7 +29,7 @@ OCTOBER = datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
 MARCH = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 END_OF_SUMMER_TIME = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)  # 03:00 CEST becomes 02:00 CET
 START_OF_SUMMER_TIME = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 02:00 CET becomes 03:00 CEST
-AT_1730 = re.compile(r"5:30\sPM")  # Babel's English time has U+202F before PM
+AT_1730 = re.compile(r"\b17:30\b")  # English in a German programme: 24-hour times
 
 
 @asynccontextmanager
@@ -100,7 +100,7 @@ async def walk_a_week(sim: Simulation, session: Session, ics: str | None = None)
     someone (``ics``) pressed "Add to calendar" under "still on?", the .ics's DTSTART."""
     starts = session.starts_at
     local_day = starts.astimezone(BERLIN).date()
-    long_date = f"{local_day:%B} {local_day.day}, {local_day.year}"  # "October 27, 2026"
+    long_date = f"{local_day.day} {local_day:%B} {local_day.year}"  # "27 October 2026"
     seen: dict[str, datetime] = {}
     for kind, before, opening in (
         ("confirm", timedelta(hours=48), "Still on with"),

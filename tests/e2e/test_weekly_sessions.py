@@ -58,7 +58,7 @@ async def test_a_weekly_slot_becomes_sessions_with_confirmations_and_reminders(c
 
     # The next week: a reminder the day before and an hour before, then "did you meet?".
     await until(sim, second.starts_at - timedelta(hours=23))
-    assert "A reminder: you meet" in sim.bot_texts(learner)[-1] and "5:00" in sim.bot_texts(learner)[-1]
+    assert "A reminder: you meet" in sim.bot_texts(learner)[-1] and "17:00" in sim.bot_texts(learner)[-1]
     await until(sim, second.starts_at - timedelta(minutes=50))
     assert "In an hour you meet" in sim.bot_texts(mentor)[-1]
     await sim.press(mentor, "^Snooze 15 minutes$")

@@ -106,12 +106,12 @@ def layer_of(module: str) -> str:
         return second
     if second in ("app", "admin"):
         return "root"
-    return "tools"  # the CLI, the simulation, devtools, the emulator, the demo
+    return "tools"  # the CLI (and tandem/), the simulation, devtools, the emulator, the demo
 
 
 def our_modules() -> dict[str, Path]:
     modules = {}
-    for path in python_files("bot", "conversations", "storage", "handlers", "locales"):
+    for path in python_files("bot", "conversations", "storage", "handlers", "locales", "tandem"):
         if "migrations" in path.parts:
             continue
         parts = list(path.relative_to(ROOT).with_suffix("").parts)
