@@ -26,7 +26,7 @@ from bot.features import (
     training,
 )
 from bot.i18n import Translator, shipped_locales
-from bot.messenger import DeliveryError, Messenger
+from bot.messenger import DeliveryError, GroupCensus, Messenger
 from bot.rules import load_rules
 from bot.runtime import metrics
 from bot.runtime.dispatcher import Dispatcher
@@ -121,6 +121,9 @@ class Offline:
         self, commands: Sequence[BotCommand], *, chat_id: int | None = None, language: str | None = None
     ) -> None:
         raise DeliveryError("offline: the running bot publishes the menus")
+
+    async def census(self, chat_id: int, ask: Sequence[int] = ()) -> GroupCensus:
+        raise DeliveryError("offline: the running bot counts the group's members")
 
     async def start(self, sink: EventSink, webhook: WebhookTarget | None = None) -> None:
         raise RuntimeError("an offline Tandem does not take updates")

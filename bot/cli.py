@@ -128,6 +128,7 @@ def _admin_parser(commands: Commands) -> None:
     )
     invite.add_argument("role", choices=("coordinator",), help="who the code is for: coordinator")
     _command(actions, "team", "coordinators and mentors, one a line: id, role, state, name")
+    _command(actions, "group", "the coordinators' group's members the bot has seen, with their roles")
     for name, help in (
         ("suspend-mentor", "take an approved mentor out of matching; their pairs end"),
         ("reinstate-mentor", "approve a suspended mentor again"),
