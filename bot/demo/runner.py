@@ -37,6 +37,7 @@ CHATS_FILE = "chats.json"
 # How long the page's follower lets a burst of messages settle before it reads roles and menus
 # and writes the chats down: often enough to look live, seldom enough to cost nothing.
 FOLLOW_PAUSE = 0.3
+SAVE_EVERY = 2.0  # seconds: the chats file is rewritten whole, so not at every message
 INVITE_LINK = re.compile(r"https://t\.me/\w+\?start=(\w+)")
 # The seeding plays the coordinator's first hour (invites, a screening, a training) in a moment,
 # far more than a chat's burst; afterwards people click at a human pace, well inside Telegram's.
@@ -107,10 +108,12 @@ class Demo:
                 await self._following
             self._following = None
         if self.sim is not None:
-            self._save()
-            self._save_chats()
-            await self.sim.stop()
-            self.sim = None
+            try:
+                await self.sim.stop()
+            finally:  # after the bot's last delivery, from the emulator's state in memory
+                self._save()
+                self._save_chats()
+                self.sim = None
 
     @property
     def simulation(self) -> Simulation:
@@ -190,19 +193,28 @@ class Demo:
     # --- following the bot --------------------------------------------------------------------
 
     async def _follow(self) -> None:
-        """Keep each phone's role and menu as the bot has them (the page hears of changes), and the
-        chats written down, a moment after the emulator's chats or menus change."""
+        """Keep each phone's role and menu as the bot has them (the page hears of changes) a moment
+        after the emulator's chats or menus change, and the chats written down every few seconds
+        while they change (and at the end, in ``stop``)."""
         state = self.simulation.emulator.state
-        seen = len(state.transcript)
+        loop = asyncio.get_running_loop()
+        seen, unsaved, saved_at = len(state.transcript), False, loop.time()
         while True:
-            await state.next_change()
+            with contextlib.suppress(TimeoutError):  # unsaved chats wait no longer than that
+                await asyncio.wait_for(state.next_change(), SAVE_EVERY)
             await asyncio.sleep(FOLLOW_PAUSE)
             lines = len(state.transcript)
-            # A role changes with a message to the person, so the database is read only then.
-            changed = await self._refresh_people(read_roles=lines != seen)
-            if changed or lines != seen:
-                self._save_chats()
+            try:
+                # A role changes with a message to the person, so the database is read only then.
+                changed = await self._refresh_people(read_roles=lines != seen)
+            except Exception:  # a bug here must not stop the page from following
+                log.exception("the demo could not read the people's roles")
+                changed = False
+            unsaved = unsaved or changed or lines != seen
             seen = lines
+            if unsaved and loop.time() - saved_at >= SAVE_EVERY:
+                self._save_chats()
+                unsaved, saved_at = False, loop.time()
 
     async def _refresh_people(self, *, read_roles: bool) -> bool:
         """Read everyone's role (when asked) and menu; tell the page of each phone that changed."""

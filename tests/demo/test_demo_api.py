@@ -320,3 +320,4 @@ async def test_the_quick_start_command_serves_the_page_and_stops_cleanly(tmp_pat
         await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert (tmp_path / "demo" / "tandem.db").exists()
+    assert (tmp_path / "demo" / "chats.json").exists()  # what the phones show, for the next run
