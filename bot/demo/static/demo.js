@@ -173,7 +173,7 @@ function buildComposer(phone) {
   // The "/" menu: the commands the bot set for this chat, as Telegram shows them beside the box.
   const commandsId = `commands-${phone.person.key}`;
   phone.slash = el("button", {
-    type: "button", class: "slash", text: "/", hidden: true, "aria-label": "Commands",
+    type: "button", class: "slash", text: "/", hidden: true, "aria-label": "/ commands",
     "aria-expanded": "false", "aria-controls": commandsId,
     onclick: () => (phone.commandMenu.hidden ? openCommands(phone) : closeCommands(phone, true)),
   });
