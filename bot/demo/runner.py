@@ -104,8 +104,7 @@ class Demo:
             queue.put_nowait(None)
         if self._following is not None:
             self._following.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._following
+            await asyncio.gather(self._following, return_exceptions=True)  # nothing keeps it running
             self._following = None
         if self.sim is not None:
             try:
@@ -213,7 +212,11 @@ class Demo:
             unsaved = unsaved or changed or lines != seen
             seen = lines
             if unsaved and loop.time() - saved_at >= SAVE_EVERY:
-                self._save_chats()
+                try:
+                    self._save()  # the update ids too: after a crash, new ones must not repeat them
+                    self._save_chats()
+                except OSError as exc:  # a full disk, a folder gone: the demo itself goes on
+                    log.warning("the demo could not write its state (%s)", exc)
                 unsaved, saved_at = False, loop.time()
 
     async def _refresh_people(self, *, read_roles: bool) -> bool:
