@@ -196,15 +196,24 @@ function buildComposer(phone) {
   return form;
 }
 
-/** The "/" menu's entries; the button shows only when the bot set commands for this person. */
+/** The "/" menu's entries; the button shows only when the bot set commands for this person.
+ *  A menu that changes while open keeps the keyboard on the same command (or its first). */
 function renderCommands(phone) {
   const menu = phone.person.menu || [];
+  const signature = JSON.stringify(menu);
+  if (signature === phone.menuSignature) return;
+  phone.menuSignature = signature;
+  const focused = phone.commandMenu.contains(document.activeElement) ? document.activeElement.dataset.command : null;
   phone.slash.hidden = menu.length === 0;
   phone.commandMenu.replaceChildren(...menu.map((item) => el("button", {
     type: "button", class: "command", "data-command": item.command,
     onclick: () => { closeCommands(phone, false); sendCommand(phone, `/${item.command}`); },
   }, el("span", { class: "command-name", text: `/${item.command}` }), el("span", { class: "command-about", text: item.description }))));
   if (!menu.length) closeCommands(phone, false);
+  if (focused) {
+    const same = phone.commandMenu.querySelector(`[data-command="${focused}"]`);
+    (same || phone.commandMenu.querySelector("button") || phone.input).focus();
+  }
 }
 
 function openCommands(phone) {
