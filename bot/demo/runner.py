@@ -62,6 +62,7 @@ class Demo:
         self._invites: dict[str, str | None] = {}  # code -> the role it gives (it never changes)
         self._advancing = asyncio.Lock()
         self._following: asyncio.Task[None] | None = None
+        self.stopping = False
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class Demo:
         self._following = asyncio.create_task(self._follow())
 
     async def stop(self) -> None:
+        self.stopping = True
         for queue in self.listeners:
             queue.put_nowait(None)
         if self._following is not None:

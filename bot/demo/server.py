@@ -169,6 +169,8 @@ async def _events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
     demo.listeners.append(queue)
+    if demo.stopping:  # a page reconnecting while the demo stops: nothing more will come
+        queue.put_nowait(None)
     entries = emulator.open_stream()
 
     async def forward() -> None:
