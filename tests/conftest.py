@@ -1,11 +1,15 @@
-"""Shared fixtures: a running Tandem on the emulator (per framework) and a core without HTTP."""
+"""Shared fixtures: a running Tandem on the emulator (per framework), a core without HTTP, and a
+demo programme already set up."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from bot.demo.runner import Demo
 from bot.simulation import Simulation
 from tests.journeys import START
 
@@ -33,3 +37,18 @@ async def sim(framework: str) -> AsyncIterator[Simulation]:
         yield simulation
     finally:
         await simulation.stop()
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo folder with the programme set up, made once (it takes a while): the demo's tests
+    start it on a copy, which is also what `tandem demo` does the second time it runs."""
+    folder = tmp_path_factory.mktemp("seeded") / "demo"
+
+    async def seed() -> None:
+        demo = Demo(folder)
+        await demo.start()
+        await demo.stop()
+
+    asyncio.run(seed())
+    return folder

@@ -23,14 +23,18 @@ class Member:
         return asdict(self)
 
 
-# The first learner is left to the visitor; the others have already met the bot.
+# The first learner is left to the visitor; the others have already met the bot. The page shows
+# them in this order, the guide's: the coordinator and her group, the learner, her mentor-to-be,
+# and last Amira, whose application waits for screening. ``role`` is their part in the story;
+# the phones show the role the bot has given them so far.
 SEED: tuple[Member, ...] = (
+    Member("carla", "Carla", "en", "coordinator"),
+    Member("coordinators", "Coordinators", "en", "person", "group", ["carla"]),
     Member("lea", "Lea", "de", "learner"),
     Member("jonas", "Jonas", "de", "mentor"),
     Member("amira", "Amira", "fr", "mentor"),
-    Member("carla", "Carla", "en", "coordinator"),
-    Member("coordinators", "Coordinators", "en", "person", "group", ["carla"]),
 )
+COORDINATORS_GROUP = "coordinators"  # the group the bot is configured to send alerts to
 
 # Coarse places (about a kilometre), as a learner would share them; no map needed.
 PLACES: dict[str, tuple[str, float, float]] = {

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.demo.cast import PLACES
-from bot.demo.runner import Demo, DemoError, entry_json
+from bot.demo.runner import Demo, DemoError
 
 STATIC = Path(__file__).parent / "static"
 MAX_TEXT = 4096  # what a Telegram client lets a person send
@@ -83,7 +83,7 @@ async def _index(request: web.Request) -> web.FileResponse:
 
 
 async def _state(request: web.Request) -> web.Response:
-    return web.json_response(_demo(request).state())
+    return web.json_response(await _demo(request).state())
 
 
 async def _file(request: web.Request) -> web.Response:
@@ -161,18 +161,21 @@ async def _advance(request: web.Request) -> web.Response:
 
 
 async def _events(request: web.Request) -> web.StreamResponse:
-    """Server-sent events: new transcript lines, clock moves, new people."""
+    """Server-sent events: new transcript lines, clock moves, new people and changed ones (a role,
+    a "/" menu)."""
     demo = _demo(request)
     emulator = demo.simulation.emulator
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
     queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
     demo.listeners.append(queue)
+    if demo.stopping:  # a page reconnecting while the demo stops: nothing more will come
+        queue.put_nowait(None)
     entries = emulator.open_stream()
 
     async def forward() -> None:
         while (entry := await entries.get()) is not None:
-            queue.put_nowait(("entry", entry_json(emulator, entry)))
+            queue.put_nowait(("entry", await demo.entry_json(entry)))
         queue.put_nowait(None)
 
     forwarding = asyncio.create_task(forward())

@@ -227,6 +227,11 @@ class EmulatorClient:
         result: Json | None = await self.call("message", chat_id=chat_id, message_id=message_id)
         return result
 
+    async def menu(self, chat_id: int, user_id: int | None = None) -> list[Json]:
+        """The commands the person sees behind "/" in the chat (see `Emulator.menu`)."""
+        result: list[Json] = await self.call("menu", chat_id=chat_id, user_id=user_id)
+        return result
+
     async def stats(self) -> Json:
         result: Json = await self.call("stats")
         return result

@@ -54,6 +54,7 @@ ACTIONS: dict[str, Action] = {
     "transcript": lambda e, a: e.transcript(**a),
     "message": lambda e, a: e.message(**a),
     "commands": lambda e, a: e.commands(**a),
+    "menu": lambda e, a: e.menu(**a),
     "stats": lambda e, a: e.stats,
     "state": lambda e, a: {
         "bot": e.me,
@@ -64,7 +65,7 @@ ACTIONS: dict[str, Action] = {
         "webhook_url": e.webhook_url(),
     },
 }
-_INT_QUERY = ("chat_id", "since_seq", "message_id")
+_INT_QUERY = ("chat_id", "since_seq", "message_id", "user_id")
 
 
 def to_jsonable(value: Any) -> Any:

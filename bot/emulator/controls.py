@@ -448,5 +448,29 @@ class Controls:
         key = (json_key(scope or {"type": "default"}), language_code)
         return list(self.api.commands.get(key, []))
 
+    def menu(self, chat_id: int, user_id: int | None = None) -> list[Json]:
+        """The commands a person sees behind "/" in a chat (in a group, ``user_id`` is who looks):
+        the narrowest scope that has any, in their language before any language, as Telegram
+        resolves them. Administrators' scopes are left out: the emulator has no administrators."""
+        chat = self.state.chat(chat_id)
+        looking = chat.id if chat.user is not None else user_id  # a private chat's id is its person's
+        if looking is None:
+            raise ValueError("a group's menu depends on who looks: give user_id")
+        user = self.state.user(looking)
+        if chat.is_group:
+            scopes: list[Json] = [
+                {"type": "chat_member", "chat_id": chat.id, "user_id": user.id},
+                {"type": "chat", "chat_id": chat.id},
+                {"type": "all_group_chats"},
+            ]
+        else:
+            scopes = [{"type": "chat", "chat_id": chat.id}, {"type": "all_private_chats"}]
+        for scope in (*scopes, {"type": "default"}):
+            for language in (user.language_code or "", ""):
+                found = self.api.commands.get((json_key(scope), language))
+                if found:
+                    return list(found)
+        return []
+
     def webhook_url(self) -> str:
         return self.api.webhook.url

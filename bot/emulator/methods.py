@@ -531,6 +531,7 @@ class BotApi:
             self.commands[key] = clean
         else:
             self.commands.pop(key, None)
+        self.state.changed()  # a page showing the "/" menu follows it
         return True
 
     async def get_my_commands(self, params: Params) -> list[Json]:
@@ -538,6 +539,7 @@ class BotApi:
 
     async def delete_my_commands(self, params: Params) -> bool:
         self.commands.pop(self._scope_key(params), None)
+        self.state.changed()
         return True
 
     async def get_chat(self, params: Params) -> Json:

@@ -330,6 +330,16 @@ class State:
     def next_update_id(self) -> int:
         return self._next_update
 
+    def counters(self) -> dict[str, int]:
+        """Where the numbering of transcript lines, files and updates goes on (for a snapshot)."""
+        return {"seq": self._next_seq, "file": self._next_file, "update": self._next_update}
+
+    def resume_counters(self, counters: dict[str, int]) -> None:
+        """Number on after a snapshot's lines, files and updates; ids only ever grow."""
+        self._next_seq = max(self._next_seq, int(counters.get("seq", 0)))
+        self._next_file = max(self._next_file, int(counters.get("file", 0)))
+        self.resume_update_ids(int(counters.get("update", 0)))
+
     def resume_update_ids(self, next_id: int) -> None:
         """Continue numbering after an earlier run, as Telegram's ids only ever grow."""
         self._next_update = max(self._next_update, next_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import socket
 import sys
@@ -68,7 +69,8 @@ class Events:
 
 
 @pytest.fixture
-async def page(tmp_path: Path) -> AsyncIterator[tuple[Demo, Page]]:
+async def page(seeded_demo: Path, tmp_path: Path) -> AsyncIterator[tuple[Demo, Page]]:
+    shutil.copytree(seeded_demo, tmp_path / "demo")
     demo = Demo(tmp_path / "demo")
     await demo.start()
     port = free_port()
@@ -97,16 +99,34 @@ async def test_state_has_the_seeded_programme(page: tuple[Demo, Page]) -> None:
         assert jonas is not None and jonas.ready_at is not None  # screened, checked, trained
         assert amira is not None and amira.screening == "waiting"  # for the visitor, as Carla
     state = await api.get("/api/state")
-    assert [p["key"] for p in state["people"]] == ["lea", "jonas", "amira", "carla", "coordinators"]
-    roles = {p["key"]: p["role"] for p in state["people"]}
-    assert roles["lea"] == "learner" and roles["jonas"] == "mentor" and roles["carla"] == "coordinator"
-    group = state["people"][-1]
+    # In the guide's order: the coordinator and her group, the learner, the mentors.
+    assert [p["key"] for p in state["people"]] == ["carla", "coordinators", "lea", "jonas", "amira"]
+    # The role the bot gave each so far (Lea has not met it), beside their part in the story.
+    roles = {p["key"]: (p["role"], p["cast_role"]) for p in state["people"] if p["kind"] == "private"}
+    assert roles == {
+        "carla": ("coordinator", "coordinator"),
+        "lea": (None, "learner"),
+        "jonas": ("mentor", "mentor"),
+        "amira": ("mentor", "mentor"),
+    }
+    menus = {p["key"]: [c["command"] for c in p["menu"]] for p in state["people"]}
+    assert "match" in menus["carla"] and "match" not in menus["jonas"] and "training" in menus["jonas"]
+    assert "start" in menus["lea"] and "concern" not in menus["lea"]
+    group = state["people"][1]
     assert group["kind"] == "group" and group["members"] == [group["user_id"]]
     jonas = await api.phone("jonas")
     texts = [e["text"] for e in state["entries"] if e["chat_id"] == jonas["chat_id"]]
     assert any("Danke, Jonas" in t for t in texts)  # the mentors have met the bot already
     lea = await api.phone("lea")
     assert not [e for e in state["entries"] if e["chat_id"] == lea["chat_id"]]  # Lea is yours to try
+    # The coordinators' group is the bot's: what is for the coordinators goes there, not to Carla.
+    news = "New volunteer application from Amira"
+    assert any(news in e["text"] for e in state["entries"] if e["chat_id"] == group["chat_id"])
+    carla = await api.phone("carla")
+    assert not any(news in e["text"] for e in state["entries"] if e["chat_id"] == carla["chat_id"])
+    # Each invite link comes with the role it gives, for the page's "Open link as".
+    invites = [e["invite"] for e in state["entries"] if e.get("invite")]
+    assert [i["role"] for i in invites] == ["mentor", "learner"]
     assert {p["id"] for p in state["places"]} >= {"berlin-mitte", "paris-belleville"}
     assert [lang["name"] for lang in state["languages"]] == ["English", "Deutsch", "Français"]
 
@@ -201,6 +221,7 @@ async def test_restart_keeps_the_clock_people_and_conversations_and_reset_forget
     await sim.send("lea", "/start")
     await sim.press("lea", "(?i)ehrenamtlich")
     clock = await demo.advance("1h")
+    before = (await demo.state())["entries"]
     await demo.stop()
 
     demo = Demo(folder)
@@ -208,7 +229,22 @@ async def test_restart_keeps_the_clock_people_and_conversations_and_reset_forget
     try:
         assert demo.simulation.clock.now().isoformat() == clock
         assert [m.key for m in demo.members][-1] == "noor"
+        state = await demo.state()
+        assert state["entries"] == before  # every phone shows what it showed, QR codes and all
+        lea = next(p for p in state["people"] if p["key"] == "lea")
+        assert lea["role"] == "newcomer" and lea["menu"]  # wrote to the bot, has no role yet
         replies = await demo.simulation.send("lea", "🙂")  # the bot still waits for her consent
+        assert "Bevor wir anfangen" in replies[-1].text
+        assert replies[-1].seq > before[-1]["seq"]  # the transcript numbers on
+    finally:
+        await demo.stop()
+
+    (folder / "chats.json").write_text("{", encoding="utf-8")  # damaged: the phones start empty
+    demo = Demo(folder)
+    await demo.start()
+    try:
+        assert not (await demo.state())["entries"]
+        replies = await demo.simulation.send("lea", "🙂")  # while the bot remembers her
         assert "Bevor wir anfangen" in replies[-1].text
     finally:
         await demo.stop()
@@ -216,11 +252,29 @@ async def test_restart_keeps_the_clock_people_and_conversations_and_reset_forget
     demo = Demo(folder, reset=True)
     await demo.start()
     try:
-        assert [m.key for m in demo.members][-1] == "coordinators"
+        assert [m.key for m in demo.members][-1] == "amira"
+        lea_chat = demo.simulation.users["lea"]
+        assert not demo.simulation.transcript("lea")
         replies = await demo.simulation.send("lea", "🙂")
-        assert "/start" in replies[-1].text
+        assert "/start" in replies[-1].text and replies[-1].chat_id == lea_chat
     finally:
         await demo.stop()
+
+
+async def test_roles_and_menus_follow_the_bot_live(page: tuple[Demo, Page]) -> None:
+    _, api = page
+    state = await api.get("/api/state")
+    invites = [e["invite"] for e in state["entries"] if e.get("invite")]
+    code = next(i["code"] for i in invites if i["role"] == "learner")
+    lea = await api.phone("lea")
+    me = {"user_id": lea["user_id"], "chat_id": lea["chat_id"]}
+    async with api.http.get(api.base + "/api/events") as stream:
+        events = Events(stream)
+        await api.post("/api/send", {**me, "text": f"/start {code}"})
+        changed = await events.next("person", '"role": "learner"')
+    assert changed["key"] == "lea"
+    assert "concern" in [c["command"] for c in changed["menu"]]  # her "/" menu is a learner's, in German
+    assert "Sorge" in next(c["description"] for c in changed["menu"] if c["command"] == "concern")
 
 
 async def test_the_demo_never_touches_the_production_database(
@@ -266,3 +320,4 @@ async def test_the_quick_start_command_serves_the_page_and_stops_cleanly(tmp_pat
         await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert (tmp_path / "demo" / "tandem.db").exists()
+    assert (tmp_path / "demo" / "chats.json").exists()  # what the phones show, for the next run

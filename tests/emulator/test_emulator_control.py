@@ -45,6 +45,8 @@ async def test_client_round_trip(emu: Emulator, api: BotCaller) -> None:
         assert later[0].seq == entries[0].seq + 1 and group in {e.chat_id for e in later}
         current = await client.message(ada, msg["message_id"])
         assert current is not None and current["buttons"][0][0]["data"] == "join"
+        await api.ok("setMyCommands", commands=[{"command": "help", "description": "Help"}])
+        assert await client.menu(ada) == await client.menu(group, bob) == emu.commands()
 
         await client.fail_next("sendMessage", status=502)
         assert (await api("sendMessage", chat_id=ada, text="x"))[0] == 502

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import aiohttp
+import pytest
 
 from bot.emulator import Emulator
 
@@ -238,3 +239,38 @@ async def test_get_chat_delete_message_and_chat_action(emu: Emulator, api: BotCa
     assert (status, body["description"]) == (400, "Bad Request: message to delete not found")
     assert await api.ok("sendChatAction", chat_id=ada, action="typing") is True
     assert [e.kind for e in emu.transcript(group)] == ["text", "delete"]
+
+
+async def test_the_menu_a_person_sees_follows_telegrams_order_of_scopes(
+    emu: Emulator, api: BotCaller
+) -> None:
+    ada = emu.add_user("Ada", language_code="de")["id"]
+    bob = emu.add_user("Bob", language_code="fr")["id"]
+    group = emu.add_group("Coordinators", [ada, bob])
+
+    def menu(commands: list[dict[str, str]]) -> list[str]:
+        return [c["command"] for c in commands]
+
+    assert emu.menu(ada) == []
+    await api.ok("setMyCommands", commands=[{"command": "help", "description": "Help"}])
+    await api.ok("setMyCommands", commands=[{"command": "hilfe", "description": "Hilfe"}], language_code="de")
+    assert (menu(emu.menu(ada)), menu(emu.menu(bob))) == (["hilfe"], ["help"])  # their language first
+    private = [{"command": "start", "description": "Start"}]
+    await api.ok("setMyCommands", commands=private, scope={"type": "all_private_chats"})
+    assert menu(emu.menu(bob)) == ["start"] and menu(emu.menu(group, bob)) == ["help"]
+    await api.ok(
+        "setMyCommands",
+        commands=[{"command": "match", "description": "Match"}],
+        scope={"type": "chat", "chat_id": ada},
+    )
+    assert menu(emu.menu(ada)) == ["match"] and menu(emu.menu(bob)) == ["start"]  # a chat's own menu wins
+    groups = [{"command": "cases", "description": "Cases"}]
+    await api.ok("setMyCommands", commands=groups, scope={"type": "all_group_chats"})
+    assert menu(emu.menu(group, ada)) == ["cases"]
+    member = {"type": "chat_member", "chat_id": group, "user_id": bob}
+    await api.ok("setMyCommands", commands=[{"command": "ack", "description": "Ack"}], scope=member)
+    assert (menu(emu.menu(group, bob)), menu(emu.menu(group, ada))) == (["ack"], ["cases"])
+    await api.ok("deleteMyCommands", scope={"type": "chat", "chat_id": ada})
+    assert menu(emu.menu(ada)) == ["start"]
+    with pytest.raises(ValueError):
+        emu.menu(group)  # in a group, whose menu?

@@ -10,6 +10,7 @@ const state = {
   people: new Map(), // key -> Person
   entries: new Map(), // seq -> Entry; keyed by seq so replays after a reconnect never duplicate
   phones: new Map(), // key -> phone object (see buildPhone)
+  pickers: new Set(), // the "Open link as" pickers on the page, refilled when people change
   loading: false,
   buffered: [], // entries that arrived over SSE while /api/state was being fetched
 };
@@ -86,12 +87,32 @@ function setStatus(text, isError = false) {
 
 // ---- phones --------------------------------------------------------------------------------
 
+/** Someone the bot has given a role (a newcomer who only typed /start has none yet). */
+const hasJoined = (person) => Boolean(person.role) && person.role !== "newcomer";
+
 function subtitleOf(person) {
   if (person.kind === "group") {
     const n = (person.members || []).length;
     return n ? `group · ${n} member${n === 1 ? "" : "s"}` : "group";
   }
-  return [person.role, languageName(person.language)].filter(Boolean).join(" · ");
+  // The role the bot has given them, as it changes: not the part they play in the story.
+  return [person.role || "not joined yet", languageName(person.language)].join(" · ");
+}
+
+function coordinatorName() {
+  const people = [...state.people.values()].filter((p) => p.kind === "private");
+  const found = people.find((p) => p.role === "coordinator") || people.find((p) => p.cast_role === "coordinator");
+  return found ? found.name : "the coordinator";
+}
+
+/** What an empty chat says: where this person's story starts. */
+function emptyHint(person) {
+  if (person.kind === "group") return "No messages yet. Alerts about concerns arrive here.";
+  const where = `${coordinatorName()}’s chat`;
+  if (person.cast_role === "learner" || person.cast_role === "mentor") {
+    return `No messages yet. ${person.name} joins with an invite link: in ${where}, choose ${person.name} under the invite and press “Open link as”.`;
+  }
+  return `No messages yet. Open an invite link in ${where} as ${person.name}, or type /start.`;
 }
 
 function buildPhone(person) {
@@ -128,6 +149,8 @@ function renderHeader(phone) {
   phone.avatar.classList.toggle("avatar-group", person.kind === "group");
   phone.avatar.style.setProperty("--hue", hue(person.key));
   phone.list.setAttribute("aria-label", `Chat of ${person.name}`);
+  phone.list.dataset.empty = emptyHint(person);
+  renderCommands(phone);
   phone.input.setAttribute("aria-label", person.kind === "group"
     ? `Message to ${person.name} as ${nameOfUser(person.user_id)}`
     : `Message to the Tandem bot as ${person.name}`);
@@ -147,6 +170,14 @@ function buildComposer(phone) {
     el("button", { type: "button", text: "🖼️ Photo", onclick: () => sendExtra(phone, "/api/photo", {}) }));
   phone.placeMenu = el("div", { class: "menu-places", hidden: true });
   phone.menu = el("div", { class: "attach-menu", id: menuId, hidden: true }, phone.mainMenu, phone.placeMenu);
+  // The "/" menu: the commands the bot set for this chat, as Telegram shows them beside the box.
+  const commandsId = `commands-${phone.person.key}`;
+  phone.slash = el("button", {
+    type: "button", class: "slash", text: "/", hidden: true, "aria-label": "/ commands",
+    "aria-expanded": "false", "aria-controls": commandsId,
+    onclick: () => (phone.commandMenu.hidden ? openCommands(phone) : closeCommands(phone, true)),
+  });
+  phone.commandMenu = el("div", { class: "attach-menu command-menu", id: commandsId, hidden: true });
   phone.input = el("input", {
     type: "text", class: "composer-input", placeholder: "Message", autocomplete: "off", enterkeyhint: "send",
     oninput: () => updateSendButton(phone),
@@ -155,14 +186,53 @@ function buildComposer(phone) {
   const form = el("form", {
     class: "composer",
     onsubmit: (event) => { event.preventDefault(); sendText(phone); },
-    // Escape anywhere in the composer closes the menu and returns focus to the 📎 button.
-    onkeydown: (event) => { if (event.key === "Escape" && !phone.menu.hidden) { event.preventDefault(); closeMenu(phone, true); } },
-  }, phone.attach, phone.menu, phone.input, phone.send); // menu right after 📎, so Tab walks into it
+    // Escape anywhere in the composer closes a menu and returns focus to the button that opened it.
+    onkeydown: (event) => {
+      if (event.key !== "Escape") return;
+      if (!phone.menu.hidden) { event.preventDefault(); closeMenu(phone, true); }
+      if (!phone.commandMenu.hidden) { event.preventDefault(); closeCommands(phone, true); }
+    },
+  }, phone.attach, phone.menu, phone.slash, phone.commandMenu, phone.input, phone.send); // each menu right after its button, so Tab walks into it
   return form;
 }
 
+/** The "/" menu's entries; the button shows only when the bot set commands for this person.
+ *  A menu that changes while open keeps the keyboard on the same command (or its first). */
+function renderCommands(phone) {
+  const menu = phone.person.menu || [];
+  const signature = JSON.stringify(menu);
+  if (signature === phone.menuSignature) return;
+  phone.menuSignature = signature;
+  const focused = phone.commandMenu.contains(document.activeElement) ? document.activeElement.dataset.command : null;
+  phone.slash.hidden = menu.length === 0;
+  phone.commandMenu.replaceChildren(...menu.map((item) => el("button", {
+    type: "button", class: "command", "data-command": item.command,
+    onclick: () => { closeCommands(phone, false); sendCommand(phone, `/${item.command}`); },
+  }, el("span", { class: "command-name", text: `/${item.command}` }), el("span", { class: "command-about", text: item.description }))));
+  if (!menu.length) closeCommands(phone, false);
+  if (focused) {
+    const same = phone.commandMenu.querySelector(`[data-command="${focused}"]`);
+    (same || phone.commandMenu.querySelector("button") || phone.input).focus();
+  }
+}
+
+function openCommands(phone) {
+  for (const other of state.phones.values()) { closeMenu(other, false); if (other !== phone) closeCommands(other, false); }
+  phone.commandMenu.hidden = false;
+  phone.slash.setAttribute("aria-expanded", "true");
+  const first = phone.commandMenu.querySelector("button");
+  if (first) first.focus();
+}
+
+function closeCommands(phone, returnFocus) {
+  if (phone.commandMenu.hidden) return;
+  phone.commandMenu.hidden = true;
+  phone.slash.setAttribute("aria-expanded", "false");
+  if (returnFocus) phone.slash.focus();
+}
+
 function openMenu(phone) {
-  for (const other of state.phones.values()) if (other !== phone) closeMenu(other, false);
+  for (const other of state.phones.values()) { closeCommands(other, false); if (other !== phone) closeMenu(other, false); }
   phone.mainMenu.hidden = false;
   phone.placeMenu.hidden = true;
   phone.menu.hidden = false;
@@ -203,17 +273,25 @@ function who(phone) {
 async function sendText(phone) {
   const text = phone.input.value.trim();
   if (!text || phone.sending) return;
+  if (await sendCommand(phone, text)) phone.input.value = "";
+  updateSendButton(phone);
+}
+
+/** Send a text as this phone's person; true when it went. */
+async function sendCommand(phone, text) {
   phone.sending = true;
   updateSendButton(phone);
   try {
     await api("/api/send", { ...who(phone), text });
-    phone.input.value = "";
     scrollToBottom(phone); // your own message should always be in view
+    return true;
   } catch (error) {
     showNotice(phone, `Could not send: ${error.message}`);
+    return false;
   } finally {
     phone.sending = false;
     updateSendButton(phone);
+    phone.input.focus({ preventScroll: true });
   }
 }
 
@@ -300,29 +378,62 @@ function voiceSeconds(entry) {
 function caption(entry) {
   if (!entry.text) return null;
   const text = el("p", { class: "msg-text", text: entry.text });
-  const invite = /https:\/\/t\.me\/\w+\?start=(\w+)/.exec(entry.text);
-  return invite ? el("div", {}, text, inviteOpener(invite[1])) : text;
+  return entry.invite ? el("div", {}, text, inviteOpener(entry.invite)) : text;
 }
 
-/** A t.me invite link in a message: in the demo, anyone without a role yet can "open" it,
- *  which is what tapping the link does on a phone (Telegram sends /start CODE for them). */
-function inviteOpener(code) {
-  const people = [...state.people.values()].filter((p) => p.kind === "private");
-  const select = el("select", { class: "invite-who", "aria-label": "Who opens this invite link" },
-    ...people.map((p) => el("option", { value: p.key, text: p.name })));
-  const open = el("button", {
+/** A t.me invite link in a message: in the demo, a phone can "open" it, which is what tapping
+ *  the link does on a phone (Telegram sends /start CODE for them). */
+function inviteOpener(invite) {
+  const picker = { invite };
+  picker.select = el("select", {
+    class: "invite-who", "aria-label": "Who opens this invite link",
+    onchange: () => { picker.chosen = picker.select.value; picker.open.disabled = !picker.select.value; },
+  });
+  picker.open = el("button", {
     type: "button", class: "invite-open", text: "Open link as",
     onclick: async () => {
-      const person = state.people.get(select.value);
+      const person = state.people.get(picker.select.value);
       if (!person) return;
       try {
-        await api("/api/send", { user_id: person.user_id, chat_id: person.chat_id, text: `/start ${code}` });
+        await api("/api/send", { user_id: person.user_id, chat_id: person.chat_id, text: `/start ${invite.code}` });
       } catch (error) {
-        open.textContent = `Could not open: ${error.message}`;
+        picker.open.textContent = `Could not open: ${error.message}`;
       }
     },
   });
-  return el("div", { class: "invite-opener" }, open, select);
+  state.pickers.add(picker);
+  fillPicker(picker);
+  return el("div", { class: "invite-opener" }, picker.open, picker.select);
+}
+
+/** Everyone, those without a role first; the visitor's own choice stays, else the default. */
+function fillPicker(picker) {
+  const people = [...state.people.values()].filter((p) => p.kind === "private");
+  const waiting = people.filter((p) => !hasJoined(p));
+  const joined = people.filter(hasJoined);
+  picker.select.replaceChildren(
+    el("option", { value: "", text: "Choose a person" }),
+    ...waiting.map((p) => el("option", { value: p.key, text: p.name })),
+    ...joined.map((p) => el("option", { value: p.key, text: `${p.name} (${p.role})` })));
+  const kept = picker.chosen && state.people.has(picker.chosen);
+  picker.select.value = kept ? picker.chosen : defaultOpener(picker.invite, waiting);
+  picker.open.disabled = !picker.select.value;
+}
+
+/** Who the invite was printed for: someone without a role whose part it is (Lea, for the
+ *  learner invite), else the newest person added on the page, else nobody yet. */
+function defaultOpener(invite, waiting) {
+  const meant = waiting.find((p) => invite.role && p.cast_role === invite.role);
+  const added = waiting.filter((p) => p.cast_role === "person").pop();
+  return (meant || added || { key: "" }).key;
+}
+
+/** People came or changed: every picker on the page follows (detached ones are forgotten). */
+function refreshPickers() {
+  for (const picker of state.pickers) {
+    if (picker.select.isConnected) fillPicker(picker);
+    else state.pickers.delete(picker);
+  }
 }
 
 /** The content of a bubble, by message kind. textContent only: message text is never HTML. */
@@ -475,6 +586,8 @@ function addPhone(person) {
   if (phone) {
     phone.person = person;
     renderHeader(phone);
+    // The coordinator's name in the other phones' empty-chat hints may have changed with her role.
+    for (const other of state.phones.values()) other.list.dataset.empty = emptyHint(other.person);
   } else {
     phone = buildPhone(person);
     state.phones.set(person.key, phone);
@@ -482,6 +595,7 @@ function addPhone(person) {
     renderHistory(phone);
   }
   renderJumpNav();
+  refreshPickers();
   $("#empty").hidden = state.phones.size > 0;
   return phone;
 }
@@ -622,6 +736,8 @@ function connect() {
 
 function start() {
   $("#add-form").addEventListener("submit", addPerson);
+  // On a phone-sized screen the guide starts folded: the phone needs the height.
+  if (window.matchMedia("(max-width: 600px)").matches) $("#guide").open = false;
   for (const button of document.querySelectorAll("[data-advance]")) {
     button.addEventListener("click", () => advance(button.dataset.advance, button));
   }
@@ -629,6 +745,7 @@ function start() {
   document.addEventListener("click", (event) => {
     for (const phone of state.phones.values()) {
       if (!phone.menu.hidden && !phone.menu.contains(event.target) && !phone.attach.contains(event.target)) closeMenu(phone, false);
+      if (!phone.commandMenu.hidden && !phone.commandMenu.contains(event.target) && !phone.slash.contains(event.target)) closeCommands(phone, false);
     }
   });
   connect();
