@@ -64,11 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--messages", type=int, default=10000, help="dispatch: reminders due at once")
     bench.add_argument("--updates", type=int, default=2000, help="webhook: updates to post (five a person)")
     bench.add_argument("--db", help="webhook: PostgreSQL server URL (default: TANDEM_TEST_POSTGRES_URL)")
-    bench.add_argument("--users", type=int, default=50)
+    bench.add_argument("--users", type=int, default=50, help="updates: people tapping as fast as they can")
+    bench.add_argument("--paced", type=int, default=300, help="updates: new people sending /start, 50/s")
+    bench.add_argument("--people", type=int, default=600, help="updates: people tapping at a human pace")
+    bench.add_argument("--gap", type=float, default=3.0, help="updates: seconds between a person's taps")
     bench.add_argument("--learners", type=int, default=5000)
     bench.add_argument("--mentors", type=int, default=2000)
     bench.add_argument("--seed", type=int, default=1)
-    bench.add_argument("--framework", choices=("aiogram", "ptb"), default="aiogram")
+    bench.add_argument("--framework", choices=("aiogram", "ptb"), help="default: aiogram (updates: both)")
     return parser
 
 
@@ -103,15 +106,16 @@ async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "bench" and args.what == "dispatch":
         from bot.devtools.bench_dispatch import bench_dispatch
 
-        return await bench_dispatch(args.messages, args.framework)
+        return await bench_dispatch(args.messages, args.framework or "aiogram")
     if args.command == "bench" and args.what == "webhook":
         from bot.devtools.bench_webhook import bench_webhook
 
-        return await bench_webhook(args.updates, args.framework, args.db)
+        return await bench_webhook(args.updates, args.framework or "aiogram", args.db)
     if args.command == "bench":
-        from bot.devtools.bench import bench_updates
+        from bot.devtools.bench_updates import Sizes, bench_updates
 
-        return await bench_updates(args.users, args.framework)
+        sizes = Sizes(users=args.users, paced=args.paced, people=args.people, gap=args.gap)
+        return await bench_updates(sizes, (args.framework,) if args.framework else ("aiogram", "ptb"))
     overrides: dict[str, Any] = {}
     if getattr(args, "framework", None):
         overrides["framework"] = args.framework

@@ -22,11 +22,8 @@ from bot.adapter import Framework
 from bot.app import build
 from bot.clock import SystemClock
 from bot.config import load_settings
-from bot.devtools.bench import TOKEN, remote_emulator
+from bot.devtools.bench import TOKEN, add_people, remote_emulator
 from bot.devtools.fanout import REMINDER, seed_due_reminders
-from bot.emulator import EmulatorClient
-
-ADD_USERS_CHUNK = 1000
 
 
 def rss_mb() -> float:
@@ -34,14 +31,6 @@ def rss_mb() -> float:
     with open("/proc/self/statm", encoding="ascii") as statm:
         pages = int(statm.read().split()[1])
     return pages * resource.getpagesize() / 2**20
-
-
-async def add_people(client: EmulatorClient, ids: list[int]) -> None:
-    for start in range(0, len(ids), ADD_USERS_CHUNK):
-        chunk = ids[start : start + ADD_USERS_CHUNK]
-        await client.add_users(
-            [{"first_name": f"Person {i}", "user_id": i, "language_code": "en"} for i in chunk]
-        )
 
 
 async def bench_dispatch(messages: int, framework: Framework) -> int:

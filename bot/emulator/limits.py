@@ -15,7 +15,9 @@ class Limits:
     """Rate limits of the emulated Bot API (defaults follow Telegram's published ones).
 
     Private chats use the per-chat bucket; group chats use the per-group bucket instead.
-    Every counted call also draws from the per-bot bucket.
+    A counted call also draws from the per-bot bucket, unless it answers a person: Telegram's
+    overall limit is for bulk notifications, so a private chat whose person wrote to the bot in
+    the last ``answer_seconds`` is paced only by its own bucket.
     """
 
     enabled: bool = True
@@ -25,6 +27,7 @@ class Limits:
     chat_burst: float = 4.0
     group_per_minute: float = 20.0
     group_burst: float = 20.0
+    answer_seconds: float = 30.0
 
 
 class RateLimiter:
@@ -35,11 +38,20 @@ class RateLimiter:
         self._monotonic = monotonic
         self._bot: TokenBucket | None = None
         self._chats: dict[int, TokenBucket] = {}
+        self._heard: dict[int, float] = {}  # private chat -> when its person last wrote
 
     def reset(self, limits: Limits) -> None:
         self.limits = limits
         self._bot = None
         self._chats.clear()
+
+    def heard_from(self, chat_id: int) -> None:
+        """A person wrote or pressed a button: what the bot sends them soon is an answer."""
+        self._heard[chat_id] = self._monotonic()
+
+    def _answering(self, chat_id: int, is_group: bool, now: float) -> bool:
+        heard = self._heard.get(chat_id)
+        return not is_group and heard is not None and now - heard <= self.limits.answer_seconds
 
     def _buckets(self, chat_id: int, is_group: bool, now: float) -> Iterable[TokenBucket]:
         lim = self.limits
@@ -52,6 +64,8 @@ class RateLimiter:
             else:
                 bucket = TokenBucket(lim.chat_per_second, lim.chat_burst, now)
             self._chats[chat_id] = bucket
+        if self._answering(chat_id, is_group, now):
+            return (bucket,)
         return (self._bot, bucket)
 
     def acquire(self, chat_id: int, is_group: bool) -> int:
