@@ -15,6 +15,7 @@ from bot.i18n import Translator, shipped_locales
 from bot.messenger import DeliveryError
 from bot.rules import load_rules
 from bot.runtime import metrics
+from bot.runtime.budget import SharedBudget
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.postman import Postman
 from bot.runtime.ratelimit import SendLimiter
@@ -97,7 +98,9 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     if migrate:
         await upgrade(settings.database_url)
     db = Database(settings.database_url)
-    limiter = SendLimiter(settings.send_rates)
+    # SQLite is one process: its budget stays in memory. Replicas share theirs through the database.
+    budget = None if db.is_sqlite else SharedBudget(db, settings.send_per_second)
+    limiter = SendLimiter(settings.send_rates, budget=budget)
 
     def flood(retry_after: float) -> None:  # a 429: counted, and the limiter pauses
         metrics.FLOOD_WAITS.inc()

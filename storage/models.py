@@ -416,3 +416,15 @@ class GroupChat(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     unreachable_since: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class SendWindow(Base):
+    """One second of the bulk send budget the replicas share: how many messages they took in it.
+    A replica claims a few at a time with one upsert; ``granted`` is that claim's share (what the
+    upsert returns, as a row's old value cannot be read back in the same statement)."""
+
+    __tablename__ = "send_windows"
+
+    second: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    used: Mapped[int]
+    granted: Mapped[int]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,7 @@ from storage.models import (
     Person,
     ProcessedUpdate,
     Reflection,
+    SendWindow,
     Session,
     Signal,
     WaitingFlow,
@@ -376,6 +377,50 @@ class Outbox:
         await self._session.execute(
             delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
         )
+
+
+class SendWindows:
+    """The bulk send budget the replicas share: a row a second, its messages claimed by upserts
+    (each atomic, so two replicas never take the same second's last message)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _upsert(self) -> Any:
+        dialect = self._session.get_bind().dialect.name
+        return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table_of(SendWindow))
+
+    async def claim(self, second: int, want: int, limit: int) -> int:
+        """Up to ``want`` of the ``limit`` messages of one second: how many this claim got."""
+        table = table_of(SendWindow)
+        first = min(want, limit)
+        total = table.c.used + want
+        taken = case((total > limit, limit), else_=total)
+        statement = (
+            self._upsert()
+            .values(second=second, used=first, granted=first)
+            .on_conflict_do_update(
+                index_elements=[table.c.second],
+                set_={"granted": taken - table.c.used, "used": taken},  # both read the old row
+            )
+            .returning(table.c.granted)
+        )
+        return max(0, int((await self._session.execute(statement)).scalar_one()))
+
+    async def fill(self, seconds: Sequence[int], limit: int) -> None:
+        """Nothing more to take in these seconds (Telegram asked us to wait)."""
+        if not seconds:
+            return
+        table = table_of(SendWindow)
+        statement = self._upsert().values([{"second": s, "used": limit, "granted": 0} for s in seconds])
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.second], set_={"used": limit, "granted": 0}
+        )
+        await self._session.execute(statement)
+
+    async def forget_before(self, second: int) -> None:
+        table = table_of(SendWindow)
+        await self._session.execute(delete(table).where(table.c.second < second))
 
 
 class Invites:
@@ -934,6 +979,7 @@ class UnitOfWork:
         self.flows = FlowStates(session)
         self.jobs = DueJobs(session)
         self.outbox = Outbox(session)
+        self.send_windows = SendWindows(session)
         self.invites = Invites(session)
         self.audit = Audit(session)
         self.checks = MentorChecks(session)
