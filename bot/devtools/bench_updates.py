@@ -123,8 +123,9 @@ async def bench_echo(client: EmulatorClient, framework: Framework, users: int) -
 
 async def walk(
     run: TandemRun, user_id: int, start: float, gap: float, latencies: list[float], taps: list[float]
-) -> None:
-    """One person at a human pace: a tap every ``gap`` seconds, never before the last was answered."""
+) -> bool:
+    """One person at a human pace: a tap every ``gap`` seconds, never before the last was answered.
+    False if a tap went unanswered (for a minute): the person gives up."""
     at = start
     for step in run.steps(user_id):
         delay = at - time.perf_counter()
@@ -132,9 +133,14 @@ async def walk(
             await asyncio.sleep(delay)
         tapped = time.perf_counter()
         taps.append(tapped)
-        await step()
+        try:
+            await step()
+        except TimeoutError:
+            latencies.append((time.perf_counter() - tapped) * 1000)
+            return False
         latencies.append((time.perf_counter() - tapped) * 1000)
         at = tapped + gap
+    return True
 
 
 async def bench_human(
@@ -151,7 +157,7 @@ async def bench_human(
             start = time.perf_counter() + 0.2
             spread = gap / max(people, 1)
             walks = (walk(run, i, start + n * spread, gap, latencies, taps) for n, i in enumerate(ids))
-            await asyncio.gather(*walks)
+            finished = await asyncio.gather(*walks)
             refused = (await client.stats())["too_many_requests"] - refused
     finally:
         await client.set_limits(Limits(enabled=False))
@@ -162,6 +168,7 @@ async def bench_human(
         "p50_ms": rounded(latencies, 50),
         "p99_ms": rounded(latencies, 99),
         "http_429": refused,
+        "gave_up": finished.count(False),  # a tap unanswered for a minute
     }
 
 
