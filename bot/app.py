@@ -5,12 +5,24 @@ from __future__ import annotations
 import gc
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.adapter import Adapter, AdapterOptions, WebhookTarget, load_adapter
 from bot.clock import Clock
 from bot.config import Settings
 from bot.feature import menu
-from bot.features import basics, cases, joining, matchmaking, reports, rights, screening, team, training
+from bot.features import (
+    basics,
+    cases,
+    joining,
+    matchmaking,
+    operations,
+    reports,
+    rights,
+    screening,
+    team,
+    training,
+)
 from bot.i18n import Translator, shipped_locales
 from bot.messenger import DeliveryError
 from bot.rules import load_rules
@@ -20,7 +32,7 @@ from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.postman import Postman
 from bot.runtime.ratelimit import SendLimiter
 from bot.runtime.routes import Routes
-from bot.runtime.scheduler import Scheduler
+from bot.runtime.scheduler import Scheduler, Sending
 from bot.services.courses import load_courses
 from conversations import checkin, concern, goals, monitoring, progress, reflection, sessions
 from storage.database import Database
@@ -46,6 +58,7 @@ FEATURES = (
     monitoring.FEATURE,
     concern.FEATURE,
     reports.FEATURE,
+    operations.FEATURE,
 )
 
 
@@ -116,5 +129,10 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True) -> Ta
     postman = Postman(db, adapter.messenger, clock, limiter)
     dispatcher = Dispatcher(db, clock, settings, rules, postman, routes())
     postman.watch_group(settings.coordinator_chat_id, dispatcher.group_lost)
-    scheduler = Scheduler(db, clock.now, dispatcher.run_job, postman)
+    sending = Sending(
+        per_second=settings.send_per_second,
+        lead=timedelta(seconds=settings.tick_seconds + 2),
+        paid=settings.allow_paid_broadcast,
+    )
+    scheduler = Scheduler(db, clock.now, dispatcher.run_job, postman, sending)
     return Tandem(settings, clock, db, adapter, dispatcher, scheduler)

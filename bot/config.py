@@ -32,6 +32,7 @@ class SendRates:
     chat_burst: float = 3.0
     group_per_minute: float = 18.0
     group_burst: float = 5.0
+    paid_per_second: float = 1000.0  # paid broadcasts (allow_paid_broadcast), Telegram's rate
 
 
 class ConfigError(Exception):
@@ -61,6 +62,9 @@ class Settings(BaseSettings):
     send_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
     send_chat_burst: float = Field(default=3.0, ge=1, le=100)
     send_per_group_per_minute: float = Field(default=18.0, gt=0, le=1000)
+    # Scheduled messages that cannot fit their windows at send_per_second go as Telegram's paid
+    # broadcasts (up to 1,000 a second, a fee per message beyond the free rate) instead of late.
+    allow_paid_broadcast: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # json: one JSON object a line (journald, containers); text: for a terminal; auto: json
     # unless standard error is a terminal.
@@ -156,6 +160,7 @@ class Settings(BaseSettings):
             chat_per_second=self.send_per_chat_per_second,
             chat_burst=self.send_chat_burst,
             group_per_minute=self.send_per_group_per_minute / self.replicas,
+            paid_per_second=1000.0 / self.replicas,
         )
 
 

@@ -131,6 +131,10 @@ class DueJob(Base):
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     due_at: Mapped[datetime]
+    # Its window: the planner may run it early, never before ``opens_at``, so that its message
+    # goes by ``closes_at`` (None: opens at ``due_at``, closes a little after; bot.context).
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)

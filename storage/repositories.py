@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, tuple_, update
@@ -241,7 +241,9 @@ class DueJobs:
         dialect = self._session.get_bind().dialect.name
         upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = upsert(table).values(**values)
-        replaced: dict[str, Any] = {k: statement.excluded[k] for k in ("payload", "due_at", "kind")}
+        replaced: dict[str, Any] = {
+            k: statement.excluded[k] for k in ("payload", "due_at", "kind", "opens_at", "closes_at")
+        }
         replaced.update(status="pending", attempts=0, done_at=None, last_error=None)
         await self._session.execute(
             statement.on_conflict_do_update(index_elements=[table.c.dedupe_key], set_=replaced)
@@ -260,6 +262,34 @@ class DueJobs:
         if after is not None:
             query = query.where(tuple_(DueJob.due_at, DueJob.id) > tuple_(*after))
         return (await self._session.execute(query)).scalars().all()
+
+    async def add_once(self, values: dict[str, Any]) -> bool:
+        """Store a job unless one of its dedupe key exists (whatever its state); True if stored."""
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        table = table_of(DueJob)
+        statement = upsert(table).values(**values).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        result = await self._session.execute(statement.returning(table.c.id))
+        return result.scalar_one_or_none() is not None
+
+    async def any_open(self, now: datetime, early: timedelta) -> bool:
+        """Whether a pending job's window has opened (else the planner has nothing to run)."""
+        opens = func.coalesce(DueJob.opens_at, DueJob.due_at)
+        pending = (DueJob.status == "pending", DueJob.due_at <= now + early, opens <= now)
+        query = select(DueJob.id).where(*pending)
+        return (await self._session.execute(query.limit(1))).first() is not None
+
+    async def windows(
+        self, until: datetime, early: timedelta
+    ) -> list[tuple[int, datetime, datetime | None, datetime | None]]:
+        """Pending jobs whose window opens by ``until`` (all that are due, too): id, due_at,
+        opens_at, closes_at; no window opens more than ``early`` before its due time (the
+        index on due_at finds them). What the planner reads: four columns, no payload."""
+        opens = func.coalesce(DueJob.opens_at, DueJob.due_at)
+        query = select(DueJob.id, DueJob.due_at, DueJob.opens_at, DueJob.closes_at).where(
+            DueJob.status == "pending", DueJob.due_at <= until + early, opens <= until
+        )
+        return [(i, due, o, c) for i, due, o, c in (await self._session.execute(query)).all()]
 
     async def get(self, job_id: int) -> DueJob | None:
         return await self._session.get(DueJob, job_id)

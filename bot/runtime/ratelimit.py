@@ -122,6 +122,7 @@ class SendLimiter:
         self._sleep = sleep
         self.budget = budget or LocalBudget(self.rates.per_second, self.rates.burst, monotonic)
         self._chats: dict[int, TokenBucket] = {}
+        self._paid = TokenBucket(self.rates.paid_per_second, self.rates.paid_per_second, monotonic())
         self._paused_until = 0.0
         self._forgotten_at = monotonic()
 
@@ -142,29 +143,34 @@ class SendLimiter:
             self._chats[chat_id] = bucket
         return bucket
 
-    def wait_time(self, chat_id: int | None, *, reply: bool = False) -> float:
+    def wait_time(self, chat_id: int | None, *, reply: bool = False, paid: bool = False) -> float:
         """Seconds until a send to ``chat_id`` (None: any chat) could go."""
         now = self._monotonic()
         wait = self._paused_until - now
-        if not reply:
+        if paid:
+            wait = max(wait, self._paid.wait_time(now))
+        elif not reply:
             wait = max(wait, self.budget.wait_time())
         if chat_id is not None:
             wait = max(wait, self._chat(chat_id, now).wait_time(now))
         return max(wait, 0.0)
 
-    async def acquire(self, chat_id: int, *, reply: bool = False) -> None:
-        """Wait for a token of the chat's bucket (and, for bulk, of the overall one), then take them."""
+    async def acquire(self, chat_id: int, *, reply: bool = False, paid: bool = False) -> None:
+        """Wait for a token of the chat's bucket (and, for bulk, of the overall budget; for a paid
+        broadcast, of the paid rate instead), then take them."""
         if not self.rates.enabled:
             return
         started = self._monotonic()
         while True:
-            if (wait := self.wait_time(chat_id, reply=reply)) > 0:
+            if (wait := self.wait_time(chat_id, reply=reply, paid=paid)) > 0:
                 await self._sleep(wait)
-            elif reply or (wait := await self.budget.take()) <= 0:
+            elif reply or paid or (wait := await self.budget.take()) <= 0:
                 break
             else:
                 await self._sleep(wait)
         now = self._monotonic()
+        if paid:
+            self._paid.take(now)
         self._chat(chat_id, now).take(now)
         self.stats.acquired += 1
         if now > started:

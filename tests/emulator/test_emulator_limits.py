@@ -131,6 +131,23 @@ async def test_answers_to_people_who_wrote_are_not_bulk(frozen: tuple[Emulator, 
         assert emu.stats.too_many_requests == 1
 
 
+async def test_paid_broadcasts_go_beyond_the_bots_rate_up_to_a_thousand(
+    frozen: tuple[Emulator, FakeMonotonic],
+) -> None:
+    emu, _ = frozen  # time stands still: nothing refills
+    emu.set_limits(Limits(paid_per_second=40.0))  # Telegram's is 1,000; 40 keeps the test small
+    people = [emu.add_user(f"U{i}")["id"] for i in range(71)]
+    async with BotCaller.session_for(emu) as api:
+        for uid in people[:30]:
+            await api.ok("sendMessage", chat_id=uid, text="free")
+        assert (await api("sendMessage", chat_id=people[30], text="free"))[0] == 429
+        for uid in people[30:70]:
+            await api.ok("sendMessage", chat_id=uid, text="paid", allow_paid_broadcast=True)
+        status, _ = await api("sendMessage", chat_id=people[70], text="paid", allow_paid_broadcast=True)
+        assert status == 429, "the paid rate has its limit too"
+    assert emu.stats.paid_broadcasts == 40
+
+
 async def test_group_20_per_minute(frozen: tuple[Emulator, FakeMonotonic]) -> None:
     emu, clock = frozen
     members = [emu.add_user("A")["id"], emu.add_user("B")["id"]]
