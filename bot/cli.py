@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks")
     bench.add_argument("what", choices=("updates", "matching", "dispatch", "webhook"))
     bench.add_argument("--messages", type=int, default=10000, help="dispatch: reminders due at once")
+    bench.add_argument("--window", default="5m", help="dispatch: each reminder's window (300s, 5m, 1h)")
+    bench.add_argument("--paid", action="store_true", help="dispatch: allow paid broadcasts")
     bench.add_argument("--updates", type=int, default=2000, help="webhook: updates to post (five a person)")
     bench.add_argument("--db", help="webhook: PostgreSQL server URL (default: TANDEM_TEST_POSTGRES_URL)")
     bench.add_argument("--users", type=int, default=50, help="updates: people tapping as fast as they can")
@@ -104,9 +106,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
         await asyncio.to_thread(bench_matching, args.learners, args.mentors, args.seed)
         return 0
     if args.command == "bench" and args.what == "dispatch":
-        from bot.devtools.bench_dispatch import bench_dispatch
+        from bot.devtools.bench_dispatch import bench_dispatch, window_of
 
-        return await bench_dispatch(args.messages, args.framework or "aiogram")
+        window = window_of(args.window)
+        return await bench_dispatch(args.messages, args.framework or "aiogram", window, paid=args.paid)
     if args.command == "bench" and args.what == "webhook":
         from bot.devtools.bench_webhook import bench_webhook
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -97,17 +98,28 @@ class Scheduler:
             now_run = [(job_id, paid) for job_id, paid in (await self.plan()).run if job_id not in tried]
             if not now_run:
                 break
-            for job_id, paid in now_run[:BATCH]:
-                if not paid:
-                    await self._postman.limiter.ready()
-                if self._stopping:
-                    break
+            async for job_id, paid in self._in_turn(now_run[:BATCH]):
                 await self._run_job(job_id, paid)
                 tried.add(job_id)
                 ran += 1
         while not self._stopping and await self._postman.sweep(SWEEP) == SWEEP:
             pass
         return ran
+
+    async def _in_turn(self, batch: list[tuple[int, bool]]) -> AsyncIterator[tuple[int, bool]]:
+        """The batch's jobs as they may run: one for the free budget whenever it has room (just
+        before its message can go), paid broadcasts while it has none; stops when asked to."""
+        free = deque(job_id for job_id, paid in batch if not paid)
+        paid = deque(job_id for job_id, paid in batch if paid)
+        limiter = self._postman.limiter
+        while (free or paid) and not self._stopping:
+            if free and (not paid or limiter.wait_time(None) == 0):
+                await limiter.ready()
+                if self._stopping:
+                    return
+                yield free.popleft(), False
+            else:
+                yield paid.popleft(), True
 
     async def plan(self, ahead: timedelta = HORIZON) -> Plan:
         """The plan now, over the jobs whose windows open within ``ahead``."""
