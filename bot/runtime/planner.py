@@ -40,7 +40,7 @@ class Job:
 class Plan:
     run: list[tuple[int, bool]] = field(default_factory=list)  # now, in this order: (job id, paid)
     jobs: int = 0  # in the horizon
-    early: int = 0  # of ``run``, before their due time
+    early: set[int] = field(default_factory=set)  # of ``run``, those before their due time
     late: int = 0  # cannot go inside their windows at the free rate
     paid: int = 0  # of those, sent as paid broadcasts
     late_due: int = 0  # the jobs due by the last late one's deadline
@@ -104,15 +104,13 @@ def plan(
     for job in sorted(jobs, key=lambda j: (j.closes, j.due, j.id)):
         if job.opens > now:
             continue
-        if job.id in late:
-            if paid or job.due <= now:
-                result.run.append((job.id, paid))
-                result.paid += paid
-                result.early += job.due > now
+        as_paid = paid and job.id in late
+        if not (as_paid or job.due <= now or (job.id not in late and starts[job.id] <= soon)):
             continue
-        if job.due <= now or starts[job.id] <= soon:
-            result.run.append((job.id, False))
-            result.early += job.due > now
+        result.run.append((job.id, as_paid))
+        result.paid += as_paid
+        if job.due > now:
+            result.early.add(job.id)
     if late:
         result.late_until = max(j.closes for j in jobs if j.id in late)
         result.late_due = sum(1 for j in jobs if j.closes <= result.late_until)

@@ -95,24 +95,30 @@ class Scheduler:
         await self._forecast()
         tried: set[int] = set()  # run, or left for later (busy on another replica)
         while not self._stopping:
-            now_run = [(job_id, paid) for job_id, paid in (await self.plan()).run if job_id not in tried]
+            planned = await self.plan()
+            now_run = [(job_id, paid) for job_id, paid in planned.run if job_id not in tried]
             if not now_run:
                 break
-            async for job_id, paid in self._in_turn(now_run[:BATCH]):
+            async for job_id, paid in self._in_turn(now_run):
                 await self._run_job(job_id, paid)
                 tried.add(job_id)
                 ran += 1
+                metrics.JOBS_EARLY.inc(job_id in planned.early)
+                metrics.PAID_BROADCASTS.inc(paid)
         while not self._stopping and await self._postman.sweep(SWEEP) == SWEEP:
             pass
         return ran
 
-    async def _in_turn(self, batch: list[tuple[int, bool]]) -> AsyncIterator[tuple[int, bool]]:
-        """The batch's jobs as they may run: one for the free budget whenever it has room (just
-        before its message can go), paid broadcasts while it has none; stops when asked to."""
-        free = deque(job_id for job_id, paid in batch if not paid)
-        paid = deque(job_id for job_id, paid in batch if paid)
+    async def _in_turn(self, run: list[tuple[int, bool]]) -> AsyncIterator[tuple[int, bool]]:
+        """A batch of the jobs to run, as they may run: one for the free budget whenever it has
+        room (just before its message can go), paid broadcasts while it has none; stops when
+        asked to."""
+        free = deque([job_id for job_id, paid in run if not paid][:BATCH])
+        paid = deque([job_id for job_id, paid in run if paid][:BATCH])
         limiter = self._postman.limiter
-        while (free or paid) and not self._stopping:
+        for _ in range(BATCH):
+            if not (free or paid) or self._stopping:
+                return
             if free and (not paid or limiter.wait_time(None) == 0):
                 await limiter.ready()
                 if self._stopping:
@@ -130,8 +136,6 @@ class Scheduler:
             rows = await uow.jobs.windows(now + ahead, EARLIEST)
         s = self._sending
         result = plan(jobs_of(rows), now, rate=s.per_second, lead=s.lead, paid=s.paid)
-        metrics.JOBS_EARLY.inc(result.early)
-        metrics.PAID_BROADCASTS.inc(result.paid)
         if result.late:
             await self._report(result)
         return result

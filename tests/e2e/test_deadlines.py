@@ -55,8 +55,10 @@ async def test_a_load_too_big_for_the_last_moment_starts_early_inside_its_window
         due = sim.clock.now() + 30 * MINUTE
         early = await seed(sim, 60, 30 * MINUTE, 15 * MINUTE, timedelta(0))
         later = await seed(sim, 20, 30 * MINUTE, timedelta(0), 10 * MINUTE, first=7_100_000)
+        counted = metrics.JOBS_EARLY._value.get()  # prometheus-client's own reading
         while sim.clock.now() < due + 10 * MINUTE:
             await sim.advance(timedelta(seconds=10))
+    assert metrics.JOBS_EARLY._value.get() - counted == 60, "the metric counts each early start once"
     sent = reminders(sim)
     assert Counter(e.chat_id for e in sent) == Counter(early + later), "each once"
     when = {e.chat_id: e.t for e in sent}
