@@ -3,7 +3,7 @@
 The job rows are the source of truth (APScheduler keeps no job of ours), so a restart loses
 nothing and work due while the bot was down runs at the next tick. Which jobs run when is the
 planner's (``bot.runtime.planner``): what is due, and what must start early to stay inside its
-window; a load that cannot fit is reported ahead of time (``Overload``).
+window; a load that cannot fit is reported ahead of time (``bot.services.overload``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ WARN_EVERY = 60.0  # seconds between two log lines about the same overload
 @dataclass(frozen=True, slots=True)
 class Sending:
     """What the planner counts on: the bulk budget (messages a second), the time until the next
-    look (a tick and a batch), and whether paid broadcasts may take what cannot fit."""
+    look (a tick, and a little more), and whether paid broadcasts may take what cannot fit."""
 
     per_second: float = 25.0
     lead: timedelta = timedelta(seconds=7)
