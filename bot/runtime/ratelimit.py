@@ -11,7 +11,9 @@ a group. Two kinds of sending follow from that:
   the database by replicas), so a Monday-morning fan-out is spread rather than refused, and it
   never holds a reply back.
 
-A 429 pauses both for its ``retry_after``: Telegram does not say which limit was hit.
+A paid broadcast (bulk that cannot fit its window, ``allow_paid_broadcast``) takes a token of its
+own pace (Telegram's 1,000 a second) instead of the budget. A 429 pauses both kinds for its
+``retry_after``: Telegram does not say which limit was hit.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ class TokenBucket:
 
 
 class Budget(Protocol):
+    """The overall budget for bulk messages: ``LocalBudget`` (one process) or
+    ``bot.runtime.budget.SharedBudget`` (replicas, through the database)."""
+
     def wait_time(self) -> float:
         """Seconds until a ``take`` could succeed (0.0: try now)."""
         ...
