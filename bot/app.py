@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.adapter import Adapter, AdapterOptions, EventSink, WebhookTarget, load_adapter
@@ -19,6 +20,7 @@ from bot.features import (
     group,
     joining,
     matchmaking,
+    operations,
     reports,
     rights,
     screening,
@@ -29,11 +31,12 @@ from bot.i18n import Translator, shipped_locales
 from bot.messenger import DeliveryError, GroupCensus, Messenger
 from bot.rules import load_rules
 from bot.runtime import metrics
+from bot.runtime.budget import SharedBudget
 from bot.runtime.dispatcher import Dispatcher
 from bot.runtime.postman import Postman
 from bot.runtime.ratelimit import SendLimiter
 from bot.runtime.routes import Routes
-from bot.runtime.scheduler import Scheduler
+from bot.runtime.scheduler import Scheduler, Sending
 from bot.services.courses import load_courses
 from conversations import checkin, concern, goals, monitoring, progress, reflection, sessions
 from storage.database import Database
@@ -60,6 +63,7 @@ FEATURES = (
     monitoring.FEATURE,
     concern.FEATURE,
     reports.FEATURE,
+    operations.FEATURE,
 )
 
 
@@ -148,7 +152,9 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True, offli
     if migrate:
         await upgrade(settings.database_url)
     db = Database(settings.database_url)
-    limiter = SendLimiter(settings.send_rates)
+    # SQLite is one process: its budget stays in memory. Replicas share theirs through the database.
+    budget = None if db.is_sqlite else SharedBudget(db, settings.send_per_second)
+    limiter = SendLimiter(settings.send_rates, budget=budget)
 
     def flood(retry_after: float) -> None:  # a 429: counted, and the limiter pauses
         metrics.FLOOD_WAITS.inc()
@@ -166,5 +172,10 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True, offli
     postman = Postman(db, adapter.messenger, clock, limiter)
     dispatcher = Dispatcher(db, clock, settings, rules, postman, routes())
     postman.watch_group(settings.coordinator_chat_id, dispatcher.group_lost)
-    scheduler = Scheduler(db, clock.now, dispatcher.run_job, postman)
+    sending = Sending(
+        per_second=settings.send_per_second,
+        lead=timedelta(seconds=settings.tick_seconds + 2),
+        paid=settings.allow_paid_broadcast,
+    )
+    scheduler = Scheduler(db, clock.now, dispatcher.run_job, postman, sending)
     return Tandem(settings, clock, db, adapter, dispatcher, scheduler)

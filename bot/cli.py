@@ -168,14 +168,23 @@ def _bench_parser(commands: Commands) -> None:
     bench = _command(commands, "bench", "benchmarks: each prints its figures as JSON")
     kinds = bench.add_subparsers(dest="what", required=True, metavar="BENCHMARK", title="benchmarks")
     updates = _command(kinds, "updates", "throughput and latency of updates, against a bare echo bot")
-    updates.add_argument("--users", type=int, default=50, help="people going through /start; default 50")
-    _framework(updates)
+    updates.add_argument(
+        "--users", type=int, default=50, help="people tapping as fast as they can; default 50"
+    )
+    updates.add_argument("--paced", type=int, default=300, help="new people sending /start, 50 a second")
+    updates.add_argument(
+        "--people", type=int, default=600, help="people tapping at a human pace; default 600"
+    )
+    updates.add_argument("--gap", type=float, default=3.0, help="seconds between a person's taps; default 3")
+    _framework(updates, default=None)
     matching = _command(kinds, "matching", "score and assign a random cohort, against greedy")
     matching.add_argument("--learners", type=int, default=5000, help="learners in the cohort; default 5000")
     matching.add_argument("--mentors", type=int, default=2000, help="mentors in the cohort; default 2000")
     matching.add_argument("--seed", type=int, default=1, help="the random cohort's seed; default 1")
     dispatch = _command(kinds, "dispatch", "reminders due at once, sent within Telegram's limits")
     dispatch.add_argument("--messages", type=int, default=10000, help="reminders due at once; default 10000")
+    dispatch.add_argument("--window", default="5m", help="each reminder's window (300s, 5m, 1h); default 5m")
+    dispatch.add_argument("--paid", action="store_true", help="allow paid broadcasts for what cannot fit")
     _framework(dispatch)
     webhook = _command(
         kinds, "webhook", "updates/s through the webhook on PostgreSQL, with 1 and with 2 replicas"
@@ -242,16 +251,19 @@ async def _bench(args: argparse.Namespace) -> int:
         await asyncio.to_thread(bench_matching, args.learners, args.mentors, args.seed)
         return 0
     if args.what == "dispatch":
-        from bot.devtools.bench_dispatch import bench_dispatch
+        from bot.devtools.bench_dispatch import bench_dispatch, window_of
 
-        return await bench_dispatch(args.messages, args.framework)
+        return await bench_dispatch(
+            args.messages, args.framework or "aiogram", window_of(args.window), paid=args.paid
+        )
     if args.what == "webhook":
         from bot.devtools.bench_webhook import bench_webhook
 
         return await bench_webhook(args.updates, args.framework, args.db)
-    from bot.devtools.bench import bench_updates
+    from bot.devtools.bench_updates import Sizes, bench_updates
 
-    return await bench_updates(args.users, args.framework)
+    sizes = Sizes(users=args.users, paced=args.paced, people=args.people, gap=args.gap)
+    return await bench_updates(sizes, (args.framework,) if args.framework else ("aiogram", "ptb"))
 
 
 def _routes() -> int:

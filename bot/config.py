@@ -44,6 +44,7 @@ class SendRates:
     chat_burst: float = 3.0
     group_per_minute: float = 18.0
     group_burst: float = 5.0
+    paid_per_second: float = 1000.0  # paid broadcasts (allow_paid_broadcast), Telegram's rate
 
 
 class ConfigError(Exception):
@@ -66,19 +67,24 @@ class Settings(BaseSettings):
     api_base_url: str | None = None
     polling_timeout: int = Field(default=10, ge=0, le=50)
     tick_seconds: float = Field(default=5.0, gt=0, le=3600)
-    # The outbox's pace, below Telegram's limits (about 30/s overall, 1/s a chat, 20/min a group).
+    # The outbox's pace, below Telegram's limits (about 30/s of bulk for the whole bot, shared by
+    # the replicas; 1/s a chat; 20/min a group).
     send_limits: bool = True
     send_per_second: float = Field(default=25.0, gt=0, le=1000)
     send_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
     send_chat_burst: float = Field(default=3.0, ge=1, le=100)
     send_per_group_per_minute: float = Field(default=18.0, gt=0, le=1000)
+    # Scheduled messages that cannot fit their windows at send_per_second go as Telegram's paid
+    # broadcasts (up to 1,000 a second, a fee per message beyond the free rate) instead of late.
+    allow_paid_broadcast: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # json: one JSON object a line (journald, containers); text: for a terminal; auto: json
     # unless standard error is a terminal.
     log_format: Literal["auto", "json", "text"] = "auto"
-    # How many replicas share the bot's send rate: each takes its share of the overall and the
-    # per-group limits (a coordinators' group hears from every replica). A chat's own pace stays
-    # whole: one person's messages come from the replica handling their conversation.
+    # How many replicas run: each takes its share of the per-group limit (a coordinators' group
+    # hears from every replica). The overall bulk budget is not divided: replicas share it
+    # through the database. A chat's own pace stays whole: one person's messages come from the
+    # replica handling their conversation.
     replicas: int = Field(default=1, ge=1, le=64)
     # The HTTP server of `tandem run`: /healthz, /readyz, /metrics, and the webhook (0: any free port).
     http_host: str = "127.0.0.1"
@@ -170,11 +176,12 @@ class Settings(BaseSettings):
     def send_rates(self) -> SendRates:
         return SendRates(
             enabled=self.send_limits,
-            per_second=self.send_per_second / self.replicas,
-            burst=max(1.0, self.send_per_second / self.replicas),
+            per_second=self.send_per_second,
+            burst=max(1.0, self.send_per_second),
             chat_per_second=self.send_per_chat_per_second,
             chat_burst=self.send_chat_burst,
             group_per_minute=self.send_per_group_per_minute / self.replicas,
+            paid_per_second=1000.0 / self.replicas,
         )
 
 

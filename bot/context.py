@@ -34,6 +34,21 @@ if TYPE_CHECKING:  # the engine runs conversations; a context only carries it to
 # A send claimed but not confirmed this long ago was lost with its replica: another may take it.
 HANDOVER = timedelta(seconds=30)
 
+# A due job's window: the planner of bulk messages may run it early, never before it opens, so that
+# its message goes before it closes. Without one given, it opens at the due time and closes
+# DEFAULT_SLACK later; none opens more than EARLIEST before its due time.
+DEFAULT_SLACK = timedelta(minutes=15)
+EARLIEST = timedelta(hours=6)
+Window = tuple[datetime, datetime]
+
+
+def window_of(due_at: datetime, opens: datetime | None = None, closes: datetime | None = None) -> Window:
+    """A job's window, made sound: it holds the due time, opens at most EARLIEST before it, and a
+    window that closed already (a job scheduled late) gives the job the default slack from now."""
+    opens = due_at if opens is None else max(min(opens, due_at), due_at - EARLIEST)
+    closes = due_at + DEFAULT_SLACK if closes is None or closes < due_at else closes
+    return opens, max(closes, opens + timedelta(minutes=1))
+
 
 def translator_for(person: Person, settings: Settings, rules: ProgrammeRules) -> Translator:
     code = negotiate(person.locale, person.telegram_language, default=settings.default_locale)
@@ -216,12 +231,17 @@ class Context:
         payload: dict[str, Any] | None = None,
         *,
         dedupe_key: str | None = None,
+        window: tuple[datetime | None, datetime | None] = (None, None),
     ) -> None:
-        """Store a due-job; with a dedupe key, an earlier job of that key is replaced."""
+        """Store a due-job; with a dedupe key, an earlier job of that key is replaced. ``window``:
+        how early it may run and by when its message must go (``window_of``)."""
+        opens, closes = window_of(due_at, *window)
         job = {
             "kind": kind,
             "payload": payload or {},
             "due_at": due_at,
+            "opens_at": opens,
+            "closes_at": closes,
             "dedupe_key": dedupe_key,
             "status": "pending",
             "attempts": 0,

@@ -144,6 +144,7 @@ class SendText:
     text: str
     keyboard: Keyboard | None = None
     track: str | None = None  # remember where it went under this key, to edit it later
+    paid: bool = False  # as a paid broadcast: beyond the free rate, for a fee (set when sending)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -158,7 +158,12 @@ class AiogramMessenger:
         return await self._courier.run(call, Target(method, chat_id))
 
     async def _send_text(self, action: SendText) -> int:
-        sent = await self._bot.send_message(action.chat_id, action.text, reply_markup=markup(action.keyboard))
+        sent = await self._bot.send_message(
+            action.chat_id,
+            action.text,
+            reply_markup=markup(action.keyboard),
+            allow_paid_broadcast=action.paid or None,
+        )
         return sent.message_id
 
     async def _edit_text(self, action: EditText) -> int:

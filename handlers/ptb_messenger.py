@@ -144,7 +144,10 @@ class PtbMessenger:
         match action:
             case SendText():
                 sent = await self._bot.send_message(
-                    action.chat_id, action.text, reply_markup=markup(action.keyboard)
+                    action.chat_id,
+                    action.text,
+                    reply_markup=markup(action.keyboard),
+                    allow_paid_broadcast=action.paid or None,
                 )
                 return sent.message_id
             case EditText():

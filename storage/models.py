@@ -131,6 +131,10 @@ class DueJob(Base):
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     due_at: Mapped[datetime]
+    # Its window: the planner may run it early, never before ``opens_at``, so that its message
+    # goes by ``closes_at`` (None: opens at ``due_at``, closes a little after; bot.context).
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
@@ -442,3 +446,15 @@ class GroupMember(Base):
     admin: Mapped[bool] = mapped_column(default=False)
     since: Mapped[datetime]  # joined, or first seen as an administrator
     reported_at: Mapped[datetime | None]  # when the coordinators were told they are not one of them
+
+
+class SendWindow(Base):
+    """One second of the bulk send budget the replicas share: how many messages they took in it.
+    A replica claims a few at a time with one upsert; ``granted`` is that claim's share (what the
+    upsert returns, as a row's old value cannot be read back in the same statement)."""
+
+    __tablename__ = "send_windows"
+
+    second: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    used: Mapped[int]
+    granted: Mapped[int]

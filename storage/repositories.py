@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,7 @@ from storage.models import (
     Person,
     ProcessedUpdate,
     Reflection,
+    SendWindow,
     Session,
     Signal,
     WaitingFlow,
@@ -252,7 +253,9 @@ class DueJobs:
         dialect = self._session.get_bind().dialect.name
         upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = upsert(table).values(**values)
-        replaced: dict[str, Any] = {k: statement.excluded[k] for k in ("payload", "due_at", "kind")}
+        replaced: dict[str, Any] = {
+            k: statement.excluded[k] for k in ("payload", "due_at", "kind", "opens_at", "closes_at")
+        }
         replaced.update(status="pending", attempts=0, done_at=None, last_error=None)
         await self._session.execute(
             statement.on_conflict_do_update(index_elements=[table.c.dedupe_key], set_=replaced)
@@ -271,6 +274,34 @@ class DueJobs:
         if after is not None:
             query = query.where(tuple_(DueJob.due_at, DueJob.id) > tuple_(*after))
         return (await self._session.execute(query)).scalars().all()
+
+    async def add_once(self, values: dict[str, Any]) -> bool:
+        """Store a job unless one of its dedupe key exists (whatever its state); True if stored."""
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        table = table_of(DueJob)
+        statement = upsert(table).values(**values).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        result = await self._session.execute(statement.returning(table.c.id))
+        return result.scalar_one_or_none() is not None
+
+    async def any_open(self, now: datetime, early: timedelta) -> bool:
+        """Whether a pending job's window has opened (else the planner has nothing to run)."""
+        opens = func.coalesce(DueJob.opens_at, DueJob.due_at)
+        pending = (DueJob.status == "pending", DueJob.due_at <= now + early, opens <= now)
+        query = select(DueJob.id).where(*pending)
+        return (await self._session.execute(query.limit(1))).first() is not None
+
+    async def windows(
+        self, until: datetime, early: timedelta
+    ) -> list[tuple[int, datetime, datetime | None, datetime | None]]:
+        """Pending jobs whose window opens by ``until`` (all that are due, too): id, due_at,
+        opens_at, closes_at; no window opens more than ``early`` before its due time (the
+        index on due_at finds them). What the planner reads: four columns, no payload."""
+        opens = func.coalesce(DueJob.opens_at, DueJob.due_at)
+        query = select(DueJob.id, DueJob.due_at, DueJob.opens_at, DueJob.closes_at).where(
+            DueJob.status == "pending", DueJob.due_at <= until + early, opens <= until
+        )
+        return [(i, due, o, c) for i, due, o, c in (await self._session.execute(query)).all()]
 
     async def get(self, job_id: int) -> DueJob | None:
         return await self._session.get(DueJob, job_id)
@@ -388,6 +419,50 @@ class Outbox:
         await self._session.execute(
             delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
         )
+
+
+class SendWindows:
+    """The bulk send budget the replicas share: a row a second, its messages claimed by upserts
+    (each atomic, so two replicas never take the same second's last message)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _upsert(self) -> Any:
+        dialect = self._session.get_bind().dialect.name
+        return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table_of(SendWindow))
+
+    async def claim(self, second: int, want: int, limit: int) -> int:
+        """Up to ``want`` of the ``limit`` messages of one second: how many this claim got."""
+        table = table_of(SendWindow)
+        first = min(want, limit)
+        total = table.c.used + want
+        taken = case((total > limit, limit), else_=total)
+        statement = (
+            self._upsert()
+            .values(second=second, used=first, granted=first)
+            .on_conflict_do_update(
+                index_elements=[table.c.second],
+                set_={"granted": taken - table.c.used, "used": taken},  # both read the old row
+            )
+            .returning(table.c.granted)
+        )
+        return max(0, int((await self._session.execute(statement)).scalar_one()))
+
+    async def fill(self, seconds: Sequence[int], limit: int) -> None:
+        """Nothing more to take in these seconds (Telegram asked us to wait)."""
+        if not seconds:
+            return
+        table = table_of(SendWindow)
+        statement = self._upsert().values([{"second": s, "used": limit, "granted": 0} for s in seconds])
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.second], set_={"used": limit, "granted": 0}
+        )
+        await self._session.execute(statement)
+
+    async def forget_before(self, second: int) -> None:
+        table = table_of(SendWindow)
+        await self._session.execute(delete(table).where(table.c.second < second))
 
 
 class Invites:
@@ -1030,6 +1105,7 @@ class UnitOfWork:
         self.flows = FlowStates(session)
         self.jobs = DueJobs(session)
         self.outbox = Outbox(session)
+        self.send_windows = SendWindows(session)
         self.invites = Invites(session)
         self.audit = Audit(session)
         self.checks = MentorChecks(session)

@@ -44,8 +44,7 @@ from asyncpg import PostgresError
 from sqlalchemy.exc import ArgumentError
 
 from bot.clock import SystemClock
-from bot.devtools.bench import TOKEN, percentile, remote_emulator
-from bot.devtools.bench_dispatch import ADD_USERS_CHUNK
+from bot.devtools.bench import ADD_USERS_CHUNK, TOKEN, percentile, remote_emulator
 from bot.emulator import EmulatorClient
 from bot.runtime.web import SECRET_HEADER
 from storage.scratch import POSTGRES_ENV, ScratchDatabase, postgres_server

@@ -25,22 +25,33 @@ REMINDER = "In an hour you meet"  # the English reminder's opening, to count del
 CHUNK = 500  # rows per INSERT statement
 
 
-def user_ids(people: int) -> list[int]:
+def user_ids(people: int, first: int = FIRST_USER_ID) -> list[int]:
     """Telegram ids of the people, two per pair (learner, then mentor)."""
-    return [FIRST_USER_ID + n for n in range(people)]
+    return [first + n for n in range(people)]
 
 
-async def seed_due_reminders(db: Database, now: datetime, people: int) -> list[int]:
-    """``people`` (even) people in pairs, each with a reminder due at ``now``; their ids."""
+async def seed_due_reminders(
+    db: Database,
+    now: datetime,
+    people: int,
+    *,
+    due: datetime | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    first: int = FIRST_USER_ID,
+) -> list[int]:
+    """``people`` (even) people in pairs, each with a reminder due at ``due`` (default ``now``),
+    within ``window`` (default: none stored, the planner's default); their ids, from ``first`` on."""
     if people < 2 or people % 2:
         raise ValueError("people come in pairs: give an even number, at least 2")
-    ids = user_ids(people)
+    ids = user_ids(people, first)
     for start in range(0, people, CHUNK):
-        await _seed_chunk(db, now, ids[start : start + CHUNK])
+        await _seed_chunk(db, now, ids[start : start + CHUNK], due or now, window)
     return ids
 
 
-async def _seed_chunk(db: Database, now: datetime, ids: list[int]) -> None:
+async def _seed_chunk(
+    db: Database, now: datetime, ids: list[int], due: datetime, window: tuple[datetime, datetime] | None
+) -> None:
     async with db.unit_of_work() as uow:
         run = uow.session.execute
         await run(insert(table_of(Person)), [_person(user_id, n, now) for n, user_id in enumerate(ids)])
@@ -48,7 +59,7 @@ async def _seed_chunk(db: Database, now: datetime, ids: list[int]) -> None:
         person_of = dict((telegram_id, person_id) for person_id, telegram_id in rows.all())
         learners = [person_of[user_id] for user_id in ids[0::2]]
         mentors = [person_of[user_id] for user_id in ids[1::2]]
-        starts = now + timedelta(hours=1)
+        starts = due + timedelta(hours=1)
         couples = list(zip(learners, mentors, strict=True))
         pairs = [_pair(learner, mentor, starts, now) for learner, mentor in couples]
         await run(insert(table_of(Pair)), pairs)
@@ -63,7 +74,7 @@ async def _seed_chunk(db: Database, now: datetime, ids: list[int]) -> None:
         jobs = []
         for learner, mentor in couples:
             session_id = session_of[pair_of[learner]]
-            jobs += [_reminder(person, session_id, now) for person in (learner, mentor)]
+            jobs += [_reminder(person, session_id, now, due, window) for person in (learner, mentor)]
         await run(insert(table_of(DueJob)), jobs)
 
 
@@ -103,11 +114,16 @@ def _session(pair_id: int, starts: datetime, now: datetime) -> dict[str, Any]:
     return {"pair_id": pair_id, "starts_at": starts, "place": "public", "created_at": now}
 
 
-def _reminder(person_id: int, session_id: int, now: datetime) -> dict[str, Any]:
+def _reminder(
+    person_id: int, session_id: int, now: datetime, due: datetime, window: tuple[datetime, datetime] | None
+) -> dict[str, Any]:
+    opens, closes = window or (None, None)
     return {
         "kind": JOB,
         "payload": {"person_id": person_id, "session": session_id, "kind": "hour"},
-        "due_at": now,
+        "due_at": due,
+        "opens_at": opens,
+        "closes_at": closes,
         "dedupe_key": f"session:{session_id}:hour:{person_id}",
         "created_at": now,
     }

@@ -133,6 +133,7 @@ class Controls:
         }
         stored = StoredMessage(chat.id, message_id, user.id, kind, text, message, document=document)
         self.state.store_message(stored)
+        self.api.limiter.heard_from(chat.id)
         return Injected(self.state.enqueue({"message": message}), message_id)
 
     def send_text(self, user_id: int, text: str, chat_id: int | None = None) -> Injected:
@@ -252,6 +253,7 @@ class Controls:
             "chat_instance": str(int(instance, 16)),
             "data": data,
         }
+        self.api.limiter.heard_from(chat.id)
         return Injected(self.state.enqueue({"callback_query": query}))
 
     def newest_button(self, chat_id: int, text_regex: str) -> tuple[StoredMessage, str]:

@@ -158,18 +158,20 @@ class BotApi:
             raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
         return chat
 
-    def gate(self, chat: Chat) -> None:
+    def gate(self, chat: Chat, *, paid: bool = False) -> None:
         """Apply forced 429s and the flood limits to one counted call (sendMessage,
-        sendDocument, sendPhoto, sendVoice, editMessageText, editMessageReplyMarkup)."""
+        sendDocument, sendPhoto, sendVoice, editMessageText, editMessageReplyMarkup); ``paid``: a
+        paid broadcast, beyond the bot's free rate (counted, as Telegram charges for it)."""
         for rule in self.forced:
             if rule.chat_id is None or rule.chat_id == chat.id:
                 rule.count -= 1
                 if rule.count <= 0:
                     self.forced.remove(rule)
                 raise too_many(rule.retry_after)
-        retry_after = self.limiter.acquire(chat.id, chat.is_group)
+        retry_after = self.limiter.acquire(chat.id, chat.is_group, paid=paid)
         if retry_after:
             raise too_many(retry_after)
+        self.state.stats.paid_broadcasts += paid
 
     def _message_json(self, chat: Chat, message_id: int, body: Json) -> Json:
         return {
@@ -303,7 +305,7 @@ class BotApi:
         plain = check_text(text, parse_mode)
         markup = parse_markup(params.get_json("reply_markup"))
         chat = self.target(params)
-        self.gate(chat)
+        self.gate(chat, paid=params.get_bool("allow_paid_broadcast"))
         message_id = self.state.new_message_id(chat)
         body: Json = {"text": plain}
         if markup.inline:

@@ -162,6 +162,7 @@ class Stats:
     bad_requests: int = 0
     webhook_posts: int = 0
     webhook_failures: int = 0
+    paid_broadcasts: int = 0  # messages sent with allow_paid_broadcast (a fee each, on Telegram)
 
     def to_json(self) -> Json:
         out = asdict(self)

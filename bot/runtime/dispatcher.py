@@ -385,8 +385,9 @@ class Dispatcher:
 
     # --- due-jobs ----------------------------------------------------------------------------
 
-    async def run_job(self, job_id: int) -> None:
-        """Run one due-job in its own transaction; a failure is retried later, then given up."""
+    async def run_job(self, job_id: int, paid: bool = False) -> None:
+        """Run one due-job in its own transaction; a failure is retried later, then given up.
+        ``paid``: its messages go as paid broadcasts (the plan found no room for it in time)."""
         try:
             ctx = await self._job_in_transaction(job_id)
         except Exception as exc:
@@ -394,7 +395,7 @@ class Dispatcher:
             await self._job_failed(job_id)
             return
         if ctx is not None:
-            await self.postman.deliver(ctx.posted)
+            await self.postman.deliver(ctx.posted, paid=paid)
             await self._publish_others(ctx)
             if ctx.erased:  # someone who never agreed, forgotten
                 await self.db.wipe_log()
@@ -435,6 +436,7 @@ class Dispatcher:
             job.attempts += 1
             job.status = "failed" if job.attempts >= 5 else "pending"
             job.due_at = self.clock.now() + timedelta(minutes=2**job.attempts)
+            job.opens_at = job.closes_at = None  # a retry's window: from its new time on
             job.last_error = "exception (see log)"
 
 

@@ -26,6 +26,16 @@ MESSAGES_SENT = Counter("tandem_messages_sent_total", "Messages Telegram accepte
 DELIVERY_FAILURES = Counter("tandem_delivery_failures_total", "Sends that failed, by outcome.", ["outcome"])
 FLOOD_WAITS = Counter("tandem_flood_waits_total", "429 answers (retry_after) from Telegram.")
 JOBS_RUN = Counter("tandem_due_jobs_run_total", "Due jobs this replica ran.")
+JOBS_EARLY = Counter(
+    "tandem_due_jobs_early_total", "Due jobs run before their due time (inside their window) to stay on time."
+)
+PAID_BROADCASTS = Counter(
+    "tandem_paid_broadcasts_total", "Due jobs whose message went as a paid broadcast (it could not fit)."
+)
+BULK_EXPECTED_LATE = Gauge(
+    "tandem_bulk_expected_late",
+    "Scheduled messages of the next 24 hours that cannot go inside their windows at the send budget.",
+)
 WEBHOOK_REJECTED = Counter(
     "tandem_webhook_rejected_total", "Webhook requests refused, by reason.", ["reason"]
 )

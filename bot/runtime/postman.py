@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -67,11 +68,15 @@ class Postman:
             except DeliveryError as exc:
                 log.warning("button answer failed: %s", type(exc).__name__)
 
-    async def deliver(self, posted: Sequence[tuple[int, Stored]], *, reply_to: int | None = None) -> None:
+    async def deliver(
+        self, posted: Sequence[tuple[int, Stored]], *, reply_to: int | None = None, paid: bool = False
+    ) -> None:
         """Send outbox rows just written, in order, then record how each went. What goes to
-        ``reply_to`` (the chat whose update caused them) is a reply; the rest is bulk."""
+        ``reply_to`` (the chat whose update caused them) is a reply; the rest is bulk, and with
+        ``paid`` its texts go as paid broadcasts, outside the free budget."""
         if posted:
-            await self._send_all([(outbox_id, action, 0) for outbox_id, action in posted], reply_to)
+            work = [(outbox_id, action, 0) for outbox_id, action in posted]
+            await self._send_all(work, reply_to, paid)
 
     async def sweep(self, limit: int = 200, *, everything: bool = False) -> int:
         """Deliver rows whose first delivery did not happen or failed; returns how many.
@@ -83,7 +88,9 @@ class Postman:
         await self._send_all(work, None)
         return len(work)
 
-    async def _send_all(self, work: Sequence[tuple[int, Outbound, int]], reply_to: int | None) -> None:
+    async def _send_all(
+        self, work: Sequence[tuple[int, Outbound, int]], reply_to: int | None, paid: bool = False
+    ) -> None:
         outcomes: list[tuple[int, Outcome]] = []
         dead: set[int] = set()
         lost: list[Outbound] = []  # what the coordinators' group did not take, in order
@@ -95,8 +102,11 @@ class Postman:
                 if chat_id == self._group:
                     lost.append(action)
                 continue
+            as_paid = paid and isinstance(action, SendText) and chat_id != reply_to
+            if as_paid and isinstance(action, SendText):
+                action = replace(action, paid=True)
             if chat_id:
-                await self._limiter.acquire(chat_id, reply=chat_id == reply_to)
+                await self._limiter.acquire(chat_id, reply=chat_id == reply_to, paid=as_paid)
             outcome = await self._send(outbox_id, action, attempts)
             if isinstance(action, SendText) and action.track and outcome["message_id"] is not None:
                 self._refs.append((action.track, action.chat_id, int(str(outcome["message_id"]))))

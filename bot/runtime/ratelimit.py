@@ -7,10 +7,13 @@ a group. Two kinds of sending follow from that:
 - a *reply* (what a person's own update causes, to that person's chat) goes at once, paced only
   by its chat's bucket: answering people is not bulk, and Telegram does not limit it overall;
 - *bulk* (what a due job or someone else causes: reminders, notifications, retries) also takes a
-  token of the overall bucket, so a Monday-morning fan-out is spread rather than refused, and
-  it never holds a reply back.
+  message of the overall budget (``bot.runtime.budget``: in memory for one process, shared through
+  the database by replicas), so a Monday-morning fan-out is spread rather than refused, and it
+  never holds a reply back.
 
-A 429 pauses both for its ``retry_after``: Telegram does not say which limit was hit.
+A paid broadcast (bulk that cannot fit its window, ``allow_paid_broadcast``) takes a token of its
+own pace (Telegram's 1,000 a second) instead of the budget. A 429 pauses both kinds for its
+``retry_after``: Telegram does not say which limit was hit.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.config import SendRates
 
@@ -60,6 +64,44 @@ class TokenBucket:
         return self._tokens >= self.capacity
 
 
+class Budget(Protocol):
+    """The overall budget for bulk messages: ``LocalBudget`` (one process) or
+    ``bot.runtime.budget.SharedBudget`` (replicas, through the database)."""
+
+    def wait_time(self) -> float:
+        """Seconds until a ``take`` could succeed (0.0: try now)."""
+        ...
+
+    async def take(self) -> float:
+        """Take one message of the budget: 0.0, or the seconds to wait before trying again."""
+        ...
+
+    def pause(self, seconds: float) -> None:
+        """Telegram answered 429: no bulk for ``seconds``."""
+        ...
+
+
+class LocalBudget:
+    """The budget of one process: a token bucket (the limiter pauses it on a 429)."""
+
+    def __init__(self, per_second: float, burst: float, monotonic: Callable[[], float]) -> None:
+        self._monotonic = monotonic
+        self._bucket = TokenBucket(per_second, burst, monotonic())
+
+    def wait_time(self) -> float:
+        return self._bucket.wait_time(self._monotonic())
+
+    async def take(self) -> float:
+        now = self._monotonic()
+        wait = self._bucket.wait_time(now)
+        if wait <= 0:
+            self._bucket.take(now)
+        return wait
+
+    def pause(self, seconds: float) -> None:
+        """Nothing to share: the limiter's own pause holds this process."""
+
+
 @dataclass(slots=True)
 class LimiterStats:
     acquired: int = 0
@@ -75,6 +117,7 @@ class SendLimiter:
         self,
         rates: SendRates | None = None,
         *,
+        budget: Budget | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -82,8 +125,9 @@ class SendLimiter:
         self.stats = LimiterStats()
         self._monotonic = monotonic
         self._sleep = sleep
-        self._overall = TokenBucket(self.rates.per_second, self.rates.burst, monotonic())
+        self.budget = budget or LocalBudget(self.rates.per_second, self.rates.burst, monotonic)
         self._chats: dict[int, TokenBucket] = {}
+        self._paid = TokenBucket(self.rates.paid_per_second, self.rates.paid_per_second, monotonic())
         self._paused_until = 0.0
         self._forgotten_at = monotonic()
 
@@ -91,6 +135,7 @@ class SendLimiter:
         """Telegram said 429: nobody sends for ``seconds``."""
         self.stats.pauses += 1
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+        self.budget.pause(seconds)
 
     def _chat(self, chat_id: int, now: float) -> TokenBucket:
         bucket = self._chats.get(chat_id)
@@ -103,26 +148,34 @@ class SendLimiter:
             self._chats[chat_id] = bucket
         return bucket
 
-    def wait_time(self, chat_id: int | None, *, reply: bool = False) -> float:
+    def wait_time(self, chat_id: int | None, *, reply: bool = False, paid: bool = False) -> float:
         """Seconds until a send to ``chat_id`` (None: any chat) could go."""
         now = self._monotonic()
         wait = self._paused_until - now
-        if not reply:
-            wait = max(wait, self._overall.wait_time(now))
+        if paid:
+            wait = max(wait, self._paid.wait_time(now))
+        elif not reply:
+            wait = max(wait, self.budget.wait_time())
         if chat_id is not None:
             wait = max(wait, self._chat(chat_id, now).wait_time(now))
         return max(wait, 0.0)
 
-    async def acquire(self, chat_id: int, *, reply: bool = False) -> None:
-        """Wait for a token of the chat's bucket (and, for bulk, of the overall one), then take them."""
+    async def acquire(self, chat_id: int, *, reply: bool = False, paid: bool = False) -> None:
+        """Wait for a token of the chat's bucket (and, for bulk, of the overall budget; for a paid
+        broadcast, of the paid rate instead), then take them."""
         if not self.rates.enabled:
             return
         started = self._monotonic()
-        while (wait := self.wait_time(chat_id, reply=reply)) > 0:
-            await self._sleep(wait)
+        while True:
+            if (wait := self.wait_time(chat_id, reply=reply, paid=paid)) > 0:
+                await self._sleep(wait)
+            elif reply or paid or (wait := await self.budget.take()) <= 0:
+                break
+            else:
+                await self._sleep(wait)
         now = self._monotonic()
-        if not reply:
-            self._overall.take(now)
+        if paid:
+            self._paid.take(now)
         self._chat(chat_id, now).take(now)
         self.stats.acquired += 1
         if now > started:
@@ -131,7 +184,7 @@ class SendLimiter:
         self._forget_idle(now)
 
     async def ready(self) -> None:
-        """Wait until the overall bucket has a token, without taking it (pacing due jobs)."""
+        """Wait until the overall budget could give a message, without taking it (pacing due jobs)."""
         if not self.rates.enabled:
             return
         while (wait := self.wait_time(None)) > 0:

@@ -29,6 +29,17 @@ HOUR_BEFORE, ASK_AFTER = timedelta(hours=1), timedelta(hours=3)  # an hour's mee
 REVIEW_AFTER = timedelta(days=2)  # time enough for both to say whether they met
 
 
+# Each message's window around its due time (how early it may go when many are due at once, and
+# by when it must): the hour-before reminder not before 75 minutes nor after 60; "still on?" and
+# the day-before reminder with hours of slack; "did you meet?" from its time on, for three hours.
+WINDOWS = {
+    "confirm": (timedelta(hours=2), timedelta(hours=2)),
+    "day": (timedelta(hours=1), timedelta(hours=1)),
+    "hour": (timedelta(minutes=15), timedelta(0)),
+    "after": (timedelta(0), timedelta(hours=3)),
+}
+
+
 def occurrence(ctx: Context, pair: Pair, day: date) -> datetime:
     """The slot's moment on a local day, in UTC."""
     local = datetime.combine(day, time.fromisoformat(pair.slot_time or "17:00"), ZoneInfo(ctx.programme_zone))
@@ -88,7 +99,9 @@ async def schedule_messages(ctx: Context, pair: Pair, session: Session, *, agree
                 await ctx.uow.jobs.cancel(key)
                 continue
             payload = {"person_id": person_id, "session": session.id, "kind": kind}
-            await ctx.schedule(JOB, max(due, ctx.now), payload, dedupe_key=key)
+            early, late = WINDOWS[kind]
+            window = (due - early, due + late)
+            await ctx.schedule(JOB, max(due, ctx.now), payload, dedupe_key=key, window=window)
     await ctx.schedule(  # the week's check-in, unless the learner's "we met" started it already
         checkin.JOB,
         starts + checkin.AFTER_SESSION,

@@ -196,7 +196,7 @@ async def test_two_replicas_share_a_fan_out_and_one_gone_halfway_loses_and_repea
                     scratch.url,
                     framework,
                     replica={
-                        "TANDEM_REPLICAS": "2",  # each takes half the send rate
+                        "TANDEM_REPLICAS": "2",  # the send budget is shared through the database
                         "TANDEM_HTTP_PORT": str(port),
                         "TANDEM_WEBHOOK_SECRET": "fault-test",
                     },

@@ -106,6 +106,48 @@ async def test_per_bot_30_per_second(frozen: tuple[Emulator, FakeMonotonic]) -> 
     assert emu.stats.calls["sendMessage"] == 32
 
 
+async def test_answers_to_people_who_wrote_are_not_bulk(frozen: tuple[Emulator, FakeMonotonic]) -> None:
+    """Telegram's 30/s is for bulk notifications: 60 people who just wrote are all answered at
+    once (each chat still paced on its own); someone who did not write is bulk again, and so is
+    a person whose last message is older than ``answer_seconds``."""
+    emu, clock = frozen
+    people = [emu.add_user(f"U{i}")["id"] for i in range(61)]
+    for uid in people[:60]:
+        emu.send_text(uid, "hello")
+    async with BotCaller.session_for(emu) as api:
+        for uid in people[:60]:
+            await api.ok("sendMessage", chat_id=uid, text="answer")
+        for _ in range(3):
+            await api.ok("sendMessage", chat_id=people[0], text="again")  # the chat's burst of four
+        status, _ = await api("sendMessage", chat_id=people[0], text="too fast for one chat")
+        assert status == 429
+        for _ in range(30):
+            await api.ok("sendMessage", chat_id=people[60], text="bulk")  # the bot's bucket is full
+            clock.t += 1.0  # (the chat's own bucket refills)
+        clock.t += 1.0
+        emu.state.stats.too_many_requests = 0
+        for uid in people[:31]:  # they wrote 32 s ago: bulk again, 30 a second
+            status, _ = await api("sendMessage", chat_id=uid, text="news")
+        assert emu.stats.too_many_requests == 1
+
+
+async def test_paid_broadcasts_go_beyond_the_bots_rate_up_to_a_thousand(
+    frozen: tuple[Emulator, FakeMonotonic],
+) -> None:
+    emu, _ = frozen  # time stands still: nothing refills
+    emu.set_limits(Limits(paid_per_second=40.0))  # Telegram's is 1,000; 40 keeps the test small
+    people = [emu.add_user(f"U{i}")["id"] for i in range(71)]
+    async with BotCaller.session_for(emu) as api:
+        for uid in people[:30]:
+            await api.ok("sendMessage", chat_id=uid, text="free")
+        assert (await api("sendMessage", chat_id=people[30], text="free"))[0] == 429
+        for uid in people[30:70]:
+            await api.ok("sendMessage", chat_id=uid, text="paid", allow_paid_broadcast=True)
+        status, _ = await api("sendMessage", chat_id=people[70], text="paid", allow_paid_broadcast=True)
+        assert status == 429, "the paid rate has its limit too"
+    assert emu.stats.paid_broadcasts == 40
+
+
 async def test_group_20_per_minute(frozen: tuple[Emulator, FakeMonotonic]) -> None:
     emu, clock = frozen
     members = [emu.add_user("A")["id"], emu.add_user("B")["id"]]

@@ -1,4 +1,4 @@
-"""Settings and log format of the production path: webhook secret, replicas' share, JSON lines."""
+"""Settings and log format of the production path: webhook secret, replicas' shares, JSON lines."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from bot.runtime.logs import json_formatter
 from bot.runtime.service import Service
 
 
-def test_each_replica_takes_its_share_of_the_send_rate() -> None:
+def test_replicas_share_the_bulk_budget_whole_and_divide_a_groups_pace() -> None:
     one = load_settings(send_per_second=24).send_rates
     three = load_settings(send_per_second=24, replicas=3).send_rates
-    assert (one.per_second, three.per_second, three.burst) == (24, 8, 8)
+    # The overall budget is shared through the database (bot.runtime.budget), not divided.
+    assert (one.per_second, three.per_second, three.burst) == (24, 24, 24)
+    assert three.group_per_minute == one.group_per_minute / 3  # each replica writes to the group
     assert three.chat_per_second == one.chat_per_second  # a chat's pace is the chat's
 
 
