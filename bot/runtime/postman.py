@@ -73,12 +73,18 @@ class Postman:
         if posted:
             await self._send_all([(outbox_id, action, 0) for outbox_id, action in posted], reply_to)
 
-    async def sweep(self, limit: int = 200, *, everything: bool = False) -> int:
+    async def sweep(
+        self, limit: int = 200, *, everything: bool = False, left_before: datetime | None = None
+    ) -> int:
         """Deliver rows whose first delivery did not happen or failed; returns how many.
-        ``everything``: also rows an event may still be delivering (at start-up nothing is)."""
+        ``everything``: also rows an event may still be delivering. ``left_before``: also those
+        written before then, which a previous process may have left mid-delivery."""
         now = self._clock.now()
+        due = now + HANDOVER if everything else now
+        if left_before is not None:
+            due = max(due, left_before + HANDOVER)  # an event's rows wait HANDOVER for its task
         async with self._db.unit_of_work() as uow:
-            rows = await uow.outbox.claim(now + HANDOVER if everything else now, limit, now + HANDOVER)
+            rows = await uow.outbox.claim(due, limit, now + HANDOVER)
             work = [(r.id, decode(r.chat_id, r.action, r.content), r.attempts) for r in rows]
         await self._send_all(work, None)
         return len(work)

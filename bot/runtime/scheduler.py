@@ -40,6 +40,7 @@ class Scheduler:
         self._now = clock_now
         self._run_job = run_job
         self._postman = postman
+        self._started = clock_now()
         self._first = True
         self._stopping = False
 
@@ -59,10 +60,11 @@ class Scheduler:
         jobs is spread over time at the outbox's pace instead of piling up in memory."""
         ran = 0
         if self._first and self._db.is_sqlite:
-            # What a previous process left mid-delivery goes first. Not on PostgreSQL: there the
+            # What a previous process left mid-delivery goes first (only that: the rows of the
+            # updates this one is handling are theirs to deliver). Not on PostgreSQL: there the
             # rows may be another replica's, still being delivered; orphans go after HANDOVER.
             self._first = False
-            while await self._postman.sweep(SWEEP, everything=True) == SWEEP:
+            while await self._postman.sweep(SWEEP, left_before=self._started) == SWEEP:
                 pass
         after: tuple[datetime, int] | None = None  # a job skipped (busy elsewhere) waits a tick
         while not self._stopping:
