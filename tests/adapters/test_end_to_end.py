@@ -28,7 +28,7 @@ from bot.events import (
     SendVoice,
     Text,
 )
-from bot.messenger import ChatUnreachable, DeliveryError, MessageGone
+from bot.messenger import ChatUnreachable, DeliveryError, DeliveryInDoubt, MessageGone
 
 from .conftest import RecordingSink, Started, options_for
 from .samples import POLL
@@ -274,13 +274,36 @@ async def test_500_is_retried(started: Started, emulator: Emulator) -> None:
     assert emulator.stats.calls["sendMessage"] == 2
 
 
-async def test_timeout_is_retried(start_adapter: StartAdapter, emulator: Emulator) -> None:
-    adapter, _ = await start_adapter(request_timeout=1.5)
+@pytest.mark.parametrize("late", [False, True], ids=["slow", "answered-late"])
+async def test_a_send_without_an_answer_is_not_repeated(
+    start_adapter: StartAdapter, emulator: Emulator, late: bool
+) -> None:
+    """Slow: Telegram had not done it when the client gave up. Answered late: it had. The client
+    cannot tell the two apart, so it sends neither again (the outbox decides, once)."""
+    adapter, _ = await start_adapter(request_timeout=1.0)
     ada = add_ada(emulator)
-    emulator.fail_next("sendMessage", status=None, delay=3.0)
-    await adapter.messenger.deliver(SendText(chat_id=ada, text="patience"))
-    assert "patience" in [e.text for e in emulator.transcript(ada)]
-    assert adapter.messenger.stats.retried >= 1  # type: ignore[attr-defined]
+    if late:
+        emulator.answer_late("sendMessage", 2.0)
+    else:
+        emulator.fail_next("sendMessage", status=None, delay=2.0)
+    with pytest.raises(DeliveryInDoubt):
+        await adapter.messenger.deliver(SendText(chat_id=ada, text="patience"))
+    assert emulator.stats.calls["sendMessage"] == 1
+    assert [e.text for e in emulator.transcript(ada)] == (["patience"] if late else [])
+    assert adapter.messenger.stats.in_doubt == 1  # type: ignore[attr-defined]
+
+
+async def test_an_edit_without_an_answer_is_retried(start_adapter: StartAdapter, emulator: Emulator) -> None:
+    """Done twice, an edit reads the same (the second is "not modified"): no answer, no harm."""
+    adapter, _ = await start_adapter(request_timeout=1.0)
+    ada = add_ada(emulator)
+    sent = await adapter.messenger.deliver(SendText(chat_id=ada, text="first"))
+    assert sent is not None
+    emulator.answer_late("editMessageText", 2.0)
+    assert await adapter.messenger.deliver(EditText(chat_id=ada, message_id=sent, text="second")) == sent
+    assert emulator.stats.calls["editMessageText"] == 2
+    assert [e.text for e in emulator.transcript(ada)] == ["first", "second"]
+    assert adapter.messenger.stats.retried == 1  # type: ignore[attr-defined]
 
 
 async def test_repeated_500_gives_up(started: Started, emulator: Emulator) -> None:
