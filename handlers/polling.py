@@ -88,7 +88,11 @@ class LongPolling:
     async def start(self) -> None:
         """deleteWebhook (getUpdates is refused while one is set), then poll in the background."""
         self._session = ClientSession()
-        await self._call("deleteWebhook", {"drop_pending_updates": False}, self._options.request_timeout)
+        try:
+            await self._call("deleteWebhook", {"drop_pending_updates": False}, self._options.request_timeout)
+        except BaseException:
+            await self._session.close()
+            raise
         self._task = asyncio.create_task(self._run(), name="long-polling")
 
     async def stop(self) -> None:

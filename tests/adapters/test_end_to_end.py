@@ -351,6 +351,34 @@ async def test_sink_failure_does_not_stop_polling(emulator: Emulator, framework:
     assert [e.text for e in sink.events if isinstance(e, Text)] == ["first", "second"]
 
 
+class ForgetfulSink(RecordingSink):
+    """Cannot record the first update, as when the database is down for a moment."""
+
+    async def handle(self, event: Inbound) -> None:
+        if not self.events:
+            self.events.append(event)  # handled, but nothing says it is recorded
+            return
+        await super().handle(event)
+
+
+async def test_an_update_the_sink_could_not_record_is_fetched_again(
+    emulator: Emulator, framework: Framework
+) -> None:
+    adapter = load_adapter(framework, options_for(emulator))
+    sink = ForgetfulSink()
+    await adapter.start(sink)
+    try:
+        ada = add_ada(emulator)
+        first = emulator.send_text(ada, "first").update_id
+        emulator.send_text(ada, "second")
+        await sink.wait_for(3, timeout=10)  # the first again, a second later
+    finally:
+        await adapter.stop()
+    assert [e.text for e in sink.events if isinstance(e, Text)] == ["first", "second", "first"]
+    assert sink.events[-1].update_id == first
+    assert not emulator.state.queue, "all confirmed once recorded"
+
+
 async def test_stop_is_quick_during_a_long_poll(start_adapter: StartAdapter, emulator: Emulator) -> None:
     adapter, _ = await start_adapter(polling_timeout=30)
     await asyncio.sleep(0.3)  # a getUpdates long poll is now open
