@@ -6,8 +6,10 @@ so the core never imports aiogram or python-telegram-bot.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -15,11 +17,27 @@ from bot.events import Inbound
 from bot.messenger import Messenger
 
 Framework = Literal["aiogram", "ptb"]
+
+# Set by whoever must know when an update's effects are in the database (the webhook answers
+# Telegram then; long polling confirms the update to Telegram then). The sink sets the event once
+# the update's transaction committed, or once it recorded the update as ignored, failed or seen
+# before; an update it could not record (the database failed) leaves it unset.
+COMMITTED: ContextVar[asyncio.Event | None] = ContextVar("tandem_committed", default=None)
+
+
+def recorded() -> None:
+    """For a sink: the update it was handed is recorded (see ``COMMITTED``)."""
+    signal = COMMITTED.get()
+    if signal is not None:
+        signal.set()
+
+
 FRAMEWORKS: tuple[Framework, ...] = ("aiogram", "ptb")
 
 
 class EventSink(Protocol):
-    """Where an adapter hands every update: exactly one call per update."""
+    """Where an adapter hands every update: exactly one call per update. Each call says
+    ``recorded()`` once the update is recorded (long polling confirms it to Telegram then)."""
 
     async def handle(self, event: Inbound) -> None:
         """Handle one inbound event (never raises for a person's input)."""

@@ -24,6 +24,7 @@ from bot.services import group_watch, invites
 from bot.services.people import name_of
 from conversations import team_flows
 from storage.models import DueJob, FlowState, OutboxMessage, Person
+from storage.repositories import UNDELIVERED
 
 AdminCommand = Callable[[Sequence[str], Tandem], Awaitable[str]]
 Result = TypeVar("Result")
@@ -42,7 +43,7 @@ async def stats(args: Sequence[str], tandem: Tandem) -> str:
             select(func.count()).select_from(DueJob).where(DueJob.status == "pending")
         )
         outbox = await session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(UNDELIVERED))
         )
     return (
         f"people={people} unreachable={unreachable} in_conversation={flows} "

@@ -166,6 +166,7 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True, offli
             token=settings.bot_token or "",
             base_url=settings.api_base_url,
             polling_timeout=settings.polling_timeout,
+            request_timeout=settings.request_timeout,
             on_flood=flood,
         )
         adapter = load_adapter(settings.framework, options)

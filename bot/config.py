@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     coordinator_chat_id: int | None = None
     api_base_url: str | None = None
     polling_timeout: int = Field(default=10, ge=0, le=50)
+    # How long a Bot API call may take. A send that gets no answer by then may still have reached
+    # the person: it is sent once more later, never more (see docs/operations.md).
+    request_timeout: float = Field(default=30.0, gt=0, le=300)
     tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     # The outbox's pace, below Telegram's limits (about 30/s of bulk for the whole bot, shared by
     # the replicas; 1/s a chat; 20/min a group).

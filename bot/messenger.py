@@ -25,6 +25,12 @@ class ChatUnreachable(DeliveryError):
         self.chat_id = chat_id
 
 
+class DeliveryInDoubt(DeliveryError):
+    """A send got no answer (a read timeout, a connection dropped after the request went out):
+    Telegram may have carried it out, and the Bot API has no idempotency key, so sending it again
+    may show the person the message twice. The adapter never does so on its own."""
+
+
 class MessageGone(DeliveryError):
     """400 on an edit: the message no longer exists or cannot be edited."""
 

@@ -17,6 +17,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiohttp import ClientConnectorError, ConnectionTimeoutError
 
 from bot.events import (
     AnswerButton,
@@ -55,8 +56,12 @@ def classify(exc: Exception) -> Rejection | None:
         return bad_request(exc.message)
     if isinstance(exc, TelegramEntityTooLarge):  # a network error by class, but permanent
         return Rejection("refused", exc.message)
-    if isinstance(exc, TelegramServerError | TelegramNetworkError):
+    if isinstance(exc, TelegramServerError):
         return Rejection("transient", exc.message)
+    if isinstance(exc, TelegramNetworkError):
+        # Only a connection that never opened tells for sure that Telegram did not get the call.
+        never_sent = isinstance(exc.__cause__, ClientConnectorError | ConnectionTimeoutError)
+        return Rejection("transient" if never_sent else "unanswered", exc.message)
     if isinstance(exc, TelegramAPIError):
         return Rejection("refused", exc.message)
     return None

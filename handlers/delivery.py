@@ -14,11 +14,17 @@ from typing import Literal, TypeVar, cast
 
 from bot.adapter import AdapterOptions
 from bot.events import AnswerButton, EditKeyboard, EditText, Outbound, SendDocument, SendText, SendVoice
-from bot.messenger import ChatUnreachable, DeliveryError, MessageGone
+from bot.messenger import ChatUnreachable, DeliveryError, DeliveryInDoubt, MessageGone
 
 logger = logging.getLogger("handlers.delivery")
 
-RejectionKind = Literal["flood", "transient", "forbidden", "not_modified", "gone", "refused"]
+# "transient": Telegram did not carry the call out (a 5xx, a connection that never opened).
+# "unanswered": no answer came after the request went out, so it may have been carried out.
+RejectionKind = Literal["flood", "transient", "unanswered", "forbidden", "not_modified", "gone", "refused"]
+
+# Calls that do something again when repeated: after no answer, they are not repeated here. An
+# edit or a button's answer done twice looks done once, so those are retried like a 5xx.
+UNREPEATABLE = frozenset({"sendMessage", "sendDocument", "sendPhoto", "sendVoice"})
 
 # Short, growing pauses: a 5xx or dropped connection usually clears within a second,
 # and a person is waiting for the reply.
@@ -82,6 +88,7 @@ class DeliveryStats:
     seconds_waited_429: float = 0.0
     retried: int = 0
     failed: int = 0
+    in_doubt: int = 0  # sends that got no answer, left to the caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +135,12 @@ class Courier:
                 cause = exc
             if rejection.kind == "not_modified" and unchanged is not None:
                 return cast(Result, unchanged)
+            if rejection.kind == "unanswered":
+                if method in UNREPEATABLE:
+                    self.stats.in_doubt += 1
+                    logger.warning("%s to chat %s got no answer: it may have been sent", method, chat_id)
+                    raise DeliveryInDoubt(f"{method}: no answer ({rejection.description})") from cause
+                rejection = Rejection("transient", rejection.description)
             if rejection.kind == "flood" and floods < self.policy.max_retries_429:
                 floods += 1
                 await self._wait_out_flood(rejection.retry_after, method, chat_id)

@@ -1,4 +1,5 @@
-"""The python-telegram-bot 22 adapter: long polling into the EventSink, and the Messenger."""
+"""The python-telegram-bot 22 adapter: updates (polled by ``handlers.polling``, or posted to the
+webhook) into the EventSink, and the Messenger."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from bot.adapter import Adapter, AdapterOptions, EventSink, WebhookTarget
 from bot.messenger import Messenger
 from handlers.delivery import RetryPolicy
 from handlers.inbound import hand_over, readable
+from handlers.polling import LongPolling
 from handlers.ptb_messenger import PtbMessenger
-from handlers.ptb_polling import build_application, start_polling, start_webhook, stop_polling
+from handlers.ptb_polling import build_application, start_application, start_webhook, stop_application
 from handlers.ptb_updates import convert_update
 
 
@@ -27,8 +29,8 @@ class PtbAdapter:
         self._app = build_application(options)
         self._messenger = PtbMessenger(self._app.bot, RetryPolicy.from_options(options))
         self._sink: EventSink | None = None
-        # Every update, whatever its type: the core decides what matters. PTB handles them
-        # one at a time by default, which keeps each chat's events in order.
+        self._polling: LongPolling | None = None
+        # Every update, whatever its type: the core decides what matters.
         self._app.add_handler(TypeHandler(Update, self._on_update))
 
     @property
@@ -38,7 +40,11 @@ class PtbAdapter:
     async def start(self, sink: EventSink, webhook: WebhookTarget | None = None) -> None:
         self._sink = sink
         if webhook is None:
-            await start_polling(self._app, self._options)
+            await start_application(self._app)
+            # Concurrent, as with aiogram; the core keeps each chat's events in the order the
+            # polling loop starts their tasks.
+            self._polling = LongPolling(self._options, self.feed, Update.ALL_TYPES)
+            await self._polling.start()
         else:
             await start_webhook(self._app, webhook.url, webhook.secret)
 
@@ -57,7 +63,10 @@ class PtbAdapter:
         return self._app.bot.username or ""
 
     async def stop(self) -> None:
-        await stop_polling(self._app)
+        polling, self._polling = self._polling, None
+        if polling is not None:
+            await polling.stop()
+        await stop_application(self._app)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if self._sink is None:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import TypeVar
 
+import httpx
 import telegram as tg
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
@@ -38,6 +39,17 @@ from handlers.ptb_updates import sender_of
 
 Result = TypeVar("Result")
 
+# httpx's failures before the request was complete: Telegram cannot have carried it out.
+NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.ProxyError,
+)
+
 
 def classify(exc: Exception) -> Rejection | None:
     """PTB's exceptions in the neutral terms of ``handlers.delivery``."""
@@ -47,8 +59,11 @@ def classify(exc: Exception) -> Rejection | None:
         return Rejection("forbidden", exc.message)
     if isinstance(exc, BadRequest):  # a subclass of NetworkError, so it must come first
         return bad_request(exc.message)
-    if isinstance(exc, NetworkError):  # 5xx, dropped connections and TimedOut
-        return Rejection("transient", exc.message)
+    if isinstance(exc, NetworkError):  # 5xx (no cause), dropped connections and TimedOut
+        cause = exc.__cause__
+        if cause is None or isinstance(cause, NEVER_SENT):
+            return Rejection("transient", exc.message)
+        return Rejection("unanswered", exc.message)  # a read failed: it may have been carried out
     if isinstance(exc, TelegramError):
         return Rejection("refused", exc.message)
     return None

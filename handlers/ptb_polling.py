@@ -60,10 +60,17 @@ def _with_timeouts(builder: PtbBuilder, options: AdapterOptions) -> PtbBuilder:
     )
 
 
-async def start_polling(app: PtbApplication, options: AdapterOptions) -> None:
-    """getMe (initialize), then deleteWebhook and getUpdates in the background (updater)."""
+async def start_application(app: PtbApplication) -> None:
+    """getMe (initialize); updates then come through ``process_update``."""
     await app.initialize()
     await app.start()
+
+
+async def start_polling(app: PtbApplication, options: AdapterOptions) -> None:
+    """PTB's own polling (the echo bot's): getMe, then deleteWebhook and getUpdates in the
+    background (updater). It confirms a batch as soon as it has read it, so Tandem's adapter
+    polls with ``handlers.polling`` instead."""
+    await start_application(app)
     updater = app.updater
     if updater is None:  # only when built with .updater(None), which we never do
         raise RuntimeError("PTB application has no updater")
@@ -77,14 +84,13 @@ async def start_polling(app: PtbApplication, options: AdapterOptions) -> None:
 async def start_webhook(app: PtbApplication, url: str | None, secret: str) -> None:
     """getMe (initialize) and setWebhook; updates then come through ``process_update`` (our
     server, not PTB's updater, receives them: one server serves the webhook, health and metrics)."""
-    await app.initialize()
-    await app.start()
+    await start_application(app)
     if url:
         await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
 
 
 async def stop_polling(app: PtbApplication) -> None:
-    """Stop fetching, let the updates already fetched be handled, then close connections."""
+    """Stop PTB's own polling, let the updates already fetched be handled, then close connections."""
     try:
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
@@ -93,6 +99,10 @@ async def stop_polling(app: PtbApplication) -> None:
         # parse the batch; the application must still stop and close its connections.
         logger.error("PTB updater did not stop cleanly: %s", type(exc).__qualname__)
     finally:
-        if app.running:
-            await app.stop()
-        await app.shutdown()
+        await stop_application(app)
+
+
+async def stop_application(app: PtbApplication) -> None:
+    if app.running:
+        await app.stop()
+    await app.shutdown()

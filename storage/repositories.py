@@ -44,6 +44,9 @@ from storage.models import (
 LIVE_PAIRS = ("introduced", "active")  # a learner has a mentor; the mentor's seat is taken
 # Delivered, or never to be delivered: nothing more to do with the row.
 FINISHED = frozenset({"sent", "dropped", "gone", "unreachable"})
+# Sent without an answer once (it may have arrived): tried once more, never again.
+IN_DOUBT = "in_doubt"
+UNDELIVERED = ("pending", IN_DOUBT)  # rows still to (re)try
 
 
 def table_of(model: type[Base]) -> Table:
@@ -377,7 +380,7 @@ class Outbox:
         the lease keeps the others off them after this transaction commits."""
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .where(OutboxMessage.status.in_(UNDELIVERED), OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -417,7 +420,9 @@ class Outbox:
     async def drop_pending_for(self, chat_id: int) -> None:
         """The person cannot be reached: what waited for them is not kept."""
         await self._session.execute(
-            delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+            delete(OutboxMessage).where(
+                OutboxMessage.chat_id == chat_id, OutboxMessage.status.in_(UNDELIVERED)
+            )
         )
 
 
@@ -1076,7 +1081,7 @@ class Operations:
     async def figures(self, now: datetime) -> OperationalFigures:
         s = self._session
         due = select(func.count()).where(DueJob.status == "pending", DueJob.due_at <= now)
-        outbox = select(func.count()).where(OutboxMessage.status == "pending")
+        outbox = select(func.count()).where(OutboxMessage.status.in_(UNDELIVERED))
         by_severity = (
             select(Concern.severity, func.count())
             .where(Concern.status != "resolved")

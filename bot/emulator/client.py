@@ -212,6 +212,9 @@ class EmulatorClient:
             description=description,
         )
 
+    async def answer_late(self, method: str | None, seconds: float, *, count: int = 1) -> None:
+        await self.call("answer_late", method=method, seconds=seconds, count=count)
+
     async def force_429(self, chat_id: int | None = None, retry_after: int = 1, count: int = 1) -> None:
         await self.call("force_429", chat_id=chat_id, retry_after=retry_after, count=count)
 

@@ -49,6 +49,7 @@ ACTIONS: dict[str, Action] = {
     "redeliver": lambda e, a: e.redeliver(**a),
     "inject_raw": lambda e, a: e.inject_raw(a["update"]),
     "fail_next": lambda e, a: e.fail_next(**a),
+    "answer_late": lambda e, a: e.answer_late(**a),
     "force_429": lambda e, a: e.force_429(**a),
     "set_limits": lambda e, a: e.set_limits(Limits(**a)),
     "transcript": lambda e, a: e.transcript(**a),

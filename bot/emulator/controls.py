@@ -37,6 +37,7 @@ class Fault:
     count: int
     delay: float
     description: str
+    late: bool = False  # carried out at once, answered after `delay`
 
     def matches(self, method: str) -> bool:
         if self.method is None:
@@ -421,6 +422,14 @@ class Controls:
             raise ValueError("a fault needs a status or a delay")
         text = description or _DESCRIPTIONS.get(status or 0, "Error")
         self.faults.append(Fault(method and method.lower(), status, count, delay, text))
+
+    def answer_late(self, method: str | None, seconds: float, *, count: int = 1) -> None:
+        """Carry out the next `count` calls of `method` (None: any but getUpdates/getMe) at once,
+        and answer them only after `seconds`: a client that gives up sooner cannot tell whether
+        its call happened (it did)."""
+        if seconds <= 0:
+            raise ValueError("a late answer needs a delay")
+        self.faults.append(Fault(method and method.lower(), None, count, seconds, "", late=True))
 
     def force_429(self, chat_id: int | None = None, retry_after: int = 1, count: int = 1) -> None:
         """Make the next `count` counted sends (to `chat_id`, or any) answer 429."""

@@ -153,7 +153,7 @@ class Emulator(Controls):
         canonical, handler = found
         self.state.stats.calls[canonical] += 1
         fault = self._take_fault(name)
-        if fault is not None:
+        if fault is not None and not fault.late:
             if fault.delay > 0:
                 await asyncio.sleep(fault.delay)
             if fault.status is not None:
@@ -164,6 +164,8 @@ class Emulator(Controls):
             result = await handler(params)
         except ApiError as err:
             return self._error(err)
+        if fault is not None and fault.late:
+            await asyncio.sleep(fault.delay)  # done; a client that stops waiting cannot know
         body: dict[str, Any] = {"ok": True, "result": result}
         if name == "setwebhook":
             body["description"] = "Webhook was set" if self.api.webhook.url else "Webhook is unset"

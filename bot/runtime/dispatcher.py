@@ -11,13 +11,13 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from contextvars import ContextVar
 from datetime import timedelta
 from weakref import WeakValueDictionary
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
+from bot.adapter import recorded
 from bot.callbacks import prefix_of
 from bot.clock import Clock
 from bot.config import Settings
@@ -50,11 +50,6 @@ log = logging.getLogger(__name__)
 
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 TRANSIENT_RETRIES = 2
-
-# Set by whoever must know when an event's effects are committed (the webhook answers Telegram
-# then, and sends the replies after): the core sets the event once the transaction has ended.
-COMMITTED: ContextVar[asyncio.Event | None] = ContextVar("tandem_committed", default=None)
-
 
 CONCURRENT_EVENTS = 8
 
@@ -105,14 +100,13 @@ class Dispatcher:
             for group in dict.fromkeys(recount):
                 await self.census(group)
         finally:
-            _committed()
             metrics.UPDATES.labels(type(event).__name__).inc()
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
             await self._mark_handled(event.update_id)
 
     async def ignore(self, update_id: int, kind: str) -> None:
         log.debug("ignored update %s (%s)", update_id, kind)
-        _committed()
+        recorded()
         metrics.UPDATES.labels("Ignored").inc()
         await self._mark_handled(update_id)
 
@@ -134,12 +128,15 @@ class Dispatcher:
             # Telegram may deliver an update twice, or a crash re-fetch it: effects exist once.
             log.info("duplicate update %s", event.update_id)
             metrics.DUPLICATE_UPDATES.inc()
+            recorded()
             return []
         except Exception as exc:
             failure(log, exc, "update %s failed (%s)", event.update_id, type(event).__name__)
             metrics.FAILED_UPDATES.inc()
+            # says recorded once the failure is (a member change is fetched again instead)
             ctx = None if isinstance(event, MembersChanged) else await self._apologise(event)
-        _committed()
+        else:
+            recorded()
         if ctx is None:
             return []
         await self.postman.answer(ctx.answers)
@@ -209,7 +206,7 @@ class Dispatcher:
             return ctx
 
     async def _apologise(self, event: Inbound) -> Context | None:
-        """A bug stopped the event: keep it from being retried forever and tell the person."""
+        """A bug stopped the event: record it, so that it is not retried forever, and tell the person."""
         try:
             async with self.db.unit_of_work() as uow:
                 await uow.updates.claim(event.update_id, self.clock.now())
@@ -219,10 +216,12 @@ class Dispatcher:
                     ctx.answer_button(event.callback_id)
                 await ctx.say(ctx.t(N_("Sorry, something went wrong on our side. Please try again.")))
                 await ctx.write_outbox()
-                return ctx
         except Exception as exc:
+            # Not recorded: long polling fetches the update again (the webhook has answered).
             failure(log, exc, "could not record failed update %s", event.update_id)
             return None
+        recorded()
+        return ctx
 
     # --- people and contexts -----------------------------------------------------------------
 
@@ -443,9 +442,3 @@ class Dispatcher:
 def transient(exc: DBAPIError) -> bool:
     """PostgreSQL's deadlock_detected and serialization_failure: the transaction may succeed again."""
     return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
-
-
-def _committed() -> None:
-    signal = COMMITTED.get()
-    if signal is not None:
-        signal.set()

@@ -3,6 +3,12 @@
 An event's own rows are delivered at once, from memory, by the task that handled the event;
 rows left behind by a crash or a failed delivery are picked up by the scheduler's tick
 (``sweep``). Delivery is at least once: a crash between sending and recording it sends again.
+
+The Bot API has no idempotency key, so a send that got no answer (``DeliveryInDoubt``) may have
+reached the person. Its row is marked in doubt and sent once more at the next retry, never more:
+a message is lost only if neither of those two tries reached Telegram, and shown twice at most.
+What else waits for that chat is held back until then and goes after it, in order, so a slow
+Telegram doubles at most the one message that was in flight, not every message sent into it.
 """
 
 from __future__ import annotations
@@ -12,14 +18,16 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import cast
 
 from bot.clock import Clock
 from bot.context import HANDOVER
 from bot.events import AnswerButton, Outbound, SendDocument, SendText, SendVoice, Stored, decode
-from bot.messenger import ChatUnreachable, DeliveryError, MessageGone, Messenger
+from bot.messenger import ChatUnreachable, DeliveryError, DeliveryInDoubt, MessageGone, Messenger
 from bot.runtime import metrics
 from bot.runtime.ratelimit import SendLimiter
 from storage.database import Database
+from storage.repositories import IN_DOUBT
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +36,8 @@ MAX_ATTEMPTS = 6
 SENDS = (SendText, SendVoice, SendDocument)
 
 Outcome = dict[str, object]
+# A row to deliver: its id, what it does, the tries so far, and whether one of them got no answer.
+Parcel = tuple[int, Outbound, int, bool]
 # Told what the coordinators' group did not take, and whether it refused the bot (403).
 GroupLost = Callable[[int, Sequence[Outbound], bool], Awaitable[None]]
 
@@ -51,6 +61,7 @@ class Postman:
         self._outcomes: list[tuple[int, Outcome]] = []
         self._refs: list[tuple[str, int, int]] = []  # tracked messages: key, chat, message id
         self._unreachable: set[int] = set()
+        self._held: dict[int, datetime] = {}  # chats whose send got no answer: nothing goes before
         self._recording = asyncio.Lock()
         self._group: int | None = None
         self._group_lost: GroupLost | None = None
@@ -75,39 +86,51 @@ class Postman:
         ``reply_to`` (the chat whose update caused them) is a reply; the rest is bulk, and with
         ``paid`` its texts go as paid broadcasts, outside the free budget."""
         if posted:
-            work = [(outbox_id, action, 0) for outbox_id, action in posted]
+            work = [(outbox_id, action, 0, False) for outbox_id, action in posted]
             await self._send_all(work, reply_to, paid)
 
-    async def sweep(self, limit: int = 200, *, everything: bool = False) -> int:
+    async def sweep(
+        self, limit: int = 200, *, everything: bool = False, left_before: datetime | None = None
+    ) -> int:
         """Deliver rows whose first delivery did not happen or failed; returns how many.
-        ``everything``: also rows an event may still be delivering (at start-up nothing is)."""
+        ``everything``: also rows an event may still be delivering. ``left_before``: also those
+        written before then, which a previous process may have left mid-delivery."""
         now = self._clock.now()
+        due = now + HANDOVER if everything else now
+        if left_before is not None:
+            due = max(due, left_before + HANDOVER)  # an event's rows wait HANDOVER for its task
         async with self._db.unit_of_work() as uow:
-            rows = await uow.outbox.claim(now + HANDOVER if everything else now, limit, now + HANDOVER)
-            work = [(r.id, decode(r.chat_id, r.action, r.content), r.attempts) for r in rows]
+            rows = await uow.outbox.claim(due, limit, now + HANDOVER)
+            work = [
+                (r.id, decode(r.chat_id, r.action, r.content), r.attempts, r.status == IN_DOUBT) for r in rows
+            ]
         await self._send_all(work, None)
         return len(work)
 
-    async def _send_all(
-        self, work: Sequence[tuple[int, Outbound, int]], reply_to: int | None, paid: bool = False
-    ) -> None:
+    async def _send_all(self, work: Sequence[Parcel], reply_to: int | None, paid: bool = False) -> None:
         outcomes: list[tuple[int, Outcome]] = []
         dead: set[int] = set()
         lost: list[Outbound] = []  # what the coordinators' group did not take, in order
         refused = False
-        for outbox_id, action, attempts in work:
+        for outbox_id, action, attempts, in_doubt in work:
             chat_id = getattr(action, "chat_id", 0)
             if chat_id in dead or (lost and chat_id == self._group):
                 outcomes.append((outbox_id, outcome_of("dropped", attempts, self._clock.now())))
                 if chat_id == self._group:
                     lost.append(action)
                 continue
+            held = self._held_until(chat_id)
+            if held is not None:  # behind a send in doubt: it goes first, at its retry
+                outcomes.append((outbox_id, outcome_of(IN_DOUBT if in_doubt else "pending", attempts, held)))
+                continue
             as_paid = paid and isinstance(action, SendText) and chat_id != reply_to
             if as_paid and isinstance(action, SendText):
                 action = replace(action, paid=True)
             if chat_id:
                 await self._limiter.acquire(chat_id, reply=chat_id == reply_to, paid=as_paid)
-            outcome = await self._send(outbox_id, action, attempts)
+            outcome = await self._send(outbox_id, action, attempts, in_doubt)
+            if outcome["status"] == IN_DOUBT:
+                self._held[chat_id] = cast(datetime, outcome["next_attempt_at"])
             if isinstance(action, SendText) and action.track and outcome["message_id"] is not None:
                 self._refs.append((action.track, action.chat_id, int(str(outcome["message_id"]))))
             if outcome["status"] == "unreachable":
@@ -120,6 +143,13 @@ class Postman:
         await self._record(outcomes, dead)
         if lost and self._group is not None and self._group_lost is not None:
             await self._group_lost(self._group, lost, refused)
+
+    def _held_until(self, chat_id: int) -> datetime | None:
+        until = self._held.get(chat_id)
+        if until is not None and until <= self._clock.now():
+            del self._held[chat_id]
+            return None
+        return until
 
     @staticmethod
     def _lost_by_group(action: Outbound, outcome: Outcome) -> bool:
@@ -147,10 +177,18 @@ class Postman:
                     await uow.people.mark_unreachable(chat_id, self._clock.now())
                     await uow.outbox.drop_pending_for(chat_id)
 
-    async def _send(self, outbox_id: int, action: Outbound, attempts: int) -> Outcome:
+    async def _send(self, outbox_id: int, action: Outbound, attempts: int, in_doubt: bool) -> Outcome:
         now = self._clock.now()
         try:
             message_id = await self._messenger.deliver(action)
+        except DeliveryInDoubt:
+            metrics.DELIVERY_FAILURES.labels("DeliveryInDoubt").inc()
+            attempts += 1
+            if in_doubt:  # a second try without an answer: a third could be a third copy
+                log.warning("delivery in doubt again, given up; outbox=%s attempt=%s", outbox_id, attempts)
+                return outcome_of("failed", attempts, now)
+            log.warning("delivery in doubt, tried once more later; outbox=%s", outbox_id)
+            return outcome_of(IN_DOUBT, attempts, now + timedelta(seconds=30 * 2**attempts))
         except ChatUnreachable:
             log.info("chat unreachable; outbox=%s", outbox_id)
             metrics.DELIVERY_FAILURES.labels("unreachable").inc()
@@ -165,7 +203,8 @@ class Postman:
             if attempts >= MAX_ATTEMPTS:
                 return outcome_of("failed", attempts, now)
             retry = now + timedelta(seconds=30 * 2**attempts)
-            return outcome_of("pending", attempts, retry)
+            # This try surely did not reach Telegram; an earlier one without an answer may have.
+            return outcome_of(IN_DOUBT if in_doubt else "pending", attempts, retry)
         metrics.MESSAGES_SENT.inc()
         return outcome_of("sent", attempts + 1, now, message_id=message_id, sent_at=now)
 

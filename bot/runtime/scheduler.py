@@ -64,6 +64,7 @@ class Scheduler:
         self._run_job = run_job
         self._postman = postman
         self._sending = sending or Sending()
+        self._started = clock_now()
         self._first = True
         self._stopping = False
         self._forecast_at: datetime | None = None
@@ -87,10 +88,11 @@ class Scheduler:
         made again after each batch, as time passes and jobs come and go."""
         ran = 0
         if self._first and self._db.is_sqlite:
-            # What a previous process left mid-delivery goes first. Not on PostgreSQL: there the
+            # What a previous process left mid-delivery goes first (only that: the rows of the
+            # updates this one is handling are theirs to deliver). Not on PostgreSQL: there the
             # rows may be another replica's, still being delivered; orphans go after HANDOVER.
             self._first = False
-            while await self._postman.sweep(SWEEP, everything=True) == SWEEP:
+            while await self._postman.sweep(SWEEP, left_before=self._started) == SWEEP:
                 pass
         await self._forecast()
         tried: set[int] = set()  # run, or left for later (busy on another replica)

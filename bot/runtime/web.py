@@ -19,10 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.adapter import Adapter
+from bot.adapter import COMMITTED, Adapter
 from bot.clock import Clock
 from bot.runtime import metrics
-from bot.runtime.dispatcher import COMMITTED
 from bot.runtime.logs import failure
 from storage.database import Database
 

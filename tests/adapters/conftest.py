@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.adapter import FRAMEWORKS, Adapter, AdapterOptions, Framework, load_adapter
+from bot.adapter import FRAMEWORKS, Adapter, AdapterOptions, Framework, load_adapter, recorded
 from bot.emulator import Emulator, Limits
 from bot.events import Inbound
 
@@ -17,7 +17,8 @@ TOKEN = "42:TEST"
 
 
 class RecordingSink:
-    """Keeps every event and ignored update, in arrival order."""
+    """Keeps every event and ignored update, in arrival order (which records them, as far as
+    long polling is concerned)."""
 
     def __init__(self) -> None:
         self.events: list[Inbound] = []
@@ -41,6 +42,7 @@ class RecordingSink:
     async def _note(self, record: Callable[[], None]) -> None:
         async with self._arrived:
             record()
+            recorded()
             self._arrived.notify_all()
 
 

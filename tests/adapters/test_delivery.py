@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import aiohttp
+import httpx
 import pytest
 
-from bot.messenger import ChatUnreachable, DeliveryError, MessageGone
+from bot.messenger import ChatUnreachable, DeliveryError, DeliveryInDoubt, MessageGone
 from handlers.delivery import BACKOFF_SECONDS, Classifier, Courier, RetryPolicy, Target
 
 # PTB's own RetryAfter constructor warns about its coming switch to timedelta.
@@ -15,6 +17,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarni
 
 # kind → a framework exception Telegram's answer of that kind turns into
 Faults = dict[str, Callable[[], Exception]]
+
+
+def caused_by(exc: Exception, cause: Exception) -> Exception:
+    """As the frameworks raise it: ``raise TheirError(...) from transport_error``."""
+    exc.__cause__ = cause
+    return exc
 
 
 def aiogram_faults() -> tuple[Classifier, Faults]:
@@ -28,7 +36,12 @@ def aiogram_faults() -> tuple[Classifier, Faults]:
         "429": lambda: e.TelegramRetryAfter(method, "Too Many Requests: retry after 3", 3),
         "403": lambda: e.TelegramForbiddenError(method, "Forbidden: bot was blocked by the user"),
         "500": lambda: e.TelegramServerError(method, "Internal Server Error"),
-        "network": lambda: e.TelegramNetworkError(method, "Request timeout error"),
+        "never sent": lambda: caused_by(
+            e.TelegramNetworkError(method, "Request timeout error"), aiohttp.ConnectionTimeoutError()
+        ),
+        "no answer": lambda: caused_by(
+            e.TelegramNetworkError(method, "Request timeout error"), aiohttp.SocketTimeoutError()
+        ),
         "not modified": lambda: e.TelegramBadRequest(
             method, "Bad Request: message is not modified: specified new message content ..."
         ),
@@ -47,7 +60,8 @@ def ptb_faults() -> tuple[Classifier, Faults]:
         "429": lambda: e.RetryAfter(3),
         "403": lambda: e.Forbidden("Forbidden: bot was blocked by the user"),
         "500": lambda: e.NetworkError("Internal Server Error"),
-        "network": lambda: e.TimedOut(),
+        "never sent": lambda: caused_by(e.NetworkError("httpx.ConnectError"), httpx.ConnectError("refused")),
+        "no answer": lambda: caused_by(e.TimedOut(), httpx.ReadTimeout("timed out")),
         "not modified": lambda: e.BadRequest("Message is not modified: specified new message"),
         "gone": lambda: e.BadRequest("Message to edit not found"),
         "cannot edit": lambda: e.BadRequest("Message can't be edited"),
@@ -104,7 +118,7 @@ async def test_429_beyond_bound_gives_up(setup: tuple[Courier, Faults, Sleeps]) 
     assert call.calls == 3 and sleeps == [3.0, 3.0]
 
 
-@pytest.mark.parametrize("fault", ["500", "network"])
+@pytest.mark.parametrize("fault", ["500", "never sent"])
 async def test_transient_errors_retried_with_backoff(
     setup: tuple[Courier, Faults, Sleeps], fault: str
 ) -> None:
@@ -113,6 +127,24 @@ async def test_transient_errors_retried_with_backoff(
     assert await courier.run(call, SEND) == 99
     assert sleeps == list(BACKOFF_SECONDS[:2])
     assert courier.stats.retried == 2
+
+
+async def test_a_send_without_an_answer_is_not_repeated(setup: tuple[Courier, Faults, Sleeps]) -> None:
+    """It may have reached the person (there is no idempotency key): the outbox decides."""
+    courier, faults, sleeps = setup
+    call = Script(faults["no answer"]())
+    with pytest.raises(DeliveryInDoubt):
+        await courier.run(call, SEND)
+    assert call.calls == 1 and sleeps == []
+    assert courier.stats.in_doubt == 1
+
+
+async def test_an_edit_without_an_answer_is_retried(setup: tuple[Courier, Faults, Sleeps]) -> None:
+    """The same edit twice reads the same: no answer is no harm."""
+    courier, faults, sleeps = setup
+    call = Script(faults["no answer"]())
+    assert await courier.run(call, EDIT) == 99
+    assert call.calls == 2 and sleeps == [BACKOFF_SECONDS[0]]
 
 
 async def test_transient_beyond_bound_gives_up(setup: tuple[Courier, Faults, Sleeps]) -> None:

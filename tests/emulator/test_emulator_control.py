@@ -52,11 +52,13 @@ async def test_client_round_trip(emu: Emulator, api: BotCaller) -> None:
         assert (await api("sendMessage", chat_id=ada, text="x"))[0] == 502
         await client.set_limits(Limits(enabled=False))
         assert emu.limits.enabled is False
+        await client.answer_late("sendMessage", 0.2)
+        assert (await api("sendMessage", chat_id=ada, text="late"))[0] == 200
         await client.force_429(ada, retry_after=2)
         assert (await api("sendMessage", chat_id=ada, text="x"))[0] == 429
         stats = await client.stats()
         assert stats["errors_5xx"] == 1 and stats["too_many_requests"] == 1
-        assert stats["calls"]["sendMessage"] == 3
+        assert stats["calls"]["sendMessage"] == 4
         state = await client.state()
         assert state["pending_updates"] == await client.pending_updates() == emu.pending_updates()
         assert blocked.update_id in [u["update_id"] for u in await api.ok("getUpdates")]

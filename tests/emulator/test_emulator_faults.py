@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -104,6 +105,26 @@ async def test_fail_next_slow_answers_late_but_normally(emu: Emulator, api: BotC
     assert time.monotonic() - started < 0.2
     with pytest.raises(ValueError):
         emu.fail_next("sendMessage", status=None)
+
+
+async def test_a_late_answer_comes_after_the_call_was_carried_out(emu: Emulator, api: BotCaller) -> None:
+    ada = emu.add_user("Ada")["id"]
+    emu.answer_late("sendMessage", 0.5)
+    started = time.monotonic()
+    call = asyncio.create_task(api.ok("sendMessage", chat_id=ada, text="sent, answered late"))
+    await emu.wait_for(lambda: len(emu.transcript(ada)) == 1, timeout=0.4)  # in the chat at once
+    assert not call.done()
+    msg = await call
+    assert time.monotonic() - started >= 0.5
+    assert msg["text"] == "sent, answered late"
+    # A client that stops waiting sooner still sent it: the next call is answered at once.
+    emu.answer_late("sendMessage", 2.0)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(api("sendMessage", chat_id=ada, text="gave up waiting"), 0.3)
+    await api.ok("sendMessage", chat_id=ada, text="next")
+    assert [e.text for e in emu.transcript(ada)] == ["sent, answered late", "gave up waiting", "next"]
+    with pytest.raises(ValueError):
+        emu.answer_late("sendMessage", 0)
 
 
 class Receiver:
