@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Callable
 
+from bot.runtime.ratelimit import TokenBucket
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -45,18 +46,26 @@ class SharedBudget:
         self._swept = 0
         self._filling: set[asyncio.Task[None]] = set()
         self.claims = 0
+        # The seconds are the calendar's, Telegram's window slides: a replica that used the end
+        # of one second and the start of the next would send twice the limit in one sliding
+        # second. Its own pace, at most the limit in any sliding second, keeps that from it.
+        self._pace = TokenBucket(per_second, max(1.0, per_second), wall())
 
     def wait_time(self) -> float:
         now = self._wall()
+        paced = self._pace.wait_time(now)
         if int(now) == self._second and self._left > 0:
-            return 0.0
-        return max(0.0, self._full_until - now)
+            return paced
+        return max(paced, self._full_until - now)
 
     async def take(self) -> float:
         now = self._wall()
+        if (paced := self._pace.wait_time(now)) > 0:
+            return paced
         second = int(now)
         if second == self._second and self._left > 0:
             self._left -= 1
+            self._pace.take(now)
             return 0.0
         if now < self._full_until:
             return self._full_until - now
@@ -72,6 +81,7 @@ class SharedBudget:
             self._full_until = second + 1.0
             return max(0.0, self._full_until - self._wall())
         self._left = got - 1
+        self._pace.take(now)
         return 0.0
 
     async def _claim(self, second: int, want: int) -> int:

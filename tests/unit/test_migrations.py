@@ -42,8 +42,8 @@ async def test_upgrade_matches_the_models_and_downgrades_cleanly() -> None:
 
 
 async def test_people_stored_before_consent_was_kept_a_day_are_given_their_day() -> None:
-    """Migration 0020: whoever never agreed gets the job that forgets them, once; people who
-    agreed, coordinators, and those who already have the job are left as they are."""
+    """Migration 0020: whoever never agreed gets the job that forgets them a day after they came,
+    once; people who agreed, coordinators, and those who already have the job are left as they are."""
     scratch = await ScratchDatabase.create(migrated=False)
     try:
         await upgrade(scratch.url, "0019")
@@ -51,16 +51,16 @@ async def test_people_stored_before_consent_was_kept_a_day_are_given_their_day()
         now = datetime.now(UTC)
         async with db.unit_of_work() as uow:
             ids = {}
-            for name, role, agreed in [
-                ("only_start", None, None),
-                ("old_learner", "learner", None),
-                ("agreed", "learner", now),
-                ("coordinator", "coordinator", None),
-                ("has_job", None, None),
+            for name, role, agreed, arrived in [
+                ("only_start", None, None, now - timedelta(hours=2)),
+                ("old_learner", "learner", None, now - timedelta(days=40)),
+                ("agreed", "learner", now, now),
+                ("coordinator", "coordinator", None, now),
+                ("has_job", None, None, now),
             ]:
                 person = Person(
                     telegram_user_id=len(ids) + 1, chat_id=len(ids) + 1, first_name=name, role=role,
-                    consent_at=agreed, created_at=now, updated_at=now,
+                    consent_at=agreed, created_at=arrived, updated_at=arrived,
                 )  # fmt: skip
                 ids[name] = (await uow.people.add(person)).id
             await uow.session.execute(  # as keep_for_a_day wrote it then (the columns of 0019)
@@ -83,6 +83,8 @@ async def test_people_stored_before_consent_was_kept_a_day_are_given_their_day()
         await db.dispose()
         assert set(due) == {ids["only_start"], ids["old_learner"], ids["has_job"]}
         assert due[ids["has_job"]] < now + timedelta(hours=19)  # its own day, not a new one
-        assert now + timedelta(hours=22) < due[ids["only_start"]] < now + timedelta(hours=24)
+        # due a day after they arrived, as for a newcomer: the long-gone at the first tick
+        assert due[ids["only_start"]] == now + timedelta(hours=21)
+        assert due[ids["old_learner"]] < now
     finally:
         await scratch.drop()

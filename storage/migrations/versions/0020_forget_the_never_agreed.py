@@ -2,7 +2,8 @@
 
 Since migration 0019's release a newcomer who does not agree is forgotten a day after their first
 update, by a due job written with their row. People who arrived before kept their row for ever;
-this gives each of them the same job, due a day after the upgrade.
+this gives each of them the same job, due when it would have been (a day after they arrived), so
+whoever is long past it is forgotten at the first tick after the upgrade.
 
 Revision ID: 0020
 Revises: 0019
@@ -11,7 +12,7 @@ Create Date: 2026-12-04
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -31,6 +32,7 @@ people = sa.table(
     sa.column("id", sa.Integer),
     sa.column("role", sa.String),
     sa.column("consent_at", UTCDateTime()),
+    sa.column("created_at", UTCDateTime()),
 )
 due_jobs = sa.table(
     "due_jobs",
@@ -46,8 +48,7 @@ due_jobs = sa.table(
 
 def upgrade() -> None:
     bind = op.get_bind()
-    now = datetime.now(UTC)
-    never_agreed = sa.select(people.c.id).where(
+    never_agreed = sa.select(people.c.id, people.c.created_at).where(
         people.c.consent_at.is_(None), sa.or_(people.c.role.is_(None), people.c.role != "coordinator")
     )
     keys = {row.dedupe_key for row in bind.execute(sa.select(due_jobs.c.dedupe_key))}
@@ -55,13 +56,13 @@ def upgrade() -> None:
         {
             "kind": FORGET_JOB,
             "payload": {"person_id": person_id},
-            "due_at": now + KEPT_WITHOUT_CONSENT,
+            "due_at": arrived + KEPT_WITHOUT_CONSENT,
             "status": "pending",
             "attempts": 0,
             "dedupe_key": f"forget:{person_id}",
-            "created_at": now,
+            "created_at": arrived,
         }
-        for (person_id,) in bind.execute(never_agreed)
+        for person_id, arrived in bind.execute(never_agreed)
         if f"forget:{person_id}" not in keys
     ]
     if rows:
