@@ -148,6 +148,12 @@ def alert_key(concern_id: int) -> str:
     return f"concern:{concern_id}"
 
 
+def buttons_key(concern_id: int) -> str:
+    """Under which key a message with the alert's buttons but words of its own is tracked (a
+    learner's reply in the coordinator's chat): its buttons change with the case, its words stay."""
+    return f"concern-buttons:{concern_id}"
+
+
 async def schedule_overdue(ctx: Context, concern: Concern, after: timedelta) -> None:
     """The case's next escalation; it runs for the programme, not for a person."""
     await ctx.schedule(
@@ -467,10 +473,15 @@ async def send_to_lead(ctx: Context, concern: Concern, lead: int) -> None:
 
 async def refresh_alert(ctx: Context, concern: Concern, *, pressed: tuple[int, int] | None = None) -> None:
     """Edit every copy of the alert in place, each in its reader's language, so that all of
-    them show the same state; ``pressed`` (chat, message): a copy that was not tracked."""
+    them show the same state, and the buttons under a reply; ``pressed`` (chat, message): a
+    copy that was not tracked."""
     places = [(ref.chat_id, ref.message_id) for ref in await ctx.uow.message_refs.of(alert_key(concern.id))]
-    if pressed is not None and pressed not in places:
+    under = [(ref.chat_id, ref.message_id) for ref in await ctx.uow.message_refs.of(buttons_key(concern.id))]
+    if pressed is not None and pressed not in places and pressed not in under:
         places.append(pressed)
+    for chat_id, message_id in under:
+        t = await _reader(ctx, chat_id)
+        await ctx.about_chat(chat_id).edit_keyboard(message_id, await buttons(ctx, concern, t))
     group = ctx.settings.coordinator_chat_id
     watched = await ctx.watched_group()
     refused = group if watched is None and await ctx.coordinators_group() is None else None
