@@ -528,8 +528,9 @@ async def hand_over(ctx: Context, person: Person, pair_ids: Sequence[int] = ()) 
     """Before a person's data goes, their cases stay with the programme without them: each
     logs who left and loses what the person said or was said about them (``forget_words``),
     and a case they had taken goes back to the queue with its deadline running again.
-    ``pair_ids``: the pairs they were in, whose cases name them too. Returns the cases, and
-    whether each went back, for ``after_leaving``."""
+    ``pair_ids``: the pairs they were in, whose cases name them too; a case they only wrote in
+    (a coordinator's note) is among them, so its alert no longer names them. Returns the cases,
+    and whether each went back, for ``after_leaving``."""
     cases = []
     for concern in await ctx.uow.concerns.involving(person.id, pair_ids):
         await forget_words(ctx, concern, person)
