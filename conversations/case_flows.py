@@ -30,7 +30,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_
-from bot.services.concerns import buttons, coordinators, learner_of, log_entry, refresh_alert
+from bot.services.concerns import buttons, buttons_key, coordinators, learner_of, log_entry, refresh_alert
 from conversations.common import check_text, name_of
 from conversations.flow import Flow, Step, StepKind
 from storage.models import Concern, Person
@@ -109,7 +109,8 @@ async def _readers(ctx: Context, answers: dict[str, Any]) -> list[Person]:
 async def _pass_on(
     them: Context, concern: Concern, learner: str, words: str | None, voice: str | None
 ) -> None:
-    """The reply in a coordinator's chat, under it the alert's buttons (none once resolved)."""
+    """The reply in a coordinator's chat, under it the alert's buttons (none once resolved),
+    tracked so that they change with the case."""
     if words is not None:
         text = them.t(
             N_("Reply from {name} on concern #{id}:\n\n{reply}"), name=learner, id=concern.id, reply=words
@@ -121,7 +122,8 @@ async def _pass_on(
     if concern.status == "resolved":
         resolved = N_("Concern #{id} was resolved in the meantime; the reply is in its log (/case {id}).")
         text += "\n\n" + them.t(resolved, id=concern.id)
-    await them.say(text, await buttons(them, concern, them.t))
+    keyboard = await buttons(them, concern, them.t)
+    await them.say_to(them.chat_id, text, keyboard, track=buttons_key(concern.id) if keyboard else None)
     if voice is not None:
         await them.send_voice(voice, f"#{concern.id}")
 

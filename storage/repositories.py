@@ -988,8 +988,10 @@ class Concerns:
         return list((await self._session.execute(query)).scalars().all())
 
     async def involving(self, person_id: int, pair_ids: Sequence[int] = ()) -> list[Concern]:
-        """Concerns a person raised, is the subject of, or took as a coordinator; and those of
-        ``pair_ids`` (the pairs they were in)."""
+        """Concerns a person raised, is the subject of, took as a coordinator or took any step
+        in (a note, a message, a reply: a line of the log); and those of ``pair_ids`` (the pairs
+        they were in)."""
+        steps = select(CaseEntry.concern_id).where(CaseEntry.actor_id == person_id)
         query = (
             select(Concern)
             .where(
@@ -998,6 +1000,7 @@ class Concerns:
                     Concern.subject_id == person_id,
                     Concern.acknowledged_by == person_id,
                     Concern.pair_id.in_(pair_ids),
+                    Concern.id.in_(steps),
                 )
             )
             .order_by(Concern.id)

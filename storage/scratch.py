@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from storage.database import sqlite_path
 from storage.migrate import head_revision, upgrade
 
 POSTGRES_ENV = "TANDEM_TEST_POSTGRES_URL"
@@ -46,6 +48,24 @@ class ScratchDatabase:
         template = await _template(server) if migrated else None
         await _execute(server, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return cls(_with_database(server, name), None, server)
+
+    async def copy(self) -> ScratchDatabase:
+        """Another throwaway database holding what this one holds now (a copy of the file, or on
+        PostgreSQL a database made with this one as its template), so that many tests can start
+        from a state built once. Nothing may be connected to this one meanwhile."""
+        if self._server is None:
+            source = sqlite_path(self.url)
+            assert source is not None
+            folder = tempfile.TemporaryDirectory(prefix="tandem-db-")
+            target = Path(folder.name) / source.name
+            for suffix in ("", "-wal"):  # a log left behind holds commits not yet in the file
+                part = source.with_name(source.name + suffix)
+                if part.exists():
+                    shutil.copyfile(part, target.with_name(target.name + suffix))
+            return ScratchDatabase(f"sqlite+aiosqlite:///{target}", folder)
+        name = PREFIX + secrets.token_hex(6)
+        await _execute(self._server, f'CREATE DATABASE "{name}" TEMPLATE "{make_url(self.url).database}"')
+        return ScratchDatabase(_with_database(self._server, name), None, self._server)
 
     @property
     def is_postgres(self) -> bool:

@@ -126,9 +126,18 @@ async def make_ready(sim: Simulation, coordinator: str, mentor: str, name: str) 
     )
 
 
-def cohort_simulation(framework: str) -> Simulation:
-    """Carla coordinates, learners Lena and Tom, mentors Peter and Amira, a coordinators' group; unstarted."""
-    sim = Simulation(framework=framework, start=START, limits=Limits(enabled=False))  # type: ignore[arg-type]
+def cohort_simulation(
+    framework: str, *, start: datetime = START, database_url: str | None = None
+) -> Simulation:
+    """Carla coordinates, learners Lena and Tom, mentors Peter and Amira, a coordinators' group; unstarted.
+    ``database_url``: a database the cohort already joined (the same people, added in the same
+    order, have the same Telegram ids), with ``start`` the time it got to."""
+    sim = Simulation(
+        framework=framework,  # type: ignore[arg-type]
+        start=start,
+        database_url=database_url,
+        limits=Limits(enabled=False),
+    )
     for key in ("carla", "lena", "tom", "peter", "amira"):
         sim.add_user(key, key.title(), language_code="en")
     group = sim.add_group("coordinators", "Coordinators", ["carla"])

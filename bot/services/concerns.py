@@ -147,6 +147,12 @@ def alert_key(concern_id: int) -> str:
     return f"concern:{concern_id}"
 
 
+def buttons_key(concern_id: int) -> str:
+    """Under which key a message with the alert's buttons but words of its own is tracked (a
+    learner's reply in the coordinator's chat): its buttons change with the case, its words stay."""
+    return f"concern-buttons:{concern_id}"
+
+
 async def schedule_overdue(ctx: Context, concern: Concern, after: timedelta) -> None:
     """The case's next escalation; it runs for the programme, not for a person."""
     await ctx.schedule(
@@ -466,10 +472,15 @@ async def send_to_lead(ctx: Context, concern: Concern, lead: int) -> None:
 
 async def refresh_alert(ctx: Context, concern: Concern, *, pressed: tuple[int, int] | None = None) -> None:
     """Edit every copy of the alert in place, each in its reader's language, so that all of
-    them show the same state; ``pressed`` (chat, message): a copy that was not tracked."""
+    them show the same state, and the buttons under a reply; ``pressed`` (chat, message): a
+    copy that was not tracked."""
     places = [(ref.chat_id, ref.message_id) for ref in await ctx.uow.message_refs.of(alert_key(concern.id))]
-    if pressed is not None and pressed not in places:
+    under = [(ref.chat_id, ref.message_id) for ref in await ctx.uow.message_refs.of(buttons_key(concern.id))]
+    if pressed is not None and pressed not in places and pressed not in under:
         places.append(pressed)
+    for chat_id, message_id in under:
+        t = await _reader(ctx, chat_id)
+        await ctx.about_chat(chat_id).edit_keyboard(message_id, await buttons(ctx, concern, t))
     group = ctx.settings.coordinator_chat_id
     watched = await ctx.watched_group()
     refused = group if watched is None and await ctx.coordinators_group() is None else None
@@ -516,8 +527,9 @@ async def hand_over(ctx: Context, person: Person, pair_ids: Sequence[int] = ()) 
     """Before a person's data goes, their cases stay with the programme without them: each
     logs who left and loses what the person said or was said about them (``forget_words``),
     and a case they had taken goes back to the queue with its deadline running again.
-    ``pair_ids``: the pairs they were in, whose cases name them too. Returns the cases, and
-    whether each went back, for ``after_leaving``."""
+    ``pair_ids``: the pairs they were in, whose cases name them too; a case they only wrote in
+    (a coordinator's note) is among them, so its alert no longer names them. Returns the cases,
+    and whether each went back, for ``after_leaving``."""
     cases = []
     for concern in await ctx.uow.concerns.involving(person.id, pair_ids):
         await forget_words(ctx, concern, person)

@@ -150,3 +150,29 @@ async def test_a_minors_alert_says_so_and_shows_the_guardian(cohort: Simulation)
     alert = sim.current_texts("coordinators", mark)[-1]
     assert "About: Nina" in alert
     assert "A minor (under 16). Guardian: Maria Muster, +49 170 1234567" in alert
+
+
+async def test_a_reply_under_the_alerts_buttons_keeps_them_true(cohort: Simulation) -> None:
+    """The learner's reply comes to the coordinator who wrote with the alert's buttons: they
+    change with the case, wherever it is taken or resolved, and a press on them leaves the
+    reply's words where they are."""
+    sim = cohort
+    sim.add_user("dora", "Dora", language_code="en")
+    await add_coordinator(sim, "dora")
+    _, learner, _ = await begin_mentoring(sim)
+    await raise_urgent_about_the_mentor(sim, learner, WORDS)
+    await sim.press("carla", "^Contact the learner$", chat="coordinators")
+    await sim.send("carla", "Can we talk tomorrow?")
+    await sim.send(learner, "Yes, after work")
+    reply = sim.find("carla", "^Reply from")
+    assert reply is not None and now_reads(sim, reply)[1][0] == "Acknowledge"
+
+    await sim.send("dora", "/case 1")
+    await sim.press("dora", "^Acknowledge$")
+    assert now_reads(sim, reply) == (reply.text, ["Add note", "Resolve", "Contact the learner"])
+
+    await sim.press_data("carla", reply.message_id, f"{ALERT}:1:resolve")  # on the reply itself
+    await sim.press("carla", "^Talked it through$")
+    assert now_reads(sim, reply) == (reply.text, [])
+    for found in (copies(sim, "coordinators", 1), copies(sim, "dora", 1)):
+        assert [now_reads(sim, entry)[1] for entry in found] == [[]]

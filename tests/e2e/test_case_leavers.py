@@ -2,7 +2,9 @@
 raised an urgent concern and then deleted their data leaves an open case that still escalates
 (and says it was raised by a person who has since left, not by Tandem); a coordinator who took a
 case and then deleted their account sends it back to the queue: the group is told, the alert
-offers Acknowledge again, and it escalates when nobody takes it."""
+offers Acknowledge again, and it escalates when nobody takes it. A coordinator who only wrote a
+note on a case leaves its alert too: the note stays, by a person who has since left, and their
+name goes from what others wrote there."""
 
 from __future__ import annotations
 
@@ -72,3 +74,27 @@ async def test_a_case_whose_coordinator_left_goes_back_to_the_queue(cohort: Simu
     assert any(t.startswith("🔴 Concern #1") and "OVERDUE" in t for t in sent(sim, "carla", before))
     await sim.press("carla", "^Acknowledge$", chat="coordinators")
     assert "acknowledged by Carla" in sim.current_texts("coordinators", mark)[0]
+
+
+async def test_a_coordinator_who_wrote_on_a_case_leaves_its_alert_and_log(cohort: Simulation) -> None:
+    sim = cohort
+    sim.add_user("dora", "Dora", language_code="en")
+    await add_coordinator(sim, "dora")
+    _, learner, _ = await begin_mentoring(sim)
+    mark = sim.last_seq()
+    await raise_urgent_about_the_mentor(sim, learner, "He shouts at me when I am late")
+    await sim.press("carla", "^Acknowledge$", chat="coordinators")
+    await sim.send("dora", "/case 1")  # Dora did not take it; she adds a note
+    await sim.press("dora", "^Add note$")
+    await sim.send("dora", "I know her school, I can call them")
+    await sim.press("carla", "^Add note$", chat="coordinators")
+    await sim.send("carla", "Dora calls her school on Monday")
+    assert "note by Dora: I know her school" in sim.current_texts("coordinators", mark)[0]
+
+    await delete_my_data(sim, "dora")
+    alert = sim.current_texts("coordinators", mark)[0]
+    assert "note by a person who has since left: I know her school, I can call them" in alert
+    assert "note by Carla: – calls her school on Monday" in alert and "Dora" not in alert
+    assert "Dora" not in "\n".join(sim.current_texts("carla"))  # her /case copy went with her chat
+    case = (await sim.send("carla", "/case 1"))[-1].text
+    assert "Dora" not in case and "acknowledged by Carla" in case
