@@ -77,7 +77,9 @@ def time_options(ctx: Context) -> tuple[Option, ...]:
 
 
 async def _pair(ctx: Context, answers: dict[str, Any]) -> Pair | None:
-    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
+    """The introduced pair a question of the pairing is about, locked for the decision (a
+    coordinator may be ending it, the partner deleting their data); else None, said."""
+    pair = await ctx.uow.pairs.lock(int(answers.get("pair") or 0))
     if pair is None or pair.status != "introduced" or ctx.person.id not in (pair.learner_id, pair.mentor_id):
         await ctx.say(ctx.t(N_("This pair no longer exists.")))
         return None

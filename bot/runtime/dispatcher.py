@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from datetime import timedelta
 from weakref import WeakValueDictionary
@@ -48,7 +48,10 @@ from storage.repositories import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+# deadlock_detected and serialization_failure; and a unique or foreign-key violation, which on
+# PostgreSQL comes of a concurrent transaction (a row it inserted or deleted first): run again, the
+# transaction reads that row (on SQLite, one transaction at a time, it is a bug: no sqlstate).
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "23505", "23503"})
 TRANSIENT_RETRIES = 2
 
 # Set by whoever must know when an event's effects are committed (the webhook answers Telegram
@@ -129,7 +132,7 @@ class Dispatcher:
     async def _handle(self, event: Inbound) -> list[int]:
         """The event's transaction and delivery; the groups to count again once done."""
         try:
-            ctx = await self._in_transaction_retried(event)
+            ctx = await self._retried(lambda: self._in_transaction(event), f"update {event.update_id}")
         except AlreadyHandled:
             # Telegram may deliver an update twice, or a crash re-fetch it: effects exist once.
             log.info("duplicate update %s", event.update_id)
@@ -173,17 +176,18 @@ class Dispatcher:
         except DeliveryError as exc:
             log.warning("could not publish a chat's menu (%s)", type(exc).__name__)
 
-    async def _in_transaction_retried(self, event: Inbound) -> Context | None:
-        """The event's transaction; one the database aborted to break a deadlock or a
-        serialisation conflict with another replica's (PostgreSQL) runs again from the start."""
+    async def _retried(self, run: Callable[[], Awaitable[Context | None]], what: str) -> Context | None:
+        """An event's or a job's transaction; one the database aborted for a conflict with a
+        concurrent one (``transient``: a deadlock between two decisions' locks, say) runs again
+        from the start, and then reads what the other committed."""
         for attempt in range(1, TRANSIENT_RETRIES + 2):
             try:
-                return await self._in_transaction(event)
+                return await run()
             except DBAPIError as exc:
                 if attempt > TRANSIENT_RETRIES or not transient(exc):
                     raise
                 log.info(
-                    "update %s: transaction aborted by the database, attempt %s", event.update_id, attempt
+                    "%s: transaction aborted by the database (%s), attempt %s", what, sqlstate(exc), attempt
                 )
         raise AssertionError("unreachable")
 
@@ -388,7 +392,7 @@ class Dispatcher:
     async def run_job(self, job_id: int) -> None:
         """Run one due-job in its own transaction; a failure is retried later, then given up."""
         try:
-            ctx = await self._job_in_transaction(job_id)
+            ctx = await self._retried(lambda: self._job_in_transaction(job_id), f"job {job_id}")
         except Exception as exc:
             failure(log, exc, "job %s failed", job_id)
             await self._job_failed(job_id)
@@ -438,9 +442,13 @@ class Dispatcher:
             job.last_error = "exception (see log)"
 
 
+def sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
+
+
 def transient(exc: DBAPIError) -> bool:
-    """PostgreSQL's deadlock_detected and serialization_failure: the transaction may succeed again."""
-    return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+    """A conflict with a concurrent transaction (``TRANSIENT_SQLSTATES``): it may succeed again."""
+    return sqlstate(exc) in TRANSIENT_SQLSTATES
 
 
 def _committed() -> None:
