@@ -921,6 +921,12 @@ class Concerns:
     async def get(self, concern_id: int) -> Concern | None:
         return await self._session.get(Concern, concern_id)
 
+    async def lock(self, concern_id: int) -> Concern | None:
+        """The concern, read afresh and held until the transaction ends: two coordinators
+        pressing on their own copies of its alert decide one after the other (``Pairs.lock``)."""
+        query = select(Concern).where(Concern.id == concern_id)
+        return (await self._session.execute(held(query))).scalar_one_or_none()
+
     async def open_for(self, pair_id: int, kind: str) -> Concern | None:
         """The pair's unresolved concern of this kind, if there is one (signals add to it)."""
         query = (

@@ -30,10 +30,11 @@ from bot.emulator import Limits
 from bot.features.matchmaking import Decision, EndPair
 from bot.features.team import TeamAction
 from bot.runtime.web import SECRET_HEADER
+from bot.services.concerns import AlertAction
 from bot.simulation import Simulation
 from conversations import first_meeting
 from conversations.sessions import planning
-from storage.models import OutboxMessage, Pair, Person, ProcessedUpdate, Session
+from storage.models import Concern, OutboxMessage, Pair, Person, ProcessedUpdate, Session
 from storage.scratch import postgres_server
 from tests.journeys import START
 
@@ -406,6 +407,49 @@ async def test_two_proposals_for_one_learner_approved_at_once_give_one_mentor(si
     """Two coordinators approve two proposals for the same learner at the same moment: one is
     introduced, the other skipped; the learner hears of one mentor."""
     await rounds(sim, two_proposals_approved_for_one_learner)
+
+
+# --- coordinators: one case, two copies of its alert ---------------------------------------------
+
+
+async def taken_by_two_at_once(sim: Simulation, round_: int) -> str | None:
+    key = f"lea{round_}"
+    learner_id = await person(sim, key, "learner")
+    now = sim.clock.now()
+    async with sim.tandem.db.unit_of_work() as uow:
+        concern = await uow.concerns.add(
+            Concern(
+                raised_by=learner_id,
+                subject_id=learner_id,
+                kind="work_school",
+                severity="high",
+                text="Trouble at work",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    messages = [await some_message(sim, coordinator) for coordinator in ("carla", "cleo")]
+    since = sim.last_seq()
+    await asyncio.gather(
+        *(
+            sim.press_data(c, m, pack(AlertAction(concern.id, "ack")))
+            for c, m in zip(("carla", "cleo"), messages, strict=True)
+        )
+    )
+    took = [count(sim.toasts(c, since), "You took concern") for c in ("carla", "cleo")]
+    told = count(sim.bot_texts(key, since), "has picked up what you told us")
+    async with sim.tandem.db.unit_of_work() as uow:
+        entries = [e.action for e in await uow.concerns.entries(concern.id)]
+    if sorted(took) != [0, 1] or told != 1 or entries.count("acknowledged") != 1:
+        return f"took {took}, learner told {told} times, case log {entries}"
+    return None
+
+
+@needs_postgres
+async def test_two_coordinators_taking_one_case_at_once_take_it_once(sim: Simulation) -> None:
+    """Without a coordinators' group each coordinator has a copy of the alert: both press "take
+    it" at the same moment; one takes it, the other reads it was decided, the learner hears once."""
+    await rounds(sim, taken_by_two_at_once)
 
 
 # --- two processes on one database ---------------------------------------------------------------
