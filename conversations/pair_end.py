@@ -43,7 +43,11 @@ async def end_pair_of_leaver(ctx: Context) -> None:
     several learners). Each partner hears the neutral words of a pair's end; a learner goes
     back to waiting for a mentor; the coordinators get a concern about each partner, without
     the leaver's name."""
-    for pair in await ctx.uow.pairs.lock_live_of(ctx.person.id):  # the partner may be deciding
+    # The partners' questions about these pairs end with them (``erasure``): an answer of theirs
+    # in flight commits first, or comes after and finds its question gone.
+    pairs = await ctx.uow.pairs.of_person(ctx.person.id)
+    await ctx.uow.lock_chats_of({pair.learner_id + pair.mentor_id - ctx.person.id for pair in pairs})
+    for pair in await ctx.uow.pairs.lock_live_of(ctx.person.id):  # a coordinator may be deciding
         pair.status, pair.ended_at = "ended", ctx.now  # the row goes with the leaver's data
         leaver_is_learner = pair.learner_id == ctx.person.id
         partner = await ctx.uow.people.get(pair.mentor_id if leaver_is_learner else pair.learner_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -1112,6 +1112,14 @@ class UnitOfWork:
         (PostgreSQL's advisory lock; SQLite runs in one process, whose own lock already does it)."""
         if self.dialect == "postgresql":
             await self.session.execute(select(func.pg_advisory_xact_lock(chat_id)))
+
+    async def lock_chats_of(self, person_ids: Collection[int]) -> None:
+        """``lock_chat`` for these people's chats, in chat order: for a transaction that changes
+        their conversations. Taken before any row lock (chats, then pairs, then people), so an
+        event of theirs in flight ends first, or begins after this transaction and reads it."""
+        query = select(Person.chat_id).where(Person.id.in_(person_ids)).order_by(Person.chat_id)
+        for chat_id in (await self.session.execute(query)).scalars().all():
+            await self.lock_chat(chat_id)
 
     async def try_lock_chat(self, chat_id: int) -> bool:
         """``lock_chat`` without waiting: False when another transaction holds the chat."""

@@ -17,6 +17,7 @@ from weakref import WeakValueDictionary
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.callbacks import prefix_of
 from bot.clock import Clock
@@ -177,19 +178,25 @@ class Dispatcher:
             log.warning("could not publish a chat's menu (%s)", type(exc).__name__)
 
     async def _retried(self, run: Callable[[], Awaitable[Context | None]], what: str) -> Context | None:
-        """An event's or a job's transaction; one the database aborted for a conflict with a
-        concurrent one (``transient``: a deadlock between two decisions' locks, say) runs again
-        from the start, and then reads what the other committed."""
+        """An event's or a job's transaction; one that lost to a concurrent one (a deadlock
+        between two decisions' locks, say) runs again from the start, and then reads what the
+        other committed."""
         for attempt in range(1, TRANSIENT_RETRIES + 2):
             try:
                 return await run()
-            except DBAPIError as exc:
-                if attempt > TRANSIENT_RETRIES or not transient(exc):
+            except (DBAPIError, StaleDataError) as exc:
+                if attempt > TRANSIENT_RETRIES or not self._lost_to_another(exc):
                     raise
-                log.info(
-                    "%s: transaction aborted by the database (%s), attempt %s", what, sqlstate(exc), attempt
-                )
+                log.info("%s: lost to a concurrent one (%s), attempt %s", what, conflict(exc), attempt)
         raise AssertionError("unreachable")
+
+    def _lost_to_another(self, exc: DBAPIError | StaleDataError) -> bool:
+        """PostgreSQL aborted the transaction (``TRANSIENT_SQLSTATES``), or a row it updates was
+        deleted by another meanwhile (someone's conversation, which a person leaving ends while
+        they answer it). On SQLite, one transaction at a time, neither comes of a concurrent one."""
+        if isinstance(exc, StaleDataError):
+            return not self.db.is_sqlite
+        return sqlstate(exc) in TRANSIENT_SQLSTATES
 
     async def _in_transaction(self, event: Inbound) -> Context | None:
         async with self.db.unit_of_work() as uow:
@@ -446,9 +453,9 @@ def sqlstate(exc: DBAPIError) -> str | None:
     return getattr(exc.orig, "sqlstate", None)
 
 
-def transient(exc: DBAPIError) -> bool:
-    """A conflict with a concurrent transaction (``TRANSIENT_SQLSTATES``): it may succeed again."""
-    return sqlstate(exc) in TRANSIENT_SQLSTATES
+def conflict(exc: DBAPIError | StaleDataError) -> str:
+    """How a lost transaction is named in the log: the sqlstate, or "a row gone"."""
+    return "a row gone" if isinstance(exc, StaleDataError) else str(sqlstate(exc))
 
 
 def _committed() -> None:
