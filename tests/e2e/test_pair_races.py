@@ -164,8 +164,8 @@ Race = Callable[[Simulation, int], Awaitable[str | None]]
 
 async def rounds(sim: Simulation, race: Race, times: int = ROUNDS) -> None:
     """Run the race that many times; a round returns what went wrong in it, if anything. Before
-    the pairs were locked, each race went wrong in 2 to 10 rounds of 10 (more rounds where it
-    was the fewer)."""
+    the locks, each race went wrong in 2 to 10 rounds of 10 (twice the rounds where it was the
+    fewer)."""
     wrong = [f"round {i}: {problem}" for i in range(times) if (problem := await race(sim, i))]
     assert not wrong, f"{len(wrong)} of {times} rounds went wrong; " + "; ".join(wrong[:3])
 
@@ -281,7 +281,7 @@ async def test_a_weekly_time_agreed_while_the_mentor_deletes_their_data(sim: Sim
     """The learner agrees the weekly time as the mentor confirms /delete: the learner reads the
     agreement or that the pair is gone (never nothing, never an apology), and the pair's end
     once."""
-    await rounds(sim, slot_agreed_while_the_mentor_leaves)
+    await rounds(sim, slot_agreed_while_the_mentor_leaves, times=2 * ROUNDS)
 
 
 async def both_asked_to_move(sim: Simulation, round_: int) -> tuple[Seeded, int]:
