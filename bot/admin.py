@@ -148,6 +148,7 @@ async def suspend_mentor(args: Sequence[str], tandem: Tandem) -> str:
     """``suspend-mentor ID``: as a coordinator's suspension, with no reason on record."""
 
     async def act(ctx: Context, mentor: Person) -> int:
+        await ctx.uow.lock_person(mentor.id)
         if not team_flows.suspendable(mentor):
             raise ValueError(f"{mentor.id} is not an approved mentor (see: tandem admin team)")
         return await team_flows.suspend(ctx, mentor, None, None)

@@ -19,6 +19,7 @@ from bot.services.people import name_of
 from conversations import monitoring, sharing
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person
+from storage.repositories import LIVE_PAIRS
 
 PROPOSE, CONFIRM = "first_meeting", "first_meeting_ok"
 SLOT_FLOW_NAME = "weekly_slot"  # conversations.sessions: the regular weekly time comes next
@@ -77,7 +78,9 @@ def time_options(ctx: Context) -> tuple[Option, ...]:
 
 
 async def _pair(ctx: Context, answers: dict[str, Any]) -> Pair | None:
-    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
+    """The introduced pair a question of the pairing is about, locked for the decision (a
+    coordinator may be ending it, the partner deleting their data); else None, said."""
+    pair = await ctx.uow.pairs.lock(int(answers.get("pair") or 0))
     if pair is None or pair.status != "introduced" or ctx.person.id not in (pair.learner_id, pair.mentor_id):
         await ctx.say(ctx.t(N_("This pair no longer exists.")))
         return None
@@ -273,10 +276,12 @@ STALLED_LINE = N_("{name} has not answered a question of the pairing in time.")
 
 async def partner_not_answering(ctx: Context, answers: dict[str, Any]) -> None:
     """A question of the pairing went unanswered (or was cancelled): the partner hears it, and
-    the coordinators get a concern, so neither waits for ever and no mentor's seat is held."""
-    pair = await _pair(ctx, answers)
-    if pair is None or pair.status not in ("introduced", "active"):
-        return
+    the coordinators get a concern, so neither waits for ever and no mentor's seat is held. The
+    pair may be introduced (the first meeting) or running (the weekly time)."""
+    pair = await ctx.uow.pairs.lock(int(answers.get("pair") or 0))
+    in_it = pair is not None and ctx.person.id in (pair.learner_id, pair.mentor_id)
+    if pair is None or pair.status not in LIVE_PAIRS or not in_it:
+        return  # ended meanwhile: nobody waits any more
     partner = await ctx.uow.people.get(
         pair.mentor_id if ctx.person.id == pair.learner_id else pair.learner_id
     )

@@ -21,7 +21,7 @@ END_PAIR = "end_pair"
 
 
 async def ended(ctx: Context, answers: dict[str, Any]) -> None:
-    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
+    pair = await ctx.uow.pairs.lock(int(answers.get("pair") or 0))  # one of the two may be answering
     if ctx.person.role != "coordinator" or pair is None or pair.status not in LIVE_PAIRS:
         await ctx.say(ctx.t(N_("This pair has already ended.")))
         return
@@ -43,7 +43,11 @@ async def end_pair_of_leaver(ctx: Context) -> None:
     several learners). Each partner hears the neutral words of a pair's end; a learner goes
     back to waiting for a mentor; the coordinators get a concern about each partner, without
     the leaver's name."""
-    for pair in await ctx.uow.pairs.live_of(ctx.person.id):
+    # The partners' questions about these pairs end with them (``erasure``): an answer of theirs
+    # in flight commits first, or comes after and finds its question gone.
+    pairs = await ctx.uow.pairs.of_person(ctx.person.id)
+    await ctx.uow.lock_chats_of({pair.learner_id + pair.mentor_id - ctx.person.id for pair in pairs})
+    for pair in await ctx.uow.pairs.lock_live_of(ctx.person.id):  # a coordinator may be deciding
         pair.status, pair.ended_at = "ended", ctx.now  # the row goes with the leaver's data
         leaver_is_learner = pair.learner_id == ctx.person.id
         partner = await ctx.uow.people.get(pair.mentor_id if leaver_is_learner else pair.learner_id)
@@ -60,7 +64,7 @@ async def end_pairs_of_suspended(ctx: Context, mentor: Person, reason: str | Non
     """A suspended mentor's running pairs end as a coordinator ends one: the reason stays with the
     programme, each learner hears the neutral words of a pair's end and goes back to the waiting
     list. The mentor hears of their suspension instead. How many pairs ended."""
-    ended = [pair for pair in await ctx.uow.pairs.live_of(mentor.id) if pair.mentor_id == mentor.id]
+    ended = [pair for pair in await ctx.uow.pairs.lock_live_of(mentor.id) if pair.mentor_id == mentor.id]
     for pair in ended:
         pair.status, pair.ended_at, pair.end_reason = "ended", ctx.now, reason
         learner = await ctx.uow.people.get(pair.learner_id)

@@ -77,7 +77,8 @@ def _by(by: Person | None) -> str:
 
 async def suspend(ctx: Context, mentor: Person, reason: str | None, by: Person | None) -> int:
     """Out of matching until reinstated, their pairs ended kindly, an audit entry; the mentor is
-    told neutrally and the coordinators hear of it. How many pairs ended."""
+    told neutrally and the coordinators hear of it. How many pairs ended. The caller has locked
+    the mentor and their pairs (``UnitOfWork.lock_person``) and found them suspendable."""
     mentor.screening, mentor.suspended_at, mentor.screening_note = SUSPENDED, ctx.now, reason
     ended = await end_pairs_of_suspended(ctx, mentor, reason, by)
     await ctx.uow.audit.record(ctx.now, by, "team.mentor_suspended", mentor, pairs_ended=ended)
@@ -150,6 +151,7 @@ async def suspend_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     mentor = await _subject(ctx, answers)
     if mentor is None:
         return
+    await ctx.uow.lock_person(mentor.id)  # an approval of their match, another coordinator: one waits
     if not suspendable(mentor):
         await ctx.say(ctx.t(STALE))
         return

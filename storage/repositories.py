@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,12 +41,21 @@ from storage.models import (
     WaitingFlow,
 )
 
+Entity = TypeVar("Entity")  # what a select of one model reads
 LIVE_PAIRS = ("introduced", "active")  # a learner has a mentor; the mentor's seat is taken
 # Delivered, or never to be delivered: nothing more to do with the row.
 FINISHED = frozenset({"sent", "dropped", "gone", "unreachable"})
 # Sent without an answer once (it may have arrived): tried once more, never again.
 IN_DOUBT = "in_doubt"
 UNDELIVERED = ("pending", IN_DOUBT)  # rows still to (re)try
+
+
+def held(query: Select[Entity]) -> Select[Entity]:
+    """The rows read afresh (over what this transaction read of them before) and locked until it
+    ends. PostgreSQL's FOR NO KEY UPDATE: what an UPDATE takes, so it waits for another decision's
+    lock, not for rows merely inserted with a reference to these. SQLite ignores it: there a
+    process runs one transaction at a time (``storage.database.Database.unit_of_work``)."""
+    return query.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 def table_of(model: type[Base]) -> Table:
@@ -76,6 +85,12 @@ class People:
         self._session.add(person)
         await self._session.flush()
         return person
+
+    async def lock(self, *person_ids: int) -> list[Person]:
+        """These people, read afresh and held until the transaction ends (by id, the order every
+        decision takes them in, after the pairs it locks: ``Pairs.lock``)."""
+        query = select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)
+        return list((await self._session.execute(held(query))).scalars().all())
 
     async def erase(self, person: Person) -> None:
         """Delete the person's row (their conversation state goes with it, by cascade)."""
@@ -558,6 +573,26 @@ class Pairs:
     async def get(self, pair_id: int) -> Pair | None:
         return await self._session.get(Pair, pair_id)
 
+    async def lock(self, pair_id: int) -> Pair | None:
+        """The pair, read afresh and held until the transaction ends. A decision that reads the
+        pair's state (or a partner's) and then writes begins here: another decision about the
+        same pair waits for this one to commit, then reads what it wrote. Two people deciding at
+        once in their own chats would otherwise each see the other as not yet decided."""
+        query = select(Pair).where(Pair.id == pair_id)
+        return (await self._session.execute(held(query))).scalar_one_or_none()
+
+    async def lock_live_of(self, person_id: int) -> list[Pair]:
+        """Every pair the person is in, whatever its state, locked as ``lock`` does (by id: one
+        order for all, so two such decisions never wait on each other); the live ones come back.
+        A proposal being approved at this moment is waited for, then counted if it went live."""
+        query = (
+            select(Pair)
+            .where((Pair.learner_id == person_id) | (Pair.mentor_id == person_id))
+            .order_by(Pair.id)
+        )
+        pairs = (await self._session.execute(held(query))).scalars().all()
+        return [pair for pair in pairs if pair.status in LIVE_PAIRS]
+
     async def drop_proposals(self) -> None:
         """A new /match replaces the proposals nobody decided on."""
         await self._session.execute(delete(Pair).where(Pair.status == "proposed"))
@@ -625,6 +660,14 @@ class Sessions:
 
     async def get(self, session_id: int) -> Session | None:
         return await self._session.get(Session, session_id)
+
+    async def lock(self, session_id: int) -> Session | None:
+        """The session, read afresh once its pair is locked (``Pairs.lock``; ``get`` then gives
+        the pair as locked): a session's decisions (moving it, cancelling it) are the pair's."""
+        pair_of = select(Session.pair_id).where(Session.id == session_id).scalar_subquery()
+        await self._session.execute(held(select(Pair).where(Pair.id == pair_of)))
+        query = select(Session).where(Session.id == session_id).execution_options(populate_existing=True)
+        return (await self._session.execute(query)).scalar_one_or_none()
 
     async def upcoming(self, pair_id: int, now: datetime) -> list[Session]:
         """The pair's sessions still ahead (cancelled ones too: their week is planned), soonest first."""
@@ -958,6 +1001,12 @@ class Concerns:
     async def get(self, concern_id: int) -> Concern | None:
         return await self._session.get(Concern, concern_id)
 
+    async def lock(self, concern_id: int) -> Concern | None:
+        """The concern, read afresh and held until the transaction ends: two coordinators
+        pressing on their own copies of its alert decide one after the other (``Pairs.lock``)."""
+        query = select(Concern).where(Concern.id == concern_id)
+        return (await self._session.execute(held(query))).scalar_one_or_none()
+
     async def open_for(self, pair_id: int, kind: str) -> Concern | None:
         """The pair's unresolved concern of this kind, if there is one (signals add to it)."""
         query = (
@@ -1134,11 +1183,27 @@ class UnitOfWork:
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name
 
+    async def lock_person(self, person_id: int) -> list[Pair]:
+        """For a decision about someone that reads their pairs (a pause, a suspension, leaving):
+        their pairs, then their own row, locked in the order every decision takes its locks in
+        (pairs, then people), so that two decisions never wait on each other. Their live pairs."""
+        live = await self.pairs.lock_live_of(person_id)
+        await self.people.lock(person_id)
+        return live
+
     async def lock_chat(self, chat_id: int) -> None:
         """Hold one chat's events to one at a time across replicas, until this transaction ends
         (PostgreSQL's advisory lock; SQLite runs in one process, whose own lock already does it)."""
         if self.dialect == "postgresql":
             await self.session.execute(select(func.pg_advisory_xact_lock(chat_id)))
+
+    async def lock_chats_of(self, person_ids: Collection[int]) -> None:
+        """``lock_chat`` for these people's chats, in chat order: for a transaction that changes
+        their conversations. Taken before any row lock (chats, then pairs, then people), so an
+        event of theirs in flight ends first, or begins after this transaction and reads it."""
+        query = select(Person.chat_id).where(Person.id.in_(person_ids)).order_by(Person.chat_id)
+        for chat_id in (await self.session.execute(query)).scalars().all():
+            await self.lock_chat(chat_id)
 
     async def try_lock_chat(self, chat_id: int) -> bool:
         """``lock_chat`` without waiting: False when another transaction holds the chat."""

@@ -62,7 +62,7 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     press = staff_press(ctx, event, AlertAction, AlertOutcome)
     if press is None:
         return
-    concern = await ctx.uow.concerns.get(press.concern)
+    concern = await ctx.uow.concerns.lock(press.concern)  # another coordinator may press a copy
     action = press.action if isinstance(press, AlertAction) else None
     if concern is None or concern.status == "resolved":
         ctx.answer_button(event.callback_id, ctx.t(STALE))
@@ -136,7 +136,7 @@ async def overdue(ctx: Context, payload: dict[str, Any]) -> None:
     """Nobody acknowledged in time: every coordinator privately, and from the second time on
     the programme lead too, again and again until someone takes it (``next_step``). The case
     log says what was done, and to whom."""
-    concern = await ctx.uow.concerns.get(int(str(payload.get("concern"))))
+    concern = await ctx.uow.concerns.lock(int(str(payload.get("concern"))))  # not while one takes it
     if concern is None or concern.status != "open":
         return
     concern.overdue += 1

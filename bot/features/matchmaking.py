@@ -28,6 +28,7 @@ SAME_FIELD = N_("the same field")
 REASONS_JOINED = N_("; ")  # between the reasons a pair fits (French wants a space before it)
 NOTHING_SHARED = N_("nothing in particular")
 PAIR_FIGURES = N_("held {held} · missed {missed} · cancelled {cancelled} ({late} late) · moved {moved}")
+PAUSED_SINCE = N_("That pair is no longer possible ({name} has paused Tandem); skipped.")
 ANSWER_TIME = N_("answer “still on?” within {hours} h (median)")
 PAIR_STATUS = {"active": N_("mentoring"), "introduced": N_("introduced, first meeting ahead")}
 TRADE_LABELS = {option.value: option.label for option in TRADES}
@@ -248,7 +249,7 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     press = staff_press(ctx, event, Decision, OtherMentor)
     if press is None:
         return
-    pair = await ctx.uow.pairs.get(press.pair)
+    pair = await ctx.uow.pairs.lock(press.pair)  # another coordinator may decide on it, or its people
     if pair is None or pair.status != "proposed":
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
@@ -297,11 +298,17 @@ async def _alternatives(ctx: Context, event: ButtonPress, pair: Pair) -> None:
 
 
 async def _introduce(ctx: Context, pair: Pair) -> None:
-    learner = await ctx.uow.people.get(pair.learner_id)
-    mentor = await ctx.uow.people.get(pair.mentor_id)
-    assert learner is not None and mentor is not None
+    # Both held until this commits (after the pair, by id): another approval for either of them,
+    # a pause or a suspension waits, and what it changed before is read here.
+    people = {person.id: person for person in await ctx.uow.people.lock(pair.learner_id, pair.mentor_id)}
+    learner, mentor = people[pair.learner_id], people[pair.mentor_id]
     busy = await ctx.uow.pairs.current_for(learner.id)
     load = (await ctx.uow.pairs.load()).get(mentor.id, 0)
+    paused = next((person for person in (learner, mentor) if person.paused_at is not None), None)
+    if paused is not None:  # since /match proposed them: matching leaves paused people out
+        pair.status, pair.decided_at = "skipped", ctx.now
+        await ctx.say(ctx.t(PAUSED_SINCE, name=paused.preferred_name or paused.first_name))
+        return
     if (
         busy is not None
         or load >= int((mentor.profile or {}).get("capacity") or 1)
@@ -404,7 +411,7 @@ async def continue_pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
         return
-    pair = await ctx.uow.pairs.get(press.pair)
+    pair = await ctx.uow.pairs.lock(press.pair)  # the partner may be answering at this moment
     side = None
     if pair is not None:
         side = (

@@ -40,6 +40,9 @@ async def language(ctx: Context, event: Inbound) -> None:
 
 
 async def pause(ctx: Context, event: Inbound) -> None:
+    # A match being approved for them waits, or is waited for: its mentor hears of the pause,
+    # or the approval finds them paused.
+    await ctx.uow.lock_person(ctx.person.id)
     if ctx.person.paused_at is None:
         ctx.person.paused_at = ctx.now
         await _tell_coordinators(ctx, N_("{name} ({role}) paused Tandem."))
@@ -47,6 +50,7 @@ async def pause(ctx: Context, event: Inbound) -> None:
 
 
 async def resume(ctx: Context, event: Inbound) -> None:
+    await ctx.uow.lock_person(ctx.person.id)
     if ctx.person.paused_at is not None:
         ctx.person.paused_at = None
         await _tell_coordinators(ctx, N_("{name} ({role}) is back from a pause."))

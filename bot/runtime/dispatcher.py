@@ -10,12 +10,13 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from weakref import WeakValueDictionary
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.adapter import recorded
 from bot.callbacks import prefix_of
@@ -48,7 +49,10 @@ from storage.repositories import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+# deadlock_detected and serialization_failure; and a unique or foreign-key violation, which on
+# PostgreSQL comes of a concurrent transaction (a row it inserted or deleted first): run again, the
+# transaction reads that row (on SQLite, one transaction at a time, it is a bug: no sqlstate).
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "23505", "23503"})
 TRANSIENT_RETRIES = 2
 
 CONCURRENT_EVENTS = 8
@@ -123,7 +127,7 @@ class Dispatcher:
     async def _handle(self, event: Inbound) -> list[int]:
         """The event's transaction and delivery; the groups to count again once done."""
         try:
-            ctx = await self._in_transaction_retried(event)
+            ctx = await self._retried(lambda: self._in_transaction(event), f"update {event.update_id}")
         except AlreadyHandled:
             # Telegram may deliver an update twice, or a crash re-fetch it: effects exist once.
             log.info("duplicate update %s", event.update_id)
@@ -170,19 +174,26 @@ class Dispatcher:
         except DeliveryError as exc:
             log.warning("could not publish a chat's menu (%s)", type(exc).__name__)
 
-    async def _in_transaction_retried(self, event: Inbound) -> Context | None:
-        """The event's transaction; one the database aborted to break a deadlock or a
-        serialisation conflict with another replica's (PostgreSQL) runs again from the start."""
+    async def _retried(self, run: Callable[[], Awaitable[Context | None]], what: str) -> Context | None:
+        """An event's or a job's transaction; one that lost to a concurrent one (a deadlock
+        between two decisions' locks, say) runs again from the start, and then reads what the
+        other committed."""
         for attempt in range(1, TRANSIENT_RETRIES + 2):
             try:
-                return await self._in_transaction(event)
-            except DBAPIError as exc:
-                if attempt > TRANSIENT_RETRIES or not transient(exc):
+                return await run()
+            except (DBAPIError, StaleDataError) as exc:
+                if attempt > TRANSIENT_RETRIES or not self._lost_to_another(exc):
                     raise
-                log.info(
-                    "update %s: transaction aborted by the database, attempt %s", event.update_id, attempt
-                )
+                log.info("%s: lost to a concurrent one (%s), attempt %s", what, conflict(exc), attempt)
         raise AssertionError("unreachable")
+
+    def _lost_to_another(self, exc: DBAPIError | StaleDataError) -> bool:
+        """PostgreSQL aborted the transaction (``TRANSIENT_SQLSTATES``), or a row it updates was
+        deleted by another meanwhile (someone's conversation, which a person leaving ends while
+        they answer it). On SQLite, one transaction at a time, neither comes of a concurrent one."""
+        if isinstance(exc, StaleDataError):
+            return not self.db.is_sqlite
+        return sqlstate(exc) in TRANSIENT_SQLSTATES
 
     async def _in_transaction(self, event: Inbound) -> Context | None:
         async with self.db.unit_of_work() as uow:
@@ -388,7 +399,7 @@ class Dispatcher:
         """Run one due-job in its own transaction; a failure is retried later, then given up.
         ``paid``: its messages go as paid broadcasts (the plan found no room for it in time)."""
         try:
-            ctx = await self._job_in_transaction(job_id)
+            ctx = await self._retried(lambda: self._job_in_transaction(job_id), f"job {job_id}")
         except Exception as exc:
             failure(log, exc, "job %s failed", job_id)
             await self._job_failed(job_id)
@@ -439,6 +450,10 @@ class Dispatcher:
             job.last_error = "exception (see log)"
 
 
-def transient(exc: DBAPIError) -> bool:
-    """PostgreSQL's deadlock_detected and serialization_failure: the transaction may succeed again."""
-    return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+def sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
+
+
+def conflict(exc: DBAPIError | StaleDataError) -> str:
+    """How a lost transaction is named in the log: the sqlstate, or "a row gone"."""
+    return "a row gone" if isinstance(exc, StaleDataError) else str(sqlstate(exc))

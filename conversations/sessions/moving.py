@@ -65,7 +65,9 @@ def move_time_options(ctx: Context) -> tuple[Option, ...]:
 
 
 async def _movable(ctx: Context, answers: dict[str, Any]) -> tuple[Pair, Session] | None:
-    session = await ctx.uow.sessions.get(int(answers.get("session") or 0))
+    """The session and its pair, locked for the decision (the partner may be moving or
+    cancelling it at this moment), if it can still be moved; else None, said."""
+    session = await ctx.uow.sessions.lock(int(answers.get("session") or 0))
     pair = await ctx.uow.pairs.get(session.pair_id) if session else None
     if (
         session is None
@@ -134,7 +136,7 @@ def suggested(ctx: Context, answers: Mapping[str, Any]) -> dict[str, str]:
 async def move_not_answered(ctx: Context, answers: dict[str, Any]) -> None:
     """The partner has not answered a move in time (or stopped the question): whoever asked
     hears that the session stays where it was."""
-    session = await ctx.uow.sessions.get(int(answers.get("session") or 0))
+    session = await ctx.uow.sessions.lock(int(answers.get("session") or 0))
     pair = await ctx.uow.pairs.get(session.pair_id) if session else None
     if session is None or pair is None or pair.status != "active" or session.status != "planned":
         return

@@ -38,8 +38,9 @@ class SessionAction(Callback, prefix=PREFIX):
 
 
 async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
-    """A session's confirmation, reminder or question afterwards, if it still applies."""
-    session = await ctx.uow.sessions.get(int(str(payload.get("session"))))
+    """A session's confirmation, reminder or question afterwards, if it still applies (read
+    under the pair's lock: not while one of the two is cancelling or moving it)."""
+    session = await ctx.uow.sessions.lock(int(str(payload.get("session"))))
     pair = await ctx.uow.pairs.get(session.pair_id) if session else None
     if session is None or pair is None or pair.status != "active":
         return
@@ -104,7 +105,7 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
         return
-    session = await ctx.uow.sessions.get(press.session)
+    session = await ctx.uow.sessions.lock(press.session)  # the partner may be deciding on it too
     pair = await ctx.uow.pairs.get(session.pair_id) if session else None
     if session is None or pair is None or ctx.person.id not in (pair.learner_id, pair.mentor_id):
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)

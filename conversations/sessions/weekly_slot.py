@@ -83,8 +83,9 @@ def slot_time_options(ctx: Context) -> tuple[Option, ...]:
 
 
 async def _pair_and_partner(ctx: Context, answers: dict[str, Any]) -> tuple[Pair, Person] | None:
-    """The active pair a slot is agreed for, and the other one of the two (else None, said)."""
-    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
+    """The active pair a slot is agreed for, locked for the decision, and the other one of the
+    two (else None, said)."""
+    pair = await ctx.uow.pairs.lock(int(answers.get("pair") or 0))
     partner = None
     if pair is not None and pair.status == "active" and ctx.person.id in (pair.learner_id, pair.mentor_id):
         partner = await ctx.uow.people.get(

@@ -232,6 +232,22 @@ async def test_the_learner_suggests_another_weekly_time_until_one_agrees(cohort:
         assert unchanged is not None and (unchanged.slot_weekday, unchanged.slot_time) == (2, "19:00")
 
 
+async def test_a_weekly_time_left_unanswered_is_reported_like_the_first_meeting(cohort: Simulation) -> None:
+    """The learner never answers the weekly time the mentor suggested: asked again after two
+    days, then the mentor hears it and the coordinators get a case (it is a question of the
+    pairing, of a pair that is running)."""
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    for choice in ("^Tuesdays$", "^17:00$", "^a public place"):
+        await sim.press(mentor, choice)
+    mark = sim.last_seq()
+    await sim.advance(timedelta(days=4, minutes=10))
+    assert "This pair no longer exists." not in sim.bot_texts(learner, mark)
+    heard = sim.bot_texts(mentor, mark)
+    assert f"{learner.title()} has not answered yet. The coordinators know and will follow up." in heard
+    assert "the pairing is stuck" in "\n".join(sim.bot_texts("coordinators", mark))
+
+
 @pytest.mark.parametrize(("typed", "locale"), [("Tue 17:30", "en"), ("Di 17.30", "de")])
 async def test_a_weekly_slot_typed_in_one_message(cohort: Simulation, typed: str, locale: str) -> None:
     sim = cohort
