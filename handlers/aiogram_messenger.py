@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 from typing import TypeVar
 
 from aiogram import Bot
@@ -30,8 +29,8 @@ from bot.events import (
     SendText,
     SendVoice,
 )
-from bot.messenger import DeliveryError, GroupCensus
-from handlers.aiogram_updates import sender_of
+from bot.messenger import GroupCensus
+from handlers.bot_api import census
 from handlers.delivery import (
     Courier,
     DeliveryStats,
@@ -41,7 +40,6 @@ from handlers.delivery import (
     bad_request,
     target_of,
 )
-from handlers.inbound import in_group
 
 Result = TypeVar("Result")
 
@@ -135,29 +133,7 @@ class AiogramMessenger:
         await self._courier.run(call, Target("setMyCommands", chat_id))
 
     async def census(self, chat_id: int, ask: Sequence[int] = ()) -> GroupCensus:
-        me = (await self._bot.me()).id
-        admins = await self._read(
-            lambda: self._bot.get_chat_administrators(chat_id), "getChatAdministrators", chat_id
-        )
-        count = await self._read(
-            lambda: self._bot.get_chat_member_count(chat_id), "getChatMemberCount", chat_id
-        )
-        gone = []
-        for user_id in ask:
-            try:
-                member = await self._read(
-                    partial(self._bot.get_chat_member, chat_id, user_id), "getChatMember", chat_id
-                )
-            except DeliveryError:  # not known either way: they stay as they were
-                continue
-            if not in_group(member.status, getattr(member, "is_member", None)):
-                gone.append(user_id)
-        return GroupCensus(
-            admins=tuple(sender_of(admin.user) for admin in admins if admin.user.id != me),
-            count=count,
-            bot_admin=any(admin.user.id == me for admin in admins),
-            gone=tuple(gone),
-        )
+        return await census(self._bot, (await self._bot.me()).id, self._read, chat_id, ask)
 
     async def _read(self, call: Callable[[], Awaitable[Result]], method: str, chat_id: int) -> Result:
         return await self._courier.run(call, Target(method, chat_id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 from typing import TypeVar
 
 import httpx
@@ -24,7 +23,8 @@ from bot.events import (
     SendText,
     SendVoice,
 )
-from bot.messenger import DeliveryError, GroupCensus
+from bot.messenger import GroupCensus
+from handlers.bot_api import census
 from handlers.delivery import (
     Courier,
     DeliveryStats,
@@ -34,8 +34,6 @@ from handlers.delivery import (
     bad_request,
     target_of,
 )
-from handlers.inbound import in_group
-from handlers.ptb_updates import sender_of
 
 Result = TypeVar("Result")
 
@@ -128,29 +126,7 @@ class PtbMessenger:
         await self._courier.run(call, Target("setMyCommands", chat_id))
 
     async def census(self, chat_id: int, ask: Sequence[int] = ()) -> GroupCensus:
-        me = self._bot.id
-        admins = await self._read(
-            lambda: self._bot.get_chat_administrators(chat_id), "getChatAdministrators", chat_id
-        )
-        count = await self._read(
-            lambda: self._bot.get_chat_member_count(chat_id), "getChatMemberCount", chat_id
-        )
-        gone = []
-        for user_id in ask:
-            try:
-                member = await self._read(
-                    partial(self._bot.get_chat_member, chat_id, user_id), "getChatMember", chat_id
-                )
-            except DeliveryError:  # not known either way: they stay as they were
-                continue
-            if not in_group(member.status, getattr(member, "is_member", None)):
-                gone.append(user_id)
-        return GroupCensus(
-            admins=tuple(sender_of(admin.user) for admin in admins if admin.user.id != me),
-            count=count,
-            bot_admin=any(admin.user.id == me for admin in admins),
-            gone=tuple(gone),
-        )
+        return await census(self._bot, self._bot.id, self._read, chat_id, ask)
 
     async def _read(self, call: Callable[[], Awaitable[Result]], method: str, chat_id: int) -> Result:
         return await self._courier.run(call, Target(method, chat_id))
