@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.events import BotCommand, Outbound
 from bot.feature import menu
 from bot.features import (
+    announcements,
     basics,
     cases,
     group,
@@ -63,6 +64,7 @@ FEATURES = (
     monitoring.FEATURE,
     concern.FEATURE,
     reports.FEATURE,
+    announcements.FEATURE,
     operations.FEATURE,
 )
 

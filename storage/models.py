@@ -458,3 +458,34 @@ class SendWindow(Base):
     second: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     used: Mapped[int]
     granted: Mapped[int]
+
+
+class Announcement(Base):
+    """A coordinator's message to many (/announce): its words, to whom, and when the report of how
+    it went is due. Each recipient's copy is a due job of its own, sent as bulk within a window."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(3000))
+    audience: Mapped[str] = mapped_column(String(16))  # mentors, learners, everyone, cohort
+    cohort: Mapped[str | None] = mapped_column(String(60))
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    closes_at: Mapped[datetime]  # every copy is out by then; the report follows
+    reported_at: Mapped[datetime | None]
+
+
+class AnnouncementCopy(Base):
+    """One recipient of an announcement and what became of their copy: pending, sent, paused
+    (not sent: they asked for a pause), or gone (they had left or blocked Tandem)."""
+
+    __tablename__ = "announcement_copies"
+
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")

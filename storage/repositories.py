@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
+    Announcement,
+    AnnouncementCopy,
     AuditEntry,
     Base,
     CaseEntry,
@@ -278,6 +280,11 @@ class DueJobs:
         await self._session.execute(
             statement.on_conflict_do_update(index_elements=[table.c.dedupe_key], set_=replaced)
         )
+
+    async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Store jobs without dedupe keys, in one executemany."""
+        if rows:
+            await self._session.execute(insert(table_of(DueJob)), list(rows))
 
     async def due(
         self, now: datetime, limit: int, after: tuple[datetime, int] | None = None
@@ -1068,6 +1075,78 @@ class Concerns:
         return list((await self._session.execute(query)).scalars().all())
 
 
+# Whom each audience of an announcement reaches, by role ("everyone": these and the coordinators).
+AUDIENCE_ROLES = {"mentors": ("mentor",), "learners": ("learner",), "cohort": ("learner", "mentor")}
+
+
+class Announcements:
+    """A coordinator's messages to many, and what became of each recipient's copy."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def cohorts(self) -> list[str]:
+        """The cohorts people in the programme belong to, by name."""
+        query = (
+            select(Person.cohort)
+            .where(Person.cohort.is_not(None), Person.role.in_(("learner", "mentor")))
+            .distinct()
+            .order_by(Person.cohort)
+        )
+        return [c for c in (await self._session.execute(query)).scalars() if c]
+
+    async def audience(self, audience: str, cohort: str | None = None) -> list[Person]:
+        """Who an announcement to ``audience`` reaches: people of its roles, a cohort's if one is
+        named; a suspended mentor is not one of the programme's mentors for now."""
+        roles = AUDIENCE_ROLES.get(audience, ("learner", "mentor", "coordinator"))
+        query = select(Person).where(
+            Person.role.in_(roles), or_(Person.screening.is_(None), Person.screening != "suspended")
+        )
+        if audience == "cohort":
+            query = query.where(Person.cohort == cohort)
+        return list((await self._session.execute(query.order_by(Person.id))).scalars().all())
+
+    async def add(self, announcement: Announcement, recipients: Sequence[int]) -> Announcement:
+        self._session.add(announcement)
+        await self._session.flush()
+        if recipients:
+            copy = {"announcement_id": announcement.id, "status": "pending"}
+            rows = [{**copy, "person_id": i} for i in recipients]
+            await self._session.execute(insert(table_of(AnnouncementCopy)), rows)
+        return announcement
+
+    async def get(self, announcement_id: int) -> Announcement | None:
+        return await self._session.get(Announcement, announcement_id)
+
+    async def settle(self, announcement_id: int, person_id: int, status: str) -> bool:
+        """Record what became of one copy; False if it was settled already (the job ran twice)."""
+        table = table_of(AnnouncementCopy)
+        result = await self._session.execute(
+            update(table)
+            .where(
+                table.c.announcement_id == announcement_id,
+                table.c.person_id == person_id,
+                table.c.status == "pending",
+            )
+            .values(status=status)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def tally(self, announcement: Announcement) -> Counter[str]:
+        """How the copies went: a copy sent to someone who blocked Tandem since counts as gone."""
+        copies = table_of(AnnouncementCopy)
+        since = Person.unreachable_since
+        blocked = since.is_not(None) & (since >= announcement.created_at)
+        status = case(((copies.c.status == "sent") & blocked, "gone"), else_=copies.c.status)
+        query = (
+            select(status, func.count())
+            .select_from(copies.join(Person, Person.id == copies.c.person_id))
+            .where(copies.c.announcement_id == announcement.id)
+            .group_by(status)
+        )
+        return Counter({str(s): int(n) for s, n in (await self._session.execute(query)).all()})
+
+
 class Reports:
     """What the coordinators' overview (/stats) and the CSV export (/export) read."""
 
@@ -1178,6 +1257,7 @@ class UnitOfWork:
         self.groups = GroupChats(session)
         self.operations = Operations(session)
         self.reports = Reports(session)
+        self.announcements = Announcements(session)
 
     @property
     def dialect(self) -> str:
