@@ -10,18 +10,20 @@ one report job tells the coordinator how it went once the window has closed.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.i18n import N_, Translator, language_name
 from conversations.common import check_text
 from conversations.flow import END, Flow, Option, Step, StepKind
-from storage.models import Announcement, Person
+from storage.models import Announcement
 
 WRITE, CONFIRM = "announce", "announce_confirm"
 COPY_JOB, REPORT_JOB = "announcement.copy", "announcement.report"
 WINDOW = timedelta(hours=6)  # every copy is out within it
+DAY = (8, 21)  # hours of the recipient's day: a copy due in their night waits for 08:00
 LONGEST = 3000  # characters: the frame and the words stay within one Telegram message
 
 FRAME = N_("📣 From {programme}:")
@@ -38,6 +40,17 @@ AUDIENCES = {
 def copy_text(t: Translator, programme: str, words: str) -> str:
     """What a recipient reads: the programme's name in their language, then the words as written."""
     return t(FRAME, programme=programme) + "\n\n" + words
+
+
+def first_moment(now: datetime, zone: ZoneInfo) -> datetime:
+    """Now, or 08:00 of the recipient's next morning if it is night where they are."""
+    local = now.astimezone(zone)
+    if DAY[0] <= local.hour < DAY[1]:
+        return now
+    morning = local.replace(hour=DAY[0], minute=0, second=0, microsecond=0)
+    if local.hour >= DAY[1]:
+        morning += timedelta(days=1)  # wall-clock arithmetic: 08:00 on a day of a clock change too
+    return morning.astimezone(UTC)
 
 
 def audience_words(t: Translator, audience: str, cohort: str | None) -> str:
@@ -94,7 +107,8 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     if not people:
         await ctx.say(ctx.t(NOTHING_SENT))
         return
-    closes = ctx.now + WINDOW
+    opens = {p.id: first_moment(ctx.now, ctx.translator_for(p).zone) for p in people}
+    closes = max(opens.values()) + WINDOW
     announcement = Announcement(
         text=str(answers["text"])[:LONGEST],
         audience=audience,
@@ -104,14 +118,15 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         closes_at=closes,
     )
     await ctx.uow.announcements.add(announcement, [p.id for p in people])
-    await ctx.uow.jobs.add_many([_copy_job(ctx, announcement, person) for person in people])
+    await ctx.uow.jobs.add_many([_copy_job(ctx, announcement, p.id, opens[p.id]) for p in people])
     await ctx.schedule(REPORT_JOB, closes + timedelta(minutes=5), {"announcement": announcement.id})
     await ctx.uow.audit.record(ctx.now, ctx.person, "announcement.sent", None, people=len(people))
     await ctx.say(
         ctx.t(
             N_(
                 "Sent to {count} people ({whom}). Each copy goes out within six hours, as the "
-                "send limits allow; I will tell you how it went."
+                "send limits allow (at night, from 08:00 where the person lives); I will tell you "
+                "how it went."
             ),
             count=len(people),
             whom=audience_words(ctx.t, audience, cohort),
@@ -119,13 +134,13 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     )
 
 
-def _copy_job(ctx: Context, announcement: Announcement, person: Person) -> dict[str, Any]:
+def _copy_job(ctx: Context, announcement: Announcement, person_id: int, opens: datetime) -> dict[str, Any]:
     return {
         "kind": COPY_JOB,
-        "payload": {"person_id": person.id, "announcement": announcement.id},
-        "due_at": ctx.now,
-        "opens_at": ctx.now,
-        "closes_at": announcement.closes_at,
+        "payload": {"person_id": person_id, "announcement": announcement.id},
+        "due_at": opens,
+        "opens_at": opens,
+        "closes_at": opens + WINDOW,
         "status": "pending",
         "attempts": 0,
         "created_at": ctx.now,

@@ -7,6 +7,7 @@ with nobody in it sends nothing; a learner who tries /announce is refused and no
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
@@ -114,3 +115,23 @@ async def test_a_cohort_announcement_reaches_only_that_cohort(cohort: Simulation
     assert any(WORDS in t for t in sim.bot_texts("lena", mark))
     assert any(WORDS in t for t in sim.bot_texts("amira", mark))
     assert not [t for t in sim.bot_texts("tom", mark) + sim.bot_texts("peter", mark) if WORDS in t]
+
+
+async def test_at_night_the_copies_wait_for_the_morning(cohort: Simulation) -> None:
+    sim = cohort
+    d = sim.tandem.dispatcher
+    zone = ZoneInfo(d.rules.timezone or d.settings.timezone)
+    local = sim.clock.now().astimezone(zone)
+    evening = local.replace(hour=22, minute=30, second=0, microsecond=0)
+    await until(sim, evening if evening > local else evening + timedelta(days=1))
+    mark = sim.last_seq()
+    await sim.send("carla", "/announce")
+    await sim.press("carla", "^All learners$")
+    await sim.send("carla", WORDS)
+    await sim.press("carla", "^Yes$")
+    assert "(at night, from 08:00 where the person lives)" in sim.bot_texts("carla")[-1]
+    await until(sim, sim.clock.now() + timedelta(hours=9))  # 07:30
+    assert not [t for t in sim.bot_texts("lena", mark) + sim.bot_texts("tom", mark) if WORDS in t]
+    await until(sim, sim.clock.now() + timedelta(minutes=40))  # 08:10
+    assert any(WORDS in t for t in sim.bot_texts("lena", mark))
+    assert any(WORDS in t for t in sim.bot_texts("tom", mark))
