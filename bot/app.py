@@ -24,6 +24,7 @@ from bot.features import (
     operations,
     reports,
     rights,
+    roundtables,
     screening,
     team,
     training,
@@ -65,6 +66,7 @@ FEATURES = (
     concern.FEATURE,
     reports.FEATURE,
     announcements.FEATURE,
+    roundtables.FEATURE,
     operations.FEATURE,
 )
 

@@ -489,3 +489,33 @@ class AnnouncementCopy(Base):
         ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     status: Mapped[str] = mapped_column(String(16), default="pending")
+
+
+class Roundtable(Base):
+    """A meeting of mentors to exchange experience (/roundtable): when, where, what about, and
+    whom it invites (all mentors, or a cohort's)."""
+
+    __tablename__ = "roundtables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(300))  # an address, or an online link
+    cohort: Mapped[str | None] = mapped_column(String(60))  # None: all mentors
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class RoundtableGuest(Base):
+    """A mentor invited to a roundtable, and their answer: None until they answer, "yes" or "no"."""
+
+    __tablename__ = "roundtable_guests"
+
+    roundtable_id: Mapped[int] = mapped_column(
+        ForeignKey("roundtables.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    answer: Mapped[str | None] = mapped_column(String(8))
+    answered_at: Mapped[datetime | None]

@@ -37,6 +37,8 @@ from storage.models import (
     Person,
     ProcessedUpdate,
     Reflection,
+    Roundtable,
+    RoundtableGuest,
     SendWindow,
     Session,
     Signal,
@@ -1147,6 +1149,58 @@ class Announcements:
         return Counter({str(s): int(n) for s, n in (await self._session.execute(query)).all()})
 
 
+class Roundtables:
+    """Mentors' roundtables and their guests' answers."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, roundtable: Roundtable, guests: Sequence[int]) -> Roundtable:
+        self._session.add(roundtable)
+        await self._session.flush()
+        if guests:
+            rows = [{"roundtable_id": roundtable.id, "person_id": i} for i in guests]
+            await self._session.execute(insert(table_of(RoundtableGuest)), rows)
+        return roundtable
+
+    async def get(self, roundtable_id: int) -> Roundtable | None:
+        return await self._session.get(Roundtable, roundtable_id)
+
+    async def guest(self, roundtable_id: int, person_id: int) -> RoundtableGuest | None:
+        return await self._session.get(RoundtableGuest, (roundtable_id, person_id))
+
+    async def coming(self, roundtable_id: int) -> list[Person]:
+        query = (
+            select(Person)
+            .join(RoundtableGuest, RoundtableGuest.person_id == Person.id)
+            .where(RoundtableGuest.roundtable_id == roundtable_id, RoundtableGuest.answer == "yes")
+            .order_by(Person.id)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def since(self, moment: datetime) -> list[tuple[Roundtable, Counter[str | None]]]:
+        """Roundtables starting from ``moment`` on, soonest first, each with its answers counted."""
+        tables = (
+            (
+                await self._session.execute(
+                    select(Roundtable).where(Roundtable.starts_at >= moment).order_by(Roundtable.starts_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        found = []
+        for table in tables:
+            query = (
+                select(RoundtableGuest.answer, func.count())
+                .where(RoundtableGuest.roundtable_id == table.id)
+                .group_by(RoundtableGuest.answer)
+            )
+            counts = Counter({a: int(n) for a, n in (await self._session.execute(query)).all()})
+            found.append((table, counts))
+        return found
+
+
 class Reports:
     """What the coordinators' overview (/stats) and the CSV export (/export) read."""
 
@@ -1258,6 +1312,7 @@ class UnitOfWork:
         self.operations = Operations(session)
         self.reports = Reports(session)
         self.announcements = Announcements(session)
+        self.roundtables = Roundtables(session)
 
     @property
     def dialect(self) -> str:

@@ -1,0 +1,184 @@
+"""A roundtable (/roundtable): a coordinator invites mentors (all of them, or a cohort's) to meet
+and exchange experience. The coordinator gives the topic, the day, the time and the place (an
+address or an online link), reads a preview with the number of mentors invited, and confirms.
+
+Each invitation is a due job, sent as bulk like an announcement (within a window, never in the
+mentor's night), with "I'll come" and "Can't come" buttons; an answer can be changed until the
+roundtable begins. Those who said they will come are reminded the day before.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.context import Context
+from bot.i18n import N_, Translator
+from conversations.announce import WINDOW, first_moment
+from conversations.common import check_text
+from conversations.flow import END, Flow, Option, Step, StepKind
+from conversations.goals import not_past
+from storage.models import Person, Roundtable
+
+WRITE, CONFIRM = "roundtable", "roundtable_confirm"
+INVITE_JOB, REMINDER_JOB = "roundtable.invite", "roundtable.reminder"
+PREFIX = "rt1"
+
+NOTHING = N_("No roundtable was planned.")
+INVITATION = N_(
+    "Roundtable for mentors: {topic}\n{when}\n{place}\n\nA meeting to exchange experience with "
+    "other mentors, with a coordinator. Will you come?"
+)
+REMINDER = N_("Tomorrow: the mentors' roundtable “{topic}”, {when}, {place}. See you there!")
+
+
+def invitation(t: Translator, roundtable: Roundtable) -> str:
+    return t(INVITATION, topic=roundtable.topic, when=t.moment(roundtable.starts_at), place=roundtable.place)
+
+
+async def _mentors(ctx: Context, cohort: str | None) -> list[Person]:
+    audience = "cohort" if cohort else "mentors"
+    return [p for p in await ctx.uow.announcements.audience(audience, cohort) if p.role == "mentor"]
+
+
+def _starts(ctx: Context, answers: dict[str, Any]) -> datetime:
+    day = answers["day"] if isinstance(answers["day"], date) else date.fromisoformat(str(answers["day"]))
+    local = datetime.combine(day, time.fromisoformat(str(answers["time"])), ZoneInfo(ctx.programme_zone))
+    return local.astimezone(UTC)
+
+
+async def written(ctx: Context, answers: dict[str, Any]) -> None:
+    """All is told: the preview, with how many mentors it invites."""
+    if ctx.person.role != "coordinator":
+        await ctx.say(ctx.t(NOTHING))
+        return
+    starts = _starts(ctx, answers)
+    if starts <= ctx.now:
+        await ctx.say(ctx.t(N_("That time has passed. No roundtable was planned; /roundtable starts again.")))
+        return
+    cohort = str(answers.get("cohort") or "").strip() or None
+    if cohort is not None:
+        known = await ctx.uow.announcements.cohorts()
+        cohort = next((c for c in known if c.casefold() == cohort.casefold()), cohort)
+    mentors = await _mentors(ctx, cohort)
+    if not mentors:
+        await ctx.say(ctx.t(N_("There are no mentors to invite. No roundtable was planned.")))
+        return
+    draft = Roundtable(
+        topic=str(answers["topic"]), starts_at=starts, place=str(answers["place"]), created_at=ctx.now
+    )
+    await ctx.start_flow(
+        CONFIRM,
+        {
+            **{k: str(v) for k, v in answers.items() if k in ("topic", "place", "time")},
+            "day": _starts(ctx, answers).astimezone(ZoneInfo(ctx.programme_zone)).date().isoformat(),
+            "cohort": cohort or "",
+            "count": str(len(mentors)),
+            "preview": invitation(ctx.t, draft),
+        },
+    )
+
+
+async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
+    if ctx.person.role != "coordinator" or answers.get("sure") != "yes":
+        await ctx.say(ctx.t(NOTHING))
+        return
+    starts = _starts(ctx, answers)
+    cohort = answers.get("cohort") or None
+    mentors = await _mentors(ctx, cohort)
+    if starts <= ctx.now or not mentors:
+        await ctx.say(ctx.t(NOTHING))
+        return
+    roundtable = Roundtable(
+        topic=str(answers["topic"]),
+        starts_at=starts,
+        place=str(answers["place"]),
+        cohort=cohort,
+        created_by=ctx.person.id,
+        created_at=ctx.now,
+    )
+    await ctx.uow.roundtables.add(roundtable, [m.id for m in mentors])
+    jobs = []
+    for mentor in mentors:
+        opens = first_moment(ctx.now, ctx.translator_for(mentor).zone)
+        closes = min(opens + WINDOW, starts)
+        jobs.append(
+            {
+                "kind": INVITE_JOB,
+                "payload": {"person_id": mentor.id, "roundtable": roundtable.id},
+                "due_at": min(opens, closes),
+                "opens_at": min(opens, closes),
+                "closes_at": closes,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": ctx.now,
+            }
+        )
+    await ctx.uow.jobs.add_many(jobs)
+    if starts - timedelta(days=1) > ctx.now:
+        await ctx.schedule(REMINDER_JOB, starts - timedelta(days=1), {"roundtable": roundtable.id})
+    await ctx.uow.audit.record(ctx.now, ctx.person, "roundtable.planned", None, mentors=len(mentors))
+    await ctx.say(
+        ctx.t(
+            N_(
+                "Planned: {count} mentors are invited to “{topic}” on {when}. /roundtables shows "
+                "who is coming."
+            ),
+            count=len(mentors),
+            topic=roundtable.topic,
+            when=ctx.t.moment(starts),
+        )
+    )
+
+
+def _after_audience(answers: Any) -> str:
+    return "cohort" if answers.get("audience") == "cohort" else END
+
+
+WRITE_FLOW = Flow(
+    name=WRITE,
+    steps=(
+        Step(
+            "topic", N_("What is the roundtable about? (A short topic.)"), StepKind.TEXT, validate=check_text
+        ),
+        Step("day", N_("On which day? (A date like 24.12.2026.)"), StepKind.DATE, check=not_past),
+        Step("time", N_("At what time? (Like 18:30.)"), StepKind.TIME),
+        Step(
+            "place",
+            N_("Where? An address, or the link of the online meeting."),
+            StepKind.TEXT,
+            max_length=300,
+            validate=check_text,
+        ),
+        Step(
+            "audience",
+            N_("Whom does it invite?"),
+            StepKind.CHOICE,
+            options=(Option("mentors", N_("All mentors")), Option("cohort", N_("One cohort"))),
+            next=_after_audience,
+        ),
+        Step(
+            "cohort",
+            N_("Which cohort? The programme's cohorts: {cohorts}"),
+            StepKind.TEXT,
+            max_length=60,
+        ),
+    ),
+    on_complete=written,
+    nudge_after=None,
+)
+CONFIRM_FLOW = Flow(
+    name=CONFIRM,
+    steps=(
+        Step(
+            "sure",
+            N_("This invites {count} mentors. They read:\n\n{preview}\n\nSend the invitations now?"),
+            StepKind.YES_NO,
+            next=END,
+        ),
+    ),
+    on_complete=confirmed,
+    nudge_after=None,
+)
+FLOWS = (WRITE_FLOW, CONFIRM_FLOW)
