@@ -458,3 +458,27 @@ class SendWindow(Base):
     second: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     used: Mapped[int]
     granted: Mapped[int]
+
+
+class RelayedMessage(Base):
+    """A message one of a pair wrote to the other through the bot (``/msg``): words, or a photo,
+    voice note or document by its Telegram file id, with a caption. It goes with the pair (and
+    so with either person's erasure); its words are shown to the partner and, through an open
+    case, to coordinators, and never logged."""
+
+    __tablename__ = "relayed_messages"
+    __table_args__ = (Index("ix_relayed_messages_sender_id_created_at", "sender_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # text, photo, voice, document
+    text: Mapped[str | None] = mapped_column(String(4096))  # the words, or a file's caption
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    # sent; held (for a coordinator); quiet (waits for the recipient's morning); rejected
+    status: Mapped[str] = mapped_column(String(16))
+    held_for: Mapped[str | None] = mapped_column(String(40))  # contact details, or phrase:<category>
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -35,6 +35,7 @@ from storage.models import (
     Person,
     ProcessedUpdate,
     Reflection,
+    RelayedMessage,
     SendWindow,
     Session,
     Signal,
@@ -860,6 +861,42 @@ class MentorNotes:
         return list((await self._session.execute(query)).scalars().all())
 
 
+class RelayedMessages:
+    """What the people of a pair wrote to each other through the bot."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: RelayedMessage) -> RelayedMessage:
+        self._session.add(message)
+        await self._session.flush()
+        return message
+
+    async def get(self, message_id: int) -> RelayedMessage | None:
+        return await self._session.get(RelayedMessage, message_id)
+
+    async def lock(self, message_id: int) -> RelayedMessage | None:
+        """The message, its row locked: two coordinators deciding on it at once decide once."""
+        query = select(RelayedMessage).where(RelayedMessage.id == message_id).with_for_update()
+        return (await self._session.execute(query)).scalars().first()
+
+    async def sent_by_since(self, sender_id: int, since: datetime) -> int:
+        """How many messages the person wrote to a partner since then (for the rate limit)."""
+        query = select(func.count(RelayedMessage.id)).where(
+            RelayedMessage.sender_id == sender_id, RelayedMessage.created_at >= since
+        )
+        return int((await self._session.execute(query)).scalar() or 0)
+
+    async def of_person(self, person_id: int) -> list[RelayedMessage]:
+        """Every message the person wrote or was sent, oldest first (for /mydata)."""
+        query = (
+            select(RelayedMessage)
+            .where(or_(RelayedMessage.sender_id == person_id, RelayedMessage.recipient_id == person_id))
+            .order_by(RelayedMessage.id)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+
 class MessageRefs:
     """Where each copy of a tracked message went (one row per copy), to edit them all alike."""
 
@@ -1175,6 +1212,7 @@ class UnitOfWork:
         self.notes = MentorNotes(session)
         self.concerns = Concerns(session)
         self.message_refs = MessageRefs(session)
+        self.relayed = RelayedMessages(session)
         self.groups = GroupChats(session)
         self.operations = Operations(session)
         self.reports = Reports(session)

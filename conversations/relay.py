@@ -1,0 +1,242 @@
+"""Writing to one's partner through the bot: /msg, the "Message my mentor" / "Message my learner"
+button under /help, and the "Reply" button under a message received.
+
+The bot asks for the message; what comes next (words, a photo, a voice note or a document) goes to
+the partner as the bot's copy, labelled with the sender's name (``bot/services/relay.py`` screens,
+holds or passes it on). A mentor of several learners chooses whom first. A command instead of the
+message is a command: nothing is passed on, and the question stays until /cancel or the message.
+Each person sends at most the programme's ``relay.per_hour`` messages within an hour.
+
+Coordinators decide on held messages with the buttons of the hold's alert; "Reject" asks them, in
+their own chat, for the note the sender reads. Every press is checked again: a reply button only
+for the message's recipient in a running pair, a decision only by a coordinator on a message
+still held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.callbacks import pack, unpack
+from bot.context import Context
+from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine, staff_press
+from bot.i18n import N_
+from bot.services import relay
+from bot.services.people import name_of
+from conversations import which_learner
+from conversations.common import check_text
+from conversations.flow import Flow, Option, Step, StepKind
+from storage.models import Pair, Person
+from storage.repositories import LIVE_PAIRS
+
+NAME, REJECT_FLOW = "relay", "relay_reject"
+LEARNERS = "learners"  # in the answers: a mentor's [learner id, name] pairs to choose from
+BUTTON = {"learner": N_("Message my mentor"), "mentor": N_("Message my learner")}
+NO_PARTNER = N_("You have no mentor or learner to write to right now.")
+LIMIT = N_(
+    "You have sent the most messages for one hour ({count}). Please wait a little before you write again."
+)
+STALE = N_("This button is no longer active.")
+NOT_YOURS = N_("This button is not for you.")
+MAX_LENGTH = 3500  # the words, under Telegram's 4096 with the sender's name above them
+
+
+async def partners(ctx: Context) -> list[tuple[Pair, Person]]:
+    """Whom the person can write to: a learner's mentor, a mentor's learners (oldest pair first)."""
+    if ctx.person.role == "mentor":
+        return await which_learner.mentored(ctx, LIVE_PAIRS)
+    if ctx.person.role != "learner":
+        return []
+    pair = await ctx.uow.pairs.current_for(ctx.person.id)
+    if pair is None or pair.learner_id != ctx.person.id:
+        return []
+    mentor = await ctx.uow.people.get(pair.mentor_id)
+    return [(pair, mentor)] if mentor is not None else []
+
+
+async def button(ctx: Context) -> Keyboard:
+    """The button under /help, for someone with a partner to write to."""
+    label = BUTTON.get(ctx.person.role or "")
+    if label is None or not await partners(ctx):
+        return ()
+    return ((Button(ctx.t(label), data=pack(relay.WriteToPartner("new"))),),)
+
+
+async def command(ctx: Context, event: Inbound) -> None:
+    """/msg: ask for the message (a mentor of several: for whom, first)."""
+    await _begin(ctx)
+
+
+async def partner_pressed(ctx: Context, event: Inbound) -> None:
+    """The button under /help, or "Reply" under a message received."""
+    assert isinstance(event, ButtonPress)
+    press = unpack(event.data, relay.WriteToPartner, relay.ReplyTo)
+    if press is None:
+        ctx.answer_button(event.callback_id, ctx.t(STALE))
+        return
+    if isinstance(press, relay.WriteToPartner):
+        ctx.answer_button(event.callback_id)
+        await _begin(ctx)
+        return
+    message = await ctx.uow.relayed.get(press.message)
+    if message is None or message.recipient_id != ctx.person.id:
+        ctx.answer_button(
+            event.callback_id, ctx.t(NOT_YOURS if message else STALE), alert=message is not None
+        )
+        return
+    pair = await relay.live_pair(ctx, message.pair_id)
+    sender = await ctx.uow.people.get(message.sender_id)
+    if pair is None or sender is None:
+        ctx.answer_button(event.callback_id, ctx.t(STALE))
+        await ctx.say(ctx.t(NO_PARTNER))
+        return
+    ctx.answer_button(event.callback_id)
+    await _ask(ctx, pair, sender)
+
+
+async def _begin(ctx: Context) -> None:
+    found = await partners(ctx)
+    if not found:
+        await ctx.say(ctx.t(NO_PARTNER))
+    elif len(found) > 1:
+        if not await _within_limit(ctx):
+            return
+        learners = [[learner.id, name_of(learner)] for _, learner in found]
+        await ctx.start_flow(NAME, {LEARNERS: learners})
+    else:
+        await _ask(ctx, *found[0])
+
+
+async def _ask(ctx: Context, pair: Pair, partner: Person) -> None:
+    if await _within_limit(ctx):
+        await ctx.engine.start(ctx, NAME, {"pair": pair.id, "to_name": name_of(partner)}, at="message")
+
+
+async def _within_limit(ctx: Context) -> bool:
+    if await relay.over_the_limit(ctx):
+        await ctx.say(ctx.t(LIMIT, count=ctx.rules.relay.per_hour))
+        return False
+    return True
+
+
+async def written(ctx: Context, answers: dict[str, Any]) -> None:
+    """The message is there: to whom it goes is read again (the pair may have ended meanwhile)."""
+    pair, partner = await _addressee(ctx, answers)
+    if pair is None or partner is None:
+        await ctx.say(ctx.t(NO_PARTNER))
+        return
+    if await _within_limit(ctx):
+        await relay.send(ctx, pair, partner, answers.get("message"))
+
+
+async def _addressee(ctx: Context, answers: Mapping[str, Any]) -> tuple[Pair | None, Person | None]:
+    if str(answers.get("learner") or "").isdigit():
+        found = await which_learner.chosen(ctx, int(answers["learner"]), LIVE_PAIRS)
+        return found if found is not None else (None, None)
+    pair = await relay.live_pair(ctx, int(answers.get("pair") or 0))
+    if pair is None:
+        return None, None
+    return pair, await ctx.uow.people.get(relay.partner_id(pair, ctx.person.id))
+
+
+def _learner_options(ctx: Context) -> tuple[Option, ...]:
+    return tuple(
+        Option(str(learner_id), str(name), translate=False)
+        for learner_id, name in ctx.flow_answers.get(LEARNERS) or ()
+    )
+
+
+def _fields(ctx: Context, answers: Mapping[str, Any]) -> dict[str, str]:
+    """The partner's name in the question, once a mentor of several has chosen."""
+    chosen = str(answers.get("learner") or "")
+    named = [str(name) for learner_id, name in answers.get(LEARNERS) or () if str(learner_id) == chosen]
+    return {"to_name": named[0]} if named else {}
+
+
+# --- coordinators: held messages -------------------------------------------------------------
+
+
+async def hold_pressed(ctx: Context, event: Inbound) -> None:
+    """Pass on or reject a held message, in the coordinators' group or a coordinator's chat."""
+    assert isinstance(event, ButtonPress)
+    press = staff_press(ctx, event, relay.HoldDecision)
+    if press is None:
+        return
+    message = await ctx.uow.relayed.lock(press.message)  # another coordinator may press a copy
+    if message is None or message.status != "held":
+        ctx.answer_button(event.callback_id, ctx.t(STALE))
+        return
+    if press.decision == "ok":
+        ctx.answer_button(event.callback_id)
+        await relay.pass_on(ctx, message)
+        return
+    ctx.answer_button(event.callback_id, ctx.t(N_("Write the note in your chat with me.")))
+    sender = await ctx.uow.people.get(message.sender_id)
+    note_for = {"message": message.id, "sender_name": name_of(sender)}
+    await ctx.about_chat(ctx.person.chat_id).start_flow(REJECT_FLOW, note_for)
+
+
+async def rejected(ctx: Context, answers: dict[str, Any]) -> None:
+    message = await ctx.uow.relayed.lock(int(answers.get("message") or 0))
+    if ctx.person.role != "coordinator" or message is None or message.status != "held":
+        await ctx.say(ctx.t(N_("This message was decided on already.")))
+        return
+    await relay.reject(ctx, message, str(answers["note"]))
+    await ctx.say(
+        ctx.t(
+            N_("Done: the message was not passed on, and {name} reads your note."),
+            name=answers.get("sender_name"),
+        )
+    )
+
+
+async def morning(ctx: Context, payload: dict[str, Any]) -> None:
+    await relay.morning(ctx, payload)
+
+
+FLOW = Flow(
+    name=NAME,
+    title=N_("your message to your partner"),
+    steps=(
+        Step("learner", which_learner.WHICH, StepKind.CHOICE, options=_learner_options),
+        Step(
+            "message",
+            N_(
+                "Write your message to {to_name}, or send a photo, a voice note or a document. "
+                "I pass it on with your name. (/cancel: nothing is sent.)"
+            ),
+            StepKind.TEXT,
+            max_length=MAX_LENGTH,
+            media=True,
+        ),
+    ),
+    on_complete=written,
+    nudge_after=None,  # a message not written needs no reminder
+    fields=_fields,
+)
+REJECT = Flow(
+    name=REJECT_FLOW,
+    steps=(
+        Step(
+            "note",
+            N_("Why is the message not passed on? {sender_name} reads your note:"),
+            StepKind.TEXT,
+            max_length=1000,
+            validate=check_text,
+        ),
+    ),
+    on_complete=rejected,
+    nudge_after=None,
+)
+
+FEATURE = Feature(
+    "relay",
+    commands=(CommandEntry("msg", command, N_("Write to your mentor or learner"), IN_A_PAIR),),
+    buttons={relay.PARTNER_PREFIX: partner_pressed, relay.HOLD_PREFIX: hold_pressed},
+    group_buttons={relay.HOLD_PREFIX: hold_pressed},
+    jobs={relay.MORNING_JOB: morning},
+    flows=(FLOW, REJECT),
+    help=(HelpLine(N_("/msg – write to your mentor or learner (or tap the button below)"), IN_A_PAIR),),
+)

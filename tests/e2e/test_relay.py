@@ -1,0 +1,136 @@
+"""Safe pair messaging through both adapters: /msg and the buttons pass words, photos, voice notes and
+documents between a learner and their mentor as the bot's copies, labelled with the sender's name and
+with a reply button; neither side's Telegram id or username ever reaches the other (checked on the
+emulator's log of every Bot API call); a command instead of the message is a command; the rate
+limit answers clearly; forged and stale buttons are refused; /mydata shows the messages and
+/delete takes them away."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from bot.simulation import Simulation
+from storage.models import RelayedMessage
+from tests.journeys import delete_my_data, introduced, last_file, rows, write_to_partner
+
+
+def requests_to(sim: Simulation, who: str) -> list[str]:
+    """Every Bot API call the bot made into a person's chat, as JSON."""
+    chat = str(sim.users[who])
+    return [
+        json.dumps(r.params, ensure_ascii=False, default=str)
+        for r in sim.emulator.state.requests
+        if str(r.params.get("chat_id")) == chat
+    ]
+
+
+async def test_words_photos_voice_and_documents_go_both_ways_as_copies(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    for key, username in ((learner, "lena_secret"), (mentor, "peter_private")):
+        sim.emulator.state.users[sim.users[key]].username = username
+
+    asked = await sim.send(learner, "/msg")
+    assert "Write your message to Peter" in asked[-1].text
+    mark = sim.last_seq()
+    told = await sim.send(learner, "Shall we meet at the city library?")
+    assert told[-1].text == "Sent to Peter."
+    (copy,) = [e for e in sim.transcript(mentor, mark) if e.sender == "bot"]
+    assert copy.text == "✉️ From Lena:\n\nShall we meet at the city library?"
+    assert copy.buttons == [["Reply"]]
+
+    # Peter answers with the button, with a photo; then a voice note and a document by /msg.
+    mark = sim.last_seq()
+    await sim.press(mentor, "^Reply$")
+    assert "Write your message to Lena" in sim.bot_texts(mentor, mark)[-1]
+    told = await sim.photo(mentor, "library.jpg")
+    assert "Sent to Lena." in [e.text for e in told]  # then his question of the first meeting again
+    photo = [e for e in sim.transcript(learner, mark) if e.sender == "bot"][-1]
+    assert photo.kind == "photo" and photo.text == "✉️ From Peter:" and photo.buttons == [["Reply"]]
+    mark = sim.last_seq()
+    await sim.press(learner, "^Reply$")
+    await sim.voice(learner, 5)
+    voice = [e for e in sim.transcript(mentor, mark) if e.sender == "bot"][-1]
+    assert voice.kind == "voice" and voice.text == "✉️ From Lena:"
+    await sim.send(mentor, "/msg")
+    await sim.document(mentor, "homework.pdf")
+    document = [e for e in sim.transcript(learner) if e.sender == "bot"][-1]
+    assert document.kind == "document" and document.document == "homework.pdf"
+
+    # Nothing of either account reached the other's chat: not the id, not the username.
+    for reader, writer, username in ((mentor, learner, "lena_secret"), (learner, mentor, "peter_private")):
+        calls = requests_to(sim, reader)
+        assert calls, "the log holds the calls into the chat"
+        assert not [c for c in calls if str(sim.users[writer]) in c or username in c]
+    assert len(await rows(sim, RelayedMessage)) == 4
+
+
+async def test_a_command_instead_of_the_message_is_a_command(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    await sim.send(learner, "/msg")
+    mark = sim.last_seq()
+    replies = await sim.send(learner, "/help")
+    assert "/msg" in replies[-1].text
+    assert not sim.bot_texts(mentor, mark)  # nothing was passed on
+    assert await sim.send(learner, "/cancel")
+    await sim.send(learner, "Nothing goes now")
+    assert not sim.bot_texts(mentor, mark)
+    assert await rows(sim, RelayedMessage) == []
+
+
+async def test_a_sticker_is_refused_and_the_question_asked_again(cohort: Simulation) -> None:
+    sim = cohort
+    learner, _ = await introduced(sim)
+    await sim.send(learner, "/msg")
+    replies = await sim.sticker(learner, "😀")
+    assert "I can pass on words, a photo, a voice note or a document" in replies[-1].text
+    assert "Write your message to Peter" in replies[-1].text
+
+
+async def test_the_rate_limit_answers_clearly(cohort: Simulation) -> None:
+    sim = cohort
+    learner, _ = await introduced(sim)
+    per_hour = sim.tandem.dispatcher.rules.relay.per_hour
+    for n in range(per_hour):
+        assert (await write_to_partner(sim, learner, f"message {n}"))[-1] == "Sent to Peter."
+    replies = await sim.send(learner, "/msg")
+    assert replies[-1].text == (
+        f"You have sent the most messages for one hour ({per_hour}). "
+        "Please wait a little before you write again."
+    )
+    await sim.advance(timedelta(hours=1, minutes=1))
+    assert (await write_to_partner(sim, learner, "later"))[-1] == "Sent to Peter."
+
+
+async def test_forged_and_stale_reply_buttons_are_refused(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    await write_to_partner(sim, learner, "Hello Peter")
+    copy = sim.find(mentor, "From Lena")
+    assert copy is not None
+    data = copy.data[0][0]
+    assert data is not None
+    # Lena presses Peter's button (forged into her chat), and data nobody made.
+    mark = sim.last_seq()
+    await sim.press_data(learner, copy.message_id, data)
+    await sim.press_data(mentor, copy.message_id, "rl1:999999")
+    await sim.press_data(mentor, copy.message_id, "rl1:x")
+    await sim.press_data("tom", copy.message_id, "rh1:1:ok")
+    assert sim.toasts(learner, mark) == ["This button is not for you."]
+    assert sim.toasts(mentor, mark) == ["This button is no longer active."] * 2
+    assert sim.toasts("tom", mark) == ["This button is not for you."]
+    assert not sim.bot_texts(mentor, mark) and not [t for t in sim.bot_texts(learner, mark) if "Write" in t]
+
+
+async def test_relayed_messages_are_in_mydata_and_go_with_delete(cohort: Simulation) -> None:
+    sim = cohort
+    learner, _ = await introduced(sim)
+    await write_to_partner(sim, learner, "See you on Tuesday")
+    await sim.send(learner, "/mydata")
+    data = json.loads(last_file(sim, learner, "my-data"))
+    (said,) = data["messages_with_your_partner"]
+    assert said["from"] == "Lena" and said["to"] == "Peter" and said["words"] == "See you on Tuesday"
+    await delete_my_data(sim, learner)
+    assert await rows(sim, RelayedMessage) == []
