@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from bot.emulator import Entry
 from bot.simulation import Simulation
-from storage.models import RelayedMessage
-from tests.journeys import delete_my_data, introduced, last_file, rows, write_to_partner
+from storage.models import Concern, RelayedMessage
+from tests.journeys import amira_takes_both, delete_my_data, introduced, last_file, rows, write_to_partner
 
 
 def requests_to(sim: Simulation, who: str) -> list[str]:
@@ -134,3 +135,92 @@ async def test_relayed_messages_are_in_mydata_and_go_with_delete(cohort: Simulat
     assert said["from"] == "Lena" and said["to"] == "Peter" and said["words"] == "See you on Tuesday"
     await delete_my_data(sim, learner)
     assert await rows(sim, RelayedMessage) == []
+
+
+async def test_a_mentor_of_two_chooses_whom_to_write_to(cohort: Simulation) -> None:
+    sim = cohort
+    await amira_takes_both(sim)
+    asked = await sim.send("amira", "/msg")
+    assert asked[-1].text == "About which of your learners?" and asked[-1].buttons == [["Lena"], ["Tom"]]
+    await sim.press("amira", "^Tom$")
+    assert "Write your message to Tom" in sim.bot_texts("amira")[-1]
+    mark = sim.last_seq()
+    await sim.send("amira", "Hi Tom, see you soon")
+    assert sim.bot_texts("tom", mark)[-1] == "✉️ From Amira:\n\nHi Tom, see you soon"
+    assert not sim.bot_texts("lena", mark)
+
+
+async def test_a_minors_phone_number_is_held_then_passed_on(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    mark = sim.last_seq()
+    told = await write_to_partner(sim, learner, "Call me: 0176 1234 5678")
+    assert told[-1].startswith("Your message waits for a coordinator before it goes to Peter")
+    assert not sim.bot_texts(mentor, mark)
+    alert = held_alert(sim, mark)
+    assert alert.text.startswith("✉️ A message from Lena to Peter waits for a coordinator.")
+    assert "contact details, and the learner is a minor" in alert.text and "0176 1234 5678" in alert.text
+    assert alert.buttons == [["Pass it on", "Reject"]]
+
+    await sim.press("carla", "^Pass it on$", chat=chat_of(sim, alert))
+    assert sim.bot_texts(mentor, mark)[-1] == "✉️ From Lena:\n\nCall me: 0176 1234 5678"
+    assert sim.bot_texts(learner, mark)[-1] == "A coordinator passed your message on to Peter."
+    assert sim.current_texts(chat_of(sim, alert), mark)[-1].endswith("Passed on by Carla.")
+    # A second press on any copy decides nothing more.
+    again = sim.last_seq()
+    await sim.press_data("carla", alert.message_id, next(d for r in alert.data for d in r if d))
+    assert not sim.bot_texts(mentor, again)
+
+
+async def test_a_held_message_rejected_tells_the_sender_the_note(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    mark = sim.last_seq()
+    await write_to_partner(sim, mentor, "Add me on insta: peter_b")
+    alert = held_alert(sim, mark)
+    await sim.press("carla", "^Reject$", chat=chat_of(sim, alert))
+    assert "Why is the message not passed on? Peter reads your note:" in sim.bot_texts("carla")[-1]
+    await sim.send("carla", "Please keep contact inside the programme.")
+    assert sim.bot_texts(mentor)[-1] == (
+        "Your message to Lena was not passed on. "
+        "A coordinator says: Please keep contact inside the programme."
+    )
+    assert not [t for t in sim.bot_texts(learner, mark) if "insta" in t]
+    assert sim.current_texts(chat_of(sim, alert), mark)[-1].endswith("Not passed on (Carla).")
+
+
+async def test_an_urgent_phrase_raises_a_concern_and_holds_the_message(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    mark = sim.last_seq()
+    await write_to_partner(sim, learner, "sometimes i want to die")
+    assert not sim.bot_texts(mentor, mark)
+    (concern,) = await rows(sim, Concern)
+    assert concern.kind == "phrase:self_harm" and concern.severity == "urgent"
+    everything = "\n".join(sim.bot_texts("coordinators", mark) + sim.bot_texts("carla", mark))
+    assert "a message to their partner" in everything
+    assert "Why: words about self-harm" in everything
+
+
+async def test_a_less_severe_phrase_raises_a_concern_and_the_message_goes(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    mark = sim.last_seq()
+    told = await write_to_partner(sim, learner, "honestly i want to quit my apprenticeship")
+    assert told[-1] == "Sent to Peter."
+    assert sim.bot_texts(mentor, mark)[-1].endswith("honestly i want to quit my apprenticeship")
+    (concern,) = await rows(sim, Concern)
+    assert concern.kind == "phrase:quitting" and concern.severity == "high"
+
+
+def held_alert(sim: Simulation, since: int) -> Entry:
+    """The hold's alert: in the coordinators' group, or (while others may read it) in Carla's chat."""
+    for chat in ("coordinators", "carla"):
+        found = sim.find(chat, "waits for a coordinator", since)
+        if found is not None:
+            return found
+    raise AssertionError("no alert of a held message")
+
+
+def chat_of(sim: Simulation, entry: Entry) -> str:
+    return "coordinators" if entry.chat_id == sim.chat_id("coordinators") else "carla"
