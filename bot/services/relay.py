@@ -46,7 +46,7 @@ WINDOW = timedelta(hours=1)
 FROM = N_("✉️ From {name}:")
 REPLY = N_("Reply")
 SENT = N_("Sent to {name}.")
-WAITS_FOR_MORNING = N_("It is quiet time for {name} now: your message reaches them at {time}.")
+WAITS_FOR_MORNING = N_("It is quiet time for {name} now: your message reaches them on {time}.")
 HELD = N_(
     "Your message waits for a coordinator before it goes to {name}: messages in the programme "
     "keep phone numbers, addresses and links out, and some words are read by a coordinator first."
@@ -131,7 +131,7 @@ async def send(ctx: Context, pair: Pair, recipient: Person, content: Any) -> Non
     morning = quiet_until(ctx, recipient)
     if morning is not None:
         await _wait_for_morning(ctx, message, recipient, morning)
-        await ctx.say(ctx.t(WAITS_FOR_MORNING, name=name, time=ctx.t.datetime(morning, "short")))
+        await ctx.say(ctx.t(WAITS_FOR_MORNING, name=name, time=ctx.t.moment(morning)))
         return
     await deliver(ctx, message, own=True)
     await ctx.say(ctx.t(SENT, name=name))

@@ -8,12 +8,20 @@ limit answers clearly; forged and stale buttons are refused; /mydata shows the m
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.emulator import Entry
 from bot.simulation import Simulation
 from storage.models import Concern, RelayedMessage
-from tests.journeys import amira_takes_both, delete_my_data, introduced, last_file, rows, write_to_partner
+from tests.journeys import (
+    amira_takes_both,
+    delete_my_data,
+    introduced,
+    last_file,
+    rows,
+    until,
+    write_to_partner,
+)
 
 
 def requests_to(sim: Simulation, who: str) -> list[str]:
@@ -224,3 +232,31 @@ def held_alert(sim: Simulation, since: int) -> Entry:
 
 def chat_of(sim: Simulation, entry: Entry) -> str:
     return "coordinators" if entry.chat_id == sim.chat_id("coordinators") else "carla"
+
+
+async def test_at_night_a_message_waits_for_the_recipients_morning(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    await until(sim, datetime(2026, 3, 2, 21, 30, tzinfo=UTC))  # 22:30 in Berlin, the programme's zone
+    mark = sim.last_seq()
+    told = await write_to_partner(sim, learner, "Are you awake?")
+    assert told[-1] == (
+        "It is quiet time for Peter now: your message reaches them on Tuesday, 3 March 2026 at 07:00."
+    )
+    assert not sim.bot_texts(mentor, mark)
+    (message,) = await rows(sim, RelayedMessage)
+    assert message.status == "quiet"
+    await until(sim, datetime(2026, 3, 3, 5, 59, tzinfo=UTC))  # 06:59 in Berlin
+    assert not sim.bot_texts(mentor, mark)
+    await sim.advance(timedelta(minutes=2))
+    assert sim.bot_texts(mentor, mark) == ["✉️ From Lena:\n\nAre you awake?"]
+
+    # Quiet hours are the recipient's own: in New York it is the afternoon, so it goes at once.
+    async with sim.tandem.db.unit_of_work() as uow:
+        peter = await uow.people.by_telegram_id(sim.users[mentor])
+        assert peter is not None
+        peter.timezone = "America/New_York"
+    await until(sim, datetime(2026, 3, 3, 21, 30, tzinfo=UTC))  # 16:30 in New York
+    mark = sim.last_seq()
+    assert (await write_to_partner(sim, learner, "Still there?"))[-1] == "Sent to Peter."
+    assert sim.bot_texts(mentor, mark) == ["✉️ From Lena:\n\nStill there?"]
