@@ -920,6 +920,10 @@ class MessageRefs:
         """The copies in a person's chat (erasure): nothing is edited there any more."""
         await self._session.execute(delete(MessageRef).where(MessageRef.chat_id == chat_id))
 
+    async def forget(self, key: str) -> None:
+        """Every copy of a message: none is edited again."""
+        await self._session.execute(delete(MessageRef).where(MessageRef.key == key))
+
 
 class GroupChats:
     """Whether a group (the coordinators') still takes the bot's messages, and who is in it."""

@@ -58,6 +58,7 @@ PASSED_ON = N_("Passed on by {name}.")
 NOT_PASSED_ON = N_("Not passed on ({name}).")
 TOLD_PASSED_ON = N_("A coordinator passed your message on to {name}.")
 TOLD_REJECTED = N_("Your message to {name} was not passed on. A coordinator says: {note}")
+GONE = N_("✉️ A held message is gone: one of the pair deleted their data.")
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,18 @@ async def _decided(ctx: Context, message: RelayedMessage, outcome: str) -> None:
         t = await _reader(ctx, ref.chat_id)
         text = await hold_text(ctx, message, t) + "\n\n" + t(outcome, name=name_of(ctx.person))
         await ctx.edit_in(ref.chat_id, ref.message_id, text, None)
+
+
+async def forget(ctx: Context, person: Person) -> None:
+    """Before a person's data goes (their messages go with their pairs): the alert of a message
+    still held, to them or from them, keeps none of its words in the coordinators' chats."""
+    for message in await ctx.uow.relayed.of_person(person.id):
+        if message.status != "held":
+            continue
+        for ref in await ctx.uow.message_refs.of(hold_key(message.id)):
+            t = await _reader(ctx, ref.chat_id)
+            await ctx.edit_in(ref.chat_id, ref.message_id, t(GONE), None)
+        await ctx.uow.message_refs.forget(hold_key(message.id))
 
 
 async def _reader(ctx: Context, chat_id: int) -> Translator:

@@ -260,3 +260,26 @@ async def test_at_night_a_message_waits_for_the_recipients_morning(cohort: Simul
     mark = sim.last_seq()
     assert (await write_to_partner(sim, learner, "Still there?"))[-1] == "Sent to Peter."
     assert sim.bot_texts(mentor, mark) == ["✉️ From Lena:\n\nStill there?"]
+
+
+async def test_the_button_under_help_asks_for_the_message(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    shown = (await sim.send(learner, "/help"))[-1]
+    assert ["Message my mentor"] in shown.buttons
+    asked = await sim.press(learner, "^Message my mentor$")
+    assert "Write your message to Peter" in asked[-1].text
+    assert ["Message my learner"] in (await sim.send(mentor, "/help"))[-1].buttons
+    assert not [row for row in (await sim.send("tom", "/help"))[-1].buttons if "Message" in row[0]]
+
+
+async def test_a_held_message_leaves_the_coordinators_chats_with_its_writer(cohort: Simulation) -> None:
+    sim = cohort
+    learner, _ = await introduced(sim)
+    mark = sim.last_seq()
+    await write_to_partner(sim, learner, "my number is 0176 1234 5678")
+    alert = held_alert(sim, mark)
+    await delete_my_data(sim, learner)
+    now = [t for t in sim.current_texts(chat_of(sim, alert), mark) if "held message" in t]
+    assert now == ["✉️ A held message is gone: one of the pair deleted their data."]
+    assert not [t for t in sim.current_texts(chat_of(sim, alert), mark) if "0176" in t]
