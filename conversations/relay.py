@@ -7,6 +7,10 @@ holds or passes it on). A mentor of several learners chooses whom first. A comma
 message is a command: nothing is passed on, and the question stays until /cancel or the message.
 Each person sends at most the programme's ``relay.per_hour`` messages within an hour.
 
+Where the programme allows it for the learner's age band (``[relay.contact]``), /direct asks
+each of the pair whether they agree to write to the other directly; once both did, each gets a
+button that opens the other's Telegram chat (and contact details between them are no longer held).
+
 Coordinators decide on held messages with the buttons of the hold's alert; "Reject" asks them, in
 their own chat, for the note the sender reads. Every press is checked again: a reply button only
 for the message's recipient in a running pair, a decision only by a coordinator on a message
@@ -31,7 +35,7 @@ from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person
 from storage.repositories import LIVE_PAIRS
 
-NAME, REJECT_FLOW = "relay", "relay_reject"
+NAME, REJECT_FLOW, DIRECT_FLOW = "relay", "relay_reject", "relay_direct"
 LEARNERS = "learners"  # in the answers: a mentor's [learner id, name] pairs to choose from
 BUTTON = {"learner": N_("Message my mentor"), "mentor": N_("Message my learner")}
 NO_PARTNER = N_("You have no mentor or learner to write to right now.")
@@ -41,6 +45,14 @@ LIMIT = N_(
 STALE = N_("This button is no longer active.")
 NOT_YOURS = N_("This button is not for you.")
 MAX_LENGTH = 3500  # the words, under Telegram's 4096 with the sender's name above them
+RELAY_ONLY = N_("In this programme you and {name} write to each other through me: use /msg.")
+DIRECT_ASKED = N_("I asked {name}. Once they agree too, you each get a button to open the other's chat.")
+DIRECT_INVITED = N_("{name} would like to write to you directly on Telegram. If you agree too, send /direct.")
+DIRECT_AGREED = N_(
+    "You and {name} agreed to write to each other directly. What you write there no longer passes "
+    "through me; /concern still reaches a coordinator."
+)
+OPEN_CHAT = N_("Open {name}'s chat")
 
 
 async def partners(ctx: Context) -> list[tuple[Pair, Person]]:
@@ -192,6 +204,62 @@ async def rejected(ctx: Context, answers: dict[str, Any]) -> None:
     )
 
 
+# --- direct contact, where the programme allows it ------------------------------------------
+
+
+async def direct(ctx: Context, event: Inbound) -> None:
+    """/direct: agree to write to one's partner directly (a mentor of several: with whom, first)."""
+    found = await partners(ctx)
+    if not found:
+        await ctx.say(ctx.t(NO_PARTNER))
+    elif len(found) > 1:
+        learners = [[learner.id, name_of(learner)] for _, learner in found]
+        await ctx.start_flow(DIRECT_FLOW, {LEARNERS: learners})
+    elif await _relay_only(ctx, *found[0]):
+        return
+    else:
+        pair, partner = found[0]
+        await ctx.engine.start(ctx, DIRECT_FLOW, {"pair": pair.id, "to_name": name_of(partner)}, at="agree")
+
+
+async def _relay_only(ctx: Context, pair: Pair, partner: Person) -> bool:
+    """The programme keeps this pair to messages through the bot (told so): True."""
+    learner = partner if pair.learner_id == partner.id else ctx.person
+    if relay.contact_policy(ctx, learner) == "direct":
+        return False
+    await ctx.say(ctx.t(RELAY_ONLY, name=name_of(partner)))
+    return True
+
+
+async def direct_answered(ctx: Context, answers: dict[str, Any]) -> None:
+    """Agreed, or no longer: stored on the pair (its row locked, as the partner may answer at once);
+    once both agreed, each gets a button to open the other's chat."""
+    found, partner = await _addressee(ctx, answers)
+    pair = await ctx.uow.pairs.lock(found.id) if found is not None else None
+    if pair is None or partner is None:
+        await ctx.say(ctx.t(NO_PARTNER))
+        return
+    if await _relay_only(ctx, pair, partner):
+        return
+    agreed = ctx.now if answers.get("agree") == "yes" else None
+    if pair.learner_id == ctx.person.id:
+        pair.learner_direct_at = agreed
+    else:
+        pair.mentor_direct_at = agreed
+    if agreed is None:
+        await ctx.say(ctx.t(RELAY_ONLY, name=name_of(partner)))
+    elif relay.both_agreed(pair):
+        for one, other in ((ctx.person, partner), (partner, ctx.person)):
+            them = ctx.about(one)
+            url = f"tg://user?id={other.telegram_user_id}"
+            keyboard = ((Button(them.t(OPEN_CHAT, name=name_of(other)), url=url),),)
+            await them.say(them.t(DIRECT_AGREED, name=name_of(other)), keyboard)
+    else:
+        await ctx.say(ctx.t(DIRECT_ASKED, name=name_of(partner)))
+        them = ctx.about(partner)
+        await them.say(them.t(DIRECT_INVITED, name=name_of(ctx.person)))
+
+
 async def morning(ctx: Context, payload: dict[str, Any]) -> None:
     await relay.morning(ctx, payload)
 
@@ -231,12 +299,36 @@ REJECT = Flow(
     nudge_after=None,
 )
 
+DIRECT = Flow(
+    name=DIRECT_FLOW,
+    steps=(
+        Step("learner", which_learner.WHICH, StepKind.CHOICE, options=_learner_options),
+        Step(
+            "agree",
+            N_(
+                "Write to {to_name} directly on Telegram, not only through me? Once you both agree, "
+                "each of you can open the other's chat."
+            ),
+            StepKind.YES_NO,
+        ),
+    ),
+    on_complete=direct_answered,
+    nudge_after=None,
+    fields=_fields,
+)
+
 FEATURE = Feature(
     "relay",
-    commands=(CommandEntry("msg", command, N_("Write to your mentor or learner"), IN_A_PAIR),),
+    commands=(
+        CommandEntry("msg", command, N_("Write to your mentor or learner"), IN_A_PAIR),
+        CommandEntry("direct", direct),  # in no menu: the programme may not allow it
+    ),
     buttons={relay.PARTNER_PREFIX: partner_pressed, relay.HOLD_PREFIX: hold_pressed},
     group_buttons={relay.HOLD_PREFIX: hold_pressed},
     jobs={relay.MORNING_JOB: morning},
-    flows=(FLOW, REJECT),
-    help=(HelpLine(N_("/msg – write to your mentor or learner (or tap the button below)"), IN_A_PAIR),),
+    flows=(FLOW, REJECT, DIRECT),
+    help=(
+        HelpLine(N_("/msg – write to your mentor or learner (or tap the button below)"), IN_A_PAIR),
+        HelpLine(N_("/direct – write to each other directly, where the programme allows it"), IN_A_PAIR),
+    ),
 )

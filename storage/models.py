@@ -232,6 +232,9 @@ class Pair(Base):
     slot_weekday: Mapped[int | None]  # the weekly slot: Monday 0, in the programme's time zone
     slot_time: Mapped[str | None] = mapped_column(String(5))  # "17:30", local wall clock
     slot_place: Mapped[str | None] = mapped_column(String(16))
+    # Each agreed to write to the other directly (/direct), where the programme allows it.
+    learner_direct_at: Mapped[datetime | None]
+    mentor_direct_at: Mapped[datetime | None]
 
 
 class Session(Base):

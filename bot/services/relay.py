@@ -97,6 +97,17 @@ def is_adult(learner: Person | None) -> bool:
     return learner is not None and str((learner.profile or {}).get("age") or "") in ADULT_AGES
 
 
+def contact_policy(ctx: Context, learner: Person | None) -> str:
+    """ "relay" or "direct": what the programme allows the pair of this learner (by age band)."""
+    rules = ctx.rules.relay.contact
+    return rules.adults if is_adult(learner) else rules.under_18
+
+
+def both_agreed(pair: Pair) -> bool:
+    """Both of the pair agreed to write to each other directly (/direct)."""
+    return pair.learner_direct_at is not None and pair.mentor_direct_at is not None
+
+
 async def live_pair(ctx: Context, pair_id: int) -> Pair | None:
     """The pair, if the person is in it and it is still introduced or active."""
     pair = await ctx.uow.pairs.get(pair_id)
@@ -157,12 +168,14 @@ def _message(ctx: Context, pair: Pair, recipient: Person, content: Any) -> Relay
 
 async def _screen(ctx: Context, pair: Pair, message: RelayedMessage) -> str | None:
     """Why the message is held (None: it is not). A listed phrase raises a concern whatever its
-    severity; contact details count only where the learner is a minor."""
+    severity; contact details count only where the learner is a minor and the pair has not
+    agreed to direct contact (where the programme allows it for minors at all)."""
     phrase = await phrase_screening.screen(ctx, message.text, pair=pair, source="relay")
     if phrase is not None and phrase.severity == "urgent":
         return f"phrase:{phrase.category}"
     learner = await ctx.uow.people.get(pair.learner_id)
-    found = None if is_adult(learner) else contact_details(message.text)
+    direct = both_agreed(pair) and contact_policy(ctx, learner) == "direct"
+    found = None if is_adult(learner) or direct else contact_details(message.text)
     if found is not None:
         log.info("relay: message %s held for contact details (%s)", message.id, found)
         return CONTACT

@@ -283,3 +283,32 @@ async def test_a_held_message_leaves_the_coordinators_chats_with_its_writer(coho
     now = [t for t in sim.current_texts(chat_of(sim, alert), mark) if "held message" in t]
     assert now == ["✉️ A held message is gone: one of the pair deleted their data."]
     assert not [t for t in sim.current_texts(chat_of(sim, alert), mark) if "0176" in t]
+
+
+async def test_direct_contact_is_for_adults_once_both_agree(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    replies = await sim.send(learner, "/direct")  # Lena said she is 16-17: relay only
+    assert replies[-1].text == "In this programme you and Peter write to each other through me: use /msg."
+
+    async with sim.tandem.db.unit_of_work() as uow:
+        lena = await uow.people.by_telegram_id(sim.users[learner])
+        assert lena is not None
+        lena.profile = {**lena.profile, "age": "18-21"}
+    asked = await sim.send(learner, "/direct")
+    assert asked[-1].text.startswith("Write to Peter directly on Telegram")
+    mark = sim.last_seq()
+    told = await sim.press(learner, "^Yes$")
+    assert told[-1].text.startswith("I asked Peter.")
+    assert sim.bot_texts(mentor, mark) == [
+        "Lena would like to write to you directly on Telegram. If you agree too, send /direct."
+    ]
+    await sim.send(mentor, "/direct")
+    await sim.press(mentor, "^Yes$")
+    for reader, other in ((learner, mentor), (mentor, learner)):
+        agreed = sim.find(reader, "agreed to write to each other directly", mark)
+        assert agreed is not None
+        message = sim.emulator.message(agreed.chat_id, agreed.message_id)
+        assert message is not None
+        (row,) = message.json["reply_markup"]["inline_keyboard"]
+        assert row[0]["url"] == f"tg://user?id={sim.users[other]}"

@@ -1,4 +1,5 @@
-"""relayed_messages: what one of a pair wrote to the other through the bot (/msg)
+"""relayed_messages: what one of a pair wrote to the other through the bot (/msg); on pairs,
+when each agreed to write to the other directly (/direct)
 
 Revision ID: 0024
 Revises: 0023
@@ -17,6 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("pairs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("learner_direct_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("mentor_direct_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "relayed_messages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -68,3 +72,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_relayed_messages_recipient_id"))
         batch_op.drop_index(batch_op.f("ix_relayed_messages_pair_id"))
     op.drop_table("relayed_messages")
+    with op.batch_alter_table("pairs", schema=None) as batch_op:
+        batch_op.drop_column("mentor_direct_at")
+        batch_op.drop_column("learner_direct_at")
