@@ -11,10 +11,11 @@ Where the programme allows it for the learner's age band (``[relay.contact]``), 
 each of the pair whether they agree to write to the other directly; once both did, each gets a
 button that opens the other's Telegram chat (and contact details between them are no longer held).
 
-Coordinators decide on held messages with the buttons of the hold's alert; "Reject" asks them, in
-their own chat, for the note the sender reads. Every press is checked again: a reply button only
-for the message's recipient in a running pair, a decision only by a coordinator on a message
-still held.
+Coordinators read a pair's messages only through a case not yet resolved (``/messages N``), and
+each reading is written to the audit log. They decide on held messages with the buttons of the
+hold's alert; "Reject" asks them, in their own chat, for the note the sender reads. Every press is
+checked again: a reply button only for the message's recipient in a running pair, a decision only
+by a coordinator on a message still held.
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ from typing import Any
 
 from bot.callbacks import pack, unpack
 from bot.context import Context
-from bot.events import Button, ButtonPress, Inbound, Keyboard
-from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine, staff_press
+from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
+from bot.feature import COORDINATORS, IN_A_PAIR, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_
 from bot.services import relay
 from bot.services.people import name_of
 from conversations import which_learner
 from conversations.common import check_text
 from conversations.flow import Flow, Option, Step, StepKind
-from storage.models import Pair, Person
+from storage.models import Pair, Person, RelayedMessage
 from storage.repositories import LIVE_PAIRS
 
 NAME, REJECT_FLOW, DIRECT_FLOW = "relay", "relay_reject", "relay_direct"
@@ -53,6 +54,15 @@ DIRECT_AGREED = N_(
     "through me; /concern still reaches a coordinator."
 )
 OPEN_CHAT = N_("Open {name}'s chat")
+NOT_THROUGH_THIS_CASE = N_(
+    "Concern #{id} is resolved or about no pair: a pair's messages are read only through an open case."
+)
+HISTORY = N_(
+    "Messages between {learner} and {mentor}, read through concern #{id} (this reading is recorded):"
+)
+HISTORY_SIZE = 50
+FILE_MARKS = {"photo": "📷", "voice": "🎤", "document": "📄"}
+STATE_MARKS = {"held": "⏸ ", "rejected": "⛔ ", "quiet": "🌙 "}
 
 
 async def partners(ctx: Context) -> list[tuple[Pair, Person]]:
@@ -260,6 +270,42 @@ async def direct_answered(ctx: Context, answers: dict[str, Any]) -> None:
         await them.say(them.t(DIRECT_INVITED, name=name_of(ctx.person)))
 
 
+# --- coordinators: a pair's messages, through an open case ------------------------------------
+
+
+async def case_messages(ctx: Context, event: Inbound) -> None:
+    """/messages N: the messages of the pair of open case N. Only a coordinator, only through a
+    case that is not resolved, and each reading goes to the audit log."""
+    if ctx.person.role != "coordinator":
+        await ctx.say(ctx.t(N_("Only coordinators can see concerns.")))
+        return
+    number = event.args.strip().lstrip("#") if isinstance(event, Command) else ""
+    readable = number.isascii() and number.isdigit() and len(number) < 10
+    concern = await ctx.uow.concerns.get(int(number)) if readable else None
+    if concern is None:
+        await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
+        return
+    pair = await ctx.uow.pairs.get(concern.pair_id) if concern.pair_id else None
+    if pair is None or concern.status == "resolved":
+        await ctx.say(ctx.t(NOT_THROUGH_THIS_CASE, id=concern.id))
+        return
+    learner = await ctx.uow.people.get(pair.learner_id)
+    mentor = await ctx.uow.people.get(pair.mentor_id)
+    await ctx.uow.audit.record(ctx.now, ctx.person, "relay.read", learner, concern=concern.id, pair=pair.id)
+    head = ctx.t(HISTORY, learner=name_of(learner), mentor=name_of(mentor), id=concern.id)
+    names = {p.id: name_of(p) for p in (learner, mentor) if p is not None}
+    lines = [await _line(ctx, m, names) for m in await ctx.uow.relayed.of_pair(pair.id, HISTORY_SIZE)]
+    text = "\n".join([head, *(lines or ["–"])])
+    await ctx.say(text if len(text) <= 4000 else text[:3999] + "…")
+
+
+async def _line(ctx: Context, message: RelayedMessage, names: dict[int, str]) -> str:
+    said = " ".join(part for part in (FILE_MARKS.get(message.kind, ""), message.text or "") if part)
+    state = STATE_MARKS.get(message.status, "")
+    who = f"{names.get(message.sender_id, '–')} → {names.get(message.recipient_id, '–')}"
+    return f"• {ctx.t.datetime(message.created_at, 'short')} {who}: {state}{said}"
+
+
 async def morning(ctx: Context, payload: dict[str, Any]) -> None:
     await relay.morning(ctx, payload)
 
@@ -322,6 +368,7 @@ FEATURE = Feature(
     commands=(
         CommandEntry("msg", command, N_("Write to your mentor or learner"), IN_A_PAIR),
         CommandEntry("direct", direct),  # in no menu: the programme may not allow it
+        CommandEntry("messages", case_messages),  # in no menu: it needs a case's number
     ),
     buttons={relay.PARTNER_PREFIX: partner_pressed, relay.HOLD_PREFIX: hold_pressed},
     group_buttons={relay.HOLD_PREFIX: hold_pressed},
@@ -330,5 +377,6 @@ FEATURE = Feature(
     help=(
         HelpLine(N_("/msg – write to your mentor or learner (or tap the button below)"), IN_A_PAIR),
         HelpLine(N_("/direct – write to each other directly, where the programme allows it"), IN_A_PAIR),
+        HelpLine(N_("/messages N – what the pair of open concern N wrote to each other"), COORDINATORS),
     ),
 )

@@ -887,6 +887,16 @@ class RelayedMessages:
         )
         return int((await self._session.execute(query)).scalar() or 0)
 
+    async def of_pair(self, pair_id: int, limit: int) -> list[RelayedMessage]:
+        """The pair's newest ``limit`` messages, oldest first."""
+        query = (
+            select(RelayedMessage)
+            .where(RelayedMessage.pair_id == pair_id)
+            .order_by(RelayedMessage.id.desc())
+            .limit(limit)
+        )
+        return list(reversed((await self._session.execute(query)).scalars().all()))
+
     async def of_person(self, person_id: int) -> list[RelayedMessage]:
         """Every message the person wrote or was sent, oldest first (for /mydata)."""
         query = (

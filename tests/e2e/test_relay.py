@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.emulator import Entry
 from bot.simulation import Simulation
-from storage.models import Concern, RelayedMessage
+from storage.models import AuditEntry, Concern, RelayedMessage
 from tests.journeys import (
     amira_takes_both,
     delete_my_data,
@@ -312,3 +312,30 @@ async def test_direct_contact_is_for_adults_once_both_agree(cohort: Simulation) 
         assert message is not None
         (row,) = message.json["reply_markup"]["inline_keyboard"]
         assert row[0]["url"] == f"tg://user?id={sim.users[other]}"
+
+
+async def test_coordinators_read_a_pairs_messages_only_through_an_open_case(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    await write_to_partner(sim, learner, "See you at the library")
+    await write_to_partner(sim, mentor, "Great, 5 pm")
+    assert (await sim.send("lena", "/messages 1"))[-1].text == "Only coordinators can see concerns."
+    assert "There is no concern with that number" in (await sim.send("carla", "/messages 1"))[-1].text
+
+    await write_to_partner(sim, learner, "i want to quit my apprenticeship")  # raises concern #1
+    (concern,) = await rows(sim, Concern)
+    shown = (await sim.send("carla", f"/messages {concern.id}"))[-1].text
+    lines = shown.splitlines()
+    assert lines[0] == (
+        f"Messages between Lena and Peter, read through concern #{concern.id} (this reading is recorded):"
+    )
+    assert lines[1].endswith("Lena → Peter: See you at the library")
+    assert lines[2].endswith("Peter → Lena: Great, 5 pm")
+    (read,) = [entry for entry in await rows(sim, AuditEntry) if entry.action == "relay.read"]
+    assert read.detail == {"concern": concern.id, "pair": concern.pair_id}
+
+    await sim.press("carla", "^Resolve$", chat="coordinators")
+    await sim.press("carla", "^No action needed$", chat="coordinators")
+    refused = (await sim.send("carla", f"/messages {concern.id}"))[-1].text
+    assert refused.startswith(f"Concern #{concern.id} is resolved or about no pair")
+    assert len([e for e in await rows(sim, AuditEntry) if e.action == "relay.read"]) == 1
