@@ -11,6 +11,9 @@ Where the programme allows it for the learner's age band (``[relay.contact]``), 
 each of the pair whether they agree to write to the other directly; once both did, each gets a
 button that opens the other's Telegram chat (and contact details between them are no longer held).
 
+After choosing "a public place" (for the first meeting or the weekly slot), either of the pair can
+name the exact place (/place); once the other agrees, it is in the reminders and the .ics files.
+
 Coordinators read a pair's messages only through a case not yet resolved (``/messages N``), and
 each reading is written to the audit log. They decide on held messages with the buttons of the
 hold's alert; "Reject" asks them, in their own chat, for the note the sender reads. Every press is
@@ -37,6 +40,7 @@ from storage.models import Pair, Person, RelayedMessage
 from storage.repositories import LIVE_PAIRS
 
 NAME, REJECT_FLOW, DIRECT_FLOW = "relay", "relay_reject", "relay_direct"
+PLACE_FLOW, PLACE_AGREE_FLOW = "relay_place", "relay_place_agree"
 LEARNERS = "learners"  # in the answers: a mentor's [learner id, name] pairs to choose from
 BUTTON = {"learner": N_("Message my mentor"), "mentor": N_("Message my learner")}
 NO_PARTNER = N_("You have no mentor or learner to write to right now.")
@@ -63,6 +67,10 @@ HISTORY = N_(
 HISTORY_SIZE = 50
 FILE_MARKS = {"photo": "📷", "voice": "🎤", "document": "📄"}
 STATE_MARKS = {"held": "⏸ ", "rejected": "⛔ ", "quiet": "🌙 "}
+NO_PUBLIC_PLACE = N_("You and {name} have not chosen a public place to meet, so there is no place to name.")
+PLACE_ASKED = N_("I asked {name} whether you meet there.")
+PLACE_AGREED = N_("Agreed: you and {name} meet at {place}. Your reminders and calendar files say so.")
+PLACE_NOT_AGREED = N_("{name} would rather meet somewhere else. Suggest another place with /place.")
 
 
 async def partners(ctx: Context) -> list[tuple[Pair, Person]]:
@@ -270,6 +278,65 @@ async def direct_answered(ctx: Context, answers: dict[str, Any]) -> None:
         await them.say(them.t(DIRECT_INVITED, name=name_of(ctx.person)))
 
 
+# --- the exact public place -----------------------------------------------------------------
+
+
+async def place(ctx: Context, event: Inbound) -> None:
+    """/place: name the exact public place of the pair's meetings (a mentor of several: whose)."""
+    found = await partners(ctx)
+    if not found:
+        await ctx.say(ctx.t(NO_PARTNER))
+    elif len(found) > 1:
+        learners = [[learner.id, name_of(learner)] for _, learner in found]
+        await ctx.start_flow(PLACE_FLOW, {LEARNERS: learners})
+    elif not await _meets_in_public(ctx, *found[0]):
+        return
+    else:
+        pair, partner = found[0]
+        await ctx.engine.start(ctx, PLACE_FLOW, {"pair": pair.id, "to_name": name_of(partner)}, at="place")
+
+
+async def _meets_in_public(ctx: Context, pair: Pair, partner: Person) -> bool:
+    """The pair chose a public place (first meeting or weekly): True; else they are told."""
+    if "public" in (pair.first_meeting_place, pair.slot_place):
+        return True
+    await ctx.say(ctx.t(NO_PUBLIC_PLACE, name=name_of(partner)))
+    return False
+
+
+async def place_named(ctx: Context, answers: dict[str, Any]) -> None:
+    """The place waits for the partner's yes (a question of their own, with its own token)."""
+    found, partner = await _addressee(ctx, answers)
+    pair = await ctx.uow.pairs.lock(found.id) if found is not None else None
+    if pair is None or partner is None:
+        await ctx.say(ctx.t(NO_PARTNER))
+        return
+    if not await _meets_in_public(ctx, pair, partner):
+        return
+    pair.exact_place, pair.exact_place_agreed_at = str(answers["place"]), None
+    named = {"pair": pair.id, "place": pair.exact_place, "to_name": name_of(ctx.person)}
+    await ctx.about(partner).start_flow(PLACE_AGREE_FLOW, named)
+    await ctx.say(ctx.t(PLACE_ASKED, name=name_of(partner)))
+
+
+async def place_answered(ctx: Context, answers: dict[str, Any]) -> None:
+    """The partner's answer counts only for the place still named (not one changed meanwhile)."""
+    found, partner = await _addressee(ctx, answers)
+    pair = await ctx.uow.pairs.lock(found.id) if found is not None else None
+    if pair is None or partner is None or pair.exact_place != answers.get("place"):
+        await ctx.say(ctx.t(N_("This question is no longer open.")))
+        return
+    if answers.get("agree") != "yes":
+        pair.exact_place = None
+        them = ctx.about(partner)
+        await them.say(them.t(PLACE_NOT_AGREED, name=name_of(ctx.person)))
+        return
+    pair.exact_place_agreed_at = ctx.now
+    for one, other in ((ctx.person, partner), (partner, ctx.person)):
+        them = ctx.about(one)
+        await them.say(them.t(PLACE_AGREED, name=name_of(other), place=pair.exact_place))
+
+
 # --- coordinators: a pair's messages, through an open case ------------------------------------
 
 
@@ -363,20 +430,48 @@ DIRECT = Flow(
     fields=_fields,
 )
 
+PLACE = Flow(
+    name=PLACE_FLOW,
+    steps=(
+        Step("learner", which_learner.WHICH, StepKind.CHOICE, options=_learner_options),
+        Step(
+            "place",
+            N_(
+                "Which public place exactly do you suggest to {to_name}? "
+                "(For example: the city library, main entrance)"
+            ),
+            StepKind.TEXT,
+            max_length=120,
+            validate=check_text,
+        ),
+    ),
+    on_complete=place_named,
+    nudge_after=None,
+    fields=_fields,
+)
+PLACE_AGREE = Flow(
+    name=PLACE_AGREE_FLOW,
+    title=N_("where you meet"),
+    steps=(Step("agree", N_("{to_name} suggests meeting at: {place}. Agreed?"), StepKind.YES_NO),),
+    on_complete=place_answered,
+)
+
 FEATURE = Feature(
     "relay",
     commands=(
         CommandEntry("msg", command, N_("Write to your mentor or learner"), IN_A_PAIR),
         CommandEntry("direct", direct),  # in no menu: the programme may not allow it
         CommandEntry("messages", case_messages),  # in no menu: it needs a case's number
+        CommandEntry("place", place),
     ),
     buttons={relay.PARTNER_PREFIX: partner_pressed, relay.HOLD_PREFIX: hold_pressed},
     group_buttons={relay.HOLD_PREFIX: hold_pressed},
     jobs={relay.MORNING_JOB: morning},
-    flows=(FLOW, REJECT, DIRECT),
+    flows=(FLOW, REJECT, DIRECT, PLACE, PLACE_AGREE),
     help=(
         HelpLine(N_("/msg – write to your mentor or learner (or tap the button below)"), IN_A_PAIR),
         HelpLine(N_("/direct – write to each other directly, where the programme allows it"), IN_A_PAIR),
+        HelpLine(N_("/place – name the exact public place where you meet"), IN_A_PAIR),
         HelpLine(N_("/messages N – what the pair of open concern N wrote to each other"), COORDINATORS),
     ),
 )

@@ -235,6 +235,9 @@ class Pair(Base):
     # Each agreed to write to the other directly (/direct), where the programme allows it.
     learner_direct_at: Mapped[datetime | None]
     mentor_direct_at: Mapped[datetime | None]
+    # The exact public place, named by one of the pair (/place) and agreed by the other.
+    exact_place: Mapped[str | None] = mapped_column(String(120))
+    exact_place_agreed_at: Mapped[datetime | None]
 
 
 class Session(Base):

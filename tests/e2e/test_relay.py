@@ -10,11 +10,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from icalendar import Calendar
+
 from bot.emulator import Entry
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Concern, RelayedMessage
 from tests.journeys import (
+    agree_tuesdays,
     amira_takes_both,
+    begin_mentoring,
     delete_my_data,
     introduced,
     last_file,
@@ -339,3 +343,47 @@ async def test_coordinators_read_a_pairs_messages_only_through_an_open_case(coho
     refused = (await sim.send("carla", f"/messages {concern.id}"))[-1].text
     assert refused.startswith(f"Concern #{concern.id} is resolved or about no pair")
     assert len([e for e in await rows(sim, AuditEntry) if e.action == "relay.read"]) == 1
+
+
+async def test_the_exact_public_place_agreed_goes_into_reminders_and_calendars(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    planned = await agree_tuesdays(sim, learner, mentor)  # a public place
+
+    asked = await sim.send(learner, "/place")
+    assert asked[-1].text.startswith("Which public place exactly do you suggest to Peter?")
+    await sim.send(learner, "the city library, main entrance")
+    assert sim.bot_texts(learner)[-1] == "I asked Peter whether you meet there."
+    assert "Lena suggests meeting at: the city library, main entrance. Agreed?" in sim.bot_texts(mentor)[-1]
+    await sim.press(mentor, "^Yes$")
+    assert sim.bot_texts(learner)[-1] == (
+        "Agreed: you and Peter meet at the city library, main entrance. "
+        "Your reminders and calendar files say so."
+    )
+
+    await sim.press(learner, "^Add to calendar$")
+    weekly = Calendar.from_ical(last_file(sim, learner, "tandem-weekly-"))
+    assert str(next(iter(weekly.walk("VEVENT")))["LOCATION"]) == "the city library, main entrance"
+    await until(sim, planned[0].starts_at - timedelta(hours=47))
+    assert sim.bot_texts(mentor)[-1].endswith("the city library, main entrance?")
+
+    # A new suggestion the partner turns down leaves no exact place: back to "a public place".
+    await sim.send(mentor, "/place")
+    await sim.send(mentor, "Café Central")
+    await sim.press(learner, "^No$")
+    assert (
+        sim.bot_texts(mentor)[-1]
+        == "Lena would rather meet somewhere else. Suggest another place with /place."
+    )
+    await sim.press(learner, "^Add to calendar$")
+    one = Calendar.from_ical(last_file(sim, learner, "tandem-session-"))
+    assert "public place" in str(next(iter(one.walk("VEVENT")))["LOCATION"])
+
+
+async def test_no_place_to_name_before_a_public_place_was_chosen(cohort: Simulation) -> None:
+    sim = cohort
+    learner, _ = await introduced(sim)
+    replies = await sim.send(learner, "/place")
+    assert replies[-1].text == (
+        "You and Peter have not chosen a public place to meet, so there is no place to name."
+    )

@@ -1,5 +1,6 @@
 """relayed_messages: what one of a pair wrote to the other through the bot (/msg); on pairs,
-when each agreed to write to the other directly (/direct)
+when each agreed to write to the other directly (/direct), and the exact public place they
+agreed on (/place)
 
 Revision ID: 0024
 Revises: 0023
@@ -21,6 +22,8 @@ def upgrade() -> None:
     with op.batch_alter_table("pairs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("learner_direct_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("mentor_direct_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("exact_place", sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column("exact_place_agreed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "relayed_messages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -73,5 +76,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_relayed_messages_pair_id"))
     op.drop_table("relayed_messages")
     with op.batch_alter_table("pairs", schema=None) as batch_op:
+        batch_op.drop_column("exact_place_agreed_at")
+        batch_op.drop_column("exact_place")
         batch_op.drop_column("mentor_direct_at")
         batch_op.drop_column("learner_direct_at")
