@@ -59,6 +59,10 @@ NOT_PASSED_ON = N_("Not passed on ({name}).")
 TOLD_PASSED_ON = N_("A coordinator passed your message on to {name}.")
 TOLD_REJECTED = N_("Your message to {name} was not passed on. A coordinator says: {note}")
 GONE = N_("✉️ A held message is gone: one of the pair deleted their data.")
+HELD_POINTER = N_(
+    "✉️ A held message waits for a coordinator. Someone in this group may not be a coordinator, "
+    "so I sent it to each coordinator privately."
+)
 
 
 @dataclass(frozen=True)
@@ -258,17 +262,46 @@ async def _post_hold(ctx: Context, message: RelayedMessage) -> None:
     else each coordinator's own chat (a group others may read never sees a held message)."""
     group = await ctx.coordinators_group()
     if group is not None:
-        places = [(group, ctx.programme_translator())]
-    else:
-        places = [(c.chat_id, ctx.translator_for(c)) for c in await ctx.reachable_coordinators()]
-    for chat_id, t in places:
-        text = await hold_text(ctx, message, t)
-        await ctx.say_to(chat_id, text, hold_keyboard(message, t), track=hold_key(message.id))
-        there = ctx.about_chat(chat_id)
-        if message.kind == "voice":
-            await there.send_voice(str(message.file_id), f"#{message.id}")
-        elif message.kind != "text":
-            await there.send_file(message.kind, str(message.file_id), f"#{message.id}")
+        await _post_to(ctx, message, group, ctx.programme_translator())
+        return
+    for coordinator in await ctx.reachable_coordinators():
+        await _post_to(ctx, message, coordinator.chat_id, ctx.translator_for(coordinator))
+
+
+async def _post_to(ctx: Context, message: RelayedMessage, chat_id: int, t: Translator) -> None:
+    """One copy of the hold's alert, tracked, with the file it holds below it."""
+    text = await hold_text(ctx, message, t)
+    await ctx.say_to(chat_id, text, hold_keyboard(message, t), track=hold_key(message.id))
+    there = ctx.about_chat(chat_id)
+    if message.kind == "voice":
+        await there.send_voice(str(message.file_id), f"#{message.id}")
+    elif message.kind != "text":
+        await there.send_file(message.kind, str(message.file_id), f"#{message.id}")
+
+
+async def redraw_group(ctx: Context, group: int) -> None:
+    """The holds' alerts in the coordinators' group as the group may now read them: without
+    their words while someone else may read it (each coordinator then gets a copy of their own),
+    in full again once only coordinators do."""
+    watched = await ctx.watched_group() == group
+    if not watched and await ctx.coordinators_group() != group:
+        return  # it does not take the bot's messages
+    t = ctx.programme_translator()
+    for ref in await ctx.uow.message_refs.in_chat(group):
+        kind, _, number = ref.key.partition(":")
+        message = await ctx.uow.relayed.get(int(number)) if kind == "relay" and number.isdigit() else None
+        if message is None or message.status != "held":
+            continue
+        if not watched:
+            await ctx.edit_in(
+                group, ref.message_id, await hold_text(ctx, message, t), hold_keyboard(message, t)
+            )
+            continue
+        await ctx.edit_in(group, ref.message_id, t(HELD_POINTER), None)
+        copies = {copy.chat_id for copy in await ctx.uow.message_refs.of(hold_key(message.id))}
+        for coordinator in await ctx.reachable_coordinators():
+            if coordinator.chat_id not in copies:
+                await _post_to(ctx, message, coordinator.chat_id, ctx.translator_for(coordinator))
 
 
 async def hold_text(ctx: Context, message: RelayedMessage, t: Translator) -> str:
@@ -319,10 +352,13 @@ async def reject(ctx: Context, message: RelayedMessage, note: str) -> None:
 
 
 async def _decided(ctx: Context, message: RelayedMessage, outcome: str) -> None:
-    """Every copy of the hold's alert shows the decision, and loses its buttons."""
+    """Every copy of the hold's alert shows the decision, and loses its buttons (a group that
+    someone else may read, without the message's words)."""
+    watched = await ctx.watched_group()
     for ref in await ctx.uow.message_refs.of(hold_key(message.id)):
         t = await _reader(ctx, ref.chat_id)
-        text = await hold_text(ctx, message, t) + "\n\n" + t(outcome, name=name_of(ctx.person))
+        words = t(HELD_POINTER) if ref.chat_id == watched else await hold_text(ctx, message, t)
+        text = words + "\n\n" + t(outcome, name=name_of(ctx.person))
         await ctx.edit_in(ref.chat_id, ref.message_id, text, None)
 
 

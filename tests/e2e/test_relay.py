@@ -387,3 +387,26 @@ async def test_no_place_to_name_before_a_public_place_was_chosen(cohort: Simulat
     assert replies[-1].text == (
         "You and Peter have not chosen a public place to meet, so there is no place to name."
     )
+
+
+async def test_a_held_message_leaves_a_group_someone_else_may_read(cohort: Simulation) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    mark = sim.last_seq()
+    await write_to_partner(sim, learner, "text me 0176 1234 5678")
+    alert = held_alert(sim, mark)
+    assert chat_of(sim, alert) == "coordinators"  # only Carla reads the group
+
+    sim.add_user("max", "Max", "en")
+    await sim.join_group("coordinators", "max")
+    shown = [t for t in sim.current_texts("coordinators", mark) if "held message" in t]
+    assert shown == [
+        "✉️ A held message waits for a coordinator. Someone in this group may not be a coordinator, "
+        "so I sent it to each coordinator privately."
+    ]
+    private = sim.find("carla", "0176 1234 5678", mark)
+    assert private is not None and private.buttons == [["Pass it on", "Reject"]]
+    await sim.press("carla", "^Pass it on$")
+    assert sim.bot_texts(mentor, mark)[-1].endswith("text me 0176 1234 5678")
+    assert not [t for t in sim.current_texts("coordinators", mark) if "0176" in t]
+    assert [t for t in sim.current_texts("coordinators", mark) if t.endswith("Passed on by Carla.")]
