@@ -8,8 +8,10 @@ limit answers clearly; forged and stale buttons are refused; /mydata shows the m
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from icalendar import Calendar
 
 from bot.emulator import Entry
@@ -410,3 +412,18 @@ async def test_a_held_message_leaves_a_group_someone_else_may_read(cohort: Simul
     assert sim.bot_texts(mentor, mark)[-1].endswith("text me 0176 1234 5678")
     assert not [t for t in sim.current_texts("coordinators", mark) if "0176" in t]
     assert [t for t in sim.current_texts("coordinators", mark) if t.endswith("Passed on by Carla.")]
+
+
+async def test_what_the_pair_writes_never_reaches_the_log(
+    cohort: Simulation, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim = cohort
+    learner, mentor = await introduced(sim)
+    caplog.set_level(logging.DEBUG)  # everything every library logs, at its most talkative
+    await write_to_partner(sim, learner, "Zebra-Kuchen am Donnerstag")
+    await write_to_partner(sim, mentor, "Quokka 0176 1234 5678")
+    await write_to_partner(sim, learner, "Wombat i want to die")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "relay: message" in logged  # the log says what happened, by ids and kinds
+    for words in ("Zebra", "Quokka", "0176", "Wombat"):
+        assert words not in logged
