@@ -102,7 +102,7 @@ def is_adult(learner: Person | None) -> bool:
 
 
 def contact_policy(ctx: Context, learner: Person | None) -> str:
-    """ "relay" or "direct": what the programme allows the pair of this learner (by age band)."""
+    """What the programme allows the pair of this learner, by age band: "relay" or "direct"."""
     rules = ctx.rules.relay.contact
     return rules.adults if is_adult(learner) else rules.under_18
 
