@@ -40,7 +40,7 @@ from bot.runtime.ratelimit import SendLimiter
 from bot.runtime.routes import Routes
 from bot.runtime.scheduler import Scheduler, Sending
 from bot.services.courses import load_courses
-from conversations import checkin, concern, goals, monitoring, progress, reflection, sessions
+from conversations import checkin, concern, goals, monitoring, progress, reflection, relay, sessions
 from storage.database import Database
 from storage.migrate import upgrade
 
@@ -64,6 +64,7 @@ FEATURES = (
     progress.FEATURE,
     monitoring.FEATURE,
     concern.FEATURE,
+    relay.FEATURE,
     reports.FEATURE,
     announcements.FEATURE,
     roundtables.FEATURE,

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -17,6 +17,7 @@ from bot.events import (
     EditText,
     Keyboard,
     SendDocument,
+    SendFile,
     SendText,
     SendVoice,
     Stored,
@@ -86,6 +87,9 @@ class Context:
     # Whose own message or press this event is (None for a due job): what they start themselves
     # may set their current conversation aside; what others start waits its turn.
     actor_id: int | None = None
+    # Partners' chats that this person's own message was relayed to: what goes there is their
+    # reply, paced per chat only, never queued behind bulk sending.
+    relayed: set[int] = field(default_factory=set)
 
     @property
     def now(self) -> datetime:
@@ -173,9 +177,20 @@ class Context:
             )
         )
 
-    async def send_voice(self, file_id: str, caption: str | None = None) -> None:
+    async def send_voice(
+        self, file_id: str, caption: str | None = None, keyboard: Keyboard | None = None
+    ) -> None:
         """Pass a voice note on as audio, by its Telegram file id (someone else's, usually)."""
-        await self._post(SendVoice(chat_id=self.chat_id, file_id=file_id, caption=caption))
+        await self._post(SendVoice(chat_id=self.chat_id, file_id=file_id, caption=caption, keyboard=keyboard))
+
+    async def send_file(
+        self, kind: str, file_id: str, caption: str | None = None, keyboard: Keyboard | None = None
+    ) -> None:
+        """Pass a photo (``kind`` "photo") or a document on by its Telegram file id."""
+        shape: Literal["photo", "document"] = "photo" if kind == "photo" else "document"
+        await self._post(
+            SendFile(chat_id=self.chat_id, kind=shape, file_id=file_id, caption=caption, keyboard=keyboard)
+        )
 
     @property
     def engine(self) -> FlowEngine:
@@ -211,6 +226,7 @@ class Context:
             actor_id=self.actor_id,
             menus=self.menus,
             census=self.census,
+            relayed=self.relayed,
         )
 
     def about_chat(self, chat_id: int) -> Context:

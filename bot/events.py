@@ -185,6 +185,18 @@ class SendVoice:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SendFile:
+    """A photo or document passed on by the file id Telegram gave it (a copy of what someone
+    sent: no forward header, no account named, nothing uploaded again)."""
+
+    chat_id: int
+    kind: Literal["photo", "document"]
+    file_id: str
+    caption: str | None = None
+    keyboard: Keyboard | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AnswerButton:
     """The answer to a button press (a short toast, or an alert box)."""
 
@@ -193,7 +205,7 @@ class AnswerButton:
     alert: bool = False
 
 
-Outbound = SendText | EditText | EditKeyboard | SendDocument | SendVoice | AnswerButton
+Outbound = SendText | EditText | EditKeyboard | SendDocument | SendVoice | SendFile | AnswerButton
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +216,7 @@ class BotCommand:
 
 # --- outbound actions to and from the outbox's JSON rows
 
-Stored = SendText | EditText | EditKeyboard | SendDocument | SendVoice
+Stored = SendText | EditText | EditKeyboard | SendDocument | SendVoice | SendFile
 
 
 def keyboard_to_json(keyboard: Keyboard | None) -> list[list[dict[str, str]]] | None:
@@ -240,6 +252,9 @@ def encode(action: Stored) -> tuple[dict[str, Any], bytes | None]:
         case SendVoice():
             row = {"type": "send_voice", "file_id": action.file_id, "caption": action.caption}
             return {**row, "keyboard": keyboard}, None
+        case SendFile():
+            row = {"type": "send_file", "kind": action.kind, "file_id": action.file_id}
+            return {**row, "caption": action.caption, "keyboard": keyboard}, None
 
 
 def decode(chat_id: int, row: dict[str, Any], content: bytes | None) -> Outbound:
@@ -263,5 +278,13 @@ def decode(chat_id: int, row: dict[str, Any], content: bytes | None) -> Outbound
     if kind == "send_voice":
         return SendVoice(
             chat_id=chat_id, file_id=row["file_id"], caption=row.get("caption"), keyboard=keyboard
+        )
+    if kind == "send_file":
+        return SendFile(
+            chat_id=chat_id,
+            kind="photo" if row.get("kind") == "photo" else "document",
+            file_id=row["file_id"],
+            caption=row.get("caption"),
+            keyboard=keyboard,
         )
     raise ValueError(f"unknown outbox action {kind!r}")

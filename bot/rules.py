@@ -13,6 +13,7 @@ import unicodedata
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -90,6 +91,24 @@ class EscalationRules(_Strict):
     lead_chat_id: int | None = None  # the programme lead's Telegram chat: the second escalation
 
 
+class ContactRules(_Strict):
+    """Per age band of the pair's learner: "relay", they write to each other only through the bot;
+    "direct", they may also exchange their Telegram chats once both agreed (/direct)."""
+
+    under_18: Literal["relay", "direct"] = "relay"
+    adults: Literal["relay", "direct"] = "direct"
+
+
+class RelayRules(_Strict):
+    """What the people of a pair write to each other through the bot (/msg)."""
+
+    # In the recipient's own time zone: what is written from ``quiet_from`` waits until ``quiet_until``.
+    quiet_from: str = Field(default="21:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    quiet_until: str = Field(default="07:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    per_hour: int = Field(default=20, ge=1, le=500)  # messages one person may send within an hour
+    contact: ContactRules = Field(default_factory=ContactRules)
+
+
 class ProgrammeRules(_Strict):
     name: str = Field(default="Tandem", min_length=1, max_length=80)
     # What the programme is, per language code; the shipped gettext text when a language is missing.
@@ -110,6 +129,7 @@ class ProgrammeRules(_Strict):
     reflection_every_weeks: int = Field(default=2, ge=1, le=8)  # a reflection question after a check-in
     escalation: EscalationRules = Field(default_factory=EscalationRules)
     help_lines: tuple[HelpLine, ...] = ()  # shown at once to a learner with an urgent safety concern
+    relay: RelayRules = Field(default_factory=RelayRules)
 
     @field_validator("timezone")
     @classmethod

@@ -621,6 +621,8 @@ class FlowEngine:
         match step.kind:
             case StepKind.TEXT if step.voice and isinstance(event, Attachment) and event.kind == "voice":
                 value: object = {"voice": event.file_id, "seconds": event.duration or 0}
+            case StepKind.TEXT if step.media and isinstance(event, Attachment):
+                value = inputs.read_media(event, step.max_length)
             case StepKind.TEXT:
                 value = inputs.read_text(event, step.max_length)
             case StepKind.NUMBER:

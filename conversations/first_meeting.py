@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.callbacks import Callback, pack
 from bot.context import Context
 from bot.events import Button
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.services import concerns, readiness
 from bot.services.people import name_of
 from conversations import monitoring, sharing
@@ -333,3 +333,11 @@ CONFIRM_FLOW = Flow(
 )
 FLOWS = (PROPOSE_FLOW, CONFIRM_FLOW)
 PLACE_LABELS = {option.value: option.label for option in PLACES}
+
+
+def place_of(t: Translator, pair: Pair | None, code: str | None) -> str:
+    """Where a pair meets, as its reader reads it: for a public place, the exact one the pair
+    agreed on (/place), else the kind of place."""
+    if code in (None, "public") and pair is not None and pair.exact_place and pair.exact_place_agreed_at:
+        return pair.exact_place
+    return t(PLACE_LABELS.get(code or "public", PLACES[0].label))

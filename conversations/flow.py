@@ -59,6 +59,8 @@ class Step:
     free_text: bool = False  # a multi-choice step also takes typed words of one's own
     typed: Callable[[Context, str], Any] | None = None  # a choice step also reads typed words (or a Refusal)
     voice: bool = False  # a text step also takes a voice note: {"voice": file id, "seconds": n}
+    # A text step also takes a photo, voice note or document: {"media": kind, "file_id", "caption"}.
+    media: bool = False
     label: str | None = None  # msgid naming the answer in the review; None: not shown there
     ask: bool = True  # False: not asked on the way, only shown (and changeable) in the review
     default: Callable[[Context], Any] | None = None  # what the review shows before an answer

@@ -54,6 +54,19 @@ def read_text(event: Inbound, max_length: int) -> str | Refusal:
     return value
 
 
+MEDIA = ("photo", "voice", "document")
+
+
+def read_media(event: Attachment, max_length: int) -> dict[str, Any] | Refusal:
+    """A photo, voice note or document to pass on, by its file id, with its caption."""
+    if event.kind not in MEDIA or not event.file_id:
+        return Refusal(N_("I can pass on words, a photo, a voice note or a document, but not this."))
+    caption = clean_text(event.caption or "")
+    if len(caption) > max_length:
+        return Refusal(TOO_LONG, (("max", max_length),))
+    return {"media": event.kind, "file_id": event.file_id, "caption": caption or None}
+
+
 def clean_text(raw: str) -> str:
     """NFC, no control or format characters (but the joiners emoji need), single spaces."""
     kept = (ch for ch in unicodedata.normalize("NFC", raw) if _printable(ch))

@@ -98,6 +98,7 @@ async def export_person(ctx: Context) -> bytes:
         data["decisions_about_you"] = [{"at": d.at.isoformat(), "what": d.action} for d in decisions]
     data.update(await _pairs(ctx, person))
     data.update(await _concerns(ctx, person))
+    data.update(await _relayed(ctx, person))
     data.update(await _mentoring(ctx))
     data.update(await _conversations(ctx, person))
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
@@ -230,6 +231,32 @@ async def _concerns(ctx: Context, person: Person) -> dict[str, Any]:
     if messages:
         found["messages_with_coordinators"] = sorted(messages, key=lambda m: str(m["at"]))
     return found
+
+
+async def _relayed(ctx: Context, person: Person) -> dict[str, Any]:
+    """What the person and their partners wrote to each other through the bot (/msg), both ways:
+    it is their conversation (a file by its kind, as Telegram keeps the file itself)."""
+    messages = await ctx.uow.relayed.of_person(person.id)
+    if not messages:
+        return {}
+    names: dict[int, str] = {}
+    for message in messages:
+        for someone in (message.sender_id, message.recipient_id):
+            if someone not in names:
+                names[someone] = name_of(await ctx.uow.people.get(someone))
+    return {
+        "messages_with_your_partner": [
+            {
+                "at": m.created_at.isoformat(),
+                "from": names[m.sender_id],
+                "to": names[m.recipient_id],
+                "kind": m.kind,
+                "words": m.text,
+                "status": m.status,
+            }
+            for m in messages
+        ]
+    }
 
 
 def _said(entry: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from bot.events import (
     Keyboard,
     Outbound,
     SendDocument,
+    SendFile,
     SendText,
     SendVoice,
 )
@@ -110,6 +111,8 @@ class AiogramMessenger:
                     reply_markup=markup(action.keyboard),
                 )
                 return sent.message_id
+            case SendFile():
+                return await self._send_file(action)
             case AnswerButton():
                 await self._answer(action)
                 return None
@@ -175,6 +178,19 @@ class AiogramMessenger:
         else:
             sent = await self._bot.send_document(
                 action.chat_id, file, caption=action.caption, reply_markup=keyboard
+            )
+        return sent.message_id
+
+    async def _send_file(self, action: SendFile) -> int:
+        # A string is a file id to Telegram: the file is passed on, not uploaded again.
+        keyboard = markup(action.keyboard)
+        if action.kind == "photo":
+            sent = await self._bot.send_photo(
+                action.chat_id, action.file_id, caption=action.caption, reply_markup=keyboard
+            )
+        else:
+            sent = await self._bot.send_document(
+                action.chat_id, action.file_id, caption=action.caption, reply_markup=keyboard
             )
         return sent.message_id
 

@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar, cast
 
 from bot.adapter import AdapterOptions
-from bot.events import AnswerButton, EditKeyboard, EditText, Outbound, SendDocument, SendText, SendVoice
+from bot.events import (
+    AnswerButton,
+    EditKeyboard,
+    EditText,
+    Outbound,
+    SendDocument,
+    SendFile,
+    SendText,
+    SendVoice,
+)
 from bot.messenger import ChatUnreachable, DeliveryError, DeliveryInDoubt, MessageGone
 
 logger = logging.getLogger("handlers.delivery")
@@ -74,6 +83,8 @@ def target_of(action: Outbound) -> Target:
             return Target("sendPhoto" if action.as_photo else "sendDocument", action.chat_id)
         case SendVoice():
             return Target("sendVoice", action.chat_id)
+        case SendFile():
+            return Target("sendPhoto" if action.kind == "photo" else "sendDocument", action.chat_id)
         case AnswerButton():
             return Target("answerCallbackQuery")
     raise TypeError(f"not an outbound action: {type(action).__name__}")

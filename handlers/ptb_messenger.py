@@ -20,6 +20,7 @@ from bot.events import (
     Keyboard,
     Outbound,
     SendDocument,
+    SendFile,
     SendText,
     SendVoice,
 )
@@ -167,6 +168,8 @@ class PtbMessenger:
                     reply_markup=markup(action.keyboard),
                 )
                 return sent.message_id
+            case SendFile():
+                return await self._send_file(action)
             case AnswerButton():
                 await self._bot.answer_callback_query(
                     action.callback_id, text=action.text, show_alert=action.alert
@@ -191,5 +194,18 @@ class PtbMessenger:
                 caption=action.caption,
                 reply_markup=keyboard,
                 filename=action.filename,
+            )
+        return sent.message_id
+
+    async def _send_file(self, action: SendFile) -> int:
+        # A string is a file id to Telegram: the file is passed on, not uploaded again.
+        keyboard = markup(action.keyboard)
+        if action.kind == "photo":
+            sent = await self._bot.send_photo(
+                action.chat_id, action.file_id, caption=action.caption, reply_markup=keyboard
+            )
+        else:
+            sent = await self._bot.send_document(
+                action.chat_id, action.file_id, caption=action.caption, reply_markup=keyboard
             )
         return sent.message_id

@@ -232,6 +232,12 @@ class Pair(Base):
     slot_weekday: Mapped[int | None]  # the weekly slot: Monday 0, in the programme's time zone
     slot_time: Mapped[str | None] = mapped_column(String(5))  # "17:30", local wall clock
     slot_place: Mapped[str | None] = mapped_column(String(16))
+    # Each agreed to write to the other directly (/direct), where the programme allows it.
+    learner_direct_at: Mapped[datetime | None]
+    mentor_direct_at: Mapped[datetime | None]
+    # The exact public place, named by one of the pair (/place) and agreed by the other.
+    exact_place: Mapped[str | None] = mapped_column(String(120))
+    exact_place_agreed_at: Mapped[datetime | None]
 
 
 class Session(Base):
@@ -519,3 +525,27 @@ class RoundtableGuest(Base):
     )
     answer: Mapped[str | None] = mapped_column(String(8))
     answered_at: Mapped[datetime | None]
+
+
+class RelayedMessage(Base):
+    """A message one of a pair wrote to the other through the bot (``/msg``): words, or a photo,
+    voice note or document by its Telegram file id, with a caption. It goes with the pair (and
+    so with either person's erasure); its words are shown to the partner and, through an open
+    case, to coordinators, and never logged."""
+
+    __tablename__ = "relayed_messages"
+    __table_args__ = (Index("ix_relayed_messages_sender_id_created_at", "sender_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # text, photo, voice, document
+    text: Mapped[str | None] = mapped_column(String(4096))  # the words, or a file's caption
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    # sent; held (for a coordinator); quiet (waits for the recipient's morning); rejected
+    status: Mapped[str] = mapped_column(String(16))
+    held_for: Mapped[str | None] = mapped_column(String(40))  # contact details, or phrase:<category>
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -37,6 +37,7 @@ from storage.models import (
     Person,
     ProcessedUpdate,
     Reflection,
+    RelayedMessage,
     Roundtable,
     RoundtableGuest,
     SendWindow,
@@ -869,6 +870,52 @@ class MentorNotes:
         return list((await self._session.execute(query)).scalars().all())
 
 
+class RelayedMessages:
+    """What the people of a pair wrote to each other through the bot."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: RelayedMessage) -> RelayedMessage:
+        self._session.add(message)
+        await self._session.flush()
+        return message
+
+    async def get(self, message_id: int) -> RelayedMessage | None:
+        return await self._session.get(RelayedMessage, message_id)
+
+    async def lock(self, message_id: int) -> RelayedMessage | None:
+        """The message, its row locked: two coordinators deciding on it at once decide once."""
+        query = select(RelayedMessage).where(RelayedMessage.id == message_id).with_for_update()
+        return (await self._session.execute(query)).scalars().first()
+
+    async def sent_by_since(self, sender_id: int, since: datetime) -> int:
+        """How many messages the person wrote to a partner since then (for the rate limit)."""
+        query = select(func.count(RelayedMessage.id)).where(
+            RelayedMessage.sender_id == sender_id, RelayedMessage.created_at >= since
+        )
+        return int((await self._session.execute(query)).scalar() or 0)
+
+    async def of_pair(self, pair_id: int, limit: int) -> list[RelayedMessage]:
+        """The pair's newest ``limit`` messages, oldest first."""
+        query = (
+            select(RelayedMessage)
+            .where(RelayedMessage.pair_id == pair_id)
+            .order_by(RelayedMessage.id.desc())
+            .limit(limit)
+        )
+        return list(reversed((await self._session.execute(query)).scalars().all()))
+
+    async def of_person(self, person_id: int) -> list[RelayedMessage]:
+        """Every message the person wrote or was sent, oldest first (for /mydata)."""
+        query = (
+            select(RelayedMessage)
+            .where(or_(RelayedMessage.sender_id == person_id, RelayedMessage.recipient_id == person_id))
+            .order_by(RelayedMessage.id)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+
 class MessageRefs:
     """Where each copy of a tracked message went (one row per copy), to edit them all alike."""
 
@@ -891,6 +938,10 @@ class MessageRefs:
     async def forget_chat(self, chat_id: int) -> None:
         """The copies in a person's chat (erasure): nothing is edited there any more."""
         await self._session.execute(delete(MessageRef).where(MessageRef.chat_id == chat_id))
+
+    async def forget(self, key: str) -> None:
+        """Every copy of a message: none is edited again."""
+        await self._session.execute(delete(MessageRef).where(MessageRef.key == key))
 
 
 class GroupChats:
@@ -1308,6 +1359,7 @@ class UnitOfWork:
         self.notes = MentorNotes(session)
         self.concerns = Concerns(session)
         self.message_refs = MessageRefs(session)
+        self.relayed = RelayedMessages(session)
         self.groups = GroupChats(session)
         self.operations = Operations(session)
         self.reports = Reports(session)

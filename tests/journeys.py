@@ -316,3 +316,18 @@ async def add_coordinator(sim: Simulation, key: str) -> None:
     """Another coordinator joins with a code from `tandem admin` (the user ``key`` exists)."""
     code = (await run_admin(["invite", "coordinator"], sim.tandem)).split()[0]
     await sim.send(key, f"/start {code}")
+
+
+async def introduced(sim: Simulation) -> tuple[str, str]:
+    """/match and approve: the cohort's first pair is introduced (it may write through /msg);
+    the keys of its learner and mentor."""
+    await sim.send("carla", "/match")
+    await sim.press("carla", "^Approve$")
+    pair = next(p for k, p in (await pairs(sim)).items() if k.endswith(":introduced"))
+    return await keys_of(sim, pair)
+
+
+async def write_to_partner(sim: Simulation, who: str, words: str) -> list[str]:
+    """/msg, then the words: what the writer reads."""
+    await sim.send(who, "/msg")
+    return [entry.text for entry in await sim.send(who, words)]

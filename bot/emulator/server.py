@@ -19,7 +19,7 @@ from bot.emulator.controls import Controls, Fault
 from bot.emulator.limits import Limits, RateLimiter
 from bot.emulator.methods import BotApi
 from bot.emulator.rules import ApiError, Params, Upload
-from bot.emulator.state import Queued, State
+from bot.emulator.state import ApiRequest, Queued, State
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,8 @@ class Emulator(Controls):
                 return self._error(ApiError(fault.status, fault.description, retry))
         try:
             params = await _read_params(request)
+            uploads = {key: f"<upload {upload.filename}>" for key, upload in params.uploads.items()}
+            self.state.requests.append(ApiRequest(canonical, {**params.values, **uploads}))
             result = await handler(params)
         except ApiError as err:
             return self._error(err)

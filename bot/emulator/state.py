@@ -6,7 +6,7 @@ import asyncio
 import bisect
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -170,6 +170,23 @@ class Stats:
         return out
 
 
+@dataclass(frozen=True)
+class ApiRequest:
+    """One Bot API call as the bot made it: the method and its parameters as they arrived (an
+    upload by its file name), for a test to check what the bot sent where."""
+
+    method: str
+    params: Json
+
+    def mentions(self, needle: str) -> bool:
+        """Whether ``needle`` appears anywhere in the call's parameters."""
+        return needle in json.dumps(self.params, ensure_ascii=False, default=str)
+
+
+# The Bot API calls kept (the oldest forgotten first): a long simulation stays small.
+REQUESTS_KEPT = 20_000
+
+
 @dataclass
 class Queued:
     update: Json
@@ -203,6 +220,7 @@ class State:
         self.callbacks: dict[str, tuple[int, int]] = {}
         self.answered: set[str] = set()
         self.delivered_update_ids: list[int] = []
+        self.requests: deque[ApiRequest] = deque(maxlen=REQUESTS_KEPT)
         self.stats = Stats()
         self.listeners: list[Callable[[Entry], None]] = []
         self._next_user = FIRST_USER_ID

@@ -7,7 +7,7 @@ from bot.context import Context
 from bot.events import ButtonPress, Inbound
 from bot.feature import EVERYONE, NOT_STAFF, CommandEntry, Feature, HelpLine, help_lines
 from bot.i18n import N_
-from conversations import concern, learner, mentor
+from conversations import concern, learner, mentor, relay
 from conversations.engine import DEADLINE_JOB, NUDGE_JOB
 from conversations.engine import PREFIX as FLOW_PREFIX
 from conversations.flow import REVIEW
@@ -18,11 +18,13 @@ HEADINGS = {"coordinator": N_("For coordinators:"), "mentor": N_("For mentors:")
 
 
 async def help_(ctx: Context, event: Inbound) -> None:
-    """The commands of the person's role, from the features' records, and the concern button."""
+    """The commands of the person's role, from the features' records, the concern button and the
+    button to write to one's partner."""
     common, own = help_lines(ctx.features, ctx.person.role)
     heading = HEADINGS.get(ctx.person.role or "")
     lines = [INTRO, *common, *([heading] if heading and own else []), *own]
-    await ctx.say("\n".join(ctx.t(line) for line in lines), concern.button(ctx))
+    keyboard = (*(concern.button(ctx) or ()), *await relay.button(ctx))
+    await ctx.say("\n".join(ctx.t(line) for line in lines), keyboard or None)
 
 
 async def profile(ctx: Context, event: Inbound) -> None:

@@ -144,7 +144,7 @@ class Dispatcher:
         if ctx is None:
             return []
         await self.postman.answer(ctx.answers)
-        await self.postman.deliver(ctx.posted, reply_to=event.chat_id)
+        await self.postman.deliver(ctx.posted, reply_to=event.chat_id, relayed=ctx.relayed)
         await self._publish_menu(ctx, event)
         if ctx.erased:
             await self.db.wipe_log()

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import cast
 
 from bot.clock import Clock
 from bot.context import HANDOVER
-from bot.events import AnswerButton, Outbound, SendDocument, SendText, SendVoice, Stored, decode
+from bot.events import AnswerButton, Outbound, SendDocument, SendFile, SendText, SendVoice, Stored, decode
 from bot.messenger import ChatUnreachable, DeliveryError, DeliveryInDoubt, MessageGone, Messenger
 from bot.runtime import metrics
 from bot.runtime.ratelimit import SendLimiter
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # Rows of an event are not swept before this, so the sweep never races the event's own delivery.
 MAX_ATTEMPTS = 6
-SENDS = (SendText, SendVoice, SendDocument)
+SENDS = (SendText, SendVoice, SendDocument, SendFile)
 
 Outcome = dict[str, object]
 # A row to deliver: its id, what it does, the tries so far, and whether one of them got no answer.
@@ -80,14 +80,21 @@ class Postman:
                 log.warning("button answer failed: %s", type(exc).__name__)
 
     async def deliver(
-        self, posted: Sequence[tuple[int, Stored]], *, reply_to: int | None = None, paid: bool = False
+        self,
+        posted: Sequence[tuple[int, Stored]],
+        *,
+        reply_to: int | None = None,
+        paid: bool = False,
+        relayed: Collection[int] = (),
     ) -> None:
         """Send outbox rows just written, in order, then record how each went. What goes to
-        ``reply_to`` (the chat whose update caused them) is a reply; the rest is bulk, and with
-        ``paid`` its texts go as paid broadcasts, outside the free budget."""
+        ``reply_to`` (the chat whose update caused them) is a reply, and so is what goes to the
+        ``relayed`` chats (a person's own message passed on to their partner); the rest is bulk,
+        and with ``paid`` its texts go as paid broadcasts, outside the free budget."""
         if posted:
             work = [(outbox_id, action, 0, False) for outbox_id, action in posted]
-            await self._send_all(work, reply_to, paid)
+            replies = frozenset(relayed) | ({reply_to} if reply_to is not None else frozenset())
+            await self._send_all(work, replies, paid)
 
     async def sweep(
         self, limit: int = 200, *, everything: bool = False, left_before: datetime | None = None
@@ -104,10 +111,10 @@ class Postman:
             work = [
                 (r.id, decode(r.chat_id, r.action, r.content), r.attempts, r.status == IN_DOUBT) for r in rows
             ]
-        await self._send_all(work, None)
+        await self._send_all(work, frozenset())
         return len(work)
 
-    async def _send_all(self, work: Sequence[Parcel], reply_to: int | None, paid: bool = False) -> None:
+    async def _send_all(self, work: Sequence[Parcel], replies: frozenset[int], paid: bool = False) -> None:
         outcomes: list[tuple[int, Outcome]] = []
         dead: set[int] = set()
         lost: list[Outbound] = []  # what the coordinators' group did not take, in order
@@ -123,11 +130,11 @@ class Postman:
             if held is not None:  # behind a send in doubt: it goes first, at its retry
                 outcomes.append((outbox_id, outcome_of(IN_DOUBT if in_doubt else "pending", attempts, held)))
                 continue
-            as_paid = paid and isinstance(action, SendText) and chat_id != reply_to
+            as_paid = paid and isinstance(action, SendText) and chat_id not in replies
             if as_paid and isinstance(action, SendText):
                 action = replace(action, paid=True)
             if chat_id:
-                await self._limiter.acquire(chat_id, reply=chat_id == reply_to, paid=as_paid)
+                await self._limiter.acquire(chat_id, reply=chat_id in replies, paid=as_paid)
             outcome = await self._send(outbox_id, action, attempts, in_doubt)
             if outcome["status"] == IN_DOUBT:
                 self._held[chat_id] = cast(datetime, outcome["next_attempt_at"])

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.context import Context
-from bot.events import Outbound, SendDocument, SendText, SendVoice
+from bot.events import Outbound, SendDocument, SendFile, SendText, SendVoice
 from bot.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ async def _pass_on(there: Context, action: Outbound) -> None:
             await there.say_to(there.chat_id, action.text, action.keyboard, track=action.track)
         case SendVoice():
             await there.send_voice(action.file_id, action.caption)
+        case SendFile():
+            await there.send_file(action.kind, action.file_id, action.caption)
         case SendDocument():
             await there.send_document(
                 action.filename,

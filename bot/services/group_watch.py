@@ -27,6 +27,7 @@ from bot.context import Context
 from bot.events import Button, MembersChanged, Sender
 from bot.i18n import N_
 from bot.messenger import GroupCensus
+from bot.services import relay
 from bot.services.concerns import redraw_group, staff_translator
 from bot.services.people import name_of
 from storage.models import GroupChat, GroupMember, Person
@@ -151,11 +152,13 @@ async def review(ctx: Context) -> None:
         # anything to take back later; what the group was sent is redrawn all the same.
         row.restricted_since = ctx.now if team else None
         await redraw_group(ctx, group)
+        await relay.redraw_group(ctx, group)
     elif closed and row.restricted_since is not None:
         row.restricted_since = None
         if await ctx.coordinators_group() == group:  # it takes the bot's messages
             await ctx.say_to(group, staff_translator(ctx)(FULL_AGAIN))
         await redraw_group(ctx, group)
+        await relay.redraw_group(ctx, group)
 
 
 async def _report_strangers(

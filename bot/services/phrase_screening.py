@@ -50,6 +50,7 @@ SOURCES = {
     "check-in": N_("a check-in comment"),
     "reflection": N_("a shared reflection"),
     "monitoring": N_("the monthly pair check"),
+    "relay": N_("a message to their partner"),
 }
 SCREENING_LINE = N_("Screening: a phrase about {category} in {source}: “{phrase}”")
 
@@ -195,19 +196,19 @@ def _load(extra_dir: Path | None) -> PhraseBook:
 # --- the hook ------------------------------------------------------------------------------
 
 
-async def screen(ctx: Context, text: str | None, *, pair: Pair | None, source: str) -> None:
+async def screen(ctx: Context, text: str | None, *, pair: Pair | None, source: str) -> Match | None:
     """Raise a concern about the learner when ``text`` (someone wrote it, ``source`` says where)
-    holds a listed phrase."""
+    holds a listed phrase; the phrase found (its severity decides what else happens to the text)."""
     if not text or not text.strip():
-        return
+        return None
     try:
         book = load_phrases()
     except ConfigError as exc:  # a programme's broken list must not lose the learner's answer
         log.error("phrase lists not loaded, text not screened: %s", exc)
-        return
+        return None
     found = book.match(text, ctx.t.locale)
     if found is None:
-        return
+        return None
     subject: Person | None = ctx.person
     if ctx.person.role != "learner":
         subject = await ctx.uow.people.get(pair.learner_id) if pair is not None else None
@@ -231,3 +232,4 @@ async def screen(ctx: Context, text: str | None, *, pair: Pair | None, source: s
         line=line,
         author=ctx.person,
     )
+    return found

@@ -11,10 +11,7 @@ from bot.events import ButtonPress, Inbound
 from bot.i18n import N_
 from bot.services import calendar
 from conversations.common import name_of
-from conversations.first_meeting import (
-    PLACE_LABELS,
-    PLACES,
-)
+from conversations.first_meeting import place_of
 from storage.models import Pair, Person, Session
 
 PREFIX = "ss1"  # ss1:<session id>:ok|cancel|met|notmet|other|ics
@@ -42,7 +39,7 @@ async def send_calendar(
     summary = them.t(N_("Tandem: meeting with {name}"), name=name)
     if session is None:
         first = min(await ctx.uow.sessions.upcoming(pair.id, ctx.now), key=lambda s: s.starts_at)
-        place = them.t(PLACE_LABELS.get(pair.slot_place or "public", PLACES[0].label))
+        place = place_of(them.t, pair, pair.slot_place)
         content = calendar.event_file(
             calendar.weekly_uid(pair.id),
             first.starts_at,
@@ -57,7 +54,7 @@ async def send_calendar(
         )
         return
     cancelled = session.status != "planned"
-    place = them.t(PLACE_LABELS.get(session.place, PLACES[0].label))
+    place = place_of(them.t, pair, session.place)
     content = calendar.event_file(
         calendar.session_uid(session.id),
         session.starts_at,

@@ -12,11 +12,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_
 from conversations import checkin, mentor_notes
-from conversations.first_meeting import (
-    PLACE_LABELS,
-    PLACES,
-    shared_between,
-)
+from conversations.first_meeting import place_of, shared_between
 from conversations.sessions.calendar_files import ADD_TO_CALENDAR, send_calendar
 from conversations.sessions.moving import MOVE
 from conversations.sessions.planning import JOB, plan_ahead, review
@@ -61,7 +57,7 @@ async def send_due(ctx: Context, payload: dict[str, Any]) -> None:
         return
     name = partner.preferred_name or partner.first_name
     when = ctx.t.moment(session.starts_at)
-    where = ctx.t(PLACE_LABELS.get(session.place, PLACES[0].label))
+    where = place_of(ctx.t, pair, session.place)
     kind = payload.get("kind")
     keyboard: Keyboard
     calendar = (Button(ctx.t(ADD_TO_CALENDAR), data=pack(SessionAction(session.id, "ics"))),)

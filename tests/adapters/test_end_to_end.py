@@ -24,6 +24,7 @@ from bot.events import (
     MemberBlocked,
     SendDocument,
     Sender,
+    SendFile,
     SendText,
     SendVoice,
     Text,
@@ -213,6 +214,33 @@ async def test_a_voice_note_is_passed_on_by_its_file_id(started: Started, emulat
     with pytest.raises(DeliveryError, match=r"(?i)type of file mismatch"):
         await send(SendVoice(chat_id=bob, file_id=photo_id))
     assert emulator.transcript(bob)[-1].message_id == photo
+
+
+async def test_a_photo_and_a_document_are_passed_on_by_their_file_ids(
+    started: Started, emulator: Emulator
+) -> None:
+    adapter, sink = started
+    send, ada = adapter.messenger.deliver, add_ada(emulator)
+    bob = emulator.add_user("Bob")["id"]
+    emulator.send_photo(ada, "library.jpg")
+    emulator.send_document(ada, "homework.pdf")
+    await sink.wait_for(2)
+    photo, document = sink.events[0], sink.events[1]
+    assert isinstance(photo, Attachment) and isinstance(document, Attachment)
+
+    sent = await send(SendFile(chat_id=bob, kind="photo", file_id=photo.file_id, caption="From Ada"))
+    entry = emulator.transcript(bob)[-1]
+    assert (entry.message_id, entry.kind, entry.file_id, entry.text) == (
+        sent,
+        "photo",
+        photo.file_id,
+        "From Ada",
+    )
+    await send(SendFile(chat_id=bob, kind="document", file_id=document.file_id, keyboard=KEYBOARD))
+    entry = emulator.transcript(bob)[-1]
+    assert (entry.kind, entry.document, entry.buttons) == ("document", "homework.pdf", [["Yes", "Site"]])
+    with pytest.raises(DeliveryError, match=r"(?i)wrong file identifier"):
+        await send(SendFile(chat_id=bob, kind="photo", file_id="EMUNOPE"))
 
 
 async def test_answer_button(started: Started, emulator: Emulator) -> None:

@@ -47,6 +47,10 @@ FORGED = [
     "tm1:1:drop",
     "gw1:²",
     f"gw1:{2**63}",
+    "rl1:²",
+    "rl1:new:more",
+    "rl1:5",  # no such message
+    "rh1:1:maybe",
     "zz1:1",  # no such family
     "",
 ]
@@ -101,7 +105,15 @@ async def test_forged_alert_data_in_the_coordinators_group_gets_the_polite_answe
     programme: Simulation,
 ) -> None:
     sim = programme
-    for data in ("cn1:²:ack", "cn1:1:r٣", "cn1:1:ack:ack", "cn1:1:forget", "gd1:1:yes"):
+    for data in (
+        "cn1:²:ack",
+        "cn1:1:r٣",
+        "cn1:1:ack:ack",
+        "cn1:1:forget",
+        "gd1:1:yes",
+        "rh1:٣:ok",
+        "rh1:1:no",
+    ):
         mark = sim.last_seq()
         await press_in_group(sim, "carla", data)
         assert sim.toasts("coordinators", mark) == [STALE], data

@@ -20,6 +20,7 @@ import bot.features.team
 import bot.features.training
 import bot.services.concerns
 import bot.services.group_watch
+import bot.services.relay
 import conversations.concern
 import conversations.engine
 import conversations.first_meeting
@@ -34,6 +35,7 @@ MODULES = (
     bot.features.training,
     bot.services.concerns,
     bot.services.group_watch,
+    bot.services.relay,
     bot.features.matchmaking,
     bot.features.joining,
     bot.features.screening,
@@ -112,12 +114,16 @@ SENT = [
     "tm1:4:rei",
     "tm1:4:rem",
     "gw1:2",
+    "rl1:new",
+    "rl1:12",
+    "rh1:12:ok",
+    "rh1:12:no",
 ]
 
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1", "gw1"}
+    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1"}
 
 
 @pytest.mark.parametrize("data", SENT)

@@ -69,4 +69,5 @@ def test_the_shipped_features_merge(capsys: pytest.CaptureFixture[str]) -> None:
         "pc1",
         "pe1",
     } <= set(merged.buttons)
-    assert set(merged.group_buttons) == {"cn1"}  # only alerts are pressed in the coordinators' group
+    # only alerts (of concerns, and of held messages) are pressed in the coordinators' group
+    assert set(merged.group_buttons) == {"cn1", "rh1"}
