@@ -20,6 +20,7 @@ from storage.models import (
     CaseEntry,
     CheckIn,
     Concern,
+    CoordinatorGroup,
     DueJob,
     FlowState,
     Goal,
@@ -880,7 +881,8 @@ class MessageRefs:
         return list((await self._session.execute(query)).scalars().all())
 
     async def forget_chat(self, chat_id: int) -> None:
-        """The copies in a person's chat (erasure): nothing is edited there any more."""
+        """The copies in a person's chat (erasure), or in a group that is no longer the
+        coordinators': nothing is edited there any more."""
         await self._session.execute(delete(MessageRef).where(MessageRef.chat_id == chat_id))
 
 
@@ -924,6 +926,22 @@ class GroupChats:
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    # --- which group is the coordinators'
+
+    async def coordinators(self, area: str = "") -> int | None:
+        """The chat id recorded for the coordinators of ``area`` ("" the whole programme)."""
+        query = select(CoordinatorGroup.chat_id).where(CoordinatorGroup.area == area)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def set_coordinators(self, chat_id: int, by: int | None, now: datetime, area: str = "") -> None:
+        """Record ``chat_id`` as the coordinators' group of ``area``, in place of any before."""
+        row = await self._session.get(CoordinatorGroup, area, with_for_update=True)
+        if row is None:
+            self._session.add(CoordinatorGroup(area=area, chat_id=chat_id, set_by=by, set_at=now))
+        else:
+            row.chat_id, row.set_by, row.set_at = chat_id, by, now
+        await self._session.flush()
 
     # --- who is in it
 

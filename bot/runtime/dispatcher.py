@@ -22,7 +22,7 @@ from bot.adapter import recorded
 from bot.callbacks import prefix_of
 from bot.clock import Clock
 from bot.config import Settings
-from bot.context import Context, translator_for
+from bot.context import Context, coordinators_chat, translator_for
 from bot.events import (
     Attachment,
     ButtonPress,
@@ -202,7 +202,7 @@ class Dispatcher:
                 raise AlreadyHandled(event.update_id)  # rolls back what the unit of work began
             if isinstance(event, MembersChanged):
                 ctx = self.programme_context(uow)
-                if event.chat_id == self.settings.coordinator_chat_id:
+                if event.chat_id == await ctx.coordinators_chat():
                     await group_watch.members_changed(ctx, event)
                 await ctx.write_outbox()
                 return ctx
@@ -313,6 +313,16 @@ class Dispatcher:
             return
         await self.postman.deliver(ctx.posted)
 
+    async def coordinators_chat(self) -> int | None:
+        """Which group is the coordinators' now (``/setup`` moves it), read in a transaction of
+        its own; a database that cannot say leaves the setting's."""
+        try:
+            async with self.db.unit_of_work() as uow:
+                return await coordinators_chat(uow, self.settings)
+        except Exception as exc:
+            failure(log, exc, "could not read which group is the coordinators'")
+            return self.settings.coordinator_chat_id
+
     async def group_lost(self, group: int, lost: Sequence[Outbound], refused: bool) -> None:
         """The postman could not deliver to the coordinators' group: each coordinator gets what
         it refused privately, at once (``coordination.group_lost``)."""
@@ -329,7 +339,7 @@ class Dispatcher:
     # --- routing -----------------------------------------------------------------------------
 
     async def _route(self, ctx: Context, event: Inbound) -> None:
-        if event.chat_id == self.settings.coordinator_chat_id and event.chat_type != "private":
+        if event.chat_type != "private" and event.chat_id == await ctx.coordinators_chat():
             if isinstance(event, MemberBlocked):  # the bot was removed from the coordinators' group
                 await coordination.group_lost(ctx, event.chat_id, (), refused=True)
                 return
@@ -368,6 +378,8 @@ class Dispatcher:
         if isinstance(event, ButtonPress):
             action = self.routes.group_buttons.get(prefix_of(event.data))
             await (action or self._forged_button)(ctx, event)
+        elif isinstance(event, Command) and event.name in self.routes.group_commands:
+            await self.routes.group_commands[event.name](ctx, event)
         elif isinstance(event, Command) and event.name in self.routes.commands:
             await ctx.say(ctx.t(N_("Please write to me in a private chat: tap my name, then “Message”.")))
 
