@@ -934,14 +934,22 @@ class GroupChats:
         query = select(CoordinatorGroup.chat_id).where(CoordinatorGroup.area == area)
         return (await self._session.execute(query)).scalar_one_or_none()
 
-    async def set_coordinators(self, chat_id: int, by: int | None, now: datetime, area: str = "") -> None:
-        """Record ``chat_id`` as the coordinators' group of ``area``, in place of any before."""
-        row = await self._session.get(CoordinatorGroup, area, with_for_update=True)
+    async def set_coordinators(
+        self, chat_id: int, by: int | None, now: datetime, area: str = ""
+    ) -> int | None:
+        """Record ``chat_id`` as the coordinators' group of ``area``; the one recorded before
+        (None: none was), read under the row's lock, so that of two at once the second sees the
+        first's (two first ones collide on the key, and the loser is run again)."""
+        row = await self._session.get(CoordinatorGroup, area, with_for_update=True, populate_existing=True)
         if row is None:
             self._session.add(CoordinatorGroup(area=area, chat_id=chat_id, set_by=by, set_at=now))
-        else:
+            await self._session.flush()
+            return None
+        before = row.chat_id
+        if before != chat_id:
             row.chat_id, row.set_by, row.set_at = chat_id, by, now
-        await self._session.flush()
+            await self._session.flush()
+        return before
 
     # --- who is in it
 

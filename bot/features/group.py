@@ -45,9 +45,10 @@ async def setup_here(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(t(SETUP_REFUSED))
         return
-    group, before = ctx.chat_id, await ctx.coordinators_chat()
-    if await ctx.uow.groups.coordinators() != group:  # recorded even where the setting named it
-        await ctx.uow.groups.set_coordinators(group, ctx.person.id, ctx.now)
+    group = ctx.chat_id
+    stored = await ctx.uow.groups.set_coordinators(group, ctx.person.id, ctx.now)  # locked till commit
+    before = stored if stored is not None else ctx.settings.coordinator_chat_id
+    if stored != group:  # recorded even where the setting named it
         await ctx.uow.audit.record(ctx.now, ctx.person, "group.setup", None, chat=group, before=before)
         log.info("coordinator %s made group %s the coordinators' (before: %s)", ctx.person.id, group, before)
     await coordination.group_heard_from(ctx, group)

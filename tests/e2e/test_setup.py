@@ -5,11 +5,13 @@ group. Anyone else is refused; in a private chat /setup says what to do."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from bot.simulation import Simulation
 from storage.models import AuditEntry
-from tests.journeys import begin_mentoring, raise_urgent_about_the_mentor
+from tests.journeys import add_coordinator, begin_mentoring, raise_urgent_about_the_mentor
 
 DONE = (
     "This is now the coordinators' group: alerts and news for the coordinators come here. "
@@ -126,3 +128,24 @@ async def test_the_group_set_up_removing_the_bot_sends_everything_to_each_coordi
     await sim.send("lena", "/pause")
     assert sent(sim, "carla", mark)[-1] == "Lena (learner) paused Tandem."
     assert [e for e in sim.transcript("coordinators", mark) if e.sender == "bot"] == []
+
+
+async def test_two_setups_at_once_leave_one_group_and_the_other_told(cohort: Simulation) -> None:
+    """Two coordinators send /setup in two groups at the same moment (concurrent transactions on
+    PostgreSQL): one group is the coordinators', the other heard it is not, and nothing is lost."""
+    sim = cohort
+    sim.add_user("cleo", "Cleo", language_code="en")
+    await add_coordinator(sim, "cleo")
+    sim.add_group("north", "Coordinators North", ["carla"])
+    sim.add_group("south", "Coordinators South", ["cleo"])
+    mark = sim.last_seq()
+    await asyncio.gather(sim.send("carla", "/setup", chat="north"), sim.send("cleo", "/setup", chat="south"))
+    chosen = await stored_group(sim)
+    assert chosen in (sim.groups["north"], sim.groups["south"])
+    kept, other = ("north", "south") if chosen == sim.groups["north"] else ("south", "north")
+    # (Counted while the other was the group, the kept one may also hear its alerts are whole.)
+    assert sent(sim, kept, mark)[0] == DONE and MOVED not in sent(sim, kept, mark)
+    told = sent(sim, other, mark)
+    assert told[0] == DONE and told[-1] == MOVED
+    await sim.send("lena", "/pause")
+    assert sent(sim, kept, mark)[-1] == "Lena (learner) paused Tandem."
