@@ -10,6 +10,7 @@ from aiogram.types.update import UpdateTypeLookupError
 from bot.events import (
     Attachment,
     ButtonPress,
+    ChatMigrated,
     Command,
     Contact,
     Inbound,
@@ -84,6 +85,8 @@ def _from_message(update_id: int, message: Message, bot_username: str | None) ->
     joined_or_left = _joined_or_left(base, message, bot_username)
     if joined_or_left is not None:
         return joined_or_left
+    if message.migrate_to_chat_id:  # the group became a supergroup, under a new id
+        return ChatMigrated(**base, to_chat_id=message.migrate_to_chat_id)
     if message.text is not None:
         return _from_text(base, message, bot_username)
     if message.location is not None:

@@ -26,6 +26,7 @@ from bot.context import Context, coordinators_chat, translator_for
 from bot.events import (
     Attachment,
     ButtonPress,
+    ChatMigrated,
     Command,
     Inbound,
     MemberBlocked,
@@ -93,7 +94,7 @@ class Dispatcher:
     async def handle(self, event: Inbound) -> None:
         # A bot account, or a message sent as a chat: no person. Who joined or left a group
         # matters whoever let them in (an anonymous admin too), and makes nobody a person.
-        if not event.sender.is_person and not isinstance(event, MembersChanged):
+        if not event.sender.is_person and not isinstance(event, MembersChanged | ChatMigrated):
             await self.ignore(event.update_id, "not_a_person")
             return
         lock = self._chat_locks.setdefault(event.chat_id, asyncio.Lock())
@@ -138,7 +139,7 @@ class Dispatcher:
             failure(log, exc, "update %s failed (%s)", event.update_id, type(event).__name__)
             metrics.FAILED_UPDATES.inc()
             # says recorded once the failure is (a member change is fetched again instead)
-            ctx = None if isinstance(event, MembersChanged) else await self._apologise(event)
+            ctx = None if isinstance(event, MembersChanged | ChatMigrated) else await self._apologise(event)
         else:
             recorded()
         if ctx is None:
@@ -200,9 +201,11 @@ class Dispatcher:
             await uow.lock_chat(event.chat_id)  # another replica may hold this chat's last event
             if not await uow.updates.claim(event.update_id, self.clock.now()):
                 raise AlreadyHandled(event.update_id)  # rolls back what the unit of work began
-            if isinstance(event, MembersChanged):
+            if isinstance(event, MembersChanged | ChatMigrated):  # about a group, nobody's own
                 ctx = self.programme_context(uow)
-                if event.chat_id == await ctx.coordinators_chat():
+                if isinstance(event, ChatMigrated):
+                    await coordination.group_migrated(ctx, event.chat_id, event.to_chat_id)
+                elif event.chat_id == await ctx.coordinators_chat():
                     await group_watch.members_changed(ctx, event)
                 await ctx.write_outbox()
                 return ctx

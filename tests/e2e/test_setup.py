@@ -149,3 +149,23 @@ async def test_two_setups_at_once_leave_one_group_and_the_other_told(cohort: Sim
     assert told[0] == DONE and told[-1] == MOVED
     await sim.send("lena", "/pause")
     assert sent(sim, kept, mark)[-1] == "Lena (learner) paused Tandem."
+
+
+async def test_a_group_that_becomes_a_supergroup_stays_the_coordinators_under_its_new_id(
+    cohort: Simulation,
+) -> None:
+    sim = cohort
+    sim.add_group("team", "Coordinators", ["carla"], kind="group")
+    await sim.send("carla", "/setup", chat="team")
+    old = sim.groups["team"]
+    new = await sim.migrate_group("team", by="carla")  # Telegram gives it a new id
+    assert new != old and await stored_group(sim) == new
+    mark = sim.last_seq()
+    await sim.send("lena", "/pause")
+    assert sent(sim, "team", mark) == ["Lena (learner) paused Tandem."]
+    assert [e for e in sim.transcript("carla", mark) if e.sender == "bot"] == []  # not privately
+    async with sim.tandem.db.unit_of_work() as uow:
+        (entry,) = (
+            await uow.session.execute(select(AuditEntry).where(AuditEntry.action == "group.migrated"))
+        ).scalars()
+        assert entry.detail == {"chat": new, "before": old}
