@@ -18,7 +18,7 @@ from typing import TypeVar
 from sqlalchemy import func, select
 
 from bot.app import Tandem
-from bot.context import Context
+from bot.context import Context, coordinators_chat
 from bot.features.team import MENU_JOB
 from bot.services import group_watch, invites
 from bot.services.people import name_of
@@ -87,9 +87,13 @@ async def group(args: Sequence[str], tandem: Tandem) -> str:
     """``group``: the coordinators' group as the bot knows it: Telegram's count, the members it
     has seen (id, role in Tandem, whether they administer the group, since when, name), those
     it has not, and whether alerts there show their details."""
-    chat_id = tandem.settings.coordinator_chat_id
+    async with tandem.db.unit_of_work() as uow:
+        chat_id = await coordinators_chat(uow, tandem.settings)
     if chat_id is None:
-        return "No coordinators' group is set (TANDEM_COORDINATOR_CHAT_ID): alerts go to each coordinator."
+        return (
+            "No coordinators' group is set (/setup in the group, or TANDEM_COORDINATOR_CHAT_ID): "
+            "alerts go to each coordinator."
+        )
     async with tandem.db.unit_of_work() as uow:
         row = await uow.groups.of(chat_id, tandem.clock.now())
         seen = await uow.groups.seen(chat_id)

@@ -91,8 +91,9 @@ class Tandem:
         await self.adapter.start(self.dispatcher, webhook)
         self.settings.bot_username = await self.adapter.bot_username()  # for invite links
         await self.publish_commands()
-        if self.settings.coordinator_chat_id is not None:  # who can read the alerts there?
-            await self.dispatcher.census(self.settings.coordinator_chat_id)
+        group = await self.dispatcher.coordinators_chat()
+        if group is not None:  # who can read the alerts there?
+            await self.dispatcher.census(group)
         # Everything built so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall every update now and then.
         gc.freeze()
@@ -177,7 +178,7 @@ async def build(settings: Settings, clock: Clock, *, migrate: bool = True, offli
         adapter = load_adapter(settings.framework, options)
     postman = Postman(db, adapter.messenger, clock, limiter)
     dispatcher = Dispatcher(db, clock, settings, rules, postman, routes())
-    postman.watch_group(settings.coordinator_chat_id, dispatcher.group_lost)
+    postman.watch_group(dispatcher.coordinators_chat, dispatcher.group_lost)
     sending = Sending(
         per_second=settings.send_per_second,
         lead=timedelta(seconds=settings.tick_seconds + 2),

@@ -138,3 +138,18 @@ def unpack(data: str, *families: type[Callback]) -> Callback | None:
             make: Callable[..., Callback] = family
             return make(*values)
     return None
+
+
+# --- the one family the kernel declares itself: a page of a long list -------------------------
+
+ListName = Literal["cases", "pairs", "screening", "guardians", "invites", "unreachable"]
+LISTS: tuple[ListName, ...] = get_args(ListName)
+
+
+@dataclass(frozen=True)
+class Page(Callback, prefix="ls1"):
+    """A page of one of the coordinators' lists, counted from 1: ``ls1:cases:2``. The page is
+    read again when pressed, so the button carries no more than which list and which page."""
+
+    listing: ListName
+    page: int

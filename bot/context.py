@@ -57,6 +57,12 @@ def translator_for(person: Person, settings: Settings, rules: ProgrammeRules) ->
     return Translator(code, zone, rules.region_for(settings.timezone))
 
 
+async def coordinators_chat(uow: UnitOfWork, settings: Settings) -> int | None:
+    """The coordinators' group: recorded by /setup, else the deployment's setting."""
+    stored = await uow.groups.coordinators()
+    return stored if stored is not None else settings.coordinator_chat_id
+
+
 @dataclass
 class Context:
     """One unit of work for one person; replies go to the outbox in the same transaction."""
@@ -120,11 +126,16 @@ class Context:
         """Edit a message the bot sent to another chat (an alert in the coordinators' group)."""
         await self._post(EditText(chat_id=chat_id, message_id=message_id, text=text, keyboard=keyboard))
 
+    async def coordinators_chat(self) -> int | None:
+        """Which group is the coordinators': the one a coordinator chose with /setup, else the
+        deployment's setting (``TANDEM_COORDINATOR_CHAT_ID``), else none."""
+        return await coordinators_chat(self.uow, self.settings)
+
     async def coordinators_group(self) -> int | None:
         """The coordinators' group, when one is set, still takes the bot's messages, and only
         coordinators read it as far as the bot can tell. The one rule of where coordinators'
         messages go: there, else to each coordinator privately."""
-        group = self.settings.coordinator_chat_id
+        group = await self.coordinators_chat()
         if group is None or await self.uow.groups.unreachable(group):
             return None
         return group if await self.uow.groups.closed(group) else None
@@ -132,7 +143,7 @@ class Context:
     async def watched_group(self) -> int | None:
         """The coordinators' group while it takes the bot's messages but someone who is not a
         coordinator may read it: alerts there carry their number only, nothing personal."""
-        group = self.settings.coordinator_chat_id
+        group = await self.coordinators_chat()
         if group is None or await self.uow.groups.unreachable(group):
             return None
         return None if await self.uow.groups.closed(group) else group

@@ -106,6 +106,14 @@ class MemberUnblocked(Inbound):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMigrated(Inbound):
+    """A group became a supergroup: Telegram gave it a new id (``to_chat_id``) and the old one
+    takes no more messages (its service message ``migrate_to_chat_id``; ``sender``: who did it)."""
+
+    to_chat_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MembersChanged(Inbound):
     """People joined or left a group the bot is in: a ``chat_member`` update (Telegram sends it
     to a bot that administers the group) or the group's service message of a join or a leave

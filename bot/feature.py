@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from bot.callbacks import Callback, unpack
-from bot.events import BotCommand, ButtonPress, Inbound
+from bot.callbacks import Callback, ListName, unpack
+from bot.events import BotCommand, ButtonPress, Inbound, Keyboard
 from bot.i18n import N_, Translator
 
 if TYPE_CHECKING:
@@ -52,6 +52,29 @@ class HelpLine:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """One item of a list as a coordinator reads it, and the buttons that act on it."""
+
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A list long enough to page (``bot/services/paging.py``): read afresh for every page, so a
+    press on "Next" shows the list as it is now. ``name`` is one of ``bot.callbacks.LISTS``;
+    ``title`` and ``empty`` are msgids; ``per_page`` is at most how many items a page shows."""
+
+    name: ListName
+    title: str
+    empty: str
+    items: Callable[[Context], Awaitable[Sequence[Any]]]
+    entry: Callable[[Context, Any], Awaitable[Entry]]
+    per_page: int = 20
+    between: str = "\n"  # what separates two items on a page
+
+
+@dataclass(frozen=True)
 class Feature:
     """Everything the dispatcher needs to know about one feature, in one place."""
 
@@ -62,6 +85,8 @@ class Feature:
     jobs: Mapping[str, JobAction] = field(default_factory=dict)  # due-job kind → action
     flows: tuple[Flow, ...] = ()
     help: tuple[HelpLine, ...] = ()
+    lists: tuple[Listing, ...] = ()  # pages of these are the "ls1" buttons' (bot/services/paging.py)
+    group_commands: Mapping[str, Action] = field(default_factory=dict)  # sent in a group chat
 
 
 def menu(features: Sequence[Feature], role: Role, t: Translator) -> list[BotCommand]:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from bot.events import (
     Attachment,
     ButtonPress,
+    ChatMigrated,
     Command,
     Contact,
     Inbound,
@@ -111,6 +112,8 @@ class Message(Protocol):
     def new_chat_members(self) -> Sequence[User] | None: ...
     @property
     def left_chat_member(self) -> User | None: ...
+    @property
+    def migrate_to_chat_id(self) -> int | None: ...
 
 
 class Member(Protocol):
@@ -237,6 +240,8 @@ def _from_message(
     joined_or_left = _joined_or_left(base, message, bot_username)
     if joined_or_left is not None:
         return joined_or_left
+    if message.migrate_to_chat_id:  # the group became a supergroup, under a new id
+        return ChatMigrated(**base, to_chat_id=message.migrate_to_chat_id)
     if message.text is not None:
         return _from_text(base, message.text, message.entities, bot_username)
     if message.location is not None:

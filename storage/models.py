@@ -438,6 +438,20 @@ class GroupChat(Base):
     restricted_since: Mapped[datetime | None]  # alerts there show only case numbers, since
 
 
+class CoordinatorGroup(Base):
+    """Which group is the coordinators': recorded by ``/setup`` sent there by a coordinator, so
+    that nobody has to find a chat id. One row per scope: ``area`` "" is the whole programme (an
+    area's own group, once there are areas, is a row with its id); without a row, the deployment
+    setting ``TANDEM_COORDINATOR_CHAT_ID`` is used."""
+
+    __tablename__ = "coordinator_groups"
+
+    area: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    set_at: Mapped[datetime]
+
+
 class GroupMember(Base):
     """Someone in the coordinators' group whom the bot has seen: joining, or as an administrator.
     A row per member present (leaving removes it); the name is Telegram's, for the coordinators."""

@@ -22,6 +22,7 @@ from storage.models import (
     CaseEntry,
     CheckIn,
     Concern,
+    CoordinatorGroup,
     DueJob,
     FlowState,
     Goal,
@@ -936,7 +937,8 @@ class MessageRefs:
         return list((await self._session.execute(query)).scalars().all())
 
     async def forget_chat(self, chat_id: int) -> None:
-        """The copies in a person's chat (erasure): nothing is edited there any more."""
+        """The copies in a person's chat (erasure), or in a group that is no longer the
+        coordinators': nothing is edited there any more."""
         await self._session.execute(delete(MessageRef).where(MessageRef.chat_id == chat_id))
 
     async def forget(self, key: str) -> None:
@@ -984,6 +986,30 @@ class GroupChats:
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
+
+    # --- which group is the coordinators'
+
+    async def coordinators(self, area: str = "") -> int | None:
+        """The chat id recorded for the coordinators of ``area`` ("" the whole programme)."""
+        query = select(CoordinatorGroup.chat_id).where(CoordinatorGroup.area == area)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def set_coordinators(
+        self, chat_id: int, by: int | None, now: datetime, area: str = ""
+    ) -> int | None:
+        """Record ``chat_id`` as the coordinators' group of ``area``; the one recorded before
+        (None: none was), read under the row's lock, so that of two at once the second sees the
+        first's (two first ones collide on the key, and the loser is run again)."""
+        row = await self._session.get(CoordinatorGroup, area, with_for_update=True, populate_existing=True)
+        if row is None:
+            self._session.add(CoordinatorGroup(area=area, chat_id=chat_id, set_by=by, set_at=now))
+            await self._session.flush()
+            return None
+        before = row.chat_id
+        if before != chat_id:
+            row.chat_id, row.set_by, row.set_at = chat_id, by, now
+            await self._session.flush()
+        return before
 
     # --- who is in it
 

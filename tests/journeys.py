@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.admin import run_admin
-from bot.emulator import Limits
+from bot.emulator import Entry, Limits
 from bot.i18n import shipped_locales
 from bot.services.courses import shipped_courses
 from bot.simulation import Simulation
@@ -113,17 +113,37 @@ async def make_ready(sim: Simulation, coordinator: str, mentor: str, name: str) 
         if index + 1 < len(course.module):
             await sim.press_option(mentor, 0)  # carry on
     for check in range(len(sim.tandem.dispatcher.rules.mentor_checks)):
-        card = next(c for c in await sim.send(coordinator, "/screening") if c.text.startswith(name))
+        card = await on_pages(sim, coordinator, "/screening", name)
         await sim.press_data(
             coordinator, card.message_id, next(d for r in card.data for d in r if d and d.endswith(":chk"))
         )
         await sim.press_option(coordinator, check)
         await sim.send(coordinator, "02.02.2026")
         await sim.press_option(coordinator, -1)  # the usual validity
-    card = next(c for c in await sim.send(coordinator, "/screening") if c.text.startswith(name))
+    card = await on_pages(sim, coordinator, "/screening", name)
     await sim.press_data(
         coordinator, card.message_id, next(d for r in card.data for d in r if d and d.endswith(":ok"))
     )
+
+
+def next_page(page: Entry) -> str | None:
+    """The data of a list page's "Next" button, None on the last page."""
+    for texts, data in zip(page.buttons, page.data, strict=True):
+        for text, datum in zip(texts, data, strict=True):
+            if datum and datum.startswith("ls1:") and text.endswith("▶"):
+                return datum
+    return None
+
+
+async def on_pages(sim: Simulation, who: str, command: str, needle: str) -> Entry:
+    """The page of a coordinator's list that shows ``needle``: ``command``, then "Next" until one
+    does (each press edits the same message)."""
+    page = (await sim.send(who, command))[-1]
+    while needle not in page.text:
+        ahead = next_page(page)
+        assert ahead is not None, f"{needle!r} is on no page of {command}"
+        page = (await sim.press_data(who, page.message_id, ahead))[-1]
+    return page
 
 
 def cohort_simulation(

@@ -280,6 +280,15 @@ class Simulation:
         chat_id = self.chat_id(group)
         await self._act(by, group, lambda: self.emulator.promote_bot(chat_id, self.users[by]))
 
+    async def migrate_group(self, group: str, by: str) -> int:
+        """The group (``kind="group"``) becomes a supergroup under a new id, as Telegram does; the
+        name ``group`` then means the supergroup. Returns its id."""
+        old = self.chat_id(group)
+        for injected in self.emulator.migrate_group(old, self.users[by]):
+            await self.wait_handled(injected.update_id)
+        self.groups[group] = int(self.emulator.state.chat(old).migrated_to or old)
+        return self.groups[group]
+
     async def join_group(self, group: str, who: str, by: str | None = None, **options: bool) -> None:
         """``who`` joins the group (added by ``by``): the service message, and a chat_member
         update if the bot is an admin (``options``: ``admin``, ``service_message``)."""

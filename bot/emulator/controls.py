@@ -340,6 +340,22 @@ class Controls:
             "new_chat_member": member_json(member, new),
         }
 
+    def migrate_group(self, chat_id: int, by_user_id: int) -> list[Injected]:
+        """A group becomes a supergroup, as Telegram does when it grows or an admin changes a
+        setting: a new chat with a new id and the same members; the old one says so in a service
+        message (``migrate_to_chat_id``), the new one too (``migrate_from_chat_id``), and sends to
+        the old one are refused with the new id."""
+        old = self.state.chat(chat_id)
+        if old.type != "group" or old.migrated_to is not None:
+            raise ValueError(f"chat {chat_id} is not a basic group")
+        new = self.state.add_group(old.title or "", list(old.members), "supergroup", bot_admin=old.bot_admin)
+        new.owner, new.admins = old.owner, list(old.admins)
+        old.migrated_to = new.id
+        return [
+            self._user_message(by_user_id, old.id, {"migrate_to_chat_id": new.id}, kind="service", text=""),
+            self._user_message(by_user_id, new.id, {"migrate_from_chat_id": old.id}, kind="service", text=""),
+        ]
+
     # -- others in a group --------------------------------------------------------------------
     def join_group(
         self,

@@ -156,6 +156,10 @@ class BotApi:
             raise ApiError(403, "Forbidden: the group chat was deleted")
         if chat.bot_removed is not None:
             raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400, "Bad Request: group chat was upgraded to a supergroup chat", None, chat.migrated_to
+            )
         return chat
 
     def gate(self, chat: Chat, *, paid: bool = False) -> None:

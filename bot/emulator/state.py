@@ -57,6 +57,7 @@ class Chat:
     owner: int | None = None  # a group's creator (its first member)
     admins: list[int] = field(default_factory=list)  # its other administrators
     bot_admin: bool = False  # only then does Telegram send the bot others' chat_member updates
+    migrated_to: int | None = None  # a group that became a supergroup: the supergroup's id
 
     def status_of(self, user_id: int) -> str:
         """A user's chat_member status in the group."""

@@ -3,10 +3,12 @@ question being asked, and the reminder of a question left unanswered."""
 
 from __future__ import annotations
 
+from bot.callbacks import Page
 from bot.context import Context
 from bot.events import ButtonPress, Inbound
 from bot.feature import EVERYONE, NOT_STAFF, CommandEntry, Feature, HelpLine, help_lines
 from bot.i18n import N_
+from bot.services import paging
 from conversations import concern, learner, mentor, relay
 from conversations.engine import DEADLINE_JOB, NUDGE_JOB
 from conversations.engine import PREFIX as FLOW_PREFIX
@@ -74,7 +76,7 @@ FEATURE = Feature(
         CommandEntry("cancel", cancel, N_("Stop the current conversation"), EVERYONE),
         CommandEntry("profile", profile, N_("What you told me, to change an answer"), NOT_STAFF),
     ),
-    buttons={FLOW_PREFIX: flow_pressed},
+    buttons={FLOW_PREFIX: flow_pressed, Page.prefix: paging.pressed},  # a question's; a list's pages
     jobs={NUDGE_JOB: nudge, DEADLINE_JOB: deadline},
     help=(
         HelpLine(N_("/back – go back one question"), EVERYONE),

@@ -17,8 +17,9 @@ from typing import Any
 from bot.callbacks import pack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
-from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine, staff_press
+from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_
+from bot.services import paging
 from bot.services.concerns import (
     FOLLOW_UP_JOB,
     ICONS,
@@ -175,29 +176,33 @@ async def follow_up(ctx: Context, payload: dict[str, Any]) -> None:
 
 
 async def cases(ctx: Context, event: Inbound) -> None:
-    """Open cases, most severe first, then oldest."""
+    """Open cases, most severe first, then oldest, a page at a time."""
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can see concerns.")))
         return
-    open_ = sorted(await ctx.uow.concerns.unresolved(), key=lambda c: (RANK[c.severity], c.created_at))
-    if not open_:
-        await ctx.say(ctx.t(N_("No open concerns.")))
-        return
-    lines = [ctx.t(N_("Open concerns (/case N shows one):"))]
-    for concern in open_:
-        subject = await ctx.uow.people.get(concern.subject_id) if concern.subject_id else None
-        lines.append(
-            ctx.t(
-                N_("#{id} {icon} {who} · {what} · {status} · since {since}"),
-                id=concern.id,
-                icon=ICONS[concern.severity],
-                who=name_of(subject),
-                what=ctx.t(KINDS.get(concern.kind, N_("something else"))),
-                status=ctx.t(STATUSES[concern.status]),
-                since=_age(ctx, concern.created_at),
-            )
+    await paging.show(ctx, OPEN_CASES)
+
+
+async def _open(ctx: Context) -> list[Concern]:
+    return sorted(await ctx.uow.concerns.unresolved(), key=lambda c: (RANK[c.severity], c.created_at))
+
+
+async def _line(ctx: Context, concern: Concern) -> Entry:
+    subject = await ctx.uow.people.get(concern.subject_id) if concern.subject_id else None
+    return Entry(
+        ctx.t(
+            N_("#{id} {icon} {who} · {what} · {status} · since {since}"),
+            id=concern.id,
+            icon=ICONS[concern.severity],
+            who=name_of(subject),
+            what=ctx.t(KINDS.get(concern.kind, N_("something else"))),
+            status=ctx.t(STATUSES[concern.status]),
+            since=_age(ctx, concern.created_at),
         )
-    await ctx.say("\n".join(lines))
+    )
+
+
+OPEN_CASES = Listing("cases", N_("Open cases"), N_("No open concerns."), _open, _line, per_page=20)
 
 
 def _age(ctx: Context, since: datetime) -> str:
@@ -235,6 +240,7 @@ FEATURE = Feature(
     group_buttons={PREFIX: pressed},  # the alerts in the coordinators' group
     jobs={OVERDUE_JOB: overdue, FOLLOW_UP_JOB: follow_up},
     flows=FLOWS,
+    lists=(OPEN_CASES,),
     help=(
         HelpLine(N_("/cases – open concerns, most urgent first; /case N – one with its log"), COORDINATORS),
     ),

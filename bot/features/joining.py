@@ -9,9 +9,9 @@ from typing import Literal
 from bot.callbacks import Callback, pack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
-from bot.feature import COORDINATORS, EVERYONE, CommandEntry, Feature, HelpLine, staff_press
+from bot.feature import COORDINATORS, EVERYONE, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_
-from bot.services import invites
+from bot.services import invites, paging
 from bot.services.invites import Redemption
 from conversations.learner import LEARNER, age_label, is_minor
 from conversations.learner import NAME as LEARNER_FLOW
@@ -120,17 +120,18 @@ async def invite(ctx: Context, event: Inbound) -> None:
 async def list_invites(ctx: Context, event: Inbound) -> None:
     if not await _coordinator(ctx):
         return
-    open_invites = await ctx.uow.invites.open(ctx.now)
-    if not open_invites:
-        await ctx.say(ctx.t(N_("There are no open invites. Create one with /invite learner.")))
-        return
-    lines = [ctx.t(N_("Open invites (tap one to withdraw it):"))]
-    buttons = []
-    for invite in open_invites[:20]:
-        lines.append(f"#{invite.id} · {_describe(ctx, invite)}")
-        label = ctx.t(N_("Withdraw #{number}"), number=invite.id)
-        buttons.append((Button(label, data=pack(Withdraw(invite.id))),))
-    await ctx.say("\n".join(lines), tuple(buttons))
+    await paging.show(ctx, OPEN_INVITES)
+
+
+async def _open_invites(ctx: Context) -> list[Invite]:
+    return list(await ctx.uow.invites.open(ctx.now))
+
+
+async def _invite_entry(ctx: Context, invite: Invite) -> Entry:
+    label = ctx.t(N_("Withdraw #{number}"), number=invite.id)
+    return Entry(
+        f"#{invite.id} · {_describe(ctx, invite)}", ((Button(label, data=pack(Withdraw(invite.id))),),)
+    )
 
 
 async def revoke_pressed(ctx: Context, event: Inbound) -> None:
@@ -150,54 +151,49 @@ async def unreachable(ctx: Context, event: Inbound) -> None:
     """Who blocked the bot: coordinators need to reach them another way."""
     if not await _coordinator(ctx):
         return
-    people = await ctx.uow.people.unreachable()
-    if not people:
-        await ctx.say(ctx.t(N_("Everyone in the programme can be reached.")))
-        return
-    count = len(people)
-    lines = [ctx.t.plural("{n} person has blocked Tandem:", "{n} people have blocked Tandem:", count)]
-    for person in people[:50]:
-        since = person.unreachable_since
-        name = person.preferred_name or person.first_name
-        role = ctx.t(ROLE_NAMES.get(person.role or "", MEMBER))
-        when = ctx.t.date(since) if since else ""
-        lines.append(ctx.t(N_("{name} ({role}), since {date}"), name=name, role=role, date=when))
-    await ctx.say("\n".join(lines))
+    await paging.show(ctx, UNREACHABLE)
+
+
+async def _unreachable(ctx: Context) -> list[Person]:
+    return list(await ctx.uow.people.unreachable())
+
+
+async def _unreachable_entry(ctx: Context, person: Person) -> Entry:
+    since = person.unreachable_since
+    name = person.preferred_name or person.first_name
+    role = ctx.t(ROLE_NAMES.get(person.role or "", MEMBER))
+    when = ctx.t.date(since) if since else ""
+    return Entry(ctx.t(N_("{name} ({role}), since {date}"), name=name, role=role, date=when))
 
 
 async def guardians(ctx: Context, event: Inbound) -> None:
-    """Learners under the consent age waiting for their guardian's agreement, with whom to call."""
+    """Learners under the consent age waiting for their guardian's agreement, with whom to call:
+    one a page, with the buttons to record what the guardian said."""
     if not await _coordinator(ctx):
         return
-    waiting = await ctx.uow.people.guardians_pending()
-    if not waiting:
-        await ctx.say(ctx.t(N_("No learner is waiting for a guardian's consent.")))
-        return
-    await ctx.say(
-        ctx.t.plural(
-            "{n} learner is waiting for a guardian's consent. Call or write to the guardian, "
-            "then tap what they said.",
-            "{n} learners are waiting for a guardian's consent. Call or write to each guardian, "
-            "then tap what they said.",
-            len(waiting),
-        )
+    await paging.show(ctx, GUARDIANS)
+
+
+async def _waiting_for_guardians(ctx: Context) -> list[Person]:
+    return list(await ctx.uow.people.guardians_pending())
+
+
+async def _guardian_entry(ctx: Context, learner: Person) -> Entry:
+    text = ctx.t(
+        N_("{learner}, since {date}\nGuardian: {guardian}, {contact}"),
+        learner=learner.preferred_name or learner.first_name,
+        date=ctx.t.date(learner.updated_at),
+        guardian=learner.guardian_name or "",
+        contact=learner.guardian_contact or "",
     )
-    for learner in waiting[:20]:
-        text = ctx.t(
-            N_("{learner}, since {date}\nGuardian: {guardian}, {contact}"),
-            learner=learner.preferred_name or learner.first_name,
-            date=ctx.t.date(learner.updated_at),
-            guardian=learner.guardian_name or "",
-            contact=learner.guardian_contact or "",
-        )
-        text += "".join("\n" + line for line in _since_asked(ctx, learner))
-        buttons = (
-            (
-                Button(ctx.t(N_("Guardian agreed")), data=pack(GuardianSaid(learner.id, "yes"))),
-                Button(ctx.t(N_("Guardian said no")), data=pack(GuardianSaid(learner.id, "no"))),
-            ),
-        )
-        await ctx.say(text, buttons)
+    text += "".join("\n" + line for line in _since_asked(ctx, learner))
+    buttons = (
+        (
+            Button(ctx.t(N_("Guardian agreed")), data=pack(GuardianSaid(learner.id, "yes"))),
+            Button(ctx.t(N_("Guardian said no")), data=pack(GuardianSaid(learner.id, "no"))),
+        ),
+    )
+    return Entry(text, buttons)
 
 
 async def guardian_pressed(ctx: Context, event: Inbound) -> None:
@@ -290,6 +286,32 @@ GUARDIAN_TOLD = {
 }
 
 
+OPEN_INVITES = Listing(
+    "invites",
+    N_("Open invites"),
+    N_("There are no open invites. Create one with /invite learner."),
+    _open_invites,
+    _invite_entry,
+    per_page=10,
+)
+UNREACHABLE = Listing(
+    "unreachable",
+    N_("People who blocked Tandem"),
+    N_("Everyone in the programme can be reached."),
+    _unreachable,
+    _unreachable_entry,
+    per_page=30,
+)
+GUARDIANS = Listing(
+    "guardians",
+    N_("Waiting for a guardian's consent"),
+    N_("No learner is waiting for a guardian's consent."),
+    _waiting_for_guardians,
+    _guardian_entry,
+    per_page=1,
+)
+
+
 FEATURE = Feature(
     "joining",
     commands=(
@@ -301,6 +323,7 @@ FEATURE = Feature(
     ),
     buttons={REVOKE_PREFIX: revoke_pressed, GUARDIAN_PREFIX: guardian_pressed},
     flows=(WELCOME_FLOW, LEARNER, MENTOR),
+    lists=(OPEN_INVITES, UNREACHABLE, GUARDIANS),
     help=(
         HelpLine(N_("/start – begin or start again"), EVERYONE),
         HelpLine(

@@ -15,9 +15,10 @@ import numpy as np
 from bot.callbacks import Callback, Tag, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
-from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine, staff_press
+from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_, Translator, language_name
-from bot.services import matching
+from bot.services import matching, paging
+from bot.services.people import name_of
 from conversations import first_meeting, pair_end
 from conversations.common import AVAILABILITY, TRADES
 from conversations.sessions.overview import figures
@@ -359,33 +360,45 @@ async def _introduce(ctx: Context, pair: Pair) -> None:
 
 
 async def pairs(ctx: Context, event: Inbound) -> None:
-    """The pairs now running, each with a button to end it."""
+    """The pairs now running, a page at a time, each with a button to end it."""
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
-    live = await ctx.uow.pairs.live()
-    if not live:
-        await ctx.say(ctx.t(N_("No pair is running. /match proposes some.")))
-        return
-    for pair in live[:30]:
-        learner = await ctx.uow.people.get(pair.learner_id)
-        mentor = await ctx.uow.people.get(pair.mentor_id)
-        if learner is None or mentor is None:
-            continue
-        status = ctx.t(PAIR_STATUS[pair.status])
-        text = ctx.t(
-            N_("{learner} and {mentor} · since {date} · {status}"),
-            learner=learner.preferred_name or learner.first_name,
-            mentor=mentor.preferred_name or mentor.first_name,
-            date=ctx.t.date(pair.decided_at or pair.created_at),
-            status=status,
-        )
-        if pair.status == "active" and pair.slot_weekday is not None:
-            numbers = await figures(ctx, pair)
-            text += "\n" + ctx.t(PAIR_FIGURES, **numbers)
-            if numbers["hours"] >= 0:
-                text += " · " + ctx.t(ANSWER_TIME, hours=numbers["hours"])
-        await ctx.say(text, ((Button(ctx.t(N_("End this pair")), data=pack(EndPair(pair.id))),),))
+    await paging.show(ctx, RUNNING_PAIRS)
+
+
+async def _running(ctx: Context) -> list[Pair]:
+    return list(await ctx.uow.pairs.live())
+
+
+async def _pair_entry(ctx: Context, pair: Pair) -> Entry:
+    learner = name_of(await ctx.uow.people.get(pair.learner_id))
+    mentor = name_of(await ctx.uow.people.get(pair.mentor_id))
+    text = ctx.t(
+        N_("{learner} and {mentor} · since {date} · {status}"),
+        learner=learner,
+        mentor=mentor,
+        date=ctx.t.date(pair.decided_at or pair.created_at),
+        status=ctx.t(PAIR_STATUS[pair.status]),
+    )
+    if pair.status == "active" and pair.slot_weekday is not None:
+        numbers = await figures(ctx, pair)
+        text += "\n" + ctx.t(PAIR_FIGURES, **numbers)
+        if numbers["hours"] >= 0:
+            text += " · " + ctx.t(ANSWER_TIME, hours=numbers["hours"])
+    label = ctx.t(N_("End: {learner} & {mentor}"), learner=learner, mentor=mentor)
+    return Entry(text, ((Button(label, data=pack(EndPair(pair.id))),),))
+
+
+RUNNING_PAIRS = Listing(
+    "pairs",
+    N_("Running pairs"),
+    N_("No pair is running. /match proposes some."),
+    _running,
+    _pair_entry,
+    per_page=10,
+    between="\n\n",
+)
 
 
 async def end_pressed(ctx: Context, event: Inbound) -> None:
@@ -447,6 +460,7 @@ FEATURE = Feature(
     buttons={PROPOSAL: pressed, CONTINUE: continue_pressed, END: end_pressed},
     jobs={first_meeting.AFTER_JOB: first_meeting.ask_to_continue},
     flows=(*first_meeting.FLOWS, pair_end.END_PAIR_FLOW),
+    lists=(RUNNING_PAIRS,),
     help=(
         HelpLine(N_("/match – propose mentors for every waiting learner"), COORDINATORS),
         HelpLine(N_("/pairs – the pairs now running, to end one"), COORDINATORS),

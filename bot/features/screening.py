@@ -12,9 +12,9 @@ from typing import Final, Literal
 from bot.callbacks import Callback, pack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
-from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine, staff_press
+from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_
-from bot.services import readiness
+from bot.services import paging, readiness
 from bot.services.courses import shipped_courses
 from conversations import mentor
 from conversations import screening_flows as flows
@@ -37,24 +37,19 @@ class Screen(Callback, prefix=PREFIX):
 
 
 async def waiting(ctx: Context, event: Inbound) -> None:
+    """The applications, oldest first, one a page with its buttons."""
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
-    waiting = await ctx.uow.people.applicants()
-    if not waiting:
-        await ctx.say(ctx.t(N_("No application is waiting for screening.")))
-        return
-    count = len(waiting)
-    await ctx.say(
-        ctx.t.plural(
-            "{n} application is waiting, oldest first:",
-            "{n} applications are waiting, oldest first:",
-            count,
-        )
-    )
-    for applicant in waiting[:10]:
-        text, keyboard = await card(ctx, applicant)
-        await ctx.say(text, keyboard)
+    await paging.show(ctx, APPLICATIONS)
+
+
+async def _applicants(ctx: Context) -> list[Person]:
+    return list(await ctx.uow.people.applicants())
+
+
+async def _card_entry(ctx: Context, applicant: Person) -> Entry:
+    return Entry(*await card(ctx, applicant))
 
 
 async def card(ctx: Context, applicant: Person) -> tuple[str, Keyboard]:
@@ -149,6 +144,16 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     await ctx.engine.start(ctx, started, about)
 
 
+APPLICATIONS = Listing(
+    "screening",
+    N_("Applications waiting"),
+    N_("No application is waiting for screening."),
+    _applicants,
+    _card_entry,
+    per_page=1,
+)
+
+
 FEATURE = Feature(
     "screening",
     commands=(CommandEntry("screening", waiting, N_("Volunteer applications to decide"), COORDINATORS),),
@@ -159,5 +164,6 @@ FEATURE = Feature(
         flows.CHECK_EXPIRED_JOB: flows.check_expired,
     },
     flows=flows.FLOWS,
+    lists=(APPLICATIONS,),
     help=(HelpLine(N_("/screening – volunteer applications waiting for a decision"), COORDINATORS),),
 )

@@ -22,10 +22,11 @@ from bot.adapter import recorded
 from bot.callbacks import prefix_of
 from bot.clock import Clock
 from bot.config import Settings
-from bot.context import Context, translator_for
+from bot.context import Context, coordinators_chat, translator_for
 from bot.events import (
     Attachment,
     ButtonPress,
+    ChatMigrated,
     Command,
     Inbound,
     MemberBlocked,
@@ -93,7 +94,7 @@ class Dispatcher:
     async def handle(self, event: Inbound) -> None:
         # A bot account, or a message sent as a chat: no person. Who joined or left a group
         # matters whoever let them in (an anonymous admin too), and makes nobody a person.
-        if not event.sender.is_person and not isinstance(event, MembersChanged):
+        if not event.sender.is_person and not isinstance(event, MembersChanged | ChatMigrated):
             await self.ignore(event.update_id, "not_a_person")
             return
         lock = self._chat_locks.setdefault(event.chat_id, asyncio.Lock())
@@ -138,7 +139,7 @@ class Dispatcher:
             failure(log, exc, "update %s failed (%s)", event.update_id, type(event).__name__)
             metrics.FAILED_UPDATES.inc()
             # says recorded once the failure is (a member change is fetched again instead)
-            ctx = None if isinstance(event, MembersChanged) else await self._apologise(event)
+            ctx = None if isinstance(event, MembersChanged | ChatMigrated) else await self._apologise(event)
         else:
             recorded()
         if ctx is None:
@@ -200,9 +201,11 @@ class Dispatcher:
             await uow.lock_chat(event.chat_id)  # another replica may hold this chat's last event
             if not await uow.updates.claim(event.update_id, self.clock.now()):
                 raise AlreadyHandled(event.update_id)  # rolls back what the unit of work began
-            if isinstance(event, MembersChanged):
+            if isinstance(event, MembersChanged | ChatMigrated):  # about a group, nobody's own
                 ctx = self.programme_context(uow)
-                if event.chat_id == self.settings.coordinator_chat_id:
+                if isinstance(event, ChatMigrated):
+                    await coordination.group_migrated(ctx, event.chat_id, event.to_chat_id)
+                elif event.chat_id == await ctx.coordinators_chat():
                     await group_watch.members_changed(ctx, event)
                 await ctx.write_outbox()
                 return ctx
@@ -313,6 +316,16 @@ class Dispatcher:
             return
         await self.postman.deliver(ctx.posted)
 
+    async def coordinators_chat(self) -> int | None:
+        """Which group is the coordinators' now (``/setup`` moves it), read in a transaction of
+        its own; a database that cannot say leaves the setting's."""
+        try:
+            async with self.db.unit_of_work() as uow:
+                return await coordinators_chat(uow, self.settings)
+        except Exception as exc:
+            failure(log, exc, "could not read which group is the coordinators'")
+            return self.settings.coordinator_chat_id
+
     async def group_lost(self, group: int, lost: Sequence[Outbound], refused: bool) -> None:
         """The postman could not deliver to the coordinators' group: each coordinator gets what
         it refused privately, at once (``coordination.group_lost``)."""
@@ -329,7 +342,7 @@ class Dispatcher:
     # --- routing -----------------------------------------------------------------------------
 
     async def _route(self, ctx: Context, event: Inbound) -> None:
-        if event.chat_id == self.settings.coordinator_chat_id and event.chat_type != "private":
+        if event.chat_type != "private" and event.chat_id == await ctx.coordinators_chat():
             if isinstance(event, MemberBlocked):  # the bot was removed from the coordinators' group
                 await coordination.group_lost(ctx, event.chat_id, (), refused=True)
                 return
@@ -368,6 +381,8 @@ class Dispatcher:
         if isinstance(event, ButtonPress):
             action = self.routes.group_buttons.get(prefix_of(event.data))
             await (action or self._forged_button)(ctx, event)
+        elif isinstance(event, Command) and event.name in self.routes.group_commands:
+            await self.routes.group_commands[event.name](ctx, event)
         elif isinstance(event, Command) and event.name in self.routes.commands:
             await ctx.say(ctx.t(N_("Please write to me in a private chat: tap my name, then “Message”.")))
 

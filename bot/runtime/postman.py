@@ -40,6 +40,7 @@ Outcome = dict[str, object]
 Parcel = tuple[int, Outbound, int, bool]
 # Told what the coordinators' group did not take, and whether it refused the bot (403).
 GroupLost = Callable[[int, Sequence[Outbound], bool], Awaitable[None]]
+GroupNow = Callable[[], Awaitable[int | None]]  # which group is the coordinators', read now
 
 
 class Postman:
@@ -63,13 +64,15 @@ class Postman:
         self._unreachable: set[int] = set()
         self._held: dict[int, datetime] = {}  # chats whose send got no answer: nothing goes before
         self._recording = asyncio.Lock()
-        self._group: int | None = None
+        self._group: GroupNow | None = None
         self._group_lost: GroupLost | None = None
 
-    def watch_group(self, chat_id: int | None, on_lost: GroupLost) -> None:
+    def watch_group(self, group: GroupNow, on_lost: GroupLost) -> None:
         """What the coordinators' group does not take (refused, or failed after the retries) is
-        not retried there: it is handed to ``on_lost`` at once, to reach each coordinator."""
-        self._group, self._group_lost = chat_id, on_lost
+        not retried there: it is handed to ``on_lost`` at once, to reach each coordinator.
+        ``group`` says which group that is; a coordinator may move it (/setup) at any time, so
+        it is asked when a batch holds a message for a group."""
+        self._group, self._group_lost = group, on_lost
 
     async def answer(self, answers: Sequence[AnswerButton]) -> None:
         """Answer button presses; they are ephemeral, so a failure is only logged."""
@@ -115,15 +118,18 @@ class Postman:
         return len(work)
 
     async def _send_all(self, work: Sequence[Parcel], replies: frozenset[int], paid: bool = False) -> None:
+        # Telegram's groups have negative ids: a batch of replies to people asks nothing.
+        to_groups = any(getattr(action, "chat_id", 0) < 0 for _, action, _, _ in work)
+        group = await self._group() if to_groups and self._group is not None else None
         outcomes: list[tuple[int, Outcome]] = []
         dead: set[int] = set()
         lost: list[Outbound] = []  # what the coordinators' group did not take, in order
         refused = False
         for outbox_id, action, attempts, in_doubt in work:
             chat_id = getattr(action, "chat_id", 0)
-            if chat_id in dead or (lost and chat_id == self._group):
+            if chat_id in dead or (lost and chat_id == group):
                 outcomes.append((outbox_id, outcome_of("dropped", attempts, self._clock.now())))
-                if chat_id == self._group:
+                if chat_id == group:
                     lost.append(action)
                 continue
             held = self._held_until(chat_id)
@@ -142,14 +148,14 @@ class Postman:
                 self._refs.append((action.track, action.chat_id, int(str(outcome["message_id"]))))
             if outcome["status"] == "unreachable":
                 dead.add(chat_id)
-            if chat_id == self._group and self._lost_by_group(action, outcome):
+            if chat_id == group and self._lost_by_group(action, outcome):
                 refused = refused or outcome["status"] == "unreachable"
                 lost.append(action)
                 outcome = outcome_of("dropped", int(str(outcome["attempts"])), self._clock.now())
             outcomes.append((outbox_id, outcome))
         await self._record(outcomes, dead)
-        if lost and self._group is not None and self._group_lost is not None:
-            await self._group_lost(self._group, lost, refused)
+        if lost and group is not None and self._group_lost is not None:
+            await self._group_lost(group, lost, refused)
 
     def _held_until(self, chat_id: int) -> datetime | None:
         until = self._held.get(chat_id)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.feature import Action, CommandEntry, Feature, JobAction, Role
+from bot.feature import Action, CommandEntry, Feature, JobAction, Listing, Role
 
 if TYPE_CHECKING:
     from conversations.flow import Flow
@@ -20,7 +20,7 @@ ROLE_NAMES = {None: "newcomer", "learner": "learner", "mentor": "mentor", "coord
 
 
 class DuplicateRoute(ValueError):
-    """Two features claim the same command, prefix, job kind or flow."""
+    """Two features claim the same command, prefix, job kind, flow or list."""
 
 
 @dataclass
@@ -29,6 +29,8 @@ class Routes:
     commands: dict[str, Action] = field(default_factory=dict)
     buttons: dict[str, Action] = field(default_factory=dict)
     group_buttons: dict[str, Action] = field(default_factory=dict)
+    group_commands: dict[str, Action] = field(default_factory=dict)
+    lists: dict[str, Listing] = field(default_factory=dict)
     jobs: dict[str, JobAction] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
     owner: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, key) → feature
@@ -43,6 +45,10 @@ class Routes:
                 routes._claim("button", prefix, feature, routes.buttons, action)
             for prefix, action in feature.group_buttons.items():
                 routes._claim("group button", prefix, feature, routes.group_buttons, action)
+            for name, action in feature.group_commands.items():
+                routes._claim("group command", name, feature, routes.group_commands, action)
+            for listing in feature.lists:
+                routes._claim("list", listing.name, feature, routes.lists, listing)
             for kind, job in feature.jobs.items():
                 routes._claim("job", kind, feature, routes.jobs, job)
             for flow in feature.flows:
@@ -67,6 +73,10 @@ class Routes:
                 rows.append(("button", prefix, feature.name, "checked on press"))
             for prefix in feature.group_buttons:
                 rows.append(("group button", prefix, feature.name, "checked on press"))
+            for name in feature.group_commands:
+                rows.append(("group command", f"/{name}", feature.name, "checked when sent"))
+            for listing in feature.lists:
+                rows.append(("list", listing.name, feature.name, "paged by ls1"))
             for kind in feature.jobs:
                 rows.append(("job", kind, feature.name, "—"))
             for flow in feature.flows:

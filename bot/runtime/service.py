@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 from bot.adapter import WebhookTarget
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
+from bot.context import coordinators_chat
 from bot.runtime import metrics, status
 from bot.runtime.scheduler import RealTimeTicker
 from bot.runtime.web import Ops, OpsServer
@@ -121,7 +122,9 @@ class Service:
         """The start-up summary and the next step; then a line every TANDEM_SUMMARY_MINUTES."""
         settings, rules = self.settings, tandem.dispatcher.rules
         username = settings.bot_username or "?"
-        for line in status.summary(settings, rules, webhook=self.webhook, username=username):
+        async with tandem.db.unit_of_work() as uow:
+            group = await coordinators_chat(uow, settings)
+        for line in status.summary(settings, rules, webhook=self.webhook, username=username, group=group):
             log.info("%s", line)
         step = await status.next_step(tandem.db)
         if step is not None:

@@ -20,20 +20,24 @@ log = logging.getLogger(__name__)
 INVITE_COMMAND = "tandem admin invite coordinator"
 
 
-def summary(settings: Settings, rules: ProgrammeRules, *, webhook: bool, username: str) -> list[str]:
-    """The start-up summary, a few lines: what runs, on which database, for which programme."""
+def summary(
+    settings: Settings, rules: ProgrammeRules, *, webhook: bool, username: str, group: int | None = None
+) -> list[str]:
+    """The start-up summary, a few lines: what runs, on which database, for which programme;
+    ``group``: the coordinators' group as recorded (/setup), else the setting."""
     mode = f"webhook on {settings.webhook_path}" if webhook else "long polling"
     bot_api = settings.api_base_url or "Telegram"
     path = sqlite_path(settings.database_url)
     database = f"SQLite file {path.resolve()}" if path else f"PostgreSQL {shown(settings.database_url)}"
     source = settings.programme_file or "the shipped example (TANDEM_PROGRAMME_FILE names your own)"
-    group = settings.coordinator_chat_id or "none set (alerts go to each coordinator)"
+    chosen = group if group is not None else settings.coordinator_chat_id
+    shown_group = chosen or "none set (/setup in the group sets it; until then alerts go to each coordinator)"
     return [
         f"tandem {bot.__version__}: {settings.framework}, {mode}, as @{username} on {bot_api}",
         f"database: {database}",
         f"programme: {rules.name!r} from {source}; time zone {rules.timezone or settings.timezone}, "
         f"{_count(rules.places, 'place')}, {_count(rules.mentor_checks, 'mentor check')}",
-        f"coordinators' group: {group}",
+        f"coordinators' group: {shown_group}",
     ]
 
 

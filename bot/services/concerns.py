@@ -481,7 +481,7 @@ async def refresh_alert(ctx: Context, concern: Concern, *, pressed: tuple[int, i
     for chat_id, message_id in under:
         t = await _reader(ctx, chat_id)
         await ctx.about_chat(chat_id).edit_keyboard(message_id, await buttons(ctx, concern, t))
-    group = ctx.settings.coordinator_chat_id
+    group = await ctx.coordinators_chat()
     watched = await ctx.watched_group()
     refused = group if watched is None and await ctx.coordinators_group() is None else None
     shown: dict[tuple[str, str], tuple[str, Keyboard | None]] = {}
@@ -512,6 +512,18 @@ async def redraw_group(ctx: Context, group: int) -> None:
             continue
         text = pointer(concern, t) if watched else await alert_text(ctx, concern, t)
         await ctx.edit_in(group, ref.message_id, text, await buttons(ctx, concern, t))
+
+
+async def leave_group(ctx: Context, group: int) -> None:
+    """The group is no longer the coordinators' (they chose another with /setup): each alert
+    there keeps its number and state only, without buttons, and is not edited any more."""
+    t = staff_translator(ctx)
+    for ref in await ctx.uow.message_refs.in_chat(group):
+        kind, _, number = ref.key.partition(":")
+        concern = await ctx.uow.concerns.get(int(number)) if kind == "concern" and number.isdigit() else None
+        if concern is not None:
+            await ctx.edit_in(group, ref.message_id, pointer(concern, t))
+    await ctx.uow.message_refs.forget_chat(group)
 
 
 async def _reader(ctx: Context, chat_id: int) -> Translator:

@@ -40,6 +40,19 @@ async def group_lost(ctx: Context, group: int, lost: Sequence[Outbound], *, refu
             await _pass_on(ctx.about_chat(coordinator.chat_id), action)
 
 
+async def group_migrated(ctx: Context, group: int, new_id: int) -> None:
+    """A group became a supergroup under a new id (Telegram's migration): the coordinators' group
+    stays theirs under it. Its alerts stay behind in the old chat, which takes no edits, and who
+    is in it is counted again."""
+    if group != await ctx.coordinators_chat():
+        return
+    await ctx.uow.groups.set_coordinators(new_id, None, ctx.now)
+    await ctx.uow.audit.record(ctx.now, None, "group.migrated", None, chat=new_id, before=group)
+    await ctx.uow.message_refs.forget_chat(group)
+    ctx.census.append(new_id)
+    log.info("the coordinators' group %s became supergroup %s", group, new_id)
+
+
 async def group_heard_from(ctx: Context, group: int) -> None:
     """An update from the group (the bot added back, a press): it takes messages again."""
     if await ctx.uow.groups.mark_reachable(group, ctx.now):

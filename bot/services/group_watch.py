@@ -133,7 +133,7 @@ async def review(ctx: Context) -> None:
     """Tell the coordinators what they have not heard yet about who is in their group, and show
     the group's alerts as it may now read them. Run after every change of who is in the group or
     of who is a coordinator."""
-    group = ctx.settings.coordinator_chat_id
+    group = await ctx.coordinators_chat()
     if group is None:
         return
     await ctx.uow.lock_chat(group)  # with the group's own events and census, across replicas
@@ -193,7 +193,7 @@ async def _ask_to_vouch(ctx: Context, team: Sequence[Person], row: GroupChat, un
 async def vouch(ctx: Context, unseen: int) -> bool:
     """A coordinator says the members counted and not seen are all coordinators; False when the
     count changed since they were asked (a newer question is on its way)."""
-    group = ctx.settings.coordinator_chat_id
+    group = await ctx.coordinators_chat()
     if group is None or await ctx.uow.groups.unseen(group) != unseen:
         return False
     row = await ctx.uow.groups.of(group, ctx.now)

@@ -48,7 +48,7 @@ from bot.emulator.state import StoredMessage
 from bot.services.concerns import FOLLOW_UP_JOB, OVERDUE_JOB, PREFIX, alert_key
 from storage.models import Base, CaseEntry, Concern, DueJob, GroupMember, MessageRef, Pair, Person
 from storage.scratch import ScratchDatabase
-from tests.journeys import add_coordinator, cohort_simulation, delete_my_data, onboard_cohort
+from tests.journeys import add_coordinator, cohort_simulation, delete_my_data, on_pages, onboard_cohort
 
 T = TypeVar("T")
 COORDINATORS = ("carla", "dora")
@@ -377,9 +377,14 @@ class CaseMachine(RuleBasedStateMachine):
             return
         coordinator = self.alive(COORDINATORS)[0]
         if self.partners(learner):
-            replies = self.run(self.sim.send(coordinator, "/pairs"))
-            card = next(e for e in replies if e.text.startswith(f"{self.name(learner)} and "))
-            self.run(self.sim.press_data(coordinator, card.message_id, card.data[0][0] or ""))
+            page = self.run(on_pages(self.sim, coordinator, "/pairs", f"{self.name(learner)} and "))
+            end = next(
+                data
+                for texts, datas in zip(page.buttons, page.data, strict=True)
+                for text, data in zip(texts, datas, strict=True)
+                if text.startswith(f"End: {self.name(learner)} & ")
+            )
+            self.run(self.sim.press_data(coordinator, page.message_id, end or ""))
             replies = self.run(self.sim.send(coordinator, "They moved to another town."))
             assert replies[0].text.startswith("The pair of"), replies
         self.run(self.approve_every_proposal(coordinator))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.simulation import Simulation
 from storage.models import CaseEntry, Concern
-from tests.journeys import apply_as_mentor, begin_mentoring
+from tests.journeys import apply_as_mentor, begin_mentoring, on_pages
 
 ADDED = "You have told us several things within the hour"
 
@@ -51,7 +51,7 @@ async def test_an_applicant_or_a_declined_volunteer_raises_no_alert(cohort: Simu
     await apply_as_mentor(sim, "max", name="Max")
     mark = sim.last_seq()
     await no_alert_for(sim, "max")
-    card = next(c for c in await sim.send("carla", "/screening") if c.text.startswith("Max"))
+    card = await on_pages(sim, "carla", "/screening", "Max")
     await sim.press_data("carla", card.message_id, next(d for r in card.data for d in r if d.endswith(":no")))
     await sim.send("carla", "Not enough time for the learners")
     assert "cannot offer you a place" in sim.bot_texts("max")[-1]

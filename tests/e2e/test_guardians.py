@@ -13,7 +13,7 @@ from bot.admin import run_admin
 from bot.emulator import Limits
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Person
-from tests.journeys import START, apply_as_mentor, last_file, make_ready, onboard_learner, speaks
+from tests.journeys import START, apply_as_mentor, last_file, make_ready, on_pages, onboard_learner, speaks
 
 
 @pytest.fixture
@@ -50,12 +50,14 @@ async def test_the_coordinator_records_each_guardians_answer_and_the_learner_is_
     alerts = sim.bot_texts("coordinators")
     assert any("Tom (learner, under 16) needs a guardian's consent" in text for text in alerts)
 
-    replies = await sim.send("carol", "/guardians")
-    assert "2 learners are waiting" in replies[0].text
-    assert "Rita Berg, 0151 999888" in replies[1].text and "ole@example.org" in replies[2].text
+    first = (await sim.send("carol", "/guardians"))[-1]  # one learner a page, the oldest first
+    assert first.text.startswith("Waiting for a guardian's consent: 2 — page 1 of 2\n\nTom")
+    assert "Rita Berg, 0151 999888" in first.text
+    uma = await on_pages(sim, "carol", "/guardians", "Uma")
+    assert "ole@example.org" in uma.text and "page 2 of 2" in uma.text
 
     mark = sim.last_seq()
-    await sim.press("carol", "Guardian agreed")  # the newest button: Uma's
+    await sim.press_data("carol", uma.message_id, uma.data[0][0])  # "Guardian agreed"
     assert "Uma: the guardian agreed. Noted by Carol." in sim.bot_texts("carol", mark)[-1]
     assert "your guardian agreed" in sim.bot_texts("uma", mark)[-1]
     await sim.press("carol", "Guardian said no")  # Uma's buttons are gone: Tom's
@@ -87,7 +89,7 @@ async def test_a_minors_copy_of_their_data_holds_the_guardian_in_their_language(
     assert answers["Elternteil oder Erziehungsberechtigte*r"] == "Rita Berg"
     assert answers["Telefon oder E-Mail dieser Person"] == "0151 999888"
 
-    card = next(r for r in await sim.send("carol", "/guardians") if r.text.startswith("Uma"))
+    card = await on_pages(sim, "carol", "/guardians", "Uma")
     await sim.press_data("carol", card.message_id, card.data[0][0])  # "Guardian agreed"
     await sim.send("uma", "/mydata")
     data = json.loads(last_file(sim, "uma", "my-data"))
@@ -98,8 +100,8 @@ async def test_a_learner_cannot_use_or_forge_the_coordinators_buttons(programme:
     sim = programme
     assert "Only coordinators" in (await sim.send("tom", "/guardians"))[-1].text
     replies = await sim.send("carol", "/guardians")
-    message_id = replies[1].message_id
-    data = replies[1].data[0][0]  # "Guardian agreed" for Tom
+    message_id = replies[-1].message_id
+    data = replies[-1].data[0][0]  # "Guardian agreed" for Tom, on the first page
     # Tom crafts the same callback data on a message in his own chat.
     own = [e for e in sim.transcript("tom") if e.sender == "bot"][-1]
     await sim.press_data("tom", own.message_id, data)
@@ -141,8 +143,7 @@ async def test_a_guardians_answer_survives_an_age_change_until_a_coordinator_dec
     sim = programme
     await apply_as_mentor(sim, "peter", name="Peter", evenings=True)
     await make_ready(sim, "carol", "peter", "Peter")
-    cards = await sim.send("carol", "/guardians")
-    tom_card = next(card for card in cards if card.text.startswith("Tom"))
+    tom_card = await on_pages(sim, "carol", "/guardians", "Tom")
     await sim.press_data("carol", tom_card.message_id, tom_card.data[0][1])  # Rita said no
     assert "did not agree" in sim.bot_texts("tom")[-1]
 
@@ -163,11 +164,10 @@ async def test_a_guardians_answer_survives_an_age_change_until_a_coordinator_dec
 
     # Nobody is proposed; the coordinators see both with what changed, and decide.
     assert "No learner is waiting for a mentor." in (await sim.send("carol", "/match"))[-1].text
-    cards = await sim.send("carol", "/guardians")
-    assert "2 learners are waiting" in cards[0].text
-    tom_card = next(card for card in cards if card.text.startswith("Tom"))
+    tom_card = await on_pages(sim, "carol", "/guardians", "Tom")
+    assert tom_card.text.startswith("Waiting for a guardian's consent: 2 — page")
     assert "The guardian had said no before" in tom_card.text and "Age now: 16–17" in tom_card.text
-    uma_card = next(card for card in cards if card.text.startswith("Uma"))
+    uma_card = await on_pages(sim, "carol", "/guardians", "Uma")
     assert "said no" not in uma_card.text and "Age now: 16–17" in uma_card.text
     await sim.press_data("carol", uma_card.message_id, uma_card.data[0][1])  # Ole says no
     await sim.press_data("carol", tom_card.message_id, tom_card.data[0][0])  # Rita agrees after all

@@ -196,7 +196,7 @@ async def test_a_mentor_note_with_a_worry_reaches_only_the_coordinators(cohort: 
     await acting(sim, mentor, note_about_first_session)
     await sim.press(mentor, "^Language$")
     await sim.send("carla", "/pairs")
-    await sim.press("carla", "^End this pair$")
+    await sim.press("carla", "^End: ")
     await sim.send("carla", "Moved away.")
     await sim.press(mentor, "^Done$")
     await sim.press_option(mentor, 0)

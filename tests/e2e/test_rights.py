@@ -116,5 +116,5 @@ async def test_coordinators_see_who_is_unreachable(programme: Simulation) -> Non
     assert "Everyone" in (await sim.send("carol", "/unreachable"))[-1].text
     await sim.block("zora")
     text = (await sim.send("carol", "/unreachable"))[-1].text
-    assert text.startswith("1 person has blocked Tandem:") and "Zozo Zauberstein (learner), since" in text
+    assert text.startswith("People who blocked Tandem: 1\n") and "Zozo Zauberstein (learner), since" in text
     assert "nur Koordinator" in (await sim.send("zora", "/unreachable"))[-1].text

@@ -14,7 +14,7 @@ from bot.admin import run_admin
 from bot.emulator import Limits
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Person
-from tests.journeys import START, apply_as_mentor, last_file, onboard_learner
+from tests.journeys import START, apply_as_mentor, last_file, on_pages, onboard_learner
 
 
 @pytest.fixture
@@ -66,9 +66,9 @@ async def test_a_learner_or_an_unscreened_mentor_cannot_decide_an_application(pr
 
 async def test_a_decision_is_taken_once(programme: Simulation) -> None:
     sim = programme
-    replies = await sim.send("carla", "/screening")
-    assert "2 applications are waiting" in replies[0].text
-    card = next(r for r in replies if r.text.startswith("Peter"))
+    first = (await sim.send("carla", "/screening"))[-1]
+    assert first.text.startswith("Applications waiting: 2 — page 1 of 2\n\nPeter · applied")
+    card = await on_pages(sim, "carla", "/screening", "Peter")
     approve = next(d for row in card.data for d in row if d.endswith(":ok"))
     await sim.press_data("carla", card.message_id, approve)
     assert "approved your application" in sim.bot_texts("peter")[-1]
@@ -109,7 +109,7 @@ async def test_training_buttons_count_only_where_the_mentor_is(programme: Simula
 
 async def test_a_decline_reason_is_kept_and_the_applicant_can_have_a_copy(programme: Simulation) -> None:
     sim = programme
-    card = next(r for r in await sim.send("carla", "/screening") if r.text.startswith("Amira"))
+    card = await on_pages(sim, "carla", "/screening", "Amira")
     decline = next(d for row in card.data for d in row if d.endswith(":no"))
     await sim.press_data("carla", card.message_id, decline)
     asked = sim.bot_texts("carla")[-1]

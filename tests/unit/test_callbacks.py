@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import bot.callbacks
 import bot.features.joining
 import bot.features.matchmaking
 import bot.features.screening
@@ -32,6 +33,7 @@ from bot.callbacks import BIGGEST_ID, LIMIT, Callback, Pattern, Tag, pack, prefi
 from bot.features.joining import GuardianSaid, Withdraw
 
 MODULES = (
+    bot.callbacks,
     bot.features.training,
     bot.services.concerns,
     bot.services.group_watch,
@@ -118,12 +120,18 @@ SENT = [
     "rl1:12",
     "rh1:12:ok",
     "rh1:12:no",
+    "ls1:cases:2",
+    "ls1:pairs:1",
+    "ls1:screening:12",
+    "ls1:guardians:3",
+    "ls1:invites:2",
+    "ls1:unreachable:4",
 ]
 
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1"}
+    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1", "ls1"}
 
 
 @pytest.mark.parametrize("data", SENT)
