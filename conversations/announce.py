@@ -222,6 +222,7 @@ WRITE_FLOW = Flow(
             StepKind.TEXT,
             max_length=LONGEST,
             validate=check_text,
+            lines=True,
         ),
     ),
     on_complete=written,

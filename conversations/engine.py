@@ -624,7 +624,7 @@ class FlowEngine:
             case StepKind.TEXT if step.media and isinstance(event, Attachment):
                 value = inputs.read_media(event, step.max_length)
             case StepKind.TEXT:
-                value = inputs.read_text(event, step.max_length)
+                value = inputs.read_text(event, step.max_length, lines=step.lines)
             case StepKind.NUMBER:
                 value = inputs.read_number(event, ctx.t.locale)
                 if not isinstance(value, Refusal) and not self._in_range(step, float(value)):

@@ -61,6 +61,7 @@ class Step:
     voice: bool = False  # a text step also takes a voice note: {"voice": file id, "seconds": n}
     # A text step also takes a photo, voice note or document: {"media": kind, "file_id", "caption"}.
     media: bool = False
+    lines: bool = False  # a text step keeps the writer's line breaks (a message to pass on)
     label: str | None = None  # msgid naming the answer in the review; None: not shown there
     ask: bool = True  # False: not asked on the way, only shown (and changeable) in the review
     default: Callable[[Context], Any] | None = None  # what the review shows before an answer

@@ -43,10 +43,11 @@ def wrong_kind_hint(event: Inbound, expected: str) -> Refusal:
     return Refusal(N_("Please answer with a text message."))
 
 
-def read_text(event: Inbound, max_length: int) -> str | Refusal:
+def read_text(event: Inbound, max_length: int, *, lines: bool = False) -> str | Refusal:
+    """``lines``: each line cleaned on its own and the breaks kept (blank lines at most one)."""
     if not isinstance(event, Text):
         return wrong_kind_hint(event, "text")
-    value = clean_text(event.text)
+    value = clean_lines(event.text) if lines else clean_text(event.text)
     if not value:
         return Refusal(N_("That was empty. Please write a short answer."))
     if len(value) > max_length:
@@ -71,6 +72,15 @@ def clean_text(raw: str) -> str:
     """NFC, no control or format characters (but the joiners emoji need), single spaces."""
     kept = (ch for ch in unicodedata.normalize("NFC", raw) if _printable(ch))
     return " ".join("".join(kept).split())
+
+
+def clean_lines(raw: str) -> str:
+    """``clean_text`` line by line: a message's paragraphs stay paragraphs."""
+    kept = [clean_text(line) for line in raw.splitlines()]
+    text = "\n".join(kept).strip("\n")
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text
 
 
 def _printable(ch: str) -> bool:

@@ -32,6 +32,7 @@ from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
 from bot.feature import COORDINATORS, IN_A_PAIR, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_
 from bot.services import relay
+from bot.services.contact_details import contact_details
 from bot.services.people import name_of
 from conversations import which_learner
 from conversations.common import check_text
@@ -304,6 +305,14 @@ async def _meets_in_public(ctx: Context, pair: Pair, partner: Person) -> bool:
     return False
 
 
+def check_place(value: Any) -> str | None:
+    """A place's name, never a way to reach someone: it goes to the partner, who may be a minor,
+    without a coordinator's review."""
+    if contact_details(value if isinstance(value, str) else None):
+        return N_("Please name the place only, without a phone number, e-mail address, link or account.")
+    return check_text(value)
+
+
 async def place_named(ctx: Context, answers: dict[str, Any]) -> None:
     """The place waits for the partner's yes (a question of their own, with its own token)."""
     found, partner = await _addressee(ctx, answers)
@@ -391,6 +400,7 @@ FLOW = Flow(
             StepKind.TEXT,
             max_length=MAX_LENGTH,
             media=True,
+            lines=True,
         ),
     ),
     on_complete=written,
@@ -442,7 +452,7 @@ PLACE = Flow(
             ),
             StepKind.TEXT,
             max_length=120,
-            validate=check_text,
+            validate=check_place,
         ),
     ),
     on_complete=place_named,

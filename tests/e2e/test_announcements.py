@@ -15,7 +15,7 @@ from bot.simulation import Simulation
 from storage.models import Person
 from tests.journeys import speaks, until
 
-WORDS = "The summer party is on 3 July at the youth centre, 17:00. Bring a friend!"
+WORDS = "The summer party is on 3 July at the youth centre, 17:00.\nBring a friend!"  # lines kept
 
 
 async def set_person(sim: Simulation, who: str, **values: object) -> None:

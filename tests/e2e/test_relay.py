@@ -49,10 +49,12 @@ async def test_words_photos_voice_and_documents_go_both_ways_as_copies(cohort: S
     asked = await sim.send(learner, "/msg")
     assert "Write your message to Peter" in asked[-1].text
     mark = sim.last_seq()
-    told = await sim.send(learner, "Shall we meet at the city library?")
+    told = await sim.send(learner, "Shall we meet at the city library?\n\n\nI am free:\n- Tuesday\n- Friday")
     assert told[-1].text == "Sent to Peter."
     (copy,) = [e for e in sim.transcript(mentor, mark) if e.sender == "bot"]
-    assert copy.text == "✉️ From Lena:\n\nShall we meet at the city library?"
+    # the lines as she wrote them (three breaks become one blank line)
+    written = "Shall we meet at the city library?\n\nI am free:\n- Tuesday\n- Friday"
+    assert copy.text == f"✉️ From Lena:\n\n{written}"
     assert copy.buttons == [["Reply"]]
 
     # Peter answers with the button, with a photo; then a voice note and a document by /msg.
@@ -354,6 +356,11 @@ async def test_the_exact_public_place_agreed_goes_into_reminders_and_calendars(c
 
     asked = await sim.send(learner, "/place")
     assert asked[-1].text.startswith("Which public place exactly do you suggest to Peter?")
+    # A place is no way round the relay's screening: a number or an account is refused.
+    for sneaky in ("my flat, call 0171 2345678", "ask for @lena_k on insta"):
+        refused = (await sim.send(learner, sneaky))[-1].text
+        assert refused.startswith("Please name the place only, without a phone number")
+    assert not [t for t in sim.bot_texts(mentor) if "0171" in t or "lena_k" in t]
     await sim.send(learner, "the city library, main entrance")
     assert sim.bot_texts(learner)[-1] == "I asked Peter whether you meet there."
     assert "Lena suggests meeting at: the city library, main entrance. Agreed?" in sim.bot_texts(mentor)[-1]
