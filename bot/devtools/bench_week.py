@@ -60,6 +60,7 @@ from bot.devtools.week import (
 )
 from bot.devtools.week_replica import FastClock
 from bot.emulator import EmulatorClient
+from bot.emulator.state import Entry
 from conversations import checkin
 from conversations.sessions.planning import JOB
 from storage.database import Database
@@ -75,6 +76,7 @@ TICK_SECONDS = 1.0  # the replicas' tick (real seconds): a fast clock needs freq
 TAIL = timedelta(minutes=30)  # simulated time after the last window closes before giving up
 STARTING = 30.0  # real seconds for the replicas to start before the evening's clock does
 CHUNK = 500
+UNANSWERED = 60.0  # seconds a chatter waits for an answer before going on
 # How each message reads (English), to tell the kinds apart in the transcript.
 MARKERS = {
     "confirm": "Still on with",
@@ -358,16 +360,26 @@ class Follower:
         return future
 
     async def _follow(self) -> None:
-        async for entry in self._client.events(since_seq=0):
-            if entry.sender != "bot" or entry.edit:
-                continue
-            if entry.chat_id in self._chats:
-                at = self._clock.at(entry.t.timestamp())
-                self.sent.append((entry.chat_id, kind_of(entry.text, self._chats[entry.chat_id]), at))
-                self._arrived.set()
-            waiting = self._waiting.get(entry.chat_id)
-            if waiting is not None and waiting[0] in entry.text and not waiting[1].done():
-                waiting[1].set_result(None)
+        """The event stream, followed again where it stopped when its request times out (an
+        HTTP client's total timeout is minutes, an evening is longer)."""
+        seen = 0
+        while True:
+            with contextlib.suppress(TimeoutError, aiohttp.ClientError):
+                async for entry in self._client.events(since_seq=seen):
+                    seen = entry.seq
+                    self._take(entry)
+            await asyncio.sleep(0.1)  # not a busy loop if the emulator went away
+
+    def _take(self, entry: Entry) -> None:
+        if entry.sender != "bot" or entry.edit:
+            return
+        if entry.chat_id in self._chats:
+            at = self._clock.at(entry.t.timestamp())
+            self.sent.append((entry.chat_id, kind_of(entry.text, self._chats[entry.chat_id]), at))
+            self._arrived.set()
+        waiting = self._waiting.get(entry.chat_id)
+        if waiting is not None and waiting[0] in entry.text and not waiting[1].done():
+            waiting[1].set_result(None)
 
 
 async def chat(
@@ -381,7 +393,8 @@ async def chat(
             answered = follower.expect(user_id, marker)
             sent = time.perf_counter()
             await client.send_text(user_id, text)
-            await asyncio.wait_for(answered, 60)
+            with contextlib.suppress(TimeoutError):  # counted as a minute's wait
+                await asyncio.wait_for(answered, UNANSWERED)
             latencies.append((time.perf_counter() - sent) * 1000)
             await asyncio.sleep(TAP_GAP)
 

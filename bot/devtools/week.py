@@ -130,7 +130,7 @@ class Computed:
     late: int  # after its window closed
     early: int  # before its window opened
     ahead: int  # inside its window, before its due time (the planner started it early)
-    peak_queue: int  # most messages the planner had started and not yet sent
+    peak_queue: int  # most messages past their due time and not yet sent
     peak_queue_at: datetime | None
     busiest_hour: int  # most messages due in one clock hour
     needs_per_second: float  # the least free rate at which the planner fits the busiest day
@@ -153,30 +153,37 @@ def released(jobs: list[Job], start: datetime, rate: float, lead: timedelta) -> 
 
 
 def compute(week: Week, rate: float = 25.0, lead: timedelta = timedelta(seconds=7)) -> Computed:
-    """Send the week at ``rate`` messages a second, each second's worth earliest deadline first."""
+    """Send the week at ``rate`` messages a second, each second's worth earliest deadline first.
+    The queue is what is past its due time and not yet sent (as ``bench_week`` counts it in the
+    database)."""
     start = datetime.combine(MONDAY, time(0), week.zone).astimezone(UTC)
     jobs = [m.job for m in week.messages]
     order = released(jobs, start, rate, lead)
-    queue: list[tuple[datetime, int, Job]] = []
+    dues = sorted(((job.due - start).total_seconds(), job.id) for job in jobs)
+    ready: list[tuple[datetime, int, Job]] = []
     sent_at: dict[int, float] = {}
-    late = early = ahead = peak = 0
+    late = early = ahead = peak = overdue = 0
     peak_at: float | None = None
-    t, i, credit = 0.0, 0, 0.0
-    while i < len(order) or queue:
-        if not queue and order[i][0] > t:
+    t, i, d, credit = 0.0, 0, 0, 0.0
+    while i < len(order) or ready:
+        if not ready and order[i][0] > t:
             t, credit = float(int(order[i][0])), 0.0  # idle until the next start
         while i < len(order) and order[i][0] <= t:
             job = order[i][1]
-            heapq.heappush(queue, (job.closes, job.id, job))
+            heapq.heappush(ready, (job.closes, job.id, job))
             i += 1
-        if len(queue) > peak:
-            peak, peak_at = len(queue), t
+        while d < len(dues) and dues[d][0] <= t:
+            overdue += dues[d][1] not in sent_at
+            d += 1
+        if overdue > peak:
+            peak, peak_at = overdue, t
         credit += rate
-        while queue and credit >= 1:
-            _, _, job = heapq.heappop(queue)
+        while ready and credit >= 1:
+            _, _, job = heapq.heappop(ready)
             credit -= 1
             sent_at[job.id] = t
             moment = start + timedelta(seconds=t)
+            overdue -= job.due <= moment
             late += moment > job.closes
             early += moment < job.opens
             ahead += moment < job.due
