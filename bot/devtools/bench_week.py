@@ -39,6 +39,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, insert, select
 
+from bot.clock import FastClock, SystemClock
 from bot.devtools.bench import add_people, new_people, percentile, remote_emulator
 from bot.devtools.bench_webhook import (
     CONVERSATION,
@@ -58,7 +59,6 @@ from bot.devtools.week import (
     compute,
     make_week,
 )
-from bot.devtools.week_replica import FastClock
 from bot.emulator import EmulatorClient
 from bot.emulator.state import Entry
 from conversations import checkin
@@ -100,6 +100,10 @@ class Expected:
     kind: str
     opens: datetime
     closes: datetime
+
+
+def wall_now() -> float:
+    return SystemClock().now().timestamp()
 
 
 def kind_of(text: str, learner: bool) -> str:
@@ -190,12 +194,12 @@ async def run_evening(
         finally:
             await db.dispose()
         await add_people(client, sorted(chats))
-        wall = time.time() + STARTING
+        wall = wall_now() + STARTING
         clock = FastClock(begins, speed, wall)
         last = max((e.closes for e in expected), default=begins) + TAIL
         follower = Follower(client, chats, clock)
         async with follower, replicas_running(client.base_url, url, framework, begins, speed, wall):
-            ready = time.time() - wall  # below 0: both were ready before the evening began
+            ready = wall_now() - wall  # below 0: both were ready before the evening began
             done = asyncio.Event()
             replies: list[float] = []
             tasks = [asyncio.create_task(chat(client, follower, done, replies)) for _ in range(CHATTERS)]
@@ -205,7 +209,7 @@ async def run_evening(
                 while follower.count < len(expected) and clock.now() < last:
                     await follower.next_message(0.5)
                 await asyncio.sleep(2.0)  # anything sent twice arrives now
-                seconds = time.time() - wall
+                seconds = wall_now() - wall
             finally:
                 done.set()
                 for task in tasks:

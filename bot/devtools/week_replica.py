@@ -18,31 +18,16 @@ import asyncio
 import dataclasses
 import logging
 import sys
-import time
 from datetime import datetime, timedelta
 
 from bot import context
 from bot.app import Tandem, build
 from bot.cli import stop_signal
-from bot.clock import Clock
+from bot.clock import Clock, FastClock
 from bot.config import Settings, load_settings
 from bot.runtime import logs, postman
 from bot.runtime.scheduler import Scheduler, Sending
 from bot.runtime.service import Service
-
-
-class FastClock:
-    """Simulated time: ``start`` at wall-clock ``wall``, ``speed`` simulated seconds a second."""
-
-    def __init__(self, start: datetime, speed: float, wall: float) -> None:
-        self.start, self.speed, self.wall = start, speed, wall
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=(time.time() - self.wall) * self.speed)
-
-    def at(self, wall: float) -> datetime:
-        """The simulated moment of a wall-clock one."""
-        return self.start + timedelta(seconds=(wall - self.wall) * self.speed)
 
 
 def builder(speed: float):  # type: ignore[no-untyped-def]
