@@ -194,6 +194,25 @@ def _bench_parser(commands: Commands) -> None:
     )
     webhook.add_argument("--db", help="a PostgreSQL server URL (default: TANDEM_TEST_POSTGRES_URL)")
     _framework(webhook)
+    week = _command(
+        kinds,
+        "week",
+        "a programme's week of scheduled messages on PostgreSQL: computed whole, its busiest evening run",
+        "The evening runs at --scale of the population on a clock --speed times as fast (default "
+        "1/scale: the real send rate of the full population), with two replicas.",
+    )
+    week.add_argument("--learners", type=int, default=100_000, help="learners in the week; default 100000")
+    week.add_argument("--mentors", type=int, default=50_000, help="mentors in the week; default 50000")
+    week.add_argument(
+        "--scale", type=float, default=0.01, help="share of the people in the evening run; default 0.01"
+    )
+    week.add_argument("--speed", type=float, help="how much faster the evening's clock runs; default 1/scale")
+    week.add_argument(
+        "--from", dest="evening_from", default="14:00", help="the evening's start; default 14:00"
+    )
+    week.add_argument("--hours", type=float, default=9.0, help="the evening's length; default 9")
+    week.add_argument("--db", help="a PostgreSQL server URL (default: TANDEM_TEST_POSTGRES_URL)")
+    _framework(week)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,6 +279,20 @@ async def _bench(args: argparse.Namespace) -> int:
         from bot.devtools.bench_webhook import bench_webhook
 
         return await bench_webhook(args.updates, args.framework, args.db)
+    if args.what == "week":
+        from datetime import time
+
+        from bot.devtools.bench_week import Evening, bench_week
+
+        return await bench_week(
+            args.learners,
+            args.mentors,
+            scale=args.scale,
+            speed=args.speed,
+            framework=args.framework,
+            evening=Evening(time.fromisoformat(args.evening_from), args.hours),
+            server=args.db,
+        )
     from bot.devtools.bench_updates import Sizes, bench_updates
 
     sizes = Sizes(users=args.users, paced=args.paced, people=args.people, gap=args.gap)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -43,3 +44,21 @@ class VirtualClock:
             raise ValueError("negative advance")
         self._now += delta
         return self._now
+
+
+class FastClock:
+    """Simulated time for benchmarks that span processes: ``start`` when the wall clock (seconds
+    since the epoch) read ``wall``, running ``speed`` times as fast. Processes given the same three
+    numbers share one time."""
+
+    def __init__(self, start: datetime, speed: float, wall: float) -> None:
+        if start.tzinfo is None:
+            raise ValueError("a fast clock needs a timezone-aware start")
+        self.start, self.speed, self.wall = start.astimezone(UTC), speed, wall
+
+    def now(self) -> datetime:
+        return self.at(time.time())
+
+    def at(self, wall: float) -> datetime:
+        """The simulated moment of a wall-clock one."""
+        return self.start + timedelta(seconds=(wall - self.wall) * self.speed)

@@ -320,7 +320,7 @@ def replica_environment(
 ) -> dict[str, str]:
     """Only the settings named here: none of the caller's TANDEM_* variables leak in."""
     inherited = {key: value for key, value in os.environ.items() if not key.startswith("TANDEM_")}
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])  # the checkout this module is in
     inherited["PYTHONPATH"] = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
     return inherited | {
         "TANDEM_BOT_TOKEN": TOKEN,

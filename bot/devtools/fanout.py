@@ -54,18 +54,18 @@ async def _seed_chunk(
 ) -> None:
     async with db.unit_of_work() as uow:
         run = uow.session.execute
-        await run(insert(table_of(Person)), [_person(user_id, n, now) for n, user_id in enumerate(ids)])
+        await run(insert(table_of(Person)), [person_row(user_id, n, now) for n, user_id in enumerate(ids)])
         rows = await run(select(Person.id, Person.telegram_user_id).where(Person.telegram_user_id.in_(ids)))
         person_of = dict((telegram_id, person_id) for person_id, telegram_id in rows.all())
         learners = [person_of[user_id] for user_id in ids[0::2]]
         mentors = [person_of[user_id] for user_id in ids[1::2]]
         starts = due + timedelta(hours=1)
         couples = list(zip(learners, mentors, strict=True))
-        pairs = [_pair(learner, mentor, starts, now) for learner, mentor in couples]
+        pairs = [pair_row(learner, mentor, starts, now) for learner, mentor in couples]
         await run(insert(table_of(Pair)), pairs)
         found = await run(select(Pair.id, Pair.learner_id).where(Pair.learner_id.in_(learners)))
         pair_of = dict((learner, pair_id) for pair_id, learner in found.all())
-        sessions = [_session(pair_of[learner], starts, now) for learner in learners]
+        sessions = [session_row(pair_of[learner], starts, now) for learner in learners]
         await run(insert(table_of(Session)), sessions)
         found = await run(
             select(Session.id, Session.pair_id).where(Session.pair_id.in_(list(pair_of.values())))
@@ -78,7 +78,7 @@ async def _seed_chunk(
         await run(insert(table_of(DueJob)), jobs)
 
 
-def _person(user_id: int, n: int, now: datetime) -> dict[str, Any]:
+def person_row(user_id: int, n: int, now: datetime) -> dict[str, Any]:
     role = "learner" if n % 2 == 0 else "mentor"
     return {
         "telegram_user_id": user_id,
@@ -96,7 +96,7 @@ def _person(user_id: int, n: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _pair(learner: int, mentor: int, starts: datetime, now: datetime) -> dict[str, Any]:
+def pair_row(learner: int, mentor: int, starts: datetime, now: datetime) -> dict[str, Any]:
     return {
         "learner_id": learner,
         "mentor_id": mentor,
@@ -110,7 +110,7 @@ def _pair(learner: int, mentor: int, starts: datetime, now: datetime) -> dict[st
     }
 
 
-def _session(pair_id: int, starts: datetime, now: datetime) -> dict[str, Any]:
+def session_row(pair_id: int, starts: datetime, now: datetime) -> dict[str, Any]:
     return {"pair_id": pair_id, "starts_at": starts, "place": "public", "created_at": now}
 
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.clock import SystemClock, VirtualClock
+from bot.clock import FastClock, SystemClock, VirtualClock
 
 
 def test_virtual_clock_moves_only_forward_and_keeps_utc() -> None:
@@ -23,3 +23,12 @@ def test_system_clock_is_aware_utc() -> None:
     now = SystemClock().now()
     assert now.tzinfo == UTC
     assert abs((datetime.now(UTC) - now).total_seconds()) < 5
+
+
+def test_a_fast_clock_runs_its_speed_from_a_shared_start() -> None:
+    start = datetime(2027, 1, 12, 14, 0, tzinfo=UTC)
+    clock = FastClock(start, 100.0, wall=1_000.0)
+    again = FastClock(start, 100.0, wall=1_000.0)
+    assert clock.at(1_000.0) == start
+    assert clock.at(1_036.0) == again.at(1_036.0) == start + timedelta(hours=1)
+    assert clock.now() > start + timedelta(days=365), "the wall clock is long past 1970"
