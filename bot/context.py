@@ -276,6 +276,18 @@ class Context:
         }
         await self.uow.jobs.add(job)
 
+    async def schedule_many(
+        self, kind: str, jobs: Sequence[tuple[dict[str, Any], datetime, datetime]]
+    ) -> None:
+        """Store many jobs of one kind at once, each ``(payload, opens, closes)``: due when its
+        window opens (a message to many: each copy its own job, none with a dedupe key)."""
+        rows = []
+        for payload, opens, closes in jobs:
+            start, end = window_of(opens, opens, closes)
+            row = {"kind": kind, "payload": payload, "due_at": opens, "opens_at": start, "closes_at": end}
+            rows.append({**row, "status": "pending", "attempts": 0, "created_at": self.now})
+        await self.uow.jobs.add_many(rows)
+
     async def unschedule(self, dedupe_key: str) -> None:
         await self.uow.jobs.cancel(dedupe_key)
 

@@ -118,7 +118,11 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         closes_at=closes,
     )
     await ctx.uow.announcements.add(announcement, [p.id for p in people])
-    await ctx.uow.jobs.add_many([_copy_job(ctx, announcement, p.id, opens[p.id]) for p in people])
+    copies = [
+        ({"person_id": p.id, "announcement": announcement.id}, opens[p.id], opens[p.id] + WINDOW)
+        for p in people
+    ]
+    await ctx.schedule_many(COPY_JOB, copies)
     await ctx.schedule(REPORT_JOB, closes + timedelta(minutes=5), {"announcement": announcement.id})
     await ctx.uow.audit.record(ctx.now, ctx.person, "announcement.sent", None, people=len(people))
     await ctx.say(
@@ -132,19 +136,6 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
             whom=audience_words(ctx.t, audience, cohort),
         )
     )
-
-
-def _copy_job(ctx: Context, announcement: Announcement, person_id: int, opens: datetime) -> dict[str, Any]:
-    return {
-        "kind": COPY_JOB,
-        "payload": {"person_id": person_id, "announcement": announcement.id},
-        "due_at": opens,
-        "opens_at": opens,
-        "closes_at": opens + WINDOW,
-        "status": "pending",
-        "attempts": 0,
-        "created_at": ctx.now,
-    }
 
 
 async def send_copy(ctx: Context, payload: dict[str, Any]) -> None:

@@ -99,23 +99,14 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         created_at=ctx.now,
     )
     await ctx.uow.roundtables.add(roundtable, [m.id for m in mentors])
-    jobs = []
+    invitations = []
     for mentor in mentors:
         opens = first_moment(ctx.now, ctx.translator_for(mentor).zone)
-        closes = min(opens + WINDOW, starts)
-        jobs.append(
-            {
-                "kind": INVITE_JOB,
-                "payload": {"person_id": mentor.id, "roundtable": roundtable.id},
-                "due_at": min(opens, closes),
-                "opens_at": min(opens, closes),
-                "closes_at": closes,
-                "status": "pending",
-                "attempts": 0,
-                "created_at": ctx.now,
-            }
+        closes = min(opens + WINDOW, starts)  # an invitation after the start is none
+        invitations.append(
+            ({"person_id": mentor.id, "roundtable": roundtable.id}, min(opens, closes), closes)
         )
-    await ctx.uow.jobs.add_many(jobs)
+    await ctx.schedule_many(INVITE_JOB, invitations)
     if starts - timedelta(days=1) > ctx.now:
         await ctx.schedule(REMINDER_JOB, starts - timedelta(days=1), {"roundtable": roundtable.id})
     await ctx.uow.audit.record(ctx.now, ctx.person, "roundtable.planned", None, mentors=len(mentors))
