@@ -181,6 +181,14 @@ def _bench_parser(commands: Commands) -> None:
     matching.add_argument("--learners", type=int, default=5000, help="learners in the cohort; default 5000")
     matching.add_argument("--mentors", type=int, default=2000, help="mentors in the cohort; default 2000")
     matching.add_argument("--seed", type=int, default=1, help="the random cohort's seed; default 1")
+    matching.add_argument(
+        "--k", type=int, default=12, help="candidates kept per learner and per mentor; default 12"
+    )
+    matching.add_argument(
+        "--compare-exact",
+        action="store_true",
+        help="also the dense exact assignment, where it fits in memory",
+    )
     dispatch = _command(kinds, "dispatch", "reminders due at once, sent within Telegram's limits")
     dispatch.add_argument("--messages", type=int, default=10000, help="reminders due at once; default 10000")
     dispatch.add_argument("--window", default="5m", help="each reminder's window (300s, 5m, 1h); default 5m")
@@ -248,7 +256,9 @@ async def _bench(args: argparse.Namespace) -> int:
     if args.what == "matching":
         from bot.devtools.bench_matching import bench_matching
 
-        await asyncio.to_thread(bench_matching, args.learners, args.mentors, args.seed)
+        await asyncio.to_thread(
+            bench_matching, args.learners, args.mentors, args.seed, args.compare_exact, args.k
+        )
         return 0
     if args.what == "dispatch":
         from bot.devtools.bench_dispatch import bench_dispatch, window_of
