@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -254,6 +255,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
 async def _bench(args: argparse.Namespace) -> int:
     if args.what == "matching":
+        # The blocks' matrix products are thin (a few dozen columns): BLAS threads only contend
+        # for the cores. Set before numpy loads, which the bench is the first to do.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
         from bot.devtools.bench_matching import bench_matching
 
         await asyncio.to_thread(
