@@ -178,7 +178,9 @@ def _bench_parser(commands: Commands) -> None:
     )
     updates.add_argument("--gap", type=float, default=3.0, help="seconds between a person's taps; default 3")
     _framework(updates, default=None)
-    matching = _command(kinds, "matching", "score and assign a random cohort, against greedy")
+    matching = _command(
+        kinds, "matching", "match a random cohort (candidates, then an exact flow), against greedy"
+    )
     matching.add_argument("--learners", type=int, default=5000, help="learners in the cohort; default 5000")
     matching.add_argument("--mentors", type=int, default=2000, help="mentors in the cohort; default 2000")
     matching.add_argument("--seed", type=int, default=1, help="the random cohort's seed; default 1")

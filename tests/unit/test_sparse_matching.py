@@ -1,12 +1,10 @@
-"""Matching a national cohort: candidates against the dense matrix, the flow against brute force,
-and the whole against the dense exact assignment and greedy."""
+"""Matching a national cohort: candidates against the dense matrix, and the whole against the dense
+exact assignment and greedy (the flow against brute force is in test_matching.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from bot.devtools.bench_matching import cohort
 from bot.rules import MatchingWeights
@@ -25,8 +23,7 @@ from bot.services.matching import (
     total,
     why_unmatched,
 )
-from bot.services.sparse_matching import Candidates, Ranking, candidates, match_cohort, solve, why
-from tests.unit.test_matching import brute_force
+from bot.services.sparse_matching import Ranking, candidates, match_cohort, solve, why
 
 W = MatchingWeights()
 
@@ -121,23 +118,3 @@ def test_towns_apart_are_solved_apart_and_still_exactly() -> None:
     assert len(apart) >= 5  # one a town at least
     dense = scores(components(learners, mentors, "de"), W)
     assert abs(total(dense, pairs) - total(dense, assign(dense, mentors, W))) < 0.001 * len(pairs)
-
-
-@settings(max_examples=120, deadline=None)
-@given(data=st.data())
-def test_the_flow_is_optimal_on_any_candidates(data: st.DataObject) -> None:
-    n_learners = data.draw(st.integers(1, 7))
-    n_mentors = data.draw(st.integers(1, 7))
-    values = st.one_of(st.just(0.0), st.floats(1, 100, allow_nan=False))
-    score = np.asarray([[data.draw(values) for _ in range(n_mentors)] for _ in range(n_learners)])
-    capacity = [data.draw(st.integers(0, 3)) for _ in range(n_mentors)]
-    mentors = [Mentor(id=j, capacity=c) for j, c in enumerate(capacity)]
-    learner, mentor = np.nonzero(score > 0)
-    everyone = np.ones(n_learners, bool)
-    found = Candidates(learner, mentor, score[learner, mentor], everyone, everyone, everyone, any_free=True)
-    pairs = solve(found, mentors, MatchingWeights(capacity=0))
-    assert len({i for i, _ in pairs}) == len(pairs)
-    for j, cap in enumerate(capacity):
-        assert sum(1 for _, m in pairs if m == j) <= cap
-    assert all(score[i, j] > 0 for i, j in pairs)
-    assert abs(total(score, pairs) - brute_force(score, capacity)) <= 0.0005 * n_learners + 1e-9
