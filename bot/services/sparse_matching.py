@@ -6,12 +6,13 @@ the mentor's radius, no time in common, or closed before. So:
 
 1. ``candidates``: a KD-tree over the homes of mentors who meet in person finds, for a block of
    learners living close together, the mentors whose radius can reach them; mentors who meet
-   online (or gave no place) are a pool every learner sees. Each block is scored with the very
-   criteria of the dense matrix (in float32: only to rank) and each learner keeps their best K.
-2. ``solve``: the candidates' exact scores (float64, as the dense matrix has them), each mentor's
-   free seats as columns with the same seat preference as ``assign``, and one "nobody" column per
-   learner, solved exactly by scipy's sparse ``min_weight_full_bipartite_matching``, one group of
-   connected components at a time.
+   online (or gave no place) are a pool every learner sees. Each block is ranked by the criteria
+   of the dense matrix (``Ranking``, float32); each learner keeps their best K mentors and each
+   mentor their best K learners, and these pairs get their exact score from ``matching.criteria``.
+2. ``solve``: a minimum-cost flow over the candidates (OR-Tools), mentors' capacities as arcs
+   with the same seat preference as ``assign``, one group of connected components at a time.
+   scipy's sparse ``min_weight_full_bipartite_matching`` needed every seat as a column and
+   did not finish at 100,000 learners.
 
 Learners left over get the same reasons as ``matching.why_unmatched`` gives.
 """
@@ -48,7 +49,7 @@ from bot.services.matching import (
     take,
 )
 
-K = 12  # candidates per learner: 99.9 % of the exact optimum on the benchmark (README, "Matching")
+K = 12  # candidates per learner and per mentor: 99.97 % of the exact optimum in the benchmark (README)
 BLOCK = 256  # learners scored together: enough to amortise numpy, small enough for memory
 CELL_KM = 5.0  # learners of one block live in one cell of this size
 SOLVE_ROWS = 5000  # small components are solved together up to this many learners
@@ -58,7 +59,7 @@ Index = NDArray[np.int64]
 
 @dataclass
 class Candidates:
-    """Each learner's best feasible mentors, as three index-aligned arrays, and what the rest say."""
+    """The candidate pairs, as three index-aligned arrays, and what tells why a learner got nobody."""
 
     learner: Index
     mentor: Index
@@ -85,8 +86,8 @@ def match_cohort(
     k: int = K,
     closed: Collection[tuple[int, int]] = (),
 ) -> Matching:
-    """The best assignment over each learner's ``k`` best candidates; ``closed`` holds (learner index,
-    mentor index) pairs never to propose again."""
+    """The best assignment over the candidates (each learner's ``k`` best mentors, each mentor's ``k``
+    best learners); ``closed`` holds (learner index, mentor index) pairs never to propose again."""
     found = candidates(learners, mentors, programme_language, w, k, closed)
     pairs = solve(found, mentors, w)
     matched = {i for i, _ in pairs}
@@ -135,7 +136,8 @@ def candidates(
     k: int = K,
     closed: Collection[tuple[int, int]] = (),
 ) -> Candidates:
-    """Each learner's ``k`` best feasible mentors among those with a free seat."""
+    """Each learner's ``k`` best feasible mentors among those with a free seat, and each such
+    mentor's ``k`` best learners."""
     people, volunteers = learner_columns(learners), mentor_columns(mentors)
     free = np.flatnonzero(np.asarray([m.capacity > 0 for m in mentors], bool))
     placed = free[~np.isnan(volunteers["lat"][free]) & ~np.isnan(volunteers["lon"][free])]
