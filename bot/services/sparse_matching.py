@@ -361,7 +361,9 @@ def solve(found: Candidates, mentors: Sequence[Mentor], w: MatchingWeights) -> l
     A minimum-cost flow: one unit from each learner, through one candidate pair (cost: minus its
     score, in thousandths of a point) to its mentor, then through one of the mentor's seats (the
     second and third cost ``w.capacity`` points each more, as in ``assign``) or, for a learner
-    left without, straight to the end at no cost. Learners who share no mentor, even through
+    left without, straight to the end at no cost. (Unlike ``assign``, which keeps every seat worth
+    0.01 at least, a pair scoring less than its seat's extra cost waits; no pair scores that little
+    in the benchmark.) Learners who share no mentor, even through
     others, are independent problems: each component is solved on its own (small ones together).
     """
     if found.learner.size == 0:
