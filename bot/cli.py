@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -177,10 +178,20 @@ def _bench_parser(commands: Commands) -> None:
     )
     updates.add_argument("--gap", type=float, default=3.0, help="seconds between a person's taps; default 3")
     _framework(updates, default=None)
-    matching = _command(kinds, "matching", "score and assign a random cohort, against greedy")
+    matching = _command(
+        kinds, "matching", "match a random cohort (candidates, then an exact flow), against greedy"
+    )
     matching.add_argument("--learners", type=int, default=5000, help="learners in the cohort; default 5000")
     matching.add_argument("--mentors", type=int, default=2000, help="mentors in the cohort; default 2000")
     matching.add_argument("--seed", type=int, default=1, help="the random cohort's seed; default 1")
+    matching.add_argument(
+        "--k", type=int, default=12, help="candidates kept per learner and per mentor; default 12"
+    )
+    matching.add_argument(
+        "--compare-exact",
+        action="store_true",
+        help="also the dense exact assignment, where it fits in memory",
+    )
     dispatch = _command(kinds, "dispatch", "reminders due at once, sent within Telegram's limits")
     dispatch.add_argument("--messages", type=int, default=10000, help="reminders due at once; default 10000")
     dispatch.add_argument("--window", default="5m", help="each reminder's window (300s, 5m, 1h); default 5m")
@@ -265,9 +276,15 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
 async def _bench(args: argparse.Namespace) -> int:
     if args.what == "matching":
+        # The blocks' matrix products are thin (a few dozen columns): BLAS threads only contend
+        # for the cores. Set before numpy loads, which the bench is the first to do.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
         from bot.devtools.bench_matching import bench_matching
 
-        await asyncio.to_thread(bench_matching, args.learners, args.mentors, args.seed)
+        await asyncio.to_thread(
+            bench_matching, args.learners, args.mentors, args.seed, args.compare_exact, args.k
+        )
         return 0
     if args.what == "dispatch":
         from bot.devtools.bench_dispatch import bench_dispatch, window_of

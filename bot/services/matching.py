@@ -30,9 +30,9 @@ SLOTS = ("weekday_morning", "weekday_afternoon", "weekday_evening", "saturday", 
 LANGUAGES = ("de", "en", "fr", "ar", "tr", "uk", "ru", "pl", "es", "fa")
 GENDERS = ("woman", "man", "other")
 
-Floats = NDArray[np.float64]
+Floats = NDArray[np.floating[Any]]  # float64; float32 where candidates are only ranked
 Bools = NDArray[np.bool_]
-Ints = NDArray[np.int64]
+Ints = NDArray[np.integer[Any]]  # counts and bit masks, in small integer types
 
 
 def bits(values: Sequence[str] | None, universe: Sequence[str]) -> int:
@@ -109,84 +109,132 @@ class Components:
         self.excluded = self.too_far | self.no_time
 
 
-def components(learners: Sequence[Learner], mentors: Sequence[Mentor], programme_language: str) -> Components:
-    def column(values: list[Any], dtype: Any) -> Any:
-        return np.asarray(values, dtype=dtype)[:, None]
-
-    def row(values: list[Any], dtype: Any) -> Any:
-        return np.asarray(values, dtype=dtype)[None, :]
-
+def learner_columns(learners: Sequence[Learner]) -> dict[str, Any]:
+    """The learners' criteria as one array each (bit masks in small integers, so blocks stay small)."""
     nan = float("nan")
-    l_lat = column([x.lat if x.lat is not None else nan for x in learners], float)
-    l_lon = column([x.lon if x.lon is not None else nan for x in learners], float)
-    m_lat = row([m.lat if m.lat is not None and not m.online_only else nan for m in mentors], float)
-    m_lon = row([m.lon if m.lon is not None and not m.online_only else nan for m in mentors], float)
-    p1, p2 = np.radians(l_lat), np.radians(m_lat)
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(m_lon - l_lon) / 2) ** 2
-    distance = 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-    radius = row([max(m.radius_km, 0.1) for m in mentors], float)
+    wanted = {value: code for code, value in enumerate(GENDERS, start=1)}
+    return {
+        "lat": np.asarray([x.lat if x.lat is not None else nan for x in learners], float),
+        "lon": np.asarray([x.lon if x.lon is not None else nan for x in learners], float),
+        "trade": np.asarray(
+            [1 << TRADES.index(x.trade) if x.trade in TRADES else 0 for x in learners], np.uint16
+        ),
+        "help": np.asarray([x.help for x in learners], np.uint8),
+        "interests": np.asarray([x.interests for x in learners], np.uint16),
+        "spoken": np.asarray([x.spoken for x in learners], np.uint16),
+        "slots": np.asarray([x.availability for x in learners], np.uint8),
+        "wants": np.asarray(
+            [wanted.get(x.wants_gender, 99) if x.wants_gender else 0 for x in learners], np.int8
+        ),
+        "background": np.asarray([x.wants_background for x in learners], bool),
+        "needs_home": np.asarray([x.needs_home_language for x in learners], bool),
+    }
+
+
+def mentor_columns(mentors: Sequence[Mentor]) -> dict[str, Any]:
+    """The mentors' criteria as one array each; an online-only mentor has no place (nan)."""
+    nan = float("nan")
+    gender = {value: code for code, value in enumerate(GENDERS, start=1)}
+    return {
+        "lat": np.asarray(
+            [m.lat if m.lat is not None and not m.online_only else nan for m in mentors], float
+        ),
+        "lon": np.asarray(
+            [m.lon if m.lon is not None and not m.online_only else nan for m in mentors], float
+        ),
+        "radius": np.asarray([max(m.radius_km, 0.1) for m in mentors], float),
+        "expertise": np.asarray([m.expertise for m in mentors], np.uint16),
+        "offers": np.asarray([m.offers for m in mentors], np.uint8),
+        "interests": np.asarray([m.interests for m in mentors], np.uint16),
+        "spoken": np.asarray([m.spoken for m in mentors], np.uint16),
+        "slots": np.asarray([m.availability for m in mentors], np.uint8),
+        "gender": np.asarray([gender.get(m.gender, 98) if m.gender else -1 for m in mentors], np.int8),
+        "background": np.asarray([m.background for m in mentors], bool),
+    }
+
+
+def take(columns: dict[str, Any], index: Any) -> dict[str, Any]:
+    """Some rows of learner or mentor columns, or all of them reshaped (``np.s_[:, None]``)."""
+    return {key: values[index] for key, values in columns.items()}
+
+
+def components(learners: Sequence[Learner], mentors: Sequence[Mentor], programme_language: str) -> Components:
+    """Every criterion for every (learner, mentor) pair."""
+    learner, mentor = learner_columns(learners), mentor_columns(mentors)
+    return criteria(
+        take(learner, np.s_[:, None]), take(mentor, np.s_[None, :]), programme_language, full=True
+    )
+
+
+def criteria(
+    who: dict[str, Any], m: dict[str, Any], programme_language: str, full: bool = False
+) -> Components:
+    """The criteria of the pairs that learner columns ``who`` and mentor columns ``m`` broadcast to:
+    a learners × mentors matrix, a block of one, or two index-aligned lists of pairs. Their
+    coordinates' float type (float64 or float32) is the scores'. ``full`` spreads each learner's
+    own counts over the whole shape, as the reasons and ``why_unmatched`` read them."""
+    real = who["lat"].dtype
+    p1, p2 = np.radians(who["lat"]), np.radians(m["lat"])
+    a = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(m["lon"] - who["lon"]) / 2) ** 2
+    )
+    distance = 2 * real.type(EARTH_KM) * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    radius = m["radius"]
     known = ~np.isnan(distance)
     too_far = known & (distance > radius)
-    in_range = np.where(known & ~too_far, 1 - np.nan_to_num(distance) / radius, 0.0)
+    in_range = np.where(known & ~too_far, 1 - np.nan_to_num(distance) / radius, real.type(0))
+    home = ((1 << len(LANGUAGES)) - 1) & ~(
+        1 << LANGUAGES.index(programme_language) if programme_language in LANGUAGES else 0
+    )
+    shared_languages = who["spoken"] & m["spoken"]
+    shared_time = who["slots"] & m["slots"]
+    shape = np.broadcast_shapes(np.shape(who["lat"]), np.shape(m["lat"]))
 
-    def shared(a_mask: Ints, b_mask: Ints) -> Ints:
-        counted: Ints = np.bitwise_count(a_mask & b_mask).astype(np.int64)
-        return counted
+    def spread(values: Any) -> Any:
+        return np.broadcast_to(values, shape) if full else values
 
-    l_help = column([x.help for x in learners], np.int64)
-    m_offers = row([m.offers for m in mentors], np.int64)
-    l_interests = column([x.interests for x in learners], np.int64)
-    m_interests = row([m.interests for m in mentors], np.int64)
-    every_mentor = np.ones(m_offers.shape, bool)
-    l_background = column([x.wants_background for x in learners], bool)
-    l_slots = column([x.availability for x in learners], np.int64)
-    m_slots = row([m.availability for m in mentors], np.int64)
-    home = ~(1 << LANGUAGES.index(programme_language)) if programme_language in LANGUAGES else -1
-    l_spoken = column([x.spoken for x in learners], np.int64)
-    m_spoken = row([m.spoken for m in mentors], np.int64)
-    trade = column([1 << TRADES.index(x.trade) if x.trade in TRADES else 0 for x in learners], np.int64)
-    wants = column([x.wants_gender or "" for x in learners], object)
-    gender = row([m.gender or "" for m in mentors], object)
-    both_timed = (l_slots != 0) & (m_slots != 0)
     result = Components(
-        distance=np.where(known, distance, nan),
+        distance=distance,
         in_range=in_range,
         too_far=too_far,
-        same_field=(trade & row([m.expertise for m in mentors], np.int64)) != 0,
-        help=shared(l_help, m_offers),
-        learner_help=np.bitwise_count(l_help).astype(np.int64) + np.zeros_like(m_offers),
-        interests=shared(l_interests, m_interests),
-        languages=shared(l_spoken, m_spoken),
-        home_language=(l_spoken & m_spoken & home) != 0,
-        needs_home_language=column([x.needs_home_language for x in learners], bool) & every_mentor,
-        gender=(wants != "") & (wants == gender),
-        gender_asked=(wants != "") & every_mentor,
-        background=l_background & row([m.background for m in mentors], bool),
-        background_asked=l_background & every_mentor,
-        overlap=shared(l_slots, m_slots),
-        learner_slots=np.bitwise_count(l_slots).astype(np.int64) + np.zeros_like(m_slots),
-        no_time=both_timed & ((l_slots & m_slots) == 0),
+        same_field=(who["trade"] & m["expertise"]) != 0,
+        help=np.bitwise_count(who["help"] & m["offers"]),
+        learner_help=spread(np.bitwise_count(who["help"])),
+        interests=np.bitwise_count(who["interests"] & m["interests"]),
+        languages=np.bitwise_count(shared_languages),
+        home_language=(shared_languages & home) != 0,
+        needs_home_language=spread(who["needs_home"]),
+        gender=(who["wants"] != 0) & (who["wants"] == m["gender"]),
+        gender_asked=spread(who["wants"] != 0),
+        background=who["background"] & m["background"],
+        background_asked=spread(who["background"]),
+        overlap=np.bitwise_count(shared_time),
+        learner_slots=spread(np.bitwise_count(who["slots"])),
+        no_time=(who["slots"] != 0) & (m["slots"] != 0) & (shared_time == 0),
     )
-    result.shared_time = l_slots & m_slots
-    result.shared_languages = l_spoken & m_spoken
+    result.shared_time = shared_time
+    result.shared_languages = shared_languages
     return result
 
 
 def scores(c: Components, w: MatchingWeights) -> Floats:
-    """The weighted sum of the criteria; excluded pairs score 0, every other pair more than 0."""
+    """The weighted sum of the criteria; excluded pairs score 0, every other pair more than 0.
+    Computed in the float type of ``c.in_range`` (float32 when candidates are only being ranked)."""
+    real = c.in_range.dtype.type
     total = (
-        1.0  # any possible pair beats no pair
-        + w.distance * c.in_range
-        + w.field * c.same_field
-        + w.help * c.help / np.maximum(c.learner_help, 1)
-        + w.interests * np.minimum(c.interests, 2) / 2
-        + w.languages * (c.languages > 0)
-        + w.home_language * (c.home_language & c.needs_home_language)
-        + w.preferences * c.gender
-        + w.preferences / 2 * c.background
-        + w.availability * c.overlap / np.maximum(c.learner_slots, 1)
+        real(1.0)  # any possible pair beats no pair
+        + real(w.distance) * c.in_range
+        + real(w.field) * c.same_field
+        + real(w.help) * c.help / np.maximum(c.learner_help, 1)
+        + real(w.interests) * np.minimum(c.interests, 2) / 2
+        + real(w.languages) * (c.languages > 0)
+        + real(w.home_language) * (c.home_language & c.needs_home_language)
+        + real(w.preferences) * c.gender
+        + real(w.preferences / 2) * c.background
+        + real(w.availability) * c.overlap / np.maximum(c.learner_slots, 1)
     )
-    return np.where(c.excluded, 0.0, total)
+    return np.where(c.excluded, real(0.0), total)
 
 
 def slots(mentors: Sequence[Mentor]) -> tuple[list[int], list[int]]:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.rules import MatchingWeights
+from bot.services import sparse_matching
 from bot.services.matching import (
     HELP,
     INTERESTS,
@@ -148,6 +149,28 @@ def test_the_assignment_is_optimal_and_keeps_capacities_and_exclusions(data: st.
     assert all(score[i, j] > 0 for i, j in pairs)  # never an excluded pair
     assert abs(total(score, pairs) - brute_force(score, capacity)) < 1e-6
     assert total(score, pairs) >= total(score, greedy(score, mentors)) - 1e-6
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_the_flow_over_candidates_is_optimal_too(data: st.DataObject) -> None:
+    n_learners = data.draw(st.integers(1, 7))
+    n_mentors = data.draw(st.integers(1, 7))
+    values = st.one_of(st.just(0.0), st.floats(1, 100, allow_nan=False))
+    score = np.asarray([[data.draw(values) for _ in range(n_mentors)] for _ in range(n_learners)])
+    capacity = [data.draw(st.integers(0, 3)) for _ in range(n_mentors)]
+    mentors = [Mentor(id=j, capacity=c) for j, c in enumerate(capacity)]
+    learner, mentor = np.nonzero(score > 0)
+    everyone = np.ones(n_learners, bool)
+    found = sparse_matching.Candidates(
+        learner, mentor, score[learner, mentor], everyone, everyone, everyone, any_free=True
+    )
+    pairs = sparse_matching.solve(found, mentors, MatchingWeights(capacity=0))
+    assert len({i for i, _ in pairs}) == len(pairs)
+    for j, cap in enumerate(capacity):
+        assert sum(1 for _, m in pairs if m == j) <= cap
+    assert all(score[i, j] > 0 for i, j in pairs)
+    assert abs(total(score, pairs) - brute_force(score, capacity)) <= 0.0005 * n_learners + 1e-9
 
 
 def test_the_seat_preference_spreads_learners_when_it_costs_nothing() -> None:
