@@ -126,24 +126,9 @@ async def make_ready(sim: Simulation, coordinator: str, mentor: str, name: str) 
     )
 
 
-def next_page(page: Entry) -> str | None:
-    """The data of a list page's "Next" button, None on the last page."""
-    for texts, data in zip(page.buttons, page.data, strict=True):
-        for text, datum in zip(texts, data, strict=True):
-            if datum and datum.startswith("ls1:") and text.endswith("▶"):
-                return datum
-    return None
-
-
 async def on_pages(sim: Simulation, who: str, command: str, needle: str) -> Entry:
-    """The page of a coordinator's list that shows ``needle``: ``command``, then "Next" until one
-    does (each press edits the same message)."""
-    page = (await sim.send(who, command))[-1]
-    while needle not in page.text:
-        ahead = next_page(page)
-        assert ahead is not None, f"{needle!r} is on no page of {command}"
-        page = (await sim.press_data(who, page.message_id, ahead))[-1]
-    return page
+    """The page of a coordinator's list that shows ``needle`` (``Simulation.on_pages``)."""
+    return await sim.on_pages(who, command, needle)
 
 
 def cohort_simulation(

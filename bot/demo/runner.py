@@ -317,14 +317,12 @@ class Demo:
                 await sim.press_option(mentor, 0)  # carry on
         issued = (sim.clock.now() - timedelta(days=20)).strftime("%d.%m.%Y")
         for check in range(len(sim.tandem.dispatcher.rules.mentor_checks)):
-            cards = await sim.send(coordinator, "/screening")
-            card = next(c for c in cards if c.text.startswith(mentor.title()))
+            card = await sim.on_pages(coordinator, "/screening", mentor.title())
             await sim.press_data(coordinator, card.message_id, button_data(card, ":chk"))
             await sim.press_option(coordinator, check)
             await sim.send(coordinator, issued)
             await sim.press_option(coordinator, -1)  # the programme's usual validity
-        cards = await sim.send(coordinator, "/screening")
-        card = next(c for c in cards if c.text.startswith(mentor.title()))
+        card = await sim.on_pages(coordinator, "/screening", mentor.title())
         await sim.press_data(coordinator, card.message_id, button_data(card, ":ok"))
 
     def _broadcast(self, kind: str, payload: Any) -> None:

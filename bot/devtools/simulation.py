@@ -337,6 +337,17 @@ class Simulation:
                 latest[entry.message_id] = entry.text
         return list(latest.values())
 
+    async def on_pages(self, who: str, command: str, needle: str) -> Entry:
+        """The page of a coordinator's list that shows ``needle``: ``command``, then "Next" until
+        one does (each press edits the same message)."""
+        page = (await self.send(who, command))[-1]
+        while needle not in page.text:
+            ahead = next_page(page)
+            if ahead is None:
+                raise LookupError(f"{needle!r} is on no page of {command}")
+            page = (await self.press_data(who, page.message_id, ahead))[-1]
+        return page
+
     def find(self, chat: str, pattern: str, since_seq: int = 0) -> Entry | None:
         regex = re.compile(pattern)
         for entry in self.transcript(chat, since_seq):
@@ -359,3 +370,12 @@ class Simulation:
         update_id = result if isinstance(result, int) else int(result.update_id)
         await self.wait_handled(update_id)
         return [e for e in self.transcript(chat or who, before) if e.sender == "bot"]
+
+
+def next_page(page: Entry) -> str | None:
+    """The data of a list page's "Next" button, None on the last page."""
+    for texts, data in zip(page.buttons, page.data, strict=True):
+        for text, datum in zip(texts, data, strict=True):
+            if datum and datum.startswith("ls1:") and text.endswith("▶"):
+                return datum
+    return None

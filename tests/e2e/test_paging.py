@@ -9,12 +9,12 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from bot.admin import run_admin
+from bot.devtools.simulation import next_page
 from bot.emulator import Entry
 from bot.services import invites
 from bot.services.invites import InviteRequest
 from bot.simulation import Simulation
 from storage.models import Concern
-from tests.journeys import next_page
 
 STALE = "This button is no longer active."
 # Telegram's longest first name, with characters outside the BMP (two UTF-16 units each).
