@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import itertools
 import logging
 import re
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from storage import inloop_sqlite
 from storage.repositories import UnitOfWork
 
 WITHHELD = "<withheld>"
@@ -66,6 +69,7 @@ class Database:
                 yield uow
             return
         async with self._write_lock, self._session() as uow:
+            await _begin_immediate(uow.session)
             yield uow
 
     @asynccontextmanager
@@ -198,8 +202,23 @@ def _engine_options(url: str) -> dict[str, Any]:
         # Writers are serialised in-process (see unit_of_work), so one connection serves all;
         # every unit of work ends in commit or rollback, so the pool's extra rollback on
         # check-in would be a wasted round trip to aiosqlite's thread.
-        return {"connect_args": {"timeout": 30}, "pool_reset_on_return": None, "poolclass": StaticPool}
+        return {"module": inloop_sqlite.DBAPI, "pool_reset_on_return": None, "poolclass": StaticPool}
     return {"pool_pre_ping": True}
+
+
+async def _begin_immediate(session: AsyncSession) -> None:
+    """SQLite: the write lock first (the connection waits for nobody: ``storage.inloop_sqlite``);
+    held by another process, it is waited for here, the loop running meanwhile."""
+    started = time.monotonic()
+    for attempt in itertools.count():
+        try:
+            await session.execute(text("BEGIN IMMEDIATE"))
+            return
+        except DBAPIError as exc:
+            if not inloop_sqlite.locked(exc):
+                raise
+            await session.rollback()
+            await inloop_sqlite.wait_for_lock(attempt, started)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,147 @@
+"""SQLite on the event loop's own thread, for SQLAlchemy's aiosqlite dialect.
+
+aiosqlite runs every step of a statement (open a cursor, execute, fetch, close) on a thread of
+its own and waits for it: four hand-offs a statement, some 33 an update. Tandem serialises SQLite's
+writers in-process (``Database.unit_of_work``), so while one transaction waits on those hand-offs no
+other can run, and the hand-offs, not SQLite, bound how many updates a process answers. A statement
+on a local file takes tens of microseconds; run here, it costs that and no more.
+
+What the thread gave, and how it is kept: another process (``tandem admin``, a second replica on
+the same file) may hold SQLite's write lock, and waiting for it inside SQLite would stop the loop.
+So the connection waits for nobody (``timeout=0``), each unit of work takes the write lock first
+(``BEGIN IMMEDIATE``), and a lock held elsewhere is waited for here, with ``asyncio.sleep``
+(``begin_immediate``). Once a transaction holds the lock, nothing in it waits on another process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
+
+LOCK_WAIT = 30.0  # seconds a unit of work waits for another process's write lock
+
+
+class Cursor:
+    """An aiosqlite-shaped cursor whose coroutines finish at once."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    async def __aenter__(self) -> Cursor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._cursor.close()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Cursor:
+        self._cursor.execute(sql, parameters)
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Cursor:
+        self._cursor.executemany(sql, parameters)
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class Connection:
+    """An aiosqlite-shaped connection over a plain ``sqlite3`` one, used on the loop's thread."""
+
+    _thread = SimpleNamespace(daemon=True)  # the dialect marks aiosqlite's thread a daemon
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = self._conn = connection
+
+    def cursor(self) -> Cursor:
+        return Cursor(self._connection.cursor())
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._connection.isolation_level
+
+    async def create_function(self, *args: Any, **kw: Any) -> None:
+        self._connection.create_function(*args, **kw)
+
+    async def commit(self) -> None:
+        self._connection.commit()
+
+    async def rollback(self) -> None:
+        self._connection.rollback()
+
+    async def close(self) -> None:
+        self._connection.close()
+
+    def stop(self) -> None:
+        self._connection.close()
+
+    def __await__(self) -> Any:  # what ``connect`` returns is awaited once
+        yield from ()
+        return self
+
+
+def _connect(database: str, **kw: Any) -> Connection:
+    kw.pop("timeout", None)
+    kw["check_same_thread"] = False
+    return Connection(sqlite3.connect(database, timeout=0, **kw))
+
+
+# aiosqlite's names (its exceptions are sqlite3's) with our ``connect``; ``Connection.stop``
+# tells the dialect it can close a connection at once.
+_module = SimpleNamespace(**{name: getattr(aiosqlite, name) for name in aiosqlite.__all__})
+_module.connect = _connect
+_module.Connection = Connection
+DBAPI = AsyncAdapt_aiosqlite_dbapi(_module, sqlite3)  # type: ignore[arg-type]
+
+
+def locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (another process holds the write lock)."""
+    while exc is not None:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
+async def wait_for_lock(attempt: int, started: float) -> None:
+    """Between two tries of ``BEGIN IMMEDIATE``: a short pause, longer each time, within
+    ``LOCK_WAIT``; past it, the lock is given up on (the caller raises)."""
+    if time.monotonic() - started > LOCK_WAIT:
+        raise TimeoutError("another process held SQLite's write lock for too long")
+    await asyncio.sleep(min(0.002 * 2**attempt, 0.1))
