@@ -10,20 +10,19 @@ one report job tells the coordinator how it went once the window has closed.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.i18n import N_, Translator, language_name
+from bot.services import relay
 from conversations.common import check_text
 from conversations.flow import END, Flow, Option, Step, StepKind
-from storage.models import Announcement
+from storage.models import Announcement, Person
 
 WRITE, CONFIRM = "announce", "announce_confirm"
 COPY_JOB, REPORT_JOB = "announcement.copy", "announcement.report"
 WINDOW = timedelta(hours=6)  # every copy is out within it
-DAY = (8, 21)  # hours of the recipient's day: a copy due in their night waits for 08:00
 LONGEST = 3000  # characters: the frame and the words stay within one Telegram message
 
 FRAME = N_("📣 From {programme}:")
@@ -42,15 +41,17 @@ def copy_text(t: Translator, programme: str, words: str) -> str:
     return t(FRAME, programme=programme) + "\n\n" + words
 
 
-def first_moment(now: datetime, zone: ZoneInfo) -> datetime:
-    """Now, or 08:00 of the recipient's next morning if it is night where they are."""
-    local = now.astimezone(zone)
-    if DAY[0] <= local.hour < DAY[1]:
-        return now
-    morning = local.replace(hour=DAY[0], minute=0, second=0, microsecond=0)
-    if local.hour >= DAY[1]:
-        morning += timedelta(days=1)  # wall-clock arithmetic: 08:00 on a day of a clock change too
-    return morning.astimezone(UTC)
+def first_moment(ctx: Context, person: Person) -> datetime:
+    """Now, or the end of the person's quiet hours (the programme's, in their own time zone) if
+    they are in them: the same night as a message from their partner waits through."""
+    return relay.quiet_until(ctx, person) or ctx.now
+
+
+async def cohort_named(ctx: Context, typed: str) -> str:
+    """A cohort as the programme spells it, whatever the case it was typed in."""
+    typed = typed.strip()
+    known = await ctx.uow.announcements.cohorts()
+    return next((c for c in known if c.casefold() == typed.casefold()), typed)
 
 
 def audience_words(t: Translator, audience: str, cohort: str | None) -> str:
@@ -64,9 +65,7 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
         return
     audience, cohort = str(answers["audience"]), answers.get("cohort")
     if audience == "cohort":
-        cohort = str(cohort or "").strip()
-        known = await ctx.uow.announcements.cohorts()
-        cohort = next((c for c in known if c.casefold() == cohort.casefold()), cohort)
+        cohort = await cohort_named(ctx, str(cohort or ""))
     people = await ctx.uow.announcements.audience(audience, cohort)
     people = [p for p in people if p.id != ctx.person.id]
     whom = audience_words(ctx.t, audience, cohort)
@@ -107,7 +106,7 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     if not people:
         await ctx.say(ctx.t(NOTHING_SENT))
         return
-    opens = {p.id: first_moment(ctx.now, ctx.translator_for(p).zone) for p in people}
+    opens = {p.id: first_moment(ctx, p) for p in people}
     closes = max(opens.values()) + WINDOW
     announcement = Announcement(
         text=str(answers["text"])[:LONGEST],
@@ -129,11 +128,12 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         ctx.t(
             N_(
                 "Sent to {count} people ({whom}). Each copy goes out within six hours, as the "
-                "send limits allow (at night, from 08:00 where the person lives); I will tell you "
-                "how it went."
+                "send limits allow (in a person's quiet hours, from {quiet_until} their time); I "
+                "will tell you how it went."
             ),
             count=len(people),
             whom=audience_words(ctx.t, audience, cohort),
+            quiet_until=ctx.rules.relay.quiet_until,
         )
     )
 
@@ -157,9 +157,10 @@ async def report(ctx: Context, payload: dict[str, Any]) -> None:
     if announcement is None or announcement.reported_at is not None:
         return
     tally = await ctx.uow.announcements.tally(announcement)
-    if tally["pending"]:  # the planner is behind: the report waits for the last copies
+    if tally["pending"] and ctx.now < announcement.closes_at + timedelta(days=1):
         await ctx.schedule(REPORT_JOB, ctx.now + timedelta(minutes=30), payload)
-        return
+        return  # the planner is behind: the report waits for the last copies (a day at most)
+    tally["gone"] += tally.pop("pending", 0)  # a copy never sent by then did not reach them
     announcement.reported_at = ctx.now
     sender = await ctx.uow.people.get(announcement.sent_by) if announcement.sent_by else None
     fields = {

@@ -3,7 +3,7 @@ and exchange experience. The coordinator gives the topic, the day, the time and 
 address or an online link), reads a preview with the number of mentors invited, and confirms.
 
 Each invitation is a due job, sent as bulk like an announcement (within a window, never in the
-mentor's night), with "I'll come" and "Can't come" buttons; an answer can be changed until the
+mentor's quiet hours), with "I'll come" and "Can't come" buttons; an answer can be changed until the
 roundtable begins. Those who said they will come are reminded the day before.
 """
 
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.i18n import N_, Translator
-from conversations.announce import WINDOW, first_moment
+from conversations.announce import WINDOW, cohort_named, first_moment
 from conversations.common import check_text
 from conversations.flow import END, Flow, Option, Step, StepKind
 from conversations.goals import not_past
@@ -59,8 +59,7 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
         return
     cohort = str(answers.get("cohort") or "").strip() or None
     if cohort is not None:
-        known = await ctx.uow.announcements.cohorts()
-        cohort = next((c for c in known if c.casefold() == cohort.casefold()), cohort)
+        cohort = await cohort_named(ctx, cohort)
     mentors = await _mentors(ctx, cohort)
     if not mentors:
         await ctx.say(ctx.t(N_("There are no mentors to invite. No roundtable was planned.")))
@@ -101,7 +100,7 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.uow.roundtables.add(roundtable, [m.id for m in mentors])
     invitations = []
     for mentor in mentors:
-        opens = first_moment(ctx.now, ctx.translator_for(mentor).zone)
+        opens = first_moment(ctx, mentor)
         closes = min(opens + WINDOW, starts)  # an invitation after the start is none
         invitations.append(
             ({"person_id": mentor.id, "roundtable": roundtable.id}, min(opens, closes), closes)

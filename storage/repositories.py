@@ -1257,25 +1257,17 @@ class Roundtables:
 
     async def since(self, moment: datetime) -> list[tuple[Roundtable, Counter[str | None]]]:
         """Roundtables starting from ``moment`` on, soonest first, each with its answers counted."""
-        tables = (
-            (
-                await self._session.execute(
-                    select(Roundtable).where(Roundtable.starts_at >= moment).order_by(Roundtable.starts_at)
-                )
-            )
-            .scalars()
-            .all()
+        query = select(Roundtable).where(Roundtable.starts_at >= moment).order_by(Roundtable.starts_at)
+        tables = (await self._session.execute(query)).scalars().all()
+        answers = (
+            select(RoundtableGuest.roundtable_id, RoundtableGuest.answer, func.count())
+            .where(RoundtableGuest.roundtable_id.in_([t.id for t in tables]))
+            .group_by(RoundtableGuest.roundtable_id, RoundtableGuest.answer)
         )
-        found = []
-        for table in tables:
-            query = (
-                select(RoundtableGuest.answer, func.count())
-                .where(RoundtableGuest.roundtable_id == table.id)
-                .group_by(RoundtableGuest.answer)
-            )
-            counts = Counter({a: int(n) for a, n in (await self._session.execute(query)).all()})
-            found.append((table, counts))
-        return found
+        counts: dict[int, Counter[str | None]] = {t.id: Counter() for t in tables}
+        for table_id, answer, n in (await self._session.execute(answers)).all():
+            counts[table_id][answer] = int(n)
+        return [(t, counts[t.id]) for t in tables]
 
 
 class Reports:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.simulation import Simulation
-from storage.models import Person
+from conversations.announce import COPY_JOB
+from storage.models import DueJob, Person
 from tests.journeys import speaks, until
 
 WORDS = "The summer party is on 3 July at the youth centre, 17:00.\nBring a friend!"  # lines kept
@@ -117,7 +118,7 @@ async def test_a_cohort_announcement_reaches_only_that_cohort(cohort: Simulation
     assert not [t for t in sim.bot_texts("tom", mark) + sim.bot_texts("peter", mark) if WORDS in t]
 
 
-async def test_at_night_the_copies_wait_for_the_morning(cohort: Simulation) -> None:
+async def test_in_quiet_hours_the_copies_wait_for_the_morning(cohort: Simulation) -> None:
     sim = cohort
     d = sim.tandem.dispatcher
     zone = ZoneInfo(d.rules.timezone or d.settings.timezone)
@@ -129,9 +130,31 @@ async def test_at_night_the_copies_wait_for_the_morning(cohort: Simulation) -> N
     await sim.press("carla", "^All learners$")
     await sim.send("carla", WORDS)
     await sim.press("carla", "^Yes$")
-    assert "(at night, from 08:00 where the person lives)" in sim.bot_texts("carla")[-1]
-    await until(sim, sim.clock.now() + timedelta(hours=9))  # 07:30
+    assert "(in a person's quiet hours, from 07:00 their time)" in sim.bot_texts("carla")[-1]
+    await until(sim, sim.clock.now() + timedelta(hours=8, minutes=20))  # 06:50
     assert not [t for t in sim.bot_texts("lena", mark) + sim.bot_texts("tom", mark) if WORDS in t]
-    await until(sim, sim.clock.now() + timedelta(minutes=40))  # 08:10
+    await until(sim, sim.clock.now() + timedelta(minutes=20))  # 07:10, the programme's quiet hours over
     assert any(WORDS in t for t in sim.bot_texts("lena", mark))
     assert any(WORDS in t for t in sim.bot_texts("tom", mark))
+
+
+async def test_a_copy_whose_job_failed_does_not_hold_the_report_for_ever(cohort: Simulation) -> None:
+    sim = cohort
+    await sim.send("carla", "/announce")
+    await sim.press("carla", "^All learners$")
+    await sim.send("carla", WORDS)
+    await sim.press("carla", "^Yes$")
+    async with sim.tandem.db.unit_of_work() as uow:  # Tom's copy failed five times: given up
+        tom = await uow.people.by_telegram_id(sim.users["tom"])
+        assert tom is not None
+        jobs = (await uow.session.execute(select(DueJob).where(DueJob.kind == COPY_JOB))).scalars()
+        for job in jobs:
+            if job.payload["person_id"] == tom.id:
+                job.status = "failed"
+    await until(sim, sim.clock.now() + timedelta(hours=12))
+    assert not [t for t in sim.bot_texts("carla") if t.startswith("Your announcement")], "it waits a while"
+    await until(sim, sim.clock.now() + timedelta(days=1))
+    assert sim.bot_texts("carla")[-1] == (
+        "Your announcement to all learners: delivered to 1; not sent to 0 who paused Tandem; "
+        "out of reach (blocked Tandem or left): 1."
+    )
