@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -212,7 +212,7 @@ async def _begin_immediate(session: AsyncSession) -> None:
     started = time.monotonic()
     for attempt in itertools.count():
         try:
-            await session.execute(text("BEGIN IMMEDIATE"))
+            await (await session.connection()).exec_driver_sql("BEGIN IMMEDIATE")
             return
         except DBAPIError as exc:
             if not inloop_sqlite.locked(exc):

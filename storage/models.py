@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, LargeBinary, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel
 
 from storage.types import UTCDateTime
 
@@ -159,6 +159,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Numbers an update's rows as they are inserted, so that one INSERT ... RETURNING hands back
+    # their ids in order on SQLite too (without it SQLAlchemy inserts them one by one).
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
 
 
 class Invite(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,36 @@ def held(query: Select[Entity]) -> Select[Entity]:
 def table_of(model: type[Base]) -> Table:
     """A model's table, for Core statements (the ORM's bulk path costs more than the SQL)."""
     return cast(Table, model.__table__)
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+@functools.cache
+def _job_upsert(insert_of: Any) -> Any:
+    """Store a job, replacing a pending or finished one of the same dedupe key. Built once per
+    dialect and run with the job's values as parameters: every update that asks a question
+    stores its nudge, and building the statement anew cost more than running it."""
+    table = table_of(DueJob)
+    statement = insert_of(table)
+    replaced: dict[str, Any] = {
+        k: statement.excluded[k] for k in ("payload", "due_at", "kind", "opens_at", "closes_at")
+    }
+    replaced.update(status="pending", attempts=0, done_at=None, last_error=None)
+    return statement.on_conflict_do_update(index_elements=[table.c.dedupe_key], set_=replaced)
+
+
+@functools.cache
+def _update_claim(insert_of: Any) -> Any:
+    """Record an update's id unless it is there (built once per dialect, as ``_job_upsert``)."""
+    table = table_of(ProcessedUpdate)
+    return (
+        insert_of(table)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(table.c.update_id)
+    )
 
 
 class People:
@@ -205,16 +236,9 @@ class ProcessedUpdates:
     async def claim(self, update_id: int, when: datetime) -> bool:
         """Claim the update: False when it was handled before. On PostgreSQL a replica handling
         the same update at the same moment waits here for the other's commit (or rollback)."""
-        table = table_of(ProcessedUpdate)
-        dialect = self._session.get_bind().dialect.name
-        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            upsert(table)
-            .values(update_id=update_id, handled_at=when)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(table.c.update_id)
-        )
-        return (await self._session.execute(statement)).first() is not None
+        statement = _update_claim(_insert_for(self._session))
+        values = {"update_id": update_id, "handled_at": when}
+        return (await self._session.execute(statement, values)).first() is not None
 
 
 class FlowStates:
@@ -270,20 +294,10 @@ class DueJobs:
 
     async def add(self, values: dict[str, Any]) -> None:
         """Store a job; one with the same dedupe key is replaced (one statement, an upsert)."""
-        table = table_of(DueJob)
         if values.get("dedupe_key") is None:
-            await self._session.execute(insert(table).values(**values))
+            await self._session.execute(insert(table_of(DueJob)), values)
             return
-        dialect = self._session.get_bind().dialect.name
-        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = upsert(table).values(**values)
-        replaced: dict[str, Any] = {
-            k: statement.excluded[k] for k in ("payload", "due_at", "kind", "opens_at", "closes_at")
-        }
-        replaced.update(status="pending", attempts=0, done_at=None, last_error=None)
-        await self._session.execute(
-            statement.on_conflict_do_update(index_elements=[table.c.dedupe_key], set_=replaced)
-        )
+        await self._session.execute(_job_upsert(_insert_for(self._session)), values)
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """Store jobs without dedupe keys, in one executemany."""
