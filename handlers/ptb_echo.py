@@ -18,7 +18,7 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 class PtbEchoBot:
     def __init__(self, options: AdapterOptions) -> None:
         self._options = options
-        self._app = build_application(options)
+        self._app = build_application(options, stock=True)
         # New text messages only, as aiogram's router.message(F.text) sees them.
         self._app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, echo))
 

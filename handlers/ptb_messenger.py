@@ -25,6 +25,7 @@ from bot.events import (
     SendVoice,
 )
 from bot.messenger import GroupCensus
+from handlers import ptb_request
 from handlers.bot_api import census
 from handlers.delivery import (
     Courier,
@@ -38,7 +39,8 @@ from handlers.delivery import (
 
 Result = TypeVar("Result")
 
-# httpx's failures before the request was complete: Telegram cannot have carried it out.
+# Failures before the request was complete (httpx for the stock transport, aiohttp for ours):
+# Telegram cannot have carried it out.
 NEVER_SENT = (
     httpx.ConnectError,
     httpx.ConnectTimeout,
@@ -47,6 +49,7 @@ NEVER_SENT = (
     httpx.WriteTimeout,
     httpx.UnsupportedProtocol,
     httpx.ProxyError,
+    *ptb_request.NEVER_SENT,
 )
 
 

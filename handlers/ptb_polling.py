@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.adapter import AdapterOptions
 from handlers import log_privacy
+from handlers.ptb_request import AiohttpRequest
 
 # We use neither custom context types nor a job queue, so the generics carry nothing.
 PtbApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
@@ -29,19 +30,42 @@ CONNECT_SECONDS = 5.0
 # would wait the whole request timeout before giving up (seen under load: 30 s to stop).
 GET_UPDATES_POOL_SECONDS = 2.0
 
+# Connections to the Bot API at once, as PTB's own default for its requests.
+POOL_SIZE = 256
 
-def build_application(options: AdapterOptions) -> PtbApplication:
-    """No rate limiter (our outbox owns the limits), no persistence, no job queue."""
+
+def build_application(options: AdapterOptions, *, stock: bool = False) -> PtbApplication:
+    """No rate limiter (our outbox owns the limits), no persistence, no job queue. Requests go
+    over aiohttp (``handlers.ptb_request``), or with ``stock`` over PTB's own httpx (the echo
+    bot, the benchmark's baseline, is PTB as shipped)."""
     log_privacy.install("telegram")
     # Opt in to PTB 23's timedelta durations now (retry_after is read either way); this also
     # silences the deprecation warning PTB 22 raises on every 429.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
-    builder = _with_timeouts(ApplicationBuilder().token(options.token), options)
+    builder = ApplicationBuilder().token(options.token)
+    builder = _with_timeouts(builder, options) if stock else _over_aiohttp(builder, options)
     if options.base_url is not None:
         base = options.base_url.rstrip("/")  # PTB appends the token right after "/bot"
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
     # Concurrent updates, as with aiogram: the core keeps each chat's events in order.
     return builder.job_queue(None).concurrent_updates(True).build()
+
+
+def _over_aiohttp(builder: PtbBuilder, options: AdapterOptions) -> PtbBuilder:
+    connect = min(CONNECT_SECONDS, options.request_timeout)
+    timeout = options.request_timeout
+    return builder.request(
+        AiohttpRequest(
+            connections=POOL_SIZE, connect_timeout=connect, read_timeout=timeout, pool_timeout=timeout
+        )
+    ).get_updates_request(
+        AiohttpRequest(
+            connections=1,
+            connect_timeout=connect,
+            read_timeout=timeout,
+            pool_timeout=min(GET_UPDATES_POOL_SECONDS, timeout),
+        )
+    )
 
 
 def _with_timeouts(builder: PtbBuilder, options: AdapterOptions) -> PtbBuilder:
