@@ -40,7 +40,17 @@ from bot.runtime.ratelimit import SendLimiter
 from bot.runtime.routes import Routes
 from bot.runtime.scheduler import Scheduler, Sending
 from bot.services.courses import load_courses
-from conversations import checkin, concern, goals, monitoring, progress, reflection, relay, sessions
+from conversations import (
+    checkin,
+    concern,
+    goals,
+    monitoring,
+    progress,
+    reflection,
+    relationship_check,
+    relay,
+    sessions,
+)
 from storage.database import Database
 from storage.migrate import upgrade
 
@@ -63,6 +73,7 @@ FEATURES = (
     reflection.FEATURE,
     progress.FEATURE,
     monitoring.FEATURE,
+    relationship_check.FEATURE,
     concern.FEATURE,
     relay.FEATURE,
     reports.FEATURE,
