@@ -1319,6 +1319,13 @@ class RelationshipChecks:
         )
         return list((await self._session.execute(query)).scalars().all())
 
+    async def between(self, start: datetime, end: datetime) -> list[RelationshipCheck]:
+        """The checks answered after ``start`` and by ``end`` (for the programme's figures)."""
+        query = select(RelationshipCheck).where(
+            RelationshipCheck.answered_at > start, RelationshipCheck.answered_at <= end
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
     async def of_person(self, person_id: int) -> list[RelationshipCheck]:
         query = (
             select(RelationshipCheck)
