@@ -32,7 +32,9 @@ def asked(sim: Simulation, who: str, since: int) -> int:
 
 def checked(sim: Simulation, who: str, since: int) -> int:
     """Relationship checks begun: their first item opens with the check's introduction."""
-    return sum(e.sender == "bot" and not e.edit and e.text.startswith(CHECK) for e in sim.transcript(who, since))
+    return sum(
+        e.sender == "bot" and not e.edit and e.text.startswith(CHECK) for e in sim.transcript(who, since)
+    )
 
 
 async def monitoring_answers(sim: Simulation) -> list[dict[str, object]]:
