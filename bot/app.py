@@ -24,6 +24,7 @@ from bot.features import (
     operations,
     reports,
     rights,
+    roundtable_attendance,
     roundtables,
     screening,
     team,
@@ -79,6 +80,7 @@ FEATURES = (
     reports.FEATURE,
     announcements.FEATURE,
     roundtables.FEATURE,
+    roundtable_attendance.FEATURE,
     operations.FEATURE,
 )
 
