@@ -96,7 +96,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
         return
     role = "learner" if ctx.person.id == pair.learner_id else "mentor"
     scores = _scores(answers)
-    await relationship.record(ctx, pair, scores)
+    relationship.record(ctx, pair, scores)
     await ctx.uow.session.flush()
     staff = concerns.staff_translator(ctx)
     warnings = await relationship.warning_lines(ctx, pair, staff)

@@ -25,6 +25,7 @@ from storage.models import Person, Roundtable, RoundtableGuest
 
 STALE = N_("This button is no longer active.")
 DONE = 0  # the "Done" button's person id
+LISTED = 98  # Telegram takes 100 buttons a message: the first mentors who said yes, and Done
 WHO_CAME = N_("The roundtable “{topic}” is over. Who came? Tap each mentor who was there, then Done.")
 RECORDED = N_("Attendance of “{topic}” recorded: {count} came. I'll ask them one question about it.")
 QUESTION = N_("How useful was the mentors' roundtable “{topic}” for you?")
@@ -52,7 +53,7 @@ def _list(t: Translator, table: Roundtable, guests: list[tuple[RoundtableGuest, 
     """The mentors who said they would come, two a row, ticked when marked; then Done."""
     buttons = [
         Button(("✅ " if guest.came else "") + name_of(person), data=pack(Came(table.id, person.id)))
-        for guest, person in guests
+        for guest, person in guests[:LISTED]
     ]
     rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     return (*rows, (Button(t(N_("Done")), data=pack(Came(table.id, DONE))),))

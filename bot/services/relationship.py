@@ -109,7 +109,7 @@ def shown(t: Translator, trend: Trend) -> str | None:
     return t(TREND, learner=side("learner"), mentor=side("mentor"))
 
 
-async def record(ctx: Context, pair: Pair, answers: dict[str, int]) -> RelationshipCheck:
+def record(ctx: Context, pair: Pair, answers: dict[str, int]) -> RelationshipCheck:
     """Keep ``ctx.person``'s answers to the pair's check."""
     role = "learner" if ctx.person.id == pair.learner_id else "mentor"
     check = RelationshipCheck(
