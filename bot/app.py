@@ -24,6 +24,7 @@ from bot.features import (
     operations,
     reports,
     rights,
+    roundtable_attendance,
     roundtables,
     screening,
     team,
@@ -40,7 +41,17 @@ from bot.runtime.ratelimit import SendLimiter
 from bot.runtime.routes import Routes
 from bot.runtime.scheduler import Scheduler, Sending
 from bot.services.courses import load_courses
-from conversations import checkin, concern, goals, monitoring, progress, reflection, relay, sessions
+from conversations import (
+    checkin,
+    concern,
+    goals,
+    monitoring,
+    progress,
+    reflection,
+    relationship_check,
+    relay,
+    sessions,
+)
 from storage.database import Database
 from storage.migrate import upgrade
 
@@ -63,11 +74,13 @@ FEATURES = (
     reflection.FEATURE,
     progress.FEATURE,
     monitoring.FEATURE,
+    relationship_check.FEATURE,
     concern.FEATURE,
     relay.FEATURE,
     reports.FEATURE,
     announcements.FEATURE,
     roundtables.FEATURE,
+    roundtable_attendance.FEATURE,
     operations.FEATURE,
 )
 

@@ -127,6 +127,7 @@ class ProgrammeRules(_Strict):
     holidays: tuple[str, ...] = ()  # "2026-12-24" or "2026-12-21..2027-01-06": no sessions then
     matching: MatchingWeights = Field(default_factory=MatchingWeights)
     reflection_every_weeks: int = Field(default=2, ge=1, le=8)  # a reflection question after a check-in
+    relationship_check_weeks: int = Field(default=4, ge=3, le=12)  # both of a pair rate their relationship
     escalation: EscalationRules = Field(default_factory=EscalationRules)
     help_lines: tuple[HelpLine, ...] = ()  # shown at once to a learner with an urgent safety concern
     relay: RelayRules = Field(default_factory=RelayRules)

@@ -1,9 +1,11 @@
-"""The monitoring rhythm: twice in a pair's first month, then monthly, the learner and the mentor
-each get one short question from the programme: how is it going with the other?
+"""The monitoring rhythm: two weeks after a pair began, the learner and the mentor each get one
+short question from the programme (how is it going with the other?); from then on, every
+``relationship_check_weeks`` (four by default: twice in the first month, then monthly), the
+relationship check instead (``conversations/relationship_check.py``): five items, 1 to 5.
 
-Three buttons, and after "Okay" or "Not well" an optional word for the coordinators. The answer is
-kept as codes in the audit log (never the words); "Not well", or "Okay" with something written,
-raises a concern. Nothing of it reaches the partner.
+The short question has three buttons, and after "Okay" or "Not well" an optional word for the
+coordinators. The answer is kept as codes in the audit log (never the words); "Not well", or "Okay"
+with something written, raises a concern. Nothing of it reaches the partner.
 """
 
 from __future__ import annotations
@@ -21,10 +23,9 @@ from conversations.common import busy_elsewhere, name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import DueJob, Pair
 
-NAME = "monitoring"
+NAME, CHECK = "monitoring", "relationship_check"  # the short question (check 1), the relationship check
 JOB = "monitoring.ask"
-FIRST_MONTH = (timedelta(days=14), timedelta(days=28))  # checks 1 and 2, after the pair began
-MONTHLY = timedelta(days=28)  # from the second check on, each asks the next
+FIRST = timedelta(days=14)  # check 1, the short question, after the pair began
 LATER = timedelta(hours=3)  # someone in the middle of another conversation is asked this much later
 # Not in a session's own days ("still on?", reminders, "did you meet?", the check-in): from a day
 # before a session until 30 hours after its start, the question waits two days.
@@ -66,11 +67,17 @@ async def _schedule(
     await ctx.schedule(JOB, due_at, payload, dedupe_key=job_key(pair.id, person_id, n))
 
 
+def every(ctx: Context) -> timedelta:
+    """How often the relationship check comes (the programme file's ``relationship_check_weeks``)."""
+    return timedelta(weeks=ctx.rules.relationship_check_weeks)
+
+
 async def plan(ctx: Context, pair: Pair) -> None:
-    """The pair has just begun: both are asked two and four weeks from now (then monthly)."""
+    """The pair has just begun: both get the short question in two weeks and the first
+    relationship check one period from now (then one each period)."""
     for person_id in (pair.learner_id, pair.mentor_id):
-        for n, after in enumerate(FIRST_MONTH, start=1):
-            await _schedule(ctx, pair, person_id, n, ctx.now + after)
+        await _schedule(ctx, pair, person_id, 1, ctx.now + FIRST)
+        await _schedule(ctx, pair, person_id, 2, ctx.now + every(ctx))
 
 
 async def ask(ctx: Context, payload: dict[str, Any]) -> None:
@@ -100,14 +107,17 @@ async def ask(ctx: Context, payload: dict[str, Any]) -> None:
 
 async def _ask_now(ctx: Context, pair: Pair, n: int) -> None:
     person = ctx.person
-    if n >= len(FIRST_MONTH):  # the first month has its two; then one a month
-        await _schedule(ctx, pair, person.id, n + 1, ctx.now + MONTHLY)
+    if n >= 2:  # from the first relationship check on, each asks the next
+        await _schedule(ctx, pair, person.id, n + 1, ctx.now + every(ctx))
     if person.paused_at is not None or not person.reachable:
         return
     role = "learner" if person.id == pair.learner_id else "mentor"
     partner = await ctx.uow.people.get(pair.mentor_id if role == "learner" else pair.learner_id)
-    question = ctx.t(QUESTIONS[role], programme=ctx.rules.name, name=name_of(partner))
     rhythm.prompted(ctx)
+    if n >= 2:
+        await ctx.start_flow(CHECK, {"pair": pair.id, "n": n, "role": role, "partner": name_of(partner)})
+        return
+    question = ctx.t(QUESTIONS[role], programme=ctx.rules.name, name=name_of(partner))
     await ctx.start_flow(NAME, {"pair": pair.id, "n": n, "role": role, "question": question})
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_
-from bot.services import concerns
+from bot.services import concerns, relationship
 from bot.services.attendance import outcome
 from bot.services.people import name_of
 from bot.services.wellbeing import AREA_NAMES, PROGRESS, RATINGS
@@ -193,6 +193,14 @@ async def _pair(ctx: Context, person: Person, pair: Pair, monthly: list[Any]) ->
         {"at": d.at.isoformat(), "your_answer": _label(ctx, ANSWERED, d.detail.get("answer"))}
         for d in monthly
         if d.detail.get("pair") == pair.id
+    ]
+    found["relationship_checks"] = [
+        {
+            "at": c.answered_at.isoformat(),
+            **{ctx.t(relationship.LABELS[i]): getattr(c, i) for i in relationship.ITEMS},
+        }
+        for c in await ctx.uow.relationship.of_person(person.id)
+        if c.pair_id == pair.id
     ]
     return found
 

@@ -4,7 +4,9 @@ address or an online link), reads a preview with the number of mentors invited, 
 
 Each invitation is a due job, sent as bulk like an announcement (within a window, never in the
 mentor's quiet hours), with "I'll come" and "Can't come" buttons; an answer can be changed until the
-roundtable begins. Those who said they will come are reminded the day before.
+roundtable begins. Those who said they will come are reminded the day before. Two hours after the
+start the organiser marks who came, and those who came get one question
+(``bot/features/roundtable_attendance.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from storage.models import Person, Roundtable
 
 WRITE, CONFIRM = "roundtable", "roundtable_confirm"
 INVITE_JOB, REMINDER_JOB = "roundtable.invite", "roundtable.reminder"
+ATTENDANCE_JOB, FEEDBACK_JOB = "roundtable.attendance", "roundtable.feedback"
+AFTER = timedelta(hours=2)  # the organiser is asked who came this long after the start
 PREFIX = "rt1"
 
 NOTHING = N_("No roundtable was planned.")
@@ -108,6 +112,9 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.schedule_many(INVITE_JOB, invitations)
     if starts - timedelta(days=1) > ctx.now:
         await ctx.schedule(REMINDER_JOB, starts - timedelta(days=1), {"roundtable": roundtable.id})
+    await ctx.schedule(
+        ATTENDANCE_JOB, starts + AFTER, {"person_id": ctx.person.id, "roundtable": roundtable.id}
+    )
     await ctx.uow.audit.record(ctx.now, ctx.person, "roundtable.planned", None, mentors=len(mentors))
     await ctx.say(
         ctx.t(

@@ -527,6 +527,7 @@ class Roundtable(Base):
     cohort: Mapped[str | None] = mapped_column(String(60))  # None: all mentors
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    attendance_at: Mapped[datetime | None]  # when its organiser said who came
 
 
 class RoundtableGuest(Base):
@@ -542,6 +543,27 @@ class RoundtableGuest(Base):
     )
     answer: Mapped[str | None] = mapped_column(String(8))
     answered_at: Mapped[datetime | None]
+    came: Mapped[bool] = mapped_column(default=False)  # marked by the organiser afterwards
+    feedback: Mapped[str | None] = mapped_column(String(8))  # their answer to the one question after
+
+
+class RelationshipCheck(Base):
+    """One person's answers to a pair's relationship check (every few weeks, 1 to 5 each): how
+    close, how much trust, how useful, how enjoyable, and how much they want to go on. Theirs:
+    in /mydata, and gone with them or with the pair."""
+
+    __tablename__ = "relationship_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(8))  # "learner" or "mentor"
+    answered_at: Mapped[datetime]
+    closeness: Mapped[int]
+    trust: Mapped[int]
+    usefulness: Mapped[int]
+    enjoyment: Mapped[int]
+    going_on: Mapped[int]
 
 
 class RelayedMessage(Base):

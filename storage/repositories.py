@@ -39,6 +39,7 @@ from storage.models import (
     Person,
     ProcessedUpdate,
     Reflection,
+    RelationshipCheck,
     RelayedMessage,
     Roundtable,
     RoundtableGuest,
@@ -1283,6 +1284,70 @@ class Roundtables:
             counts[table_id][answer] = int(n)
         return [(t, counts[t.id]) for t in tables]
 
+    async def guests(self, roundtable_id: int, answer: str) -> list[tuple[RoundtableGuest, Person]]:
+        """The guests who gave ``answer``, with their people, in the order they were invited."""
+        query = (
+            select(RoundtableGuest, Person)
+            .join(Person, RoundtableGuest.person_id == Person.id)
+            .where(RoundtableGuest.roundtable_id == roundtable_id, RoundtableGuest.answer == answer)
+            .order_by(Person.id)
+        )
+        return [(guest, person) for guest, person in (await self._session.execute(query)).all()]
+
+    async def between(self, start: datetime, end: datetime) -> list[tuple[Roundtable, Counter[str]]]:
+        """Roundtables that began in the window, latest first, each with who came and their
+        answers to the question after counted (``came`` and each feedback code)."""
+        query = (
+            select(Roundtable)
+            .where(Roundtable.starts_at >= start, Roundtable.starts_at < end)
+            .order_by(Roundtable.starts_at.desc())
+        )
+        tables = (await self._session.execute(query)).scalars().all()
+        counted = (
+            select(RoundtableGuest.roundtable_id, RoundtableGuest.feedback, func.count())
+            .where(RoundtableGuest.roundtable_id.in_([t.id for t in tables]), RoundtableGuest.came)
+            .group_by(RoundtableGuest.roundtable_id, RoundtableGuest.feedback)
+        )
+        counts: dict[int, Counter[str]] = {t.id: Counter() for t in tables}
+        for table_id, feedback, n in (await self._session.execute(counted)).all():
+            counts[table_id]["came"] += int(n)
+            if feedback is not None:
+                counts[table_id][str(feedback)] += int(n)
+        return [(t, counts[t.id]) for t in tables]
+
+
+class RelationshipChecks:
+    """The relationship checks of pairs: each person's answers, oldest first."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, check: RelationshipCheck) -> None:
+        self._session.add(check)
+
+    async def of_pairs(self, pair_ids: Collection[int]) -> list[RelationshipCheck]:
+        query = (
+            select(RelationshipCheck)
+            .where(RelationshipCheck.pair_id.in_(list(pair_ids)))
+            .order_by(RelationshipCheck.answered_at, RelationshipCheck.id)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def between(self, start: datetime, end: datetime) -> list[RelationshipCheck]:
+        """The checks answered after ``start`` and by ``end`` (for the programme's figures)."""
+        query = select(RelationshipCheck).where(
+            RelationshipCheck.answered_at > start, RelationshipCheck.answered_at <= end
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def of_person(self, person_id: int) -> list[RelationshipCheck]:
+        query = (
+            select(RelationshipCheck)
+            .where(RelationshipCheck.person_id == person_id)
+            .order_by(RelationshipCheck.answered_at, RelationshipCheck.id)
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
 
 class Reports:
     """What the coordinators' overview (/stats) and the CSV export (/export) read."""
@@ -1397,6 +1462,7 @@ class UnitOfWork:
         self.reports = Reports(session)
         self.announcements = Announcements(session)
         self.roundtables = Roundtables(session)
+        self.relationship = RelationshipChecks(session)
 
     @property
     def dialect(self) -> str:

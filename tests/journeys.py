@@ -3,6 +3,7 @@ language. Plain functions and constants; the fixtures built from them live in th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -260,15 +261,28 @@ async def answer_check_in(sim: Simulation, who: str) -> None:
     await sim.press(who, "^Skip$")
 
 
+async def answer_relationship_check(sim: Simulation, who: str, scores: Sequence[int]) -> list[str]:
+    """The person answers the items of the relationship check still open with ``scores``; the
+    bot's last messages."""
+    replies = []
+    for score in scores:
+        replies = await sim.press(who, f"^{score} · ")
+    return [r.text for r in replies]
+
+
 async def answer_what_rides_along(sim: Simulation, who: str) -> list[str]:
-    """After a check-in, the learner answers what came with it (the monthly question: good; a
-    reflection: a few words, kept private); which ones came, in order: "monthly", "reflection"."""
+    """After a check-in, the learner answers what came with it (the monthly question or the
+    relationship check: good; a reflection: a few words, kept private); which ones came, in order:
+    "monthly", "reflection"."""
     came = []
     for _ in range(2):
         last = sim.bot_texts(who)[-1]
         if "how is it going with your mentor" in last:
             came.append("monthly")
             await sim.press(who, "Good$")
+        elif "A short check from" in last:
+            came.append("monthly")
+            await answer_relationship_check(sim, who, [4] * 5)
         elif "A question just for you" in last:
             came.append("reflection")
             await sim.send(who, "A good week at the workshop")

@@ -17,7 +17,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_, Translator, language_name
-from bot.services import matching, paging
+from bot.services import matching, paging, relationship
 from bot.services.people import name_of
 from conversations import first_meeting, pair_end
 from conversations.common import AVAILABILITY, TRADES
@@ -386,6 +386,10 @@ async def _pair_entry(ctx: Context, pair: Pair) -> Entry:
         text += "\n" + ctx.t(PAIR_FIGURES, **numbers)
         if numbers["hours"] >= 0:
             text += " · " + ctx.t(ANSWER_TIME, hours=numbers["hours"])
+    trend = (await relationship.trends(ctx.uow, [pair.id]))[pair.id]
+    quality = relationship.shown(ctx.t, trend)
+    if quality is not None:
+        text += "\n" + ("⚠️ " if relationship.worried(trend) else "") + quality
     label = ctx.t(N_("End: {learner} & {mentor}"), learner=learner, mentor=mentor)
     return Entry(text, ((Button(label, data=pack(EndPair(pair.id))),),))
 

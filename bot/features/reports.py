@@ -22,6 +22,7 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator
+from bot.services import relationship
 from bot.services.attendance import outcome
 from storage.models import CheckIn, Concern, Pair, Session
 
@@ -38,6 +39,11 @@ WAITING = N_("Learners waiting for a mentor: {waiting}")
 SESSIONS = N_("Sessions in the last 4 weeks: {held} held of {planned} planned")
 SESSIONS_DETAIL = N_("missed {missed} · cancelled {cancelled} (holiday weeks not counted)")
 CONCERNS = N_("Open concerns: urgent {urgent} · high {high} · normal {normal}")
+RELATIONSHIP = N_(
+    "Relationship checks (of 5), last 4 weeks: learners {learners}, mentors {mentors}; "
+    "the 4 weeks before: learners {learners_before}, mentors {mentors_before}"
+)
+RELATIONSHIP_WORRIES = N_("Running pairs whose relationship check fell or differs widely: {pairs}")
 ACKNOWLEDGED = N_("Median time to acknowledge a concern (last 90 days): {time}")
 DAYS_HOURS = N_("{days} d {hours} h")
 HOURS_MINUTES = N_("{hours} h {minutes} min")
@@ -80,8 +86,27 @@ async def stats(ctx: Context, event: Inbound) -> None:
         t(SESSIONS_DETAIL, missed=t.number(outcomes["missed"]), cancelled=t.number(outcomes["cancelled"])),
         t(CONCERNS, **{severity: t.number(open_concerns[severity]) for severity in SEVERITIES}),
         t(ACKNOWLEDGED, time=await _median_acknowledgement(ctx)),
+        *await _relationship(ctx),
     ]
     await ctx.say("\n".join(lines))
+
+
+async def _relationship(ctx: Context) -> list[str]:
+    """The relationship checks' average per side, this period and the one before, and how many
+    running pairs show a fall or a gap (``relationship.trends``)."""
+    t, now = ctx.t, ctx.now
+    averages: dict[str, str] = {}
+    for suffix, end in (("", now), ("_before", now - RECENT_SESSIONS)):
+        checks = await ctx.uow.relationship.between(end - RECENT_SESSIONS, end)
+        for role in ("learner", "mentor"):
+            scores = [relationship.score(c) for c in checks if c.role == role]
+            averages[role + "s" + suffix] = (
+                relationship.figure(t, statistics.mean(scores)) if scores else NONE
+            )
+    live = [pair.id for pair in await ctx.uow.pairs.live()]
+    trends = await relationship.trends(ctx.uow, live)
+    worried = sum(relationship.worried(trend) for trend in trends.values())
+    return [t(RELATIONSHIP, **averages), t(RELATIONSHIP_WORRIES, pairs=t.number(worried))]
 
 
 async def _median_acknowledgement(ctx: Context) -> str:

@@ -6,7 +6,9 @@ invited, or after the start, is answered as a stale button.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 from bot.callbacks import Callback, pack, unpack
@@ -17,6 +19,7 @@ from bot.i18n import N_, Translator
 from conversations import roundtable as flows
 from storage.models import Roundtable
 
+PAST = timedelta(days=91)  # /roundtables shows who came to those of the last three months
 STALE = N_("This button is no longer active.")
 ANSWERS = {
     "yes": N_("✅ You said you will come. Thank you!"),
@@ -48,27 +51,50 @@ async def plan(ctx: Context, event: Inbound) -> None:
 
 
 async def listing(ctx: Context, event: Inbound) -> None:
+    """The roundtables to come with their answers, then those of the last months with who came
+    and what they said of it."""
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
     found = await ctx.uow.roundtables.since(ctx.now)
-    if not found:
+    past = await ctx.uow.roundtables.between(ctx.now - PAST, ctx.now)
+    if not found and not past:
         await ctx.say(ctx.t(N_("No roundtable is planned. /roundtable plans one.")))
         return
-    lines = [ctx.t(N_("Roundtables to come:"))]
-    for table, counts in found:
-        lines.append(
-            "• "
-            + ctx.t(
-                N_("{when} · {topic}: {yes} coming, {no} can't, {none} not answered"),
-                when=ctx.t.moment(table.starts_at),
-                topic=table.topic,
-                yes=counts["yes"],
-                no=counts["no"],
-                none=counts[None],
-            )
-        )
-    await ctx.say("\n".join(lines))
+    blocks = []
+    if found:
+        coming = ["• " + _coming(ctx.t, table, counts) for table, counts in found]
+        blocks.append("\n".join([ctx.t(N_("Roundtables to come:")), *coming]))
+    if past:
+        held = ["• " + _after(ctx.t, table, counts) for table, counts in past]
+        blocks.append("\n".join([ctx.t(N_("Roundtables of the last three months:")), *held]))
+    await ctx.say("\n\n".join(blocks))
+
+
+def _coming(t: Translator, table: Roundtable, counts: Counter[str | None]) -> str:
+    return t(
+        N_("{when} · {topic}: {yes} coming, {no} can't, {none} not answered"),
+        when=t.moment(table.starts_at),
+        topic=table.topic,
+        yes=counts["yes"],
+        no=counts["no"],
+        none=counts[None],
+    )
+
+
+def _after(t: Translator, table: Roundtable, counts: Counter[str]) -> str:
+    when = t.moment(table.starts_at)
+    if table.attendance_at is None:
+        return t(N_("{when} · {topic}: who came is not marked yet"), when=when, topic=table.topic)
+    return t(
+        N_("{when} · {topic}: {came} came; useful for {good}, somewhat for {some}, not really for {poor}"),
+        when=when,
+        topic=table.topic,
+        came=counts["came"],
+        good=counts["good"],
+        some=counts["some"],
+        poor=counts["poor"],
+    )
 
 
 async def answered(ctx: Context, event: Inbound) -> None:

@@ -52,6 +52,7 @@ KINDS = {
     "wellbeing": N_("an area of life going badly"),
     "mentor_worried": N_("the mentor is worried"),
     "pair_check": N_("the pair's monthly check went poorly"),
+    "relationship": N_("the relationship check: a clear fall, or the two see it very differently"),
     "partner_left": N_("their partner deleted their data: the pair has ended, a new match is needed"),
     "pairing_stalled": N_("the pairing is stuck: a question went unanswered"),
     "phrase:self_harm": N_("words about self-harm"),

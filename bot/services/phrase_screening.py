@@ -50,6 +50,7 @@ SOURCES = {
     "check-in": N_("a check-in comment"),
     "reflection": N_("a shared reflection"),
     "monitoring": N_("the monthly pair check"),
+    "relationship_check": N_("the relationship check"),
     "relay": N_("a message to their partner"),
 }
 SCREENING_LINE = N_("Screening: a phrase about {category} in {source}: “{phrase}”")

@@ -1,7 +1,8 @@
-"""The monitoring rhythm through both adapters: two and four weeks after a pair began, then every four
-weeks, the learner and the mentor each get a short "how is it going?" from the programme; a poor answer
-reaches only the coordinators, someone busy is asked a little later, a paused person is skipped, and an
-ended pair is asked nothing more."""
+"""The monitoring rhythm through both adapters: two weeks after a pair began the learner and the
+mentor each get a short "how is it going?" from the programme, and from four weeks on, every four
+weeks, the relationship check in its place (tests/e2e/test_relationship_check.py has its answers); a
+poor answer reaches only the coordinators, someone busy is asked a little later, a paused person is
+skipped, and an ended pair is asked nothing more."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from sqlalchemy import select
 
 from bot.simulation import Simulation
 from storage.models import AuditEntry, Concern
-from tests.journeys import begin_mentoring, until
+from tests.journeys import answer_relationship_check, begin_mentoring, until
 
 QUESTION = "A short question from"
+CHECK = "A short check from"
 ANSWERS = [["😀 Good", "😐 Okay", "😟 Not well"]]
 WORDS = "He cancelled three times and does not answer my messages."
 
@@ -25,6 +27,13 @@ def asked(sim: Simulation, who: str, since: int) -> int:
     answer is shown by editing the question; neither is another check."""
     return sum(
         e.sender == "bot" and not e.edit and e.text.startswith(QUESTION) for e in sim.transcript(who, since)
+    )
+
+
+def checked(sim: Simulation, who: str, since: int) -> int:
+    """Relationship checks begun: their first item opens with the check's introduction."""
+    return sum(
+        e.sender == "bot" and not e.edit and e.text.startswith(CHECK) for e in sim.transcript(who, since)
     )
 
 
@@ -98,25 +107,24 @@ async def test_both_are_asked_twice_in_the_first_month_then_monthly_until_the_pa
     assert back.startswith("Back to where we were:") and "regular weekly time" in back
     assert not sim.bot_texts("coordinators", group_mark)
 
-    # Four weeks on, both again; "Okay" without words raises nothing.
+    # Four weeks on, the relationship check instead of the question; middling answers raise nothing.
     await until(sim, began + timedelta(days=28, minutes=1))
-    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 2
+    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 1
+    assert checked(sim, learner, mark) == checked(sim, mentor, mark) == 1
     group_mark = sim.last_seq()
-    await sim.press(mentor, "Okay$")
-    assert "(Your learner does not see it.)" in sim.bot_texts(mentor)[-1]
-    await sim.press(mentor, "^Skip$")
-    assert sim.bot_texts(mentor)[-2] == "Thank you!"
+    assert (await answer_relationship_check(sim, mentor, [3, 3, 4, 3, 3]))[-2] == "Thank you!"
     assert not sim.bot_texts("coordinators", group_mark)
 
-    # Then monthly: nothing more until eight weeks, then once each.
+    # Then every four weeks: nothing more until eight weeks, then once each.
     await until(sim, began + timedelta(days=56) - timedelta(hours=1))
-    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 2
+    assert checked(sim, learner, mark) == checked(sim, mentor, mark) == 1
     await until(sim, began + timedelta(days=56, minutes=1))
-    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 3
+    assert checked(sim, learner, mark) == checked(sim, mentor, mark) == 2
+    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 1
 
     # The answers are kept as codes, never the words.
     kept = await monitoring_answers(sim)
-    assert [(d["answer"], d["wrote"]) for d in kept] == [("poor", True), ("good", False), ("okay", False)]
+    assert [(d["answer"], d["wrote"]) for d in kept] == [("poor", True), ("good", False)]
     assert WORDS not in str(kept)
     assert len([c for c in await concerns(sim) if c.kind == "pair_check"]) == 1
 
@@ -125,7 +133,7 @@ async def test_both_are_asked_twice_in_the_first_month_then_monthly_until_the_pa
     await sim.press("carla", "^End: ")
     await sim.send("carla", "The learner moved away.")
     await until(sim, began + timedelta(days=120))
-    assert asked(sim, learner, mark) == asked(sim, mentor, mark) == 3
+    assert checked(sim, learner, mark) == checked(sim, mentor, mark) == 2
     assert WORDS not in caplog.text
 
 
@@ -136,7 +144,8 @@ async def test_a_paused_person_is_skipped_and_asked_again_the_month_after(cohort
     mark = sim.last_seq()
     await sim.send(learner, "/pause")
     await until(sim, began + timedelta(days=28, minutes=1))
-    assert asked(sim, learner, mark) == 0 and asked(sim, mentor, mark) == 2
+    assert asked(sim, learner, mark) == checked(sim, learner, mark) == 0
+    assert asked(sim, mentor, mark) == checked(sim, mentor, mark) == 1
     await sim.send(learner, "/resume")
     await until(sim, began + timedelta(days=56, minutes=1))
-    assert asked(sim, learner, mark) == 1 and asked(sim, mentor, mark) == 3
+    assert checked(sim, learner, mark) == 1 and checked(sim, mentor, mark) == 2

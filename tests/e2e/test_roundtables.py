@@ -87,3 +87,53 @@ async def test_stale_forged_and_uninvited_presses_and_a_past_time(cohort: Simula
     today = sim.clock.now()
     await plan(sim, f"{today:%d.%m.%Y}", at="00:01")
     assert "That time has passed." in sim.bot_texts("carla")[-1]
+
+
+async def test_the_organiser_marks_who_came_and_those_who_came_say_how_useful_it_was(
+    cohort: Simulation,
+) -> None:
+    sim = cohort
+    day = sim.clock.now() + timedelta(days=3)
+    await plan(sim, f"{day:%d.%m.%Y}")
+    await sim.press("carla", "^Yes$")
+    await until(sim, sim.clock.now() + timedelta(hours=14))
+    await sim.press("peter", "^I'll come$")
+    await sim.press("amira", "^I'll come$")
+    invitation = sim.find("peter", "Roundtable for mentors")
+    assert invitation is not None
+
+    # Two hours after the start, Carla gets the mentors who said yes as buttons.
+    async with sim.tandem.db.unit_of_work() as uow:
+        ((table, _),) = await uow.roundtables.since(sim.clock.now())
+    await until(sim, table.starts_at + timedelta(hours=2, minutes=1))
+    asked = sim.find("carla", "is over. Who came?")
+    assert asked is not None and f"“{TOPIC}”" in asked.text
+    assert asked.buttons == [["Peter", "Amira"], ["Done"]]
+
+    # Only the organiser marks: the same data from Peter's chat is stale.
+    await sim.press_data("peter", invitation.message_id, "ra1:1:0")
+    assert "This button is no longer active." in sim.toasts("peter")[-1]
+    await sim.press("carla", "^Peter$")
+    await sim.press("carla", "^Amira$")
+    await sim.press("carla", "^✅ Amira$")  # she did not come after all
+    assert sim.transcript("carla")[-1].buttons == [["✅ Peter", "Amira"], ["Done"]]
+    mark = sim.last_seq()
+    await sim.press("carla", "^Done$")
+    assert f"Attendance of “{TOPIC}” recorded: 1 came." in sim.current_texts("carla")[-1]
+    await sim.press_data("carla", asked.message_id, "ra1:1:0")  # done is done
+    assert "This button is no longer active." in sim.toasts("carla")[-1]
+
+    # Peter, who came, gets the one question; Amira nothing, and her forged answer is stale.
+    await sim.advance(timedelta(minutes=2))
+    question = sim.find("peter", "How useful was the mentors' roundtable", mark)
+    assert question is not None and f"“{TOPIC}”" in question.text
+    assert question.buttons == [["Very useful"], ["Somewhat useful"], ["Not really"]]
+    assert sim.find("amira", "How useful", mark) is None
+    await sim.press("peter", "^Somewhat useful$")
+    assert "→ Somewhat useful\nThank you!" in sim.current_texts("peter")[-1]
+    await sim.press_data("amira", invitation.message_id, "rf1:1:good")
+    assert "This button is no longer active." in sim.toasts("amira")[-1]
+
+    listing = (await sim.send("carla", "/roundtables"))[-1].text
+    assert "Roundtables of the last three months:" in listing
+    assert f"{TOPIC}: 1 came; useful for 0, somewhat for 1, not really for 0" in listing

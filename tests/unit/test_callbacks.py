@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 import bot.callbacks
 import bot.features.joining
 import bot.features.matchmaking
+import bot.features.roundtable_attendance
+import bot.features.roundtables
 import bot.features.screening
 import bot.features.team
 import bot.features.training
@@ -39,6 +41,8 @@ MODULES = (
     bot.services.group_watch,
     bot.services.relay,
     bot.features.matchmaking,
+    bot.features.roundtables,
+    bot.features.roundtable_attendance,
     bot.features.joining,
     bot.features.screening,
     bot.features.team,
@@ -126,12 +130,29 @@ SENT = [
     "ls1:guardians:3",
     "ls1:invites:2",
     "ls1:unreachable:4",
+    "rt1:3:yes",
+    "rt1:3:no",
+    "ra1:3:12",
+    "ra1:3:0",
+    "rf1:3:good",
+    "rf1:3:poor",
 ]
 
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1", "ls1"}
+    assert {f.prefix for f in FAMILIES} == prefixes | {
+        "mp1",
+        "pe1",
+        "tm1",
+        "gw1",
+        "rl1",
+        "rh1",
+        "ls1",
+        "rt1",
+        "ra1",
+        "rf1",
+    }
 
 
 @pytest.mark.parametrize("data", SENT)
