@@ -1,8 +1,8 @@
 """relationship_checks: each of a pair's answers to the relationship check (five items, 1 to 5);
 roundtables: who came (marked by the organiser) and their answer to the question after
 
-Revision ID: 0030
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-05
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030"
-down_revision = "0027"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
