@@ -53,15 +53,15 @@ def tenths(score: float) -> int:
     return int(round(score * 10, 6))
 
 
-async def pending(ctx: Context, run: int, at_least: float = 0.0, *, lock: bool = False) -> list[Pair]:
-    """The run's undecided proposals this coordinator reviews. The one place a batch reads them:
-    per area (the coordinators' areas), pass the learners of the coordinator's areas here."""
-    return await ctx.uow.pairs.pending(run, at_least, lock=lock, learners=None)
+async def pending(ctx: Context, at_least: float = 0.0, *, lock: bool = False) -> list[Pair]:
+    """The undecided proposals this coordinator reviews. The one place a batch reads them: per
+    area (the coordinators' areas), pass the learners of the coordinator's areas here."""
+    return await ctx.uow.pairs.pending(at_least, lock=lock, learners=None)
 
 
 async def question(ctx: Context, run: int, at: int) -> tuple[str, Keyboard | None]:
     """How many proposals score ``at`` tenths or more, and whether to approve them all."""
-    count = len(await pending(ctx, run, at / 10))
+    count = len(await pending(ctx, at / 10))
     score = ctx.t.number(at / 10)
     if not count:
         return ctx.t(N_("No undecided proposal scores {score} or more."), score=score), None

@@ -581,6 +581,11 @@ class Pairs:
         await self._session.flush()
         return pair
 
+    async def add_all(self, pairs: Sequence[Pair]) -> None:
+        """Many pairs in one flush (a national /match proposes tens of thousands)."""
+        self._session.add_all(pairs)
+        await self._session.flush()
+
     async def get(self, pair_id: int) -> Pair | None:
         return await self._session.get(Pair, pair_id)
 
@@ -627,12 +632,13 @@ class Pairs:
         return None if found is None else int(found)
 
     async def pending(
-        self, run: int, at_least: float = 0.0, *, lock: bool = False, learners: Collection[int] | None = None
+        self, at_least: float = 0.0, *, lock: bool = False, learners: Collection[int] | None = None
     ) -> list[Pair]:
-        """The run's proposals nobody decided on, scoring ``at_least``, in the run's order; only
-        ``learners``' when given. With ``lock``, held as ``lock`` holds one, in the order of their
-        ids, so that two approvals of many at once take turns; the second sees what the first did."""
-        query = select(Pair).where(Pair.status == "proposed", Pair.id >= run, Pair.score >= at_least - 1e-6)
+        """The proposals nobody decided on (all of the latest run's: /match drops the older ones),
+        scoring ``at_least``, in the run's order; only ``learners``' when given. With ``lock``, held
+        as ``lock`` holds one, in the order of their ids, so that two approvals of many at once take
+        turns; the second sees what the first did."""
+        query = select(Pair).where(Pair.status == "proposed", Pair.score >= at_least - 1e-6)
         if learners is not None:
             query = query.where(Pair.learner_id.in_(list(learners)))
         if lock:

@@ -7,6 +7,7 @@ and the pair's state again.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -151,15 +152,15 @@ async def match(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
-    await ctx.uow.pairs.drop_proposals()
     learners = list(await ctx.uow.people.waiting_learners())
     mentors_rows = list(await ctx.uow.people.ready_mentors())
-    if not learners:
+    found = await _propose(ctx, learners, mentors_rows) if learners else None
+    await ctx.uow.pairs.drop_proposals()  # the first write: computing holds no write lock
+    if found is None:
         await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
         return
-    found = await _propose(ctx, learners, mentors_rows)
-    for position, proposal in enumerate(found.proposals):
-        await ctx.uow.pairs.add(
+    await ctx.uow.pairs.add_all(
+        [
             Pair(
                 learner_id=learners[proposal.learner].id,
                 mentor_id=mentors_rows[proposal.mentor].id,
@@ -173,7 +174,9 @@ async def match(ctx: Context, event: Inbound) -> None:
                 proposed_by=ctx.person.id,
                 created_at=ctx.now,
             )
-        )
+            for position, proposal in enumerate(found.proposals)
+        ]
+    )
     for i in found.unmatched:
         await _tell_waiting(ctx, learners[i])
     if len(found.proposals) > ONE_AT_A_TIME:
@@ -205,7 +208,8 @@ async def _propose(ctx: Context, learners: list[Person], mentors_rows: list[Pers
     never = [
         (learner_at[a], mentor_at[b]) for a, b in closed if a in learner_at and b in mentor_at
     ]  # declined or ended before: never again
-    return proposals.propose(people, mentors, language, ctx.rules.matching, never)
+    # A national cohort takes seconds of numpy: off the event loop, which goes on serving others.
+    return await asyncio.to_thread(proposals.propose, people, mentors, language, ctx.rules.matching, never)
 
 
 async def _tell_waiting(ctx: Context, learner: Person) -> None:
@@ -242,7 +246,7 @@ async def _summary(ctx: Context, unmatched: dict[int, str]) -> tuple[str, Keyboa
     """A large run at a glance: how many, the scores, who got nobody and why; and the ways on."""
     run = await ctx.uow.pairs.run_start()
     assert run is not None
-    waiting = await match_review.pending(ctx, run)
+    waiting = await match_review.pending(ctx)
     scores = [pair.score for pair in waiting]
     steps = _steps(scores)
     number = ctx.t.number
@@ -371,7 +375,7 @@ async def batch_pressed(ctx: Context, event: Inbound) -> None:
     elif press.action == "list":
         await paging.show(ctx, PROPOSALS)
     else:
-        scores = [pair.score for pair in await match_review.pending(ctx, press.run)]
+        scores = [pair.score for pair in await match_review.pending(ctx)]
         if not scores:
             await ctx.say(ctx.t(PROPOSALS.empty))
             return
@@ -384,7 +388,7 @@ async def _approve_all(ctx: Context, event: ButtonPress, press: match_review.App
     """Every undecided proposal of the run from the score on, each as if approved on its own card.
     Locked first, all of them, so a second press (an old button, another coordinator) waits and
     then finds them decided; each mentor's seats are counted again under their lock."""
-    chosen = await match_review.pending(ctx, press.run, press.tenths / 10, lock=True)
+    chosen = await match_review.pending(ctx, press.tenths / 10, lock=True)
     if event.message_id is not None:
         await ctx.edit_keyboard(event.message_id, None)
     if not chosen:
@@ -433,8 +437,7 @@ async def listed_pressed(ctx: Context, event: Inbound) -> None:
 
 
 async def _proposals(ctx: Context) -> list[Pair]:
-    run = await ctx.uow.pairs.run_start()
-    return [] if run is None else await match_review.pending(ctx, run)
+    return await match_review.pending(ctx)
 
 
 async def _proposal_entry(ctx: Context, pair: Pair) -> Entry:

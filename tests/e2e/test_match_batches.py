@@ -190,7 +190,7 @@ async def test_two_coordinators_approving_at_once_make_each_pair_once(sim: Simul
     asked = (await sim.press_data("carla", summary.message_id, everyone))[-1]
     yes = button_data(asked, "Yes, approve")
     async with sim.tandem.db.unit_of_work() as uow:
-        proposals = await uow.pairs.pending(await uow.pairs.run_start() or 0)
+        proposals = await uow.pairs.pending()
     one = next(p for p in proposals if p.alternatives)
     other = int(one.alternatives[0][0])
     cleo_message = (await sim.send("cleo", "/help"))[-1].message_id
