@@ -187,11 +187,7 @@ async def match(ctx: Context, event: Inbound) -> None:
             "{n} proposal, one at a time below.", "{n} proposals, one at a time below.", len(found.proposals)
         )
     ]
-    if found.unmatched:
-        lines.append(ctx.t(N_("No mentor for now:")))
-    for i, why in found.unmatched.items():
-        learner = learners[i]
-        lines.append(f"• {learner.preferred_name or learner.first_name}: {ctx.t(UNMATCHED[why])}")
+    lines += _unmatched_lines(ctx, learners, found.unmatched)
     await ctx.say("\n".join(lines))
     await _next(ctx)
 
@@ -242,6 +238,23 @@ def _steps(scores: list[float]) -> list[tuple[float, int]]:
     return steps
 
 
+def _unmatched_lines(ctx: Context, learners: list[Person], unmatched: dict[int, str]) -> list[str]:
+    """Who got nobody and why: by name when they are few (and ``learners`` are given), else how
+    many for each reason, so that a national run's message stays within Telegram's limit."""
+    if not unmatched:
+        return []
+    lines = [ctx.t(N_("No mentor for now:"))]
+    if learners and len(unmatched) <= ONE_AT_A_TIME:
+        for i, why in unmatched.items():
+            lines.append(f"• {name_of(learners[i])}: {ctx.t(UNMATCHED[why])}")
+        return lines
+    for why in UNMATCHED:
+        count = sum(1 for reason in unmatched.values() if reason == why)
+        if count:
+            lines.append(f"• {ctx.t(UNMATCHED[why])}: {ctx.t.number(count)}")
+    return lines
+
+
 async def _summary(ctx: Context, unmatched: dict[int, str]) -> tuple[str, Keyboard]:
     """A large run at a glance: how many, the scores, who got nobody and why; and the ways on."""
     run = await ctx.uow.pairs.run_start()
@@ -260,12 +273,7 @@ async def _summary(ctx: Context, unmatched: dict[int, str]) -> tuple[str, Keyboa
         )
     ]
     lines += [ctx.t(SCORE_STEP, score=number(score), count=count) for score, count in steps]
-    if unmatched:
-        lines.append(ctx.t(N_("No mentor for now:")))
-        for why in UNMATCHED:
-            count = sum(1 for reason in unmatched.values() if reason == why)
-            if count:
-                lines.append(f"• {ctx.t(UNMATCHED[why])}: {number(count)}")
+    lines += _unmatched_lines(ctx, [], unmatched)
     rows: list[tuple[Button, ...]] = [
         (
             Button(
@@ -425,7 +433,7 @@ async def listed_pressed(ctx: Context, event: Inbound) -> None:
         ctx.answer_button(event.callback_id, paging.clip((await _introduce(ctx, pair))[1], TOAST))
     if event.message_id is None:
         return
-    items = await _proposals(ctx)
+    items = await match_review.pending(ctx)
     if not items:
         await ctx.edit(event.message_id, ctx.t(PROPOSALS.empty))
         return
@@ -434,10 +442,6 @@ async def listed_pressed(ctx: Context, event: Inbound) -> None:
     await ctx.edit(
         event.message_id, *await paging.render(ctx, PROPOSALS, items, place // PROPOSALS.per_page + 1)
     )
-
-
-async def _proposals(ctx: Context) -> list[Pair]:
-    return await match_review.pending(ctx)
 
 
 async def _proposal_entry(ctx: Context, pair: Pair) -> Entry:
@@ -456,7 +460,7 @@ PROPOSALS = Listing(
     "proposals",
     N_("Proposals to review"),
     N_("No more proposals. /match computes new ones."),
-    _proposals,
+    match_review.pending,
     _proposal_entry,
     per_page=5,
     between="\n\n",

@@ -30,7 +30,7 @@ LEARNERS = 24
 
 @pytest.fixture
 async def sim(framework: str) -> AsyncIterator[Simulation]:
-    """Coordinators Carla and Cleo; 24 waiting learners and 24 ready mentors around Berlin."""
+    """Coordinators Carla and Cleo; 26 waiting learners and 24 ready mentors (``seed_cohort``)."""
     simulation = Simulation(framework=framework, start=START, limits=Limits(enabled=False))  # type: ignore[arg-type]
     await simulation.start()
     try:
@@ -45,13 +45,16 @@ async def sim(framework: str) -> AsyncIterator[Simulation]:
 
 
 async def seed_cohort(sim: Simulation) -> None:
+    """A learner and a mentor at each of 24 places in Berlin, and two learners in Munich."""
     now = sim.clock.now()
     async with sim.tandem.db.unit_of_work() as uow:
-        for n in range(LEARNERS):
-            for role in ("learner", "mentor"):
+        for n in range(LEARNERS + 2):
+            for role in ("learner", "mentor") if n < LEARNERS else ("learner",):
                 key = f"{role[0]}{n}"
                 sim.add_user(key, f"{role.title()}{n}", language_code="en")
                 place = {"lat": 52.40 + n * 0.004, "lon": 13.30 + (n * 7 % 11) * 0.006}
+                if n >= LEARNERS:
+                    place = {"lat": 48.14, "lon": 11.58}
                 profile = {"availability": ["weekday_evening"], "place": place, "capacity": 1, "travel": "25"}
                 if n % 3 == 0:
                     profile["interests"] = ["music"]
@@ -98,8 +101,9 @@ def utf16(text: str) -> int:
 async def test_a_large_run_is_summed_up_and_approved_from_a_picked_score_once(sim: Simulation) -> None:
     summary = (await sim.send("carla", "/match"))[-1]
     assert summary.text.startswith(f"{LEARNERS} proposals to review, scoring ")
-    steps = [line for line in summary.text.splitlines() if line.startswith("• ")]
+    steps = [line for line in summary.text.splitlines() if " or more: " in line]
     assert len(steps) >= 2 and steps[-1].endswith(f"or more: {LEARNERS}")
+    assert "No mentor for now:\n• no mentor within reach: 2" in summary.text  # counted, not named
     labels = [text for row in summary.buttons for text in row]
     assert "Type a score" in labels and "One by one" in labels
     first = next(text for text in labels if text.startswith("All from "))
