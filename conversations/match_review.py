@@ -49,7 +49,7 @@ class BatchChoice(Callback, prefix=BATCH):
 
 
 def tenths(score: float) -> int:
-    """A score as a button carries it: in tenths, rounded down (so 7.5 keeps 7.5)."""
+    """A score as a button carries it, in tenths (scores are kept to one decimal: 7.5 is 75)."""
     return int(round(score * 10, 6))
 
 

@@ -128,6 +128,14 @@ SENT = [
     "ls1:guardians:3",
     "ls1:invites:2",
     "ls1:unreachable:4",
+    "ls1:proposals:2",
+    "mb1:12:a75",
+    "mb1:12:y75",
+    "mb1:12:type",
+    "mb1:12:list",
+    "mb1:12:no",
+    "ml1:5:ok",
+    "ml1:5:skip",
 ]
 
 
