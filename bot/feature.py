@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 A = TypeVar("A", bound=Callback)
 B = TypeVar("B", bound=Callback)
+C = TypeVar("C", bound=Callback)
 Action = Callable[["Context", Inbound], Awaitable[None]]
 JobAction = Callable[["Context", dict[str, Any]], Awaitable[None]]
 Role = str | None  # None: someone who has not joined the programme (yet)
@@ -110,6 +111,10 @@ def help_lines(features: Sequence[Feature], role: Role) -> tuple[list[str], list
 def staff_press(ctx: Context, event: Inbound, family: type[A], /) -> A | None: ...
 @overload
 def staff_press(ctx: Context, event: Inbound, first: type[A], second: type[B], /) -> A | B | None: ...
+@overload
+def staff_press(
+    ctx: Context, event: Inbound, first: type[A], second: type[B], third: type[C], /
+) -> A | B | C | None: ...
 def staff_press(ctx: Context, event: Inbound, *families: type[Callback]) -> Callback | None:
     """A coordinator's button: the press read strictly as one of ``families``, and the role checked
     again on every press (a coordinator removed a moment ago is refused). None: it was answered

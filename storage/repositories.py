@@ -596,6 +596,11 @@ class Pairs:
         await self._session.flush()
         return pair
 
+    async def add_all(self, pairs: Sequence[Pair]) -> None:
+        """Many pairs in one flush (a national /match proposes tens of thousands)."""
+        self._session.add_all(pairs)
+        await self._session.flush()
+
     async def get(self, pair_id: int) -> Pair | None:
         return await self._session.get(Pair, pair_id)
 
@@ -631,6 +636,40 @@ class Pairs:
         """How many proposals the current /match run made (decided or not)."""
         latest = select(func.max(Pair.created_at)).where(Pair.position >= 0).scalar_subquery()
         query = select(func.count()).select_from(Pair).where(Pair.created_at == latest)
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def run_start(self) -> int | None:
+        """The first pair id of the latest /match run: the run's name on its batch buttons. Each
+        run numbers its proposals from 0, and a later run's rows come after (two runs may share a
+        clock time, so the time cannot tell them apart)."""
+        query = select(func.max(Pair.id)).where(Pair.position == 0)
+        found = (await self._session.execute(query)).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    async def pending(
+        self, at_least: float = 0.0, *, lock: bool = False, learners: Collection[int] | None = None
+    ) -> list[Pair]:
+        """The proposals nobody decided on (all of the latest run's: /match drops the older ones),
+        scoring ``at_least``, in the run's order; only ``learners``' when given. With ``lock``, held
+        as ``lock`` holds one, in the order of their ids, so that two approvals of many at once take
+        turns; the second sees what the first did."""
+        query = select(Pair).where(Pair.status == "proposed", Pair.score >= at_least - 1e-6)
+        if learners is not None:
+            query = query.where(Pair.learner_id.in_(list(learners)))
+        if lock:
+            query = held(query.order_by(Pair.id))
+            rows = (await self._session.execute(query)).scalars().all()
+            return sorted((pair for pair in rows if pair.status == "proposed"), key=lambda p: p.position)
+        query = query.order_by(Pair.position)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def load_of(self, mentor_id: int) -> int:
+        """Learners this mentor has now (introduced or active)."""
+        query = (
+            select(func.count())
+            .select_from(Pair)
+            .where(Pair.mentor_id == mentor_id, Pair.status.in_(LIVE_PAIRS))
+        )
         return int((await self._session.execute(query)).scalar_one())
 
     async def load(self) -> dict[int, int]:

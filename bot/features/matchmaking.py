@@ -7,24 +7,27 @@ and the pair's state again.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-
-import numpy as np
 
 from bot.callbacks import Callback, Tag, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_, Translator, language_name
-from bot.services import matching, paging, relationship
+from bot.services import matching, paging, proposals, relationship
 from bot.services.people import name_of
-from conversations import first_meeting, pair_end
+from conversations import first_meeting, match_review, pair_end
 from conversations.common import AVAILABILITY, TRADES
 from conversations.sessions.overview import figures
 from storage.models import Pair, Person
 
-PROPOSAL, CONTINUE, END = "mp1", first_meeting.CONTINUE, "pe1"
+PROPOSAL, CONTINUE, END, LISTED = "mp1", first_meeting.CONTINUE, "pe1", "ml1"
+ONE_AT_A_TIME = 10  # more proposals than this: a summary to approve in batches, or page through
+APPROVED = N_("Approved: {learner} and {mentor}. Both are introduced.")
+SCORE_STEP = N_("• {score} or more: {count}")
+TOAST = 200  # characters of a button's answer Telegram shows
 SAME_FIELD = N_("the same field")
 REASONS_JOINED = N_("; ")  # between the reasons a pair fits (French wants a space before it)
 NOTHING_SHARED = N_("nothing in particular")
@@ -70,6 +73,14 @@ class OtherMentor(Callback, prefix=PROPOSAL):
 @dataclass(frozen=True)
 class EndPair(Callback, prefix=END):
     pair: int
+
+
+@dataclass(frozen=True)
+class Listed(Callback, prefix=LISTED):
+    """Approve or skip a proposal on the pages of a large run: ``ml1:<pair id>:ok|skip``."""
+
+    pair: int
+    action: Literal["ok", "skip"]
 
 
 def learner_profile(person: Person, rules_language: str) -> matching.Learner:
@@ -141,71 +152,144 @@ async def match(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
-    await ctx.uow.pairs.drop_proposals()
     learners = list(await ctx.uow.people.waiting_learners())
     mentors_rows = list(await ctx.uow.people.ready_mentors())
-    load = await ctx.uow.pairs.load()
-    closed = await ctx.uow.pairs.closed()
-    if not learners:
+    found = await _propose(ctx, learners, mentors_rows) if learners else None
+    await ctx.uow.pairs.drop_proposals()  # the first write: computing holds no write lock
+    if found is None:
         await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
         return
-    language = ctx.rules.language
-    people = [learner_profile(p, language) for p in learners]
-    mentors = [mentor_profile(p, load.get(p.id, 0)) for p in mentors_rows]
-    comp = matching.components(people, mentors, language)
-    score = matching.scores(comp, ctx.rules.matching)
-    for i, learner in enumerate(learners):
-        for j, mentor in enumerate(mentors_rows):
-            if (learner.id, mentor.id) in closed:
-                score[i, j] = 0.0  # declined or ended before: never again
-    assigned = matching.assign(score, mentors, ctx.rules.matching)
-    for position, (i, j) in enumerate(assigned):
-        order = [int(k) for k in np.argsort(-score[i]) if k != j and score[i, k] > 0]
-        alternatives = [
-            [mentors_rows[k].id, round(float(score[i, k]), 1), matching.reasons(comp, i, k)]
-            for k in order
-            if mentors[k].capacity > 0
-        ][:3]
-        await ctx.uow.pairs.add(
+    await ctx.uow.pairs.add_all(
+        [
             Pair(
-                learner_id=learners[i].id,
-                mentor_id=mentors_rows[j].id,
+                learner_id=learners[proposal.learner].id,
+                mentor_id=mentors_rows[proposal.mentor].id,
                 status="proposed",
-                score=round(float(score[i, j]), 1),
-                reasons=matching.reasons(comp, i, j),
-                alternatives=alternatives,
+                score=round(proposal.score, 1),
+                reasons=proposal.reasons,
+                alternatives=[
+                    [mentors_rows[k].id, round(score, 1), said] for k, score, said in proposal.alternatives
+                ],
                 position=position,
                 proposed_by=ctx.person.id,
                 created_at=ctx.now,
             )
-        )
-    matched = {i for i, _ in assigned}
+            for position, proposal in enumerate(found.proposals)
+        ]
+    )
+    for i in found.unmatched:
+        await _tell_waiting(ctx, learners[i])
+    if len(found.proposals) > ONE_AT_A_TIME:
+        await ctx.say(*await _summary(ctx, found.unmatched))
+        return
     lines = [
         ctx.t.plural(
-            "{n} proposal, one at a time below.", "{n} proposals, one at a time below.", len(assigned)
+            "{n} proposal, one at a time below.", "{n} proposals, one at a time below.", len(found.proposals)
         )
     ]
-    unmatched = [i for i in range(len(learners)) if i not in matched]
-    if unmatched:
-        lines.append(ctx.t(N_("No mentor for now:")))
-    for i in unmatched:
-        learner = learners[i]
-        why = matching.why_unmatched(comp, i, mentors)
-        lines.append(f"• {learner.preferred_name or learner.first_name}: {ctx.t(UNMATCHED[why])}")
-        if learner.waiting_told_at is None:  # nobody waits in silence, and nobody is told twice
-            learner.waiting_told_at = ctx.now
-            them = ctx.about(learner)
-            await them.say(
-                them.t(
-                    N_(
-                        "{name}, the programme is still looking for a mentor who fits you. "
-                        "It can take a little while; you will hear from us."
-                    ),
-                    name=learner.preferred_name or learner.first_name,
-                )
-            )
+    lines += _unmatched_lines(ctx, learners, found.unmatched)
     await ctx.say("\n".join(lines))
     await _next(ctx)
+
+
+async def _propose(ctx: Context, learners: list[Person], mentors_rows: list[Person]) -> proposals.Proposals:
+    """The cohort's proposals, by the dense matrix or, for a large cohort, the sparse path."""
+    load = await ctx.uow.pairs.load()
+    closed = await ctx.uow.pairs.closed()
+    language = ctx.rules.language
+    people = [learner_profile(p, language) for p in learners]
+    mentors = [mentor_profile(p, load.get(p.id, 0)) for p in mentors_rows]
+    learner_at = {p.id: i for i, p in enumerate(learners)}
+    mentor_at = {p.id: j for j, p in enumerate(mentors_rows)}
+    never = [
+        (learner_at[a], mentor_at[b]) for a, b in closed if a in learner_at and b in mentor_at
+    ]  # declined or ended before: never again
+    # A national cohort takes seconds of numpy: off the event loop, which goes on serving others.
+    return await asyncio.to_thread(proposals.propose, people, mentors, language, ctx.rules.matching, never)
+
+
+async def _tell_waiting(ctx: Context, learner: Person) -> None:
+    """Nobody waits in silence, and nobody is told twice."""
+    if learner.waiting_told_at is not None:
+        return
+    learner.waiting_told_at = ctx.now
+    them = ctx.about(learner)
+    await them.say(
+        them.t(
+            N_(
+                "{name}, the programme is still looking for a mentor who fits you. "
+                "It can take a little while; you will hear from us."
+            ),
+            name=learner.preferred_name or learner.first_name,
+        )
+    )
+
+
+def _steps(scores: list[float]) -> list[tuple[float, int]]:
+    """Scores to approve from, and how many proposals each takes: the best quarter, half, three
+    quarters, and all of them."""
+    ranked = sorted(scores, reverse=True)
+    steps: list[tuple[float, int]] = []
+    for quarters in (1, 2, 3, 4):
+        floor = ranked[-(-len(ranked) * quarters // 4) - 1]
+        count = sum(score >= floor for score in ranked)  # ties at the floor come along
+        if not steps or steps[-1][1] != count:
+            steps.append((floor, count))
+    return steps
+
+
+def _unmatched_lines(ctx: Context, learners: list[Person], unmatched: dict[int, str]) -> list[str]:
+    """Who got nobody and why: by name when they are few (and ``learners`` are given), else how
+    many for each reason, so that a national run's message stays within Telegram's limit."""
+    if not unmatched:
+        return []
+    lines = [ctx.t(N_("No mentor for now:"))]
+    if learners and len(unmatched) <= ONE_AT_A_TIME:
+        for i, why in unmatched.items():
+            lines.append(f"• {name_of(learners[i])}: {ctx.t(UNMATCHED[why])}")
+        return lines
+    for why in UNMATCHED:
+        count = sum(1 for reason in unmatched.values() if reason == why)
+        if count:
+            lines.append(f"• {ctx.t(UNMATCHED[why])}: {ctx.t.number(count)}")
+    return lines
+
+
+async def _summary(ctx: Context, unmatched: dict[int, str]) -> tuple[str, Keyboard]:
+    """A large run at a glance: how many, the scores, who got nobody and why; and the ways on."""
+    run = await ctx.uow.pairs.run_start()
+    assert run is not None
+    waiting = await match_review.pending(ctx)
+    scores = [pair.score for pair in waiting]
+    steps = _steps(scores)
+    number = ctx.t.number
+    lines = [
+        ctx.t.plural(
+            "{n} proposal to review, scoring {low} to {high}:",
+            "{n} proposals to review, scoring {low} to {high}:",
+            len(scores),
+            low=number(min(scores)),
+            high=number(max(scores)),
+        )
+    ]
+    lines += [ctx.t(SCORE_STEP, score=number(score), count=count) for score, count in steps]
+    lines += _unmatched_lines(ctx, [], unmatched)
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(
+                ctx.t(N_("All from {score} ({count})"), score=number(score), count=count),
+                data=pack(match_review.AskAbove(run, match_review.tenths(score))),
+            ),
+        )
+        for score, count in steps
+    ]
+    rows.append(
+        (
+            Button(ctx.t(N_("Type a score")), data=pack(match_review.BatchChoice(run, "type"))),
+            Button(ctx.t(N_("One by one")), data=pack(match_review.BatchChoice(run, "list"))),
+        )
+    )
+    return "\n".join(lines), tuple(rows)
 
 
 async def _next(ctx: Context) -> None:
@@ -272,8 +356,115 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     if isinstance(press, Decision) and press.action == "skip":
         pair.status, pair.decided_at = "skipped", ctx.now
     else:
-        await _introduce(ctx, pair)
+        await ctx.say((await _introduce(ctx, pair))[1])
     await _next(ctx)
+
+
+async def batch_pressed(ctx: Context, event: Inbound) -> None:
+    """The summary's buttons and the question after them (``conversations/match_review.py``)."""
+    assert isinstance(event, ButtonPress)
+    press = staff_press(
+        ctx, event, match_review.AskAbove, match_review.ApproveAbove, match_review.BatchChoice
+    )
+    if press is None:
+        return
+    if press.run != await ctx.uow.pairs.run_start():  # a newer /match replaced these proposals
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    if isinstance(press, match_review.ApproveAbove):
+        await _approve_all(ctx, event, press)
+        return
+    ctx.answer_button(event.callback_id)
+    if isinstance(press, match_review.AskAbove):
+        await ctx.say(*await match_review.question(ctx, press.run, press.tenths))
+    elif press.action == "no":
+        if event.message_id is not None:
+            await ctx.edit_keyboard(event.message_id, None)
+    elif press.action == "list":
+        await paging.show(ctx, PROPOSALS)
+    else:
+        scores = [pair.score for pair in await match_review.pending(ctx)]
+        if not scores:
+            await ctx.say(ctx.t(PROPOSALS.empty))
+            return
+        number = ctx.t.number
+        answers = {"run": press.run, "low": number(min(scores)), "high": number(max(scores))}
+        await ctx.start_flow(match_review.THRESHOLD, answers)
+
+
+async def _approve_all(ctx: Context, event: ButtonPress, press: match_review.ApproveAbove) -> None:
+    """Every undecided proposal of the run from the score on, each as if approved on its own card.
+    Locked first, all of them, so a second press (an old button, another coordinator) waits and
+    then finds them decided; each mentor's seats are counted again under their lock."""
+    chosen = await match_review.pending(ctx, press.tenths / 10, lock=True)
+    if event.message_id is not None:
+        await ctx.edit_keyboard(event.message_id, None)
+    if not chosen:
+        ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+        return
+    ctx.answer_button(event.callback_id)
+    approved = 0
+    for pair in chosen:
+        introduced, _ = await _introduce(ctx, pair)
+        approved += introduced
+    skipped = len(chosen) - approved
+    await ctx.say(
+        ctx.t(
+            N_("Approved: {approved}. No longer possible, so skipped: {skipped}."),
+            approved=ctx.t.number(approved),
+            skipped=ctx.t.number(skipped),
+        )
+    )
+
+
+async def listed_pressed(ctx: Context, event: Inbound) -> None:
+    """Approve or skip on a page of proposals; the page is shown again in place, from the next one."""
+    assert isinstance(event, ButtonPress)
+    press = staff_press(ctx, event, Listed)
+    if press is None:
+        return
+    pair = await ctx.uow.pairs.lock(press.pair)  # as on a card: another coordinator may decide on it
+    if pair is None or pair.status != "proposed":
+        ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
+    elif press.action == "skip":
+        pair.status, pair.decided_at = "skipped", ctx.now
+        ctx.answer_button(event.callback_id)
+    else:
+        ctx.answer_button(event.callback_id, paging.clip((await _introduce(ctx, pair))[1], TOAST))
+    if event.message_id is None:
+        return
+    items = await match_review.pending(ctx)
+    if not items:
+        await ctx.edit(event.message_id, ctx.t(PROPOSALS.empty))
+        return
+    after = pair.position if pair is not None else -1
+    place = next((n for n, item in enumerate(items) if item.position > after), len(items) - 1)
+    await ctx.edit(
+        event.message_id, *await paging.render(ctx, PROPOSALS, items, place // PROPOSALS.per_page + 1)
+    )
+
+
+async def _proposal_entry(ctx: Context, pair: Pair) -> Entry:
+    text, _ = await card(ctx, pair)
+    number = pair.position + 1
+    buttons = (
+        (
+            Button(ctx.t(N_("Approve {number}"), number=number), data=pack(Listed(pair.id, "ok"))),
+            Button(ctx.t(N_("Skip {number}"), number=number), data=pack(Listed(pair.id, "skip"))),
+        ),
+    )
+    return Entry(text, buttons)
+
+
+PROPOSALS = Listing(
+    "proposals",
+    N_("Proposals to review"),
+    N_("No more proposals. /match computes new ones."),
+    match_review.pending,
+    _proposal_entry,
+    per_page=5,
+    between="\n\n",
+)
 
 
 async def _alternatives(ctx: Context, event: ButtonPress, pair: Pair) -> None:
@@ -298,18 +489,18 @@ async def _alternatives(ctx: Context, event: ButtonPress, pair: Pair) -> None:
     await ctx.say("\n".join(lines), tuple(rows))
 
 
-async def _introduce(ctx: Context, pair: Pair) -> None:
+async def _introduce(ctx: Context, pair: Pair) -> tuple[bool, str]:
+    """Introduce the pair if it is still possible: whether it was, and the coordinator's line."""
     # Both held until this commits (after the pair, by id): another approval for either of them,
     # a pause or a suspension waits, and what it changed before is read here.
     people = {person.id: person for person in await ctx.uow.people.lock(pair.learner_id, pair.mentor_id)}
     learner, mentor = people[pair.learner_id], people[pair.mentor_id]
     busy = await ctx.uow.pairs.current_for(learner.id)
-    load = (await ctx.uow.pairs.load()).get(mentor.id, 0)
+    load = await ctx.uow.pairs.load_of(mentor.id)
     paused = next((person for person in (learner, mentor) if person.paused_at is not None), None)
     if paused is not None:  # since /match proposed them: matching leaves paused people out
         pair.status, pair.decided_at = "skipped", ctx.now
-        await ctx.say(ctx.t(PAUSED_SINCE, name=paused.preferred_name or paused.first_name))
-        return
+        return False, ctx.t(PAUSED_SINCE, name=paused.preferred_name or paused.first_name)
     if (
         busy is not None
         or load >= int((mentor.profile or {}).get("capacity") or 1)
@@ -317,19 +508,11 @@ async def _introduce(ctx: Context, pair: Pair) -> None:
         or mentor.suspended_at is not None  # suspended since /match proposed them
     ):
         pair.status, pair.decided_at = "skipped", ctx.now
-        await ctx.say(ctx.t(N_("That pair is no longer possible (someone was matched meanwhile); skipped.")))
-        return
+        return False, ctx.t(N_("That pair is no longer possible (someone was matched meanwhile); skipped."))
     pair.status, pair.decided_at = "introduced", ctx.now
     await ctx.uow.audit.record(ctx.now, ctx.person, "pair.approved", learner, pair=pair.id)
     learner_name = learner.preferred_name or learner.first_name
     mentor_name = mentor.preferred_name or mentor.first_name
-    await ctx.say(
-        ctx.t(
-            N_("Approved: {learner} and {mentor}. Both are introduced."),
-            learner=learner_name,
-            mentor=mentor_name,
-        )
-    )
     them = ctx.about(learner)
     await them.say(
         them.t(
@@ -357,6 +540,7 @@ async def _introduce(ctx: Context, pair: Pair) -> None:
     await volunteer.start_flow(
         first_meeting.PROPOSE, {"pair": pair.id, "learner_name": learner_name, "shared": shared}
     )
+    return True, ctx.t(APPROVED, learner=learner_name, mentor=mentor_name)
 
 
 async def pairs(ctx: Context, event: Inbound) -> None:
@@ -461,10 +645,16 @@ FEATURE = Feature(
         CommandEntry("match", match, N_("Propose mentors for waiting learners"), COORDINATORS),
         CommandEntry("pairs", pairs, N_("The pairs now running"), COORDINATORS),
     ),
-    buttons={PROPOSAL: pressed, CONTINUE: continue_pressed, END: end_pressed},
+    buttons={
+        PROPOSAL: pressed,
+        CONTINUE: continue_pressed,
+        END: end_pressed,
+        match_review.BATCH: batch_pressed,
+        LISTED: listed_pressed,
+    },
     jobs={first_meeting.AFTER_JOB: first_meeting.ask_to_continue},
-    flows=(*first_meeting.FLOWS, pair_end.END_PAIR_FLOW),
-    lists=(RUNNING_PAIRS,),
+    flows=(*first_meeting.FLOWS, pair_end.END_PAIR_FLOW, match_review.THRESHOLD_FLOW),
+    lists=(RUNNING_PAIRS, PROPOSALS),
     help=(
         HelpLine(N_("/match – propose mentors for every waiting learner"), COORDINATORS),
         HelpLine(N_("/pairs – the pairs now running, to end one"), COORDINATORS),

@@ -299,25 +299,26 @@ def why_unmatched(c: Components, learner: int, mentors: Sequence[Mentor]) -> str
     return "taken"  # the mentors who fit were better used for others
 
 
-def reasons(c: Components, i: int, j: int) -> list[tuple[str, dict[str, Any]]]:
-    """What the pair shares, as codes with values; the reader's language makes words of them."""
+def reasons(c: Components, *at: int) -> list[tuple[str, dict[str, Any]]]:
+    """What the pair shares, as codes with values; the reader's language makes words of them.
+    ``at`` is (learner, mentor) in a matrix of criteria, or the pair's place in a list of pairs."""
     found: list[tuple[str, dict[str, Any]]] = []
-    if c.same_field[i, j]:
+    if c.same_field[at]:
         found.append(("field", {}))
-    if not np.isnan(c.distance[i, j]):
-        found.append(("distance", {"km": round(float(c.distance[i, j]))}))
-    languages = names(int(c.shared_languages[i, j]), LANGUAGES)
+    if not np.isnan(c.distance[at]):
+        found.append(("distance", {"km": round(float(c.distance[at]))}))
+    languages = names(int(c.shared_languages[at]), LANGUAGES)
     if languages:
         found.append(("languages", {"languages": languages}))
-    if c.help[i, j]:
+    if c.help[at]:
         found.append(("help", {}))
-    if c.interests[i, j]:
+    if c.interests[at]:
         found.append(("interests", {}))
-    if c.gender[i, j]:
+    if c.gender[at]:
         found.append(("gender", {}))
-    if c.background[i, j]:
+    if c.background[at]:
         found.append(("background", {}))
-    times = names(int(c.shared_time[i, j]), SLOTS)
+    times = names(int(c.shared_time[at]), SLOTS)
     if times:
         found.append(("time", {"slots": times}))
     return found

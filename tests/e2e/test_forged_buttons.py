@@ -51,6 +51,11 @@ FORGED = [
     "rl1:new:more",
     "rl1:5",  # no such message
     "rh1:1:maybe",
+    "mb1:1:a²",  # a batch of proposals: a score that is no number
+    "mb1:²:list",
+    "mb1:1:all",
+    "ml1:1:maybe",
+    "ml1:٣:ok",
     "zz1:1",  # no such family
     "",
 ]

@@ -28,6 +28,7 @@ import conversations.concern
 import conversations.engine
 import conversations.first_meeting
 import conversations.goals
+import conversations.match_review
 import conversations.progress
 import conversations.sessions.calendar_files
 import conversations.sessions.reminders
@@ -50,6 +51,7 @@ MODULES = (
     conversations.engine,
     conversations.first_meeting,
     conversations.goals,
+    conversations.match_review,
     conversations.progress,
     conversations.sessions.calendar_files,
     conversations.sessions.reminders,
@@ -136,23 +138,21 @@ SENT = [
     "ra1:3:0",
     "rf1:3:good",
     "rf1:3:poor",
+    "ls1:proposals:2",
+    "mb1:12:a75",
+    "mb1:12:y75",
+    "mb1:12:type",
+    "mb1:12:list",
+    "mb1:12:no",
+    "ml1:5:ok",
+    "ml1:5:skip",
 ]
 
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    assert {f.prefix for f in FAMILIES} == prefixes | {
-        "mp1",
-        "pe1",
-        "tm1",
-        "gw1",
-        "rl1",
-        "rh1",
-        "ls1",
-        "rt1",
-        "ra1",
-        "rf1",
-    }
+    staff = {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1", "ls1", "rt1", "ra1", "rf1", "mb1", "ml1"}
+    assert {f.prefix for f in FAMILIES} == prefixes | staff
 
 
 @pytest.mark.parametrize("data", SENT)
