@@ -18,6 +18,7 @@ from bot.features import (
     announcements,
     basics,
     cases,
+    expenses,
     group,
     joining,
     matchmaking,
@@ -68,6 +69,7 @@ FEATURES = (
     reports.FEATURE,
     announcements.FEATURE,
     roundtables.FEATURE,
+    expenses.FEATURE,
     operations.FEATURE,
 )
 

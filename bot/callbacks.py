@@ -142,7 +142,7 @@ def unpack(data: str, *families: type[Callback]) -> Callback | None:
 
 # --- the one family the kernel declares itself: a page of a long list -------------------------
 
-ListName = Literal["cases", "pairs", "screening", "guardians", "invites", "unreachable"]
+ListName = Literal["cases", "pairs", "screening", "guardians", "invites", "unreachable", "claims"]
 LISTS: tuple[ListName, ...] = get_args(ListName)
 
 
