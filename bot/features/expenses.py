@@ -1,6 +1,6 @@
 """Expenses: mentors claim what they spent with their learner (/expenses, ``conversations/
 expenses.py``) and follow their claims (/expenses list); coordinators decide them (/claims: one
-claim a page, with Approve, Reject (a reason, asked as text), Ask (a question the mentor answers)
+claim a page, with Approve, Decline (a reason, asked as text), Ask (a question the mentor answers)
 and Receipt (the photo or document sent again by its file id)) and send the finance office a
 month's approved claims (/claims csv 2026-11). The mentor is told every outcome.
 
@@ -83,13 +83,18 @@ async def _entry(ctx: Context, item: tuple[ExpenseClaim, Person]) -> Entry:
     if found.receipt_file_id is None:
         lines.append(ctx.t(N_("No receipt")))
     if found.question:
-        lines.append(ctx.t(N_("Question: {question}"), question=found.question))
-        lines.append(ctx.t(N_("Answer: {answer}"), answer=found.answer or "…"))
+        lines.append(
+            ctx.t(
+                N_("Question: {question}\nAnswer: {answer}"),
+                question=found.question,
+                answer=found.answer or "…",
+            )
+        )
     warning = await expenses.over_cap(ctx, mentor, found, ctx.t)
     lines += [warning] if warning else []
     buttons = [
         Button(ctx.t(N_("Approve")), data=pack(ClaimAction(found.id, "ok"))),
-        Button(ctx.t(N_("Reject")), data=pack(ClaimAction(found.id, "no"))),
+        Button(ctx.t(N_("Decline")), data=pack(ClaimAction(found.id, "no"))),
         Button(ctx.t(N_("Ask")), data=pack(ClaimAction(found.id, "ask"))),
     ]
     if found.receipt_file_id:
@@ -197,7 +202,7 @@ FEATURE = Feature(
     "expenses",
     commands=(
         CommandEntry("expenses", claim, N_("Claim expenses, or list your claims"), MENTORS),
-        CommandEntry("claims", claims, N_("Mentors' expense claims to decide"), COORDINATORS),
+        CommandEntry("claims", claims, N_("Expense claims to decide"), COORDINATORS),
     ),
     buttons={PREFIX: pressed},
     flows=flows.FLOWS,
