@@ -27,7 +27,10 @@ STATES = {
 }
 OVER_CAP = N_("⚠ {name}'s claims for {month} come to {total}, over the monthly limit of {cap}.")
 # "12", "12.5", "12,50", "1.250,00", "1,250.00", with a currency sign or code around it.
-MONEY = re.compile(r"(?P<sign>[-−]?)\s*(?P<int>\d{1,3}(?:[.,' ]\d{3})+|\d+)(?:[.,](?P<frac>\d{1,2}))?")
+GROUPING = ".,'’ \u00a0\u202f"  # what separates thousands: a point, comma, apostrophe or a space
+MONEY = re.compile(
+    rf"(?P<sign>[-−]?)\s*(?P<int>\d{{1,3}}(?:[{GROUPING}]\d{{3}})+|\d+)(?:[.,](?P<frac>\d{{1,2}}))?"
+)
 
 
 def parse_amount(typed: str) -> Decimal | None:
@@ -37,7 +40,10 @@ def parse_amount(typed: str) -> Decimal | None:
     found = MONEY.fullmatch(words)
     if found is None:
         return None
-    whole = re.sub(r"[.,' ]", "", found["int"])
+    point = words[found.start("frac") - 1] if found["frac"] else None
+    if point is not None and point in found["int"]:
+        return None  # "12.345.6": the decimal point cannot also group thousands
+    whole = re.sub(f"[{GROUPING}]", "", found["int"])
     try:
         amount = Decimal(whole + "." + (found["frac"] or "0"))
     except InvalidOperation:

@@ -51,6 +51,8 @@ FORGED = [
     "rl1:new:more",
     "rl1:5",  # no such message
     "rh1:1:maybe",
+    "ex1:²:ok",
+    "ex1:1:pay",
     "zz1:1",  # no such family
     "",
 ]

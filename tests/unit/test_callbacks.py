@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bot.callbacks
+import bot.features.expenses
 import bot.features.joining
 import bot.features.matchmaking
 import bot.features.screening
@@ -34,6 +35,7 @@ from bot.features.joining import GuardianSaid, Withdraw
 
 MODULES = (
     bot.callbacks,
+    bot.features.expenses,
     bot.features.training,
     bot.services.concerns,
     bot.services.group_watch,
@@ -126,12 +128,17 @@ SENT = [
     "ls1:guardians:3",
     "ls1:invites:2",
     "ls1:unreachable:4",
+    "ls1:claims:2",
+    "ex1:3:ok",
+    "ex1:3:no",
+    "ex1:3:ask",
+    "ex1:3:rcpt",
 ]
 
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1", "ls1"}
+    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1", "ls1", "ex1"}
 
 
 @pytest.mark.parametrize("data", SENT)
