@@ -90,7 +90,7 @@ def typed_day(ctx: Context, typed: str) -> date | Refusal:
 def check_day(ctx: Context, value: Any) -> str | None:
     day = value if isinstance(value, date) else date.fromisoformat(str(value))
     now = today(ctx)
-    return BAD_DAY if day > now or day < now - timedelta(days=366) else None
+    return BAD_DAY if day > now or day < now - timedelta(days=365) else None
 
 
 def _after_day(answers: Mapping[str, Any]) -> str:
