@@ -18,6 +18,7 @@ from bot.features import (
     announcements,
     basics,
     cases,
+    expenses,
     group,
     joining,
     matchmaking,
@@ -81,6 +82,7 @@ FEATURES = (
     announcements.FEATURE,
     roundtables.FEATURE,
     roundtable_attendance.FEATURE,
+    expenses.FEATURE,
     operations.FEATURE,
 )
 

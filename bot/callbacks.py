@@ -142,7 +142,9 @@ def unpack(data: str, *families: type[Callback]) -> Callback | None:
 
 # --- the one family the kernel declares itself: a page of a long list -------------------------
 
-ListName = Literal["cases", "pairs", "screening", "guardians", "invites", "unreachable", "proposals"]
+ListName = Literal[
+    "cases", "pairs", "screening", "guardians", "invites", "unreachable", "proposals", "claims"
+]
 LISTS: tuple[ListName, ...] = get_args(ListName)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date, format_datetime, format_skeleton, format_time
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 
 import locales
 
@@ -134,3 +135,7 @@ class Translator:
     def number(self, value: float | int) -> str:
         """In the language's own customs, as typed numbers are read (``conversations/inputs.py``)."""
         return format_decimal(value, locale=self.locale)
+
+    def money(self, cents: int, currency: str) -> str:
+        """An amount kept in cents, in the language's customs: "€12.50", "12,50 €"."""
+        return format_currency(Decimal(cents) / 100, currency, locale=self.locale)

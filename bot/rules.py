@@ -109,6 +109,26 @@ class RelayRules(_Strict):
     contact: ContactRules = Field(default_factory=ContactRules)
 
 
+class ExpenseRules(_Strict):
+    """Mentors' expenses (/expenses): what a claim may be, and what is kept when a mentor leaves."""
+
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")  # ISO 4217
+    # A mentor's claims in one month (by the day spent) above this: mentor and coordinators are warned.
+    monthly_cap: float | None = Field(default=None, gt=0, le=100_000)
+    largest: float = Field(default=500, gt=0, le=1_000_000)  # one claim above this is refused as a typo
+    receipt_required: bool = True  # False: "No receipt" is offered
+    # On erasure: True keeps approved claims (amount, day, category, receipt, the mentor's name) for
+    # the finance office's legal retention; False erases every claim with the mentor.
+    keep_approved_for_finance: bool = False
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if value not in Locale("en").currencies:
+            raise ValueError(f"unknown currency {value!r} (ISO 4217, e.g. EUR, CHF, GBP)")
+        return value
+
+
 class ProgrammeRules(_Strict):
     name: str = Field(default="Tandem", min_length=1, max_length=80)
     # What the programme is, per language code; the shipped gettext text when a language is missing.
@@ -131,6 +151,7 @@ class ProgrammeRules(_Strict):
     escalation: EscalationRules = Field(default_factory=EscalationRules)
     help_lines: tuple[HelpLine, ...] = ()  # shown at once to a learner with an urgent safety concern
     relay: RelayRules = Field(default_factory=RelayRules)
+    expenses: ExpenseRules = Field(default_factory=ExpenseRules)
 
     @field_validator("timezone")
     @classmethod

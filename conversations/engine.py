@@ -651,6 +651,8 @@ class FlowEngine:
                     value = inputs.wrong_kind_hint(event, "choice")
             case StepKind.MULTI_CHOICE:
                 value = inputs.wrong_kind_hint(event, "choice")
+            case StepKind.FILE:
+                value = inputs.read_file(event)
         if isinstance(value, Refusal):
             return value
         problem = step.validate(value) if step.validate else None

@@ -24,6 +24,7 @@ class StepKind(StrEnum):
     TIME = "time"
     LOCATION = "location"
     YES_NO = "yes_no"
+    FILE = "file"  # a photo or a document (a receipt), kept by its Telegram file id
 
 
 @dataclass(frozen=True, slots=True)

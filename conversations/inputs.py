@@ -68,6 +68,15 @@ def read_media(event: Attachment, max_length: int) -> dict[str, Any] | Refusal:
     return {"media": event.kind, "file_id": event.file_id, "caption": caption or None}
 
 
+def read_file(event: Inbound) -> dict[str, Any] | Refusal:
+    """A photo or a document (a receipt, say), by its file id; a sticker gets its usual answer."""
+    if isinstance(event, Attachment) and event.kind in ("photo", "document") and event.file_id:
+        return {"media": event.kind, "file_id": event.file_id}
+    if isinstance(event, Attachment) and event.kind == "sticker":
+        return wrong_kind_hint(event, "file")
+    return Refusal(N_("Please send a photo or a document (a PDF, say)."))
+
+
 def clean_text(raw: str) -> str:
     """NFC, no control or format characters (but the joiners emoji need), single spaces."""
     kept = (ch for ch in unicodedata.normalize("NFC", raw) if _printable(ch))

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_
-from bot.services import concerns, relationship
+from bot.services import concerns, expenses, relationship
 from bot.services.attendance import outcome
 from bot.services.people import name_of
 from bot.services.wellbeing import AREA_NAMES, PROGRESS, RATINGS
@@ -99,6 +99,7 @@ async def export_person(ctx: Context) -> bytes:
     data.update(await _pairs(ctx, person))
     data.update(await _concerns(ctx, person))
     data.update(await _relayed(ctx, person))
+    data.update(await _expense_claims(ctx, person))
     data.update(await _mentoring(ctx))
     data.update(await _conversations(ctx, person))
     return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
@@ -263,6 +264,31 @@ async def _relayed(ctx: Context, person: Person) -> dict[str, Any]:
                 "status": m.status,
             }
             for m in messages
+        ]
+    }
+
+
+async def _expense_claims(ctx: Context, person: Person) -> dict[str, Any]:
+    """A mentor's expense claims, with what was asked, answered and decided about them."""
+    claims = await ctx.uow.claims.of_mentor(person.id)
+    if not claims:
+        return {}
+    return {
+        "expense_claims": [
+            {
+                "claim": c.id,
+                "day": c.spent_on.isoformat(),
+                "category": ctx.t(expenses.CATEGORIES.get(c.category, c.category)),
+                "amount": ctx.t.money(c.cents, c.currency),
+                "receipt": c.receipt_kind,
+                "state": ctx.t(expenses.STATES.get(c.status, c.status)),
+                "question": c.question,
+                "your_answer": c.answer,
+                "reason": c.reason,
+                "claimed_at": c.created_at.isoformat(),
+                "decided_at": _plain(c.decided_at),
+            }
+            for c in claims
         ]
     }
 

@@ -588,3 +588,31 @@ class RelayedMessage(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class ExpenseClaim(Base):
+    """What a mentor spent with their learner and asks back (/expenses): an amount in the
+    programme's currency, in cents, a category, the day, and the receipt by its Telegram file id
+    (never the file). Coordinators decide it (/claims): pending, asked (a question waits for the
+    mentor), approved or rejected. Erased with the mentor, unless the programme keeps approved
+    claims for its finance office: then ``mentor_id`` is null and ``payee`` keeps the name."""
+
+    __tablename__ = "expense_claims"
+    __table_args__ = (Index("ix_expense_claims_status_spent_on", "status", "spent_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    payee: Mapped[str | None] = mapped_column(String(120))  # set only when kept after an erasure
+    cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    category: Mapped[str] = mapped_column(String(16))  # transport, activity, other
+    spent_on: Mapped[date] = mapped_column(Date)
+    receipt_kind: Mapped[str | None] = mapped_column(String(16))  # photo, document; None: no receipt
+    receipt_file_id: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16))  # pending, asked, approved, rejected
+    question: Mapped[str | None] = mapped_column(String(1000))  # a coordinator's, to the mentor
+    answer: Mapped[str | None] = mapped_column(String(1000))  # the mentor's
+    reason: Mapped[str | None] = mapped_column(String(1000))  # why it was rejected
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]

@@ -25,6 +25,7 @@ from storage.models import (
     Concern,
     CoordinatorGroup,
     DueJob,
+    ExpenseClaim,
     FlowState,
     Goal,
     GroupChat,
@@ -1388,6 +1389,86 @@ class RelationshipChecks:
         return list((await self._session.execute(query)).scalars().all())
 
 
+class Claims:
+    """Mentors' expense claims. ``areas`` is where a coordinator's areas will narrow what they
+    read (the programme has one area for now: None reads all)."""
+
+    OPEN = ("pending", "asked")
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, claim: ExpenseClaim) -> ExpenseClaim:
+        self._session.add(claim)
+        await self._session.flush()
+        return claim
+
+    async def get(self, claim_id: int) -> ExpenseClaim | None:
+        return await self._session.get(ExpenseClaim, claim_id)
+
+    async def lock(self, claim_id: int) -> ExpenseClaim | None:
+        """The claim read afresh and held: two coordinators deciding it at once decide once."""
+        query = select(ExpenseClaim).where(ExpenseClaim.id == claim_id)
+        return (await self._session.execute(held(query))).scalar_one_or_none()
+
+    async def of_mentor(self, mentor_id: int) -> list[ExpenseClaim]:
+        """The mentor's claims, newest first."""
+        query = (
+            select(ExpenseClaim).where(ExpenseClaim.mentor_id == mentor_id).order_by(ExpenseClaim.id.desc())
+        )
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def open(self, areas: Collection[str] | None = None) -> list[tuple[ExpenseClaim, Person]]:
+        """Claims waiting for a decision (or a mentor's answer), oldest first, with their mentor."""
+        query = (
+            select(ExpenseClaim, Person)
+            .join(Person, Person.id == ExpenseClaim.mentor_id)
+            .where(ExpenseClaim.status.in_(self.OPEN))
+            .order_by(ExpenseClaim.id)
+        )
+        return [(claim, mentor) for claim, mentor in (await self._session.execute(query)).all()]
+
+    async def month_total(self, mentor_id: int, first: date, last: date) -> int:
+        """The cents a mentor claimed for days in ``first``..``last``, rejected claims aside."""
+        query = select(func.coalesce(func.sum(ExpenseClaim.cents), 0)).where(
+            ExpenseClaim.mentor_id == mentor_id,
+            ExpenseClaim.status != "rejected",
+            ExpenseClaim.spent_on.between(first, last),
+        )
+        return int((await self._session.execute(query)).scalar() or 0)
+
+    async def approved_between(
+        self, start: datetime, end: datetime, areas: Collection[str] | None = None
+    ) -> list[tuple[ExpenseClaim, Person | None]]:
+        """Claims approved from ``start`` until before ``end`` (the finance office's month), in
+        the order they were approved, with their mentor (None: kept after the mentor's erasure)."""
+        query = (
+            select(ExpenseClaim, Person)
+            .outerjoin(Person, Person.id == ExpenseClaim.mentor_id)
+            .where(
+                ExpenseClaim.status == "approved",
+                ExpenseClaim.decided_at >= start,
+                ExpenseClaim.decided_at < end,
+            )
+            .order_by(ExpenseClaim.decided_at, ExpenseClaim.id)
+        )
+        return [(claim, mentor) for claim, mentor in (await self._session.execute(query)).all()]
+
+    async def forget(self, mentor_id: int, *, keep_approved_as: str | None) -> None:
+        """A mentor's erasure: every claim goes, or (``keep_approved_as``, their name) the approved
+        ones stay for the finance office, without the words exchanged about them."""
+        mine = ExpenseClaim.mentor_id == mentor_id
+        if keep_approved_as is None:
+            await self._session.execute(delete(ExpenseClaim).where(mine))
+            return
+        await self._session.execute(delete(ExpenseClaim).where(mine, ExpenseClaim.status != "approved"))
+        await self._session.execute(
+            update(ExpenseClaim)
+            .where(mine)
+            .values(mentor_id=None, payee=keep_approved_as[:120], question=None, answer=None)
+        )
+
+
 class Reports:
     """What the coordinators' overview (/stats) and the CSV export (/export) read."""
 
@@ -1502,6 +1583,7 @@ class UnitOfWork:
         self.announcements = Announcements(session)
         self.roundtables = Roundtables(session)
         self.relationship = RelationshipChecks(session)
+        self.claims = Claims(session)
 
     @property
     def dialect(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import Context
-from bot.services import concerns, relay
+from bot.services import concerns, expenses, relay
 from bot.services.people import UNNAMED, name_of
 from storage.models import Person
 
@@ -25,13 +25,15 @@ async def erase_person(ctx: Context) -> None:
     edited to read so. Other people's conversations let go of them (``_out_of_conversations``).
     Their pairs, with the pairs' sessions, signals, notes and relayed messages, go with their row
     (the database cascades); a message of theirs still held for a coordinator leaves the
-    coordinators' chats too (``relay.forget``).
+    coordinators' chats too (``relay.forget``). A mentor's expense claims go, pending ones too,
+    unless the programme keeps approved ones for its finance office (``expenses.forget``).
     """
     person = ctx.person
     pair_ids = [pair.id for pair in await ctx.uow.pairs.of_person(person.id)]
     session_ids = [session.id for session in await ctx.uow.sessions.of_pairs(pair_ids)]
     cases = await concerns.hand_over(ctx, person, pair_ids)
     await relay.forget(ctx, person)
+    await expenses.forget(ctx, person)
     await ctx.uow.jobs.unanchor(person.id, CASE_JOBS)  # older rows ran a case's jobs for a person
     await ctx.uow.jobs.forget_person(person.id)
     await ctx.uow.outbox.forget_chat(person.chat_id)

@@ -56,6 +56,8 @@ FORGED = [
     "mb1:1:all",
     "ml1:1:maybe",
     "ml1:٣:ok",
+    "ex1:²:ok",
+    "ex1:1:pay",
     "zz1:1",  # no such family
     "",
 ]

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bot.callbacks
+import bot.features.expenses
 import bot.features.joining
 import bot.features.matchmaking
 import bot.features.roundtable_attendance
@@ -37,6 +38,7 @@ from bot.features.joining import GuardianSaid, Withdraw
 
 MODULES = (
     bot.callbacks,
+    bot.features.expenses,
     bot.features.training,
     bot.services.concerns,
     bot.services.group_watch,
@@ -146,12 +148,17 @@ SENT = [
     "mb1:12:no",
     "ml1:5:ok",
     "ml1:5:skip",
+    "ls1:claims:2",
+    "ex1:3:ok",
+    "ex1:3:no",
+    "ex1:3:ask",
+    "ex1:3:rcpt",
 ]
 
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    staff = {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1", "ls1", "rt1", "ra1", "rf1", "mb1", "ml1"}
+    staff = {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1", "ls1", "rt1", "ra1", "rf1", "mb1", "ml1", "ex1"}
     assert {f.prefix for f in FAMILIES} == prefixes | staff
 
 
