@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
+    ConsoleLink,
     Announcement,
     AnnouncementCopy,
     AuditEntry,
@@ -1323,6 +1324,31 @@ class OperationalFigures:
     oldest_unacknowledged: dict[str, datetime]  # by severity
 
 
+class ConsoleLinks:
+    """The console's one-time sign-in links, by the digest of their token."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, link: ConsoleLink) -> None:
+        self._session.add(link)
+        await self._session.flush()
+
+    async def spend(self, digest: str, now: datetime) -> int | None:
+        """The person a live, unused link signs in, marking it used in one statement: two
+        browsers opening it at once cannot both get in."""
+        spent = await self._session.execute(
+            update(ConsoleLink)
+            .where(ConsoleLink.digest == digest, ConsoleLink.used_at.is_(None), ConsoleLink.expires_at > now)
+            .values(used_at=now)
+            .returning(ConsoleLink.person_id)
+        )
+        return spent.scalar_one_or_none()
+
+    async def forget_before(self, moment: datetime) -> None:
+        await self._session.execute(delete(ConsoleLink).where(ConsoleLink.expires_at < moment))
+
+
 class Operations:
     """Counts for health and metrics: sizes of the queues and of the coordinators' backlog."""
 
@@ -1380,6 +1406,7 @@ class UnitOfWork:
         self.relayed = RelayedMessages(session)
         self.groups = GroupChats(session)
         self.operations = Operations(session)
+        self.console_links = ConsoleLinks(session)
         self.reports = Reports(session)
         self.announcements = Announcements(session)
         self.roundtables = Roundtables(session)

@@ -141,14 +141,31 @@ async def match(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
+    proposed = await propose(ctx)
+    if proposed is None:
+        await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
+        return
+    count, unmatched = proposed
+    lines = [ctx.t.plural("{n} proposal, one at a time below.", "{n} proposals, one at a time below.", count)]
+    if unmatched:
+        lines.append(ctx.t(N_("No mentor for now:")))
+    for learner, why in unmatched:
+        lines.append(f"• {learner.preferred_name or learner.first_name}: {ctx.t(why)}")
+    await ctx.say("\n".join(lines))
+    await _next(ctx)
+
+
+async def propose(ctx: Context) -> tuple[int, list[tuple[Person, str]]] | None:
+    """New proposals for every waiting learner (the earlier ones dropped), as /match and the
+    console make them: how many, and each learner left without a mentor with why (a msgid).
+    Such a learner is told once that the search goes on. None: nobody is waiting."""
     await ctx.uow.pairs.drop_proposals()
     learners = list(await ctx.uow.people.waiting_learners())
     mentors_rows = list(await ctx.uow.people.ready_mentors())
     load = await ctx.uow.pairs.load()
     closed = await ctx.uow.pairs.closed()
     if not learners:
-        await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
-        return
+        return None
     language = ctx.rules.language
     people = [learner_profile(p, language) for p in learners]
     mentors = [mentor_profile(p, load.get(p.id, 0)) for p in mentors_rows]
@@ -180,18 +197,10 @@ async def match(ctx: Context, event: Inbound) -> None:
             )
         )
     matched = {i for i, _ in assigned}
-    lines = [
-        ctx.t.plural(
-            "{n} proposal, one at a time below.", "{n} proposals, one at a time below.", len(assigned)
-        )
-    ]
-    unmatched = [i for i in range(len(learners)) if i not in matched]
-    if unmatched:
-        lines.append(ctx.t(N_("No mentor for now:")))
-    for i in unmatched:
+    unmatched = []
+    for i in (i for i in range(len(learners)) if i not in matched):
         learner = learners[i]
-        why = matching.why_unmatched(comp, i, mentors)
-        lines.append(f"• {learner.preferred_name or learner.first_name}: {ctx.t(UNMATCHED[why])}")
+        unmatched.append((learner, UNMATCHED[matching.why_unmatched(comp, i, mentors)]))
         if learner.waiting_told_at is None:  # nobody waits in silence, and nobody is told twice
             learner.waiting_told_at = ctx.now
             them = ctx.about(learner)
@@ -204,8 +213,20 @@ async def match(ctx: Context, event: Inbound) -> None:
                     name=learner.preferred_name or learner.first_name,
                 )
             )
-    await ctx.say("\n".join(lines))
-    await _next(ctx)
+    return len(assigned), unmatched
+
+
+async def decide(ctx: Context, pair_id: int, approve: bool) -> bool:
+    """A coordinator's decision on a proposal outside the chat (the console): approved, the pair
+    is introduced exactly as by the button; False when it was decided already."""
+    pair = await ctx.uow.pairs.lock(pair_id)  # another coordinator may decide on it, or its people
+    if pair is None or pair.status != "proposed":
+        return False
+    if approve:
+        await _introduce(ctx, pair)
+    else:
+        pair.status, pair.decided_at = "skipped", ctx.now
+    return True
 
 
 async def _next(ctx: Context) -> None:
