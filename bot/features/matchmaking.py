@@ -51,6 +51,7 @@ UNMATCHED = {
     "no_fit": N_("no mentor fits (distance or times)"),
     "taken": N_("the mentors who fit went to others this time"),
 }
+PROPOSED = N_("a proposal waits for a decision")
 
 
 @dataclass(frozen=True)
@@ -160,21 +161,10 @@ async def propose(ctx: Context) -> tuple[int, list[tuple[Person, str]]] | None:
     console make them: how many, and each learner left without a mentor with why (a msgid).
     Such a learner is told once that the search goes on. None: nobody is waiting."""
     await ctx.uow.pairs.drop_proposals()
-    learners = list(await ctx.uow.people.waiting_learners())
-    mentors_rows = list(await ctx.uow.people.ready_mentors())
-    load = await ctx.uow.pairs.load()
-    closed = await ctx.uow.pairs.closed()
-    if not learners:
+    cohort = await _cohort(ctx)
+    if cohort is None:
         return None
-    language = ctx.rules.language
-    people = [learner_profile(p, language) for p in learners]
-    mentors = [mentor_profile(p, load.get(p.id, 0)) for p in mentors_rows]
-    comp = matching.components(people, mentors, language)
-    score = matching.scores(comp, ctx.rules.matching)
-    for i, learner in enumerate(learners):
-        for j, mentor in enumerate(mentors_rows):
-            if (learner.id, mentor.id) in closed:
-                score[i, j] = 0.0  # declined or ended before: never again
+    learners, mentors_rows, mentors, comp, score = cohort
     assigned = matching.assign(score, mentors, ctx.rules.matching)
     for position, (i, j) in enumerate(assigned):
         order = [int(k) for k in np.argsort(-score[i]) if k != j and score[i, k] > 0]
@@ -214,6 +204,42 @@ async def propose(ctx: Context) -> tuple[int, list[tuple[Person, str]]] | None:
                 )
             )
     return len(assigned), unmatched
+
+
+async def _cohort(
+    ctx: Context,
+) -> tuple[list[Person], list[Person], list[matching.Mentor], Any, Any] | None:
+    """Who waits, who is ready, and every criterion and score between them; None: nobody waits."""
+    learners = list(await ctx.uow.people.waiting_learners())
+    mentors_rows = list(await ctx.uow.people.ready_mentors())
+    load = await ctx.uow.pairs.load()
+    closed = await ctx.uow.pairs.closed()
+    if not learners:
+        return None
+    language = ctx.rules.language
+    people = [learner_profile(p, language) for p in learners]
+    mentors = [mentor_profile(p, load.get(p.id, 0)) for p in mentors_rows]
+    comp = matching.components(people, mentors, language)
+    score = matching.scores(comp, ctx.rules.matching)
+    for i, learner in enumerate(learners):
+        for j, mentor in enumerate(mentors_rows):
+            if (learner.id, mentor.id) in closed:
+                score[i, j] = 0.0  # declined or ended before: never again
+    return learners, mentors_rows, mentors, comp, score
+
+
+async def waiting_why(ctx: Context) -> list[tuple[Person, str]]:
+    """Every learner waiting for a mentor, with why (a msgid): a proposal waits for a decision,
+    or what /match says of a learner it finds no mentor for. Nothing is written."""
+    cohort = await _cohort(ctx)
+    if cohort is None:
+        return []
+    learners, _, mentors, comp, _ = cohort
+    proposed = {pair.learner_id for pair in await ctx.uow.pairs.proposals()}
+    return [
+        (learner, PROPOSED if learner.id in proposed else UNMATCHED[matching.why_unmatched(comp, i, mentors)])
+        for i, learner in enumerate(learners)
+    ]
 
 
 async def decide(ctx: Context, pair_id: int, approve: bool) -> bool:
