@@ -98,7 +98,7 @@ async def _pairs_by_health(ctx: Context) -> list[dict[str, Any]]:
             detail = ctx.t(matchmaking.PAIR_FIGURES, **numbers)
             health = "risk" if worries or numbers["missed"] >= MISSED_AT_RISK else "ok"
         label = {"introduced": ctx.t(matchmaking.PAIR_STATUS["introduced"])}.get(health)
-        label = label or ctx.t(texts.AT_RISK if health == "risk" else texts.ON_TRACK)
+        label = label or (ctx.t(texts.AT_RISK) if health == "risk" else ctx.t(texts.ON_TRACK))
         if worries:
             label += " · " + ctx.t(texts.OPEN_CONCERN)
         rows.append(
@@ -163,7 +163,7 @@ async def case_row(ctx: Context, concern: Concern) -> dict[str, Any]:
         "id": concern.id,
         "icon": concerns.ICONS[concern.severity],
         "who": name_of(subject),
-        "what": ctx.t(concerns.KINDS.get(concern.kind, "something else")),
+        "what": ctx.t(concerns.KINDS.get(concern.kind, texts.SOMETHING_ELSE)),
         "status": ctx.t(concerns.STATUSES[concern.status]),
         "since": ctx.t.datetime(concern.created_at, "short"),
     }
@@ -195,9 +195,9 @@ async def case_page(ctx: Context, concern_id: int, page: Page | None = None) -> 
             "outcomes": [(code, ctx.t(label)) for code, label in concerns.OUTCOMES],
             "team": [(p.id, name_of(p)) for p in team],
             "taker": concern.acknowledged_by,
-            "acknowledge": ctx.t("Acknowledge"),
-            "resolve": ctx.t("Resolve"),
-            "add_note": ctx.t("Add note"),
+            "acknowledge": ctx.t(texts.ACKNOWLEDGE),
+            "resolve": ctx.t(texts.RESOLVE),
+            "add_note": ctx.t(texts.ADD_NOTE),
             "note_label": ctx.t(case_flows.NOTE.steps[0].prompt),
         }
     )
@@ -216,19 +216,19 @@ async def case_action(ctx: Context, concern_id: int, form: dict[str, str]) -> Pa
         page.problem = ctx.t(texts.ALREADY_DECIDED)
     elif action == "ack" and concern.status == "open":
         await case_actions.acknowledge(ctx, concern)
-        page.notices.append(ctx.t("You took concern #{id}.", id=concern.id))
+        page.notices.append(ctx.t(texts.TOOK, id=concern.id))
     elif action == "note":
         note = " ".join(form.get("note", "").split())
         if not any(ch.isalpha() for ch in note):
-            page.problem = ctx.t("Please answer with a few words.")
+            page.problem = ctx.t(texts.FEW_WORDS)
         elif len(note) > LONGEST_NOTE:
             page.problem = ctx.t(TOO_LONG, max=LONGEST_NOTE)
         else:
             await case_flows.record_note(ctx, concern, note)
-            page.notices.append(ctx.t("Noted in the log of concern #{id}.", id=concern.id))
+            page.notices.append(ctx.t(texts.NOTED, id=concern.id))
     elif action == "resolve" and form.get("outcome") in dict(concerns.OUTCOMES):
         await case_actions.resolve(ctx, concern, form["outcome"])
-        page.notices.append(ctx.t("Concern #{id} is resolved.", id=concern.id))
+        page.notices.append(ctx.t(texts.RESOLVED, id=concern.id))
     elif action == "assign" and (taker := await _coordinator(ctx, form.get("taker", ""))) is not None:
         await case_actions.assign(ctx, concern, taker)
     else:
@@ -272,10 +272,10 @@ async def matching(ctx: Context, page: Page | None = None) -> Page:
             "proposals": rows,
             "waiting_title": ctx.t(reports.WAITING, waiting=ctx.t.number(len(waiting))),
             "waiting": [(name_of(p), ctx.t(why)) for p, why in waiting if why != matchmaking.PROPOSED],
-            "propose": ctx.t("Propose mentors for waiting learners"),
-            "none": ctx.t("No more proposals. /match computes new ones."),
-            "approve": ctx.t("Approve"),
-            "skip": ctx.t("Skip"),
+            "propose": ctx.t(texts.PROPOSE),
+            "none": ctx.t(texts.NO_MORE_PROPOSALS),
+            "approve": ctx.t(texts.APPROVE),
+            "skip": ctx.t(texts.SKIP),
         }
     )
     return page
@@ -289,7 +289,7 @@ async def matching_action(ctx: Context, form: dict[str, str]) -> Page:
     if action == "propose":
         made = await matchmaking.propose(ctx)
         if made is None:
-            page.notices.append(ctx.t("No learner is waiting for a mentor."))
+            page.notices.append(ctx.t(texts.NOBODY_WAITING))
         else:
             page.notices.append(ctx.t.plural("{n} proposal made.", "{n} proposals made.", made[0]))
     elif action in ("approve", "skip"):

@@ -141,7 +141,7 @@ def _signed_in(request: web.Request, person: Person | None) -> web.StreamRespons
     tandem = _tandem(request)
     if person is None or person.role != "coordinator":
         t = tandem.dispatcher.translator(person) if person is not None else _default_translator(tandem)
-        message = t("Only coordinators can use this command.")
+        message = t(texts.ONLY_COORDINATORS)
         return _render(request, "refused.html", t, status=403, message=message)
     key = console_access.session_key(tandem.settings.bot_token or "")
     response = _redirect(HOME)
@@ -235,9 +235,7 @@ async def _run(
         return _redirect("/console")
     page, t = done
     if page is None:
-        return _render(
-            request, "refused.html", t, status=403, message=t("Only coordinators can use this command.")
-        )
+        return _render(request, "refused.html", t, status=403, message=t(texts.ONLY_COORDINATORS))
     if page.missing:
         return _render(request, "refused.html", t, status=404, message=t(texts.NOT_FOUND), nav=name)
     return _render(request, f"{name}.html", t, nav=name, page=page, **page.values)

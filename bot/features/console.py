@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
-from bot.services import console_access
+from bot.services import console_access, group_watch
 
 SIGN_IN_PATH = "/console/signin/"
 NO_ADDRESS = N_(
@@ -23,7 +23,7 @@ LINK = N_(
 
 async def console(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
-        await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
+        await ctx.say(ctx.t(group_watch.ONLY_COORDINATORS))
         return
     base = ctx.settings.public_url
     if base is None:
