@@ -29,7 +29,13 @@ from tests.journeys import (
 
 CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "console"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-sync",
+]
 WAIT_MS = 20_000
 TOKEN = "42:TEST"  # the simulation's bot token
 
@@ -169,8 +175,8 @@ async def test_the_link_from_the_chat_signs_in_and_strangers_are_refused(
 
     # A POST without the session's CSRF token does nothing.
     status = await phone.evaluate(
-        """async () => (await fetch("/console/matching", {method: "POST",
-            headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: "action=propose"})).status"""
+        """async () => (await fetch("/console/matching", {method: "POST", body: "action=propose",
+            headers: {"Content-Type": "application/x-www-form-urlencoded"}})).status"""
     )
     assert status == 403
     assert not any(row for row in await phone.locator("#proposals").all())

@@ -1,6 +1,6 @@
 """The coordinators' console over HTTP (aiohttp's test client), on a real bot and the emulator, through
-both frameworks: the one-time link /console sends, Telegram's initData, the session cookie, CSRF, and the
-role checked again on every page and action. The browser journeys are in tests/browser/test_console_browser.py."""
+both frameworks: the one-time link /console sends, Telegram's initData, the session cookie, CSRF, and
+the role checked again on every page and action. In a browser: tests/browser/test_console_browser.py."""
 
 from __future__ import annotations
 
