@@ -143,6 +143,13 @@ async def test_a_mini_app_coordinator_approves_a_match_and_resolves_a_case(
     await page.locator(".notice", has_text="You took concern").wait_for(timeout=WAIT_MS)
     assert any("acknowledged" in text.lower() for text in sim.current_texts("coordinators")[-1:])
     assert any("picked up what you told us" in text for text in sim.bot_texts(key))
+    await page.fill("#note", "Called her; meeting at school tomorrow.")
+    await page.get_by_role("button", name="Add note").click()
+    await page.locator(".notice", has_text="Noted in the log").wait_for(timeout=WAIT_MS)
+    assert "meeting at school tomorrow" in sim.current_texts("coordinators")[-1]  # the alert's log
+    await page.select_option("#taker", label="Carla")
+    await page.get_by_role("button", name="Assign to").click()
+    await page.locator("#alert", has_text="assigned to Carla").wait_for(timeout=WAIT_MS)
     await page.select_option("#outcome", "talked")
     await page.get_by_role("button", name="Resolve").click()
     await page.locator(".notice", has_text="is resolved").wait_for(timeout=WAIT_MS)
