@@ -24,7 +24,7 @@ from bot.features import matchmaking, reports, screening
 from bot.services import concerns, readiness
 from bot.services.people import name_of
 from conversations import case_flows
-from conversations.inputs import TOO_LONG
+from conversations.inputs import TOO_LONG, clean_text
 from conversations.sessions.overview import figures
 from storage.models import Concern, Pair, Person
 
@@ -218,7 +218,7 @@ async def case_action(ctx: Context, concern_id: int, form: dict[str, str]) -> Pa
         await case_actions.acknowledge(ctx, concern)
         page.notices.append(ctx.t(texts.TOOK, id=concern.id))
     elif action == "note":
-        note = " ".join(form.get("note", "").split())
+        note = clean_text(form.get("note", "")[: LONGEST_NOTE * 2])  # as the chat's note is read
         if not any(ch.isalpha() for ch in note):
             page.problem = ctx.t(texts.FEW_WORDS)
         elif len(note) > LONGEST_NOTE:
@@ -233,7 +233,7 @@ async def case_action(ctx: Context, concern_id: int, form: dict[str, str]) -> Pa
         await case_actions.assign(ctx, concern, taker)
     else:
         page.problem = ctx.t(texts.ALREADY_DECIDED)
-    if page.problem is None:
+    if page.problem is None and action != "note":  # a note redraws the alert itself
         await concerns.refresh_alert(ctx, concern)
     page.notices += replies(ctx)
     return await case_page(ctx, concern_id, page)
