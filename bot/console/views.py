@@ -68,6 +68,7 @@ async def overview(ctx: Context) -> Page:
         {
             "pairs": pairs,
             "health": Counter(row["health"] for row in pairs),
+            "introduced": t(matchmaking.PAIR_STATUS["introduced"]),
             "waiting_title": t(reports.WAITING, waiting=t.number(len(waiting))),
             "waiting": [(name_of(p), t(why)) for p, why in waiting],
             "ages": await _cases_by_age(ctx),
