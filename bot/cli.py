@@ -367,6 +367,7 @@ async def _admin(settings: Settings, words: list[str]) -> int:
 
 
 async def _run(settings: Settings, *, webhook: bool) -> int:
+    from bot import console
     from bot.app import build
     from bot.clock import SystemClock
     from bot.runtime.service import AlreadyRunning, CannotListen, SchemaBehind, Service, Unreachable
@@ -374,7 +375,7 @@ async def _run(settings: Settings, *, webhook: bool) -> int:
     if settings.bot_token is None:
         print("tandem run: TANDEM_BOT_TOKEN is not set (get a token from @BotFather)", file=sys.stderr)
         return 2
-    service = Service(settings, SystemClock(), build, webhook=webhook)
+    service = Service(settings, SystemClock(), build, webhook=webhook, pages=console.mount)
     stop = stop_signal()  # from now on: SIGTERM while starting stops once started
     try:
         await service.start()
@@ -420,7 +421,7 @@ async def _demo(args: argparse.Namespace) -> int:
     from bot.demo.runner import Demo
     from bot.demo.server import serve
 
-    demo = Demo(args.folder, args.framework, reset=args.reset)
+    demo = Demo(args.folder, args.framework, reset=args.reset, public_url=f"http://{args.host}:{args.port}")
     await demo.start()
     try:
         runner = await serve(demo, args.host, args.port)

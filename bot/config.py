@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_path: str = "/telegram"
     webhook_secret: str | None = None
+    # The coordinators' console (/console on this server): the address people open it at, as the
+    # sign-in links the bot sends and the Mini App's menu button name it (https:// in production).
+    public_url: str | None = None
     # `tandem run` logs one line of what it did (updates, messages sent, queue, errors) this often
     # (minutes; 0: never).
     summary_minutes: float = Field(default=5.0, ge=0, le=24 * 60)
@@ -170,6 +173,13 @@ class Settings(BaseSettings):
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("must be the https:// URL of the webhook (http:// for a local Bot API server)")
         return value or None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_shape(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the https:// address the console is reached at")
+        return value.rstrip("/") if value else None
 
     @property
     def zone(self) -> ZoneInfo:

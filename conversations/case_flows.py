@@ -44,10 +44,16 @@ async def note_written(ctx: Context, answers: dict[str, Any]) -> None:
     if ctx.person.role != "coordinator" or concern is None:
         await ctx.say(ctx.t(N_("This concern is no longer there.")))
         return
-    await log_entry(ctx, concern, "note", ctx.person, str(answers["note"]))
+    await record_note(ctx, concern, str(answers["note"]))
+    await ctx.say(ctx.t(N_("Noted in the log of concern #{id}."), id=concern.id))
+
+
+async def record_note(ctx: Context, concern: Concern, note: str) -> None:
+    """A coordinator's note into the case log, and every copy of the alert shows it (the chat's
+    note and the console's)."""
+    await log_entry(ctx, concern, "note", ctx.person, note)
     concern.updated_at = ctx.now
     await refresh_alert(ctx, concern)
-    await ctx.say(ctx.t(N_("Noted in the log of concern #{id}."), id=concern.id))
 
 
 async def contact_written(ctx: Context, answers: dict[str, Any]) -> None:

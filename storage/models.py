@@ -455,6 +455,19 @@ class CoordinatorGroup(Base):
     set_at: Mapped[datetime]
 
 
+class ConsoleLink(Base):
+    """A one-time sign-in link to the coordinators' console, sent by ``/console``. Only the SHA-256
+    of its token is kept, so a copy of the database signs nobody in; used once, then spent."""
+
+    __tablename__ = "console_links"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class GroupMember(Base):
     """Someone in the coordinators' group whom the bot has seen: joining, or as an administrator.
     A row per member present (leaving removes it); the name is Telegram's, for the coordinators."""

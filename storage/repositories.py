@@ -23,6 +23,7 @@ from storage.models import (
     CaseEntry,
     CheckIn,
     Concern,
+    ConsoleLink,
     CoordinatorGroup,
     DueJob,
     ExpenseClaim,
@@ -205,6 +206,36 @@ class People:
         if lock:
             query = query.with_for_update()
         return (await self._session.execute(query)).scalars().all()
+
+    async def roster(
+        self, *, words: str = "", school: str = "", cohort: str = "", role: str = "", limit: int = 200
+    ) -> Sequence[Person]:
+        """People with a role, by name: those whose name holds ``words``, of a school, a cohort, a
+        role (each ignored when empty); at most ``limit``."""
+        query = select(Person).where(Person.role.is_not(None))
+        if words:
+            pattern = "%" + words.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            query = query.where(
+                Person.first_name.ilike(pattern) | func.coalesce(Person.preferred_name, "").ilike(pattern)
+            )
+        if school:
+            query = query.where(Person.school == school)
+        if cohort:
+            query = query.where(Person.cohort == cohort)
+        if role:
+            query = query.where(Person.role == role)
+        name = func.coalesce(Person.preferred_name, Person.first_name)
+        return (await self._session.execute(query.order_by(name, Person.id).limit(limit))).scalars().all()
+
+    async def schools_and_cohorts(self) -> tuple[list[str], list[str]]:
+        """Every school and cohort people were invited with, sorted: the roster's filters."""
+        schools = await self._session.execute(
+            select(Person.school).where(Person.school.is_not(None)).distinct()
+        )
+        cohorts = await self._session.execute(
+            select(Person.cohort).where(Person.cohort.is_not(None)).distinct()
+        )
+        return sorted(str(s) for s in schools.scalars()), sorted(str(c) for c in cohorts.scalars())
 
     async def team(self) -> Sequence[Person]:
         """The programme's staff and volunteers: coordinators, then mentors past screening
@@ -578,6 +609,21 @@ class MentorChecks:
     async def get(self, check_id: int) -> MentorCheck | None:
         return await self._session.get(MentorCheck, check_id)
 
+    async def expiring(self, until: date) -> Sequence[MentorCheck]:
+        """Checks that run out by ``until`` (or have), soonest first: one a mentor and kind, the newest."""
+        newest = (
+            select(MentorCheck.person_id, MentorCheck.kind, func.max(MentorCheck.id).label("id"))
+            .group_by(MentorCheck.person_id, MentorCheck.kind)
+            .subquery()
+        )
+        query = (
+            select(MentorCheck)
+            .join(newest, MentorCheck.id == newest.c.id)
+            .where(MentorCheck.expires_on.is_not(None), MentorCheck.expires_on <= until)
+            .order_by(MentorCheck.expires_on, MentorCheck.id)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
     async def of(self, person_id: int) -> Sequence[MentorCheck]:
         """A mentor's checks, newest first."""
         query = (
@@ -632,6 +678,11 @@ class Pairs:
     async def next_proposal(self) -> Pair | None:
         query = select(Pair).where(Pair.status == "proposed").order_by(Pair.position).limit(1)
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def proposals(self) -> Sequence[Pair]:
+        """The proposals waiting for a decision, in /match's order."""
+        query = select(Pair).where(Pair.status == "proposed").order_by(Pair.position, Pair.id)
+        return (await self._session.execute(query)).scalars().all()
 
     async def proposals_count(self) -> int:
         """How many proposals the current /match run made (decided or not)."""
@@ -1522,6 +1573,31 @@ class OperationalFigures:
     oldest_unacknowledged: dict[str, datetime]  # by severity
 
 
+class ConsoleLinks:
+    """The console's one-time sign-in links, by the digest of their token."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, link: ConsoleLink) -> None:
+        self._session.add(link)
+        await self._session.flush()
+
+    async def spend(self, digest: str, now: datetime) -> int | None:
+        """The person a live, unused link signs in, marking it used in one statement: two
+        browsers opening it at once cannot both get in."""
+        spent = await self._session.execute(
+            update(ConsoleLink)
+            .where(ConsoleLink.digest == digest, ConsoleLink.used_at.is_(None), ConsoleLink.expires_at > now)
+            .values(used_at=now)
+            .returning(ConsoleLink.person_id)
+        )
+        return spent.scalar_one_or_none()
+
+    async def forget_before(self, moment: datetime) -> None:
+        await self._session.execute(delete(ConsoleLink).where(ConsoleLink.expires_at < moment))
+
+
 class Operations:
     """Counts for health and metrics: sizes of the queues and of the coordinators' backlog."""
 
@@ -1579,6 +1655,7 @@ class UnitOfWork:
         self.relayed = RelayedMessages(session)
         self.groups = GroupChats(session)
         self.operations = Operations(session)
+        self.console_links = ConsoleLinks(session)
         self.reports = Reports(session)
         self.announcements = Announcements(session)
         self.roundtables = Roundtables(session)

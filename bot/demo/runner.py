@@ -51,8 +51,16 @@ class DemoError(ValueError):
 
 
 class Demo:
-    def __init__(self, folder: Path, framework: Framework = "aiogram", *, reset: bool = False) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        framework: Framework = "aiogram",
+        *,
+        reset: bool = False,
+        public_url: str | None = None,
+    ) -> None:
         self.folder = folder
+        self.public_url = public_url  # where the page is served: the console's sign-in links point there
         self.framework = framework
         self.reset = reset
         self.members: list[Member] = []
@@ -90,6 +98,8 @@ class Demo:
             self._enrol(member)
         if COORDINATORS_GROUP in self.sim.groups:  # alerts go to the group's phone
             self.sim.configure(coordinator_chat_id=self.sim.groups[COORDINATORS_GROUP])
+        if self.public_url:
+            self.sim.configure(public_url=self.public_url)
         if not fresh:
             self._restore_chats()
         await self.sim.start()

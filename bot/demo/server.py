@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import console
 from bot.demo.cast import PLACES
 from bot.demo.runner import Demo, DemoError
 
@@ -35,6 +36,7 @@ def build_app(demo: Demo) -> web.Application:
     app.router.add_post("/api/photo", _photo)
     app.router.add_post("/api/people", _people)
     app.router.add_post("/api/advance", _advance)
+    console.mount(app, lambda: demo.simulation.tandem)  # the coordinators' console, as `tandem run` has it
     return app
 
 

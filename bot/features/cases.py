@@ -48,7 +48,7 @@ from bot.services.concerns import (
 )
 from bot.services.people import name_of
 from conversations.case_flows import CONTACT_FLOW, FLOWS, NOTE_FLOW
-from storage.models import Concern
+from storage.models import Concern, Person
 
 NOT_YOURS = N_("This button is not for you.")
 STALE = N_("This button is no longer active.")
@@ -119,6 +119,21 @@ async def acknowledge(ctx: Context, concern: Concern) -> None:
                 name=name_of(ctx.person),
             )
         )
+
+
+async def assign(ctx: Context, concern: Concern, taker: Person) -> None:
+    """A coordinator gives the case to another (or to themselves): it is theirs as if they had
+    acknowledged it (the overdue clock stops, their follow-up runs), and they are told."""
+    if concern.status == "open":
+        await acknowledge(ctx, concern)
+    concern.acknowledged_by, concern.updated_at = taker.id, ctx.now
+    await log_entry(ctx, concern, "assigned", taker, None)
+    await ctx.uow.audit.record(ctx.now, ctx.person, "case.assigned", taker, concern=concern.id)
+    await schedule_follow_up(ctx, concern)
+    if taker.id != ctx.person.id:
+        t = ctx.translator_for(taker)
+        text = N_("{name} gave you concern #{id}: /case {id}")
+        await ctx.say_to(taker.chat_id, t(text, name=name_of(ctx.person), id=concern.id))
 
 
 async def resolve(ctx: Context, concern: Concern, outcome: str) -> None:

@@ -54,6 +54,8 @@ UNMATCHED = {
     "no_fit": N_("no mentor fits (distance or times)"),
     "taken": N_("the mentors who fit went to others this time"),
 }
+PROPOSED = N_("a proposal waits for a decision")
+FITS = N_("a mentor fits: /match proposes them")
 
 
 @dataclass(frozen=True)
@@ -152,13 +154,34 @@ async def match(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
+    proposed = await propose(ctx)
+    if proposed is None:
+        await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
+        return
+    learners, found = proposed
+    if len(found.proposals) > ONE_AT_A_TIME:
+        await ctx.say(*await _summary(ctx, found.unmatched))
+        return
+    lines = [
+        ctx.t.plural(
+            "{n} proposal, one at a time below.", "{n} proposals, one at a time below.", len(found.proposals)
+        )
+    ]
+    lines += _unmatched_lines(ctx, learners, found.unmatched)
+    await ctx.say("\n".join(lines))
+    await _next(ctx)
+
+
+async def propose(ctx: Context) -> tuple[list[Person], proposals.Proposals] | None:
+    """New proposals for every waiting learner (the earlier ones dropped), as /match and the
+    console make them: the learners, and the proposals and who got none and why (indices into the
+    learners). Such a learner is told once that the search goes on. None: nobody is waiting."""
     learners = list(await ctx.uow.people.waiting_learners())
     mentors_rows = list(await ctx.uow.people.ready_mentors())
     found = await _propose(ctx, learners, mentors_rows) if learners else None
     await ctx.uow.pairs.drop_proposals()  # the first write: computing holds no write lock
     if found is None:
-        await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
-        return
+        return None
     await ctx.uow.pairs.add_all(
         [
             Pair(
@@ -179,17 +202,34 @@ async def match(ctx: Context, event: Inbound) -> None:
     )
     for i in found.unmatched:
         await _tell_waiting(ctx, learners[i])
-    if len(found.proposals) > ONE_AT_A_TIME:
-        await ctx.say(*await _summary(ctx, found.unmatched))
-        return
-    lines = [
-        ctx.t.plural(
-            "{n} proposal, one at a time below.", "{n} proposals, one at a time below.", len(found.proposals)
-        )
+    return learners, found
+
+
+async def waiting_why(ctx: Context) -> list[tuple[Person, str]]:
+    """Every learner waiting for a mentor, with why (a msgid): a proposal waits for a decision,
+    or what /match says of a learner it finds no mentor for. Nothing is written."""
+    learners = list(await ctx.uow.people.waiting_learners())
+    if not learners:
+        return []
+    found = await _propose(ctx, learners, list(await ctx.uow.people.ready_mentors()))
+    proposed = {pair.learner_id for pair in await ctx.uow.pairs.proposals()}
+    return [
+        (learner, PROPOSED if learner.id in proposed else UNMATCHED.get(found.unmatched.get(i, ""), FITS))
+        for i, learner in enumerate(learners)
     ]
-    lines += _unmatched_lines(ctx, learners, found.unmatched)
-    await ctx.say("\n".join(lines))
-    await _next(ctx)
+
+
+async def decide(ctx: Context, pair_id: int, approve: bool) -> bool:
+    """A coordinator's decision on a proposal outside the chat (the console): approved, the pair
+    is introduced exactly as by the button; False when it was decided already."""
+    pair = await ctx.uow.pairs.lock(pair_id)  # another coordinator may decide on it, or its people
+    if pair is None or pair.status != "proposed":
+        return False
+    if approve:
+        await ctx.say((await _introduce(ctx, pair))[1])
+    else:
+        pair.status, pair.decided_at = "skipped", ctx.now
+    return True
 
 
 async def _propose(ctx: Context, learners: list[Person], mentors_rows: list[Person]) -> proposals.Proposals:

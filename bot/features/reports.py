@@ -70,8 +70,7 @@ async def stats(ctx: Context, event: Inbound) -> None:
     t, now = ctx.t, ctx.now
     pairs = await ctx.uow.reports.pair_counts()
     waiting = len(await ctx.uow.people.waiting_learners())
-    recent = await ctx.uow.reports.sessions_between(now - RECENT_SESSIONS, now)
-    outcomes = Counter(outcome(s) for s in recent)
+    outcomes = await recent_sessions(ctx)
     planned = outcomes["held"] + outcomes["missed"] + outcomes["cancelled"]
     open_concerns = Counter(c.severity for c in await ctx.uow.concerns.unresolved())
     lines = [
@@ -107,6 +106,10 @@ async def _relationship(ctx: Context) -> list[str]:
     trends = await relationship.trends(ctx.uow, live)
     worried = sum(relationship.worried(trend) for trend in trends.values())
     return [t(RELATIONSHIP, **averages), t(RELATIONSHIP_WORRIES, pairs=t.number(worried))]
+async def recent_sessions(ctx: Context) -> Counter[str]:
+    """The sessions of the last four weeks by outcome (held, missed, cancelled), as /stats counts them."""
+    recent = await ctx.uow.reports.sessions_between(ctx.now - RECENT_SESSIONS, ctx.now)
+    return Counter(outcome(s) for s in recent)
 
 
 async def _median_acknowledgement(ctx: Context) -> str:
@@ -136,18 +139,24 @@ async def export(ctx: Context, event: Inbound) -> None:
     """Pairs, sessions, check-ins and concerns as CSV files, with pseudonyms for people."""
     if not await _coordinator(ctx):
         return
-    alias = Pseudonyms(ctx.settings)
-    reports = ctx.uow.reports
-    files = {
-        "pairs.csv": pairs_table(await reports.pairs(), alias),
-        "sessions.csv": sessions_table(await reports.sessions(), ctx.now),
-        "checkins.csv": checkins_table(await reports.check_ins(), alias),
-        "concerns.csv": concerns_table(await reports.concerns(), alias),
-    }
+    files = {filename: await export_file(ctx, filename) for filename in CAPTIONS}
     await ctx.uow.audit.record(ctx.now, ctx.person, "export", None)
     await ctx.say(ctx.t(EXPORTED))
     for filename, content in files.items():
         await ctx.send_document(filename, content, ctx.t(CAPTIONS[filename]))
+
+
+async def export_file(ctx: Context, filename: str) -> bytes:
+    """One of the CSV files (a name of ``CAPTIONS``), with pseudonyms for people: /export sends
+    them all, the console offers each."""
+    alias, reports = Pseudonyms(ctx.settings), ctx.uow.reports
+    if filename == "pairs.csv":
+        return pairs_table(await reports.pairs(), alias)
+    if filename == "sessions.csv":
+        return sessions_table(await reports.sessions(), ctx.now)
+    if filename == "checkins.csv":
+        return checkins_table(await reports.check_ins(), alias)
+    return concerns_table(await reports.concerns(), alias)
 
 
 class Pseudonyms:

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import TypeVar
 from weakref import WeakValueDictionary
 
 from sqlalchemy import inspect
@@ -57,6 +58,7 @@ TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "23505", "23503"})
 TRANSIENT_RETRIES = 2
 
 CONCURRENT_EVENTS = 8
+Result = TypeVar("Result")
 
 
 class AlreadyHandled(Exception):
@@ -175,7 +177,7 @@ class Dispatcher:
         except DeliveryError as exc:
             log.warning("could not publish a chat's menu (%s)", type(exc).__name__)
 
-    async def _retried(self, run: Callable[[], Awaitable[Context | None]], what: str) -> Context | None:
+    async def _retried(self, run: Callable[[], Awaitable[Result]], what: str) -> Result:
         """An event's or a job's transaction; one that lost to a concurrent one (a deadlock
         between two decisions' locks, say) runs again from the start, and then reads what the
         other committed."""
@@ -407,6 +409,38 @@ class Dispatcher:
                 "I'm not expecting a message right now. Send /start to begin, or /help to see what I can do."
             )
         await ctx.say(ctx.t(text))
+
+    # --- work from outside Telegram (the coordinators' console) ------------------------------
+
+    async def act(self, person: Person, work: Callable[[Context], Awaitable[Result]]) -> Result | None:
+        """Run ``work`` as ``person`` does from outside Telegram (the coordinators' console): in
+        their context and one transaction, held with their chat's own events, then deliver what
+        it wrote, as an update's action would. None when the person is gone meanwhile."""
+        lock = self._chat_locks.setdefault(person.chat_id, asyncio.Lock())
+        async with lock, self._slots:
+            done = await self._retried(lambda: self._act_in_transaction(person.id, work), "console action")
+        if done is None:
+            return None
+        ctx, result = done
+        await self.postman.deliver(ctx.posted)
+        await self._publish_others(ctx)
+        return result
+
+    async def _act_in_transaction(
+        self, person_id: int, work: Callable[[Context], Awaitable[Result]]
+    ) -> tuple[Context, Result] | None:
+        async with self.db.unit_of_work() as uow:
+            person = await uow.people.get(person_id)
+            if person is None:
+                return None
+            await uow.lock_chat(person.chat_id)
+            ctx = self._context(uow, person, person.chat_id)
+            ctx.actor_id = person.id
+            result = await work(ctx)
+            if ctx.menus:
+                await group_watch.review(ctx)
+            await ctx.write_outbox()
+            return ctx, result
 
     # --- due-jobs ----------------------------------------------------------------------------
 

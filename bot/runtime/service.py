@@ -16,6 +16,8 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
+from aiohttp import web
+
 from bot.adapter import WebhookTarget
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
@@ -55,14 +57,29 @@ class Unreachable(Exception):
     naming which, where, and what to check (the cause, with its stack, is for DEBUG)."""
 
 
+class Pages(Protocol):
+    """Web pages served beside the webhook (the coordinators' console), added by the entry point."""
+
+    def __call__(self, app: web.Application, tandem: Tandem) -> None: ...
+
+
 class Service:
-    def __init__(self, settings: Settings, clock: Clock, build: Builder, *, webhook: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        build: Builder,
+        *,
+        webhook: bool = False,
+        pages: Pages | None = None,
+    ) -> None:
         if webhook and settings.webhook_secret is None:
             raise ConfigError("TANDEM_WEBHOOK_SECRET: required in webhook mode (1-256 of A-Z a-z 0-9 _ -)")
         self.settings = settings
         self.clock = clock
         self.build = build
         self.webhook = webhook
+        self.pages = pages
         self.tandem: Tandem | None = None
         self.server: OpsServer | None = None
         self._ticker: RealTimeTicker | None = None
@@ -83,7 +100,14 @@ class Service:
                 raise
             raise Unreachable(problem) from exc
         ops = Ops(tandem.db, self.clock, webhook_secret=settings.webhook_secret if self.webhook else None)
-        self.server = OpsServer(ops, settings.http_host, settings.http_port, settings.webhook_path)
+        pages = self.pages
+        self.server = OpsServer(
+            ops,
+            settings.http_host,
+            settings.http_port,
+            settings.webhook_path,
+            pages=None if pages is None else lambda app: pages(app, tandem),
+        )
         try:
             await self.server.start()
         except OSError as exc:

@@ -1,4 +1,5 @@
-"""The HTTP side of ``tandem run``: Telegram's webhook, ``/healthz``, ``/readyz`` and ``/metrics``.
+"""The HTTP side of ``tandem run``: Telegram's webhook, ``/healthz``, ``/readyz``, ``/metrics``, and
+the pages the entry point adds (the coordinators' console, ``bot/console/``).
 
 The webhook answers Telegram as soon as the update's transaction has committed (the core says
 so), then sends the replies: a replica killed after answering loses nothing, because what the
@@ -51,8 +52,17 @@ class Ops:
 
 
 class OpsServer:
-    def __init__(self, ops: Ops, host: str, port: int, webhook_path: str) -> None:
+    def __init__(
+        self,
+        ops: Ops,
+        host: str,
+        port: int,
+        webhook_path: str,
+        *,
+        pages: Callable[[web.Application], None] | None = None,
+    ) -> None:
         self.ops = ops
+        self._pages = pages
         self._host = host
         self._port = port
         self._webhook_path = webhook_path
@@ -65,6 +75,8 @@ class OpsServer:
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)
         app.router.add_post(self._webhook_path, self._webhook)
+        if self._pages is not None:  # the coordinators' console, added by the entry point
+            self._pages(app)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, self._port).start()

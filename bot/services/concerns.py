@@ -70,6 +70,7 @@ ACTIONS = {
     "raised": N_("raised"),
     "signal": N_("signal"),
     "acknowledged": N_("acknowledged by {name}"),
+    "assigned": N_("assigned to {name}"),
     "note": N_("note by {name}"),
     "resolved": N_("resolved by {name}"),
     "contacted": N_("{name} wrote to the learner"),
