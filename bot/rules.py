@@ -109,6 +109,19 @@ class RelayRules(_Strict):
     contact: ContactRules = Field(default_factory=ContactRules)
 
 
+DEFAULT_AREA = "main"  # the one area of a programme that lists none; where existing data lives
+
+
+class Area(_Named):
+    """A part of the programme (a region, a city) with coordinators of its own: they see its
+    people, pairs and cases only. ``group_chat_id``: its coordinators' group until one is chosen
+    with /setup; ``lead_chat_id``: who gets its overdue alerts (else the programme's lead)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    group_chat_id: int | None = None
+    lead_chat_id: int | None = None
+
+
 class ProgrammeRules(_Strict):
     name: str = Field(default="Tandem", min_length=1, max_length=80)
     # What the programme is, per language code; the shipped gettext text when a language is missing.
@@ -130,6 +143,9 @@ class ProgrammeRules(_Strict):
     escalation: EscalationRules = Field(default_factory=EscalationRules)
     help_lines: tuple[HelpLine, ...] = ()  # shown at once to a learner with an urgent safety concern
     relay: RelayRules = Field(default_factory=RelayRules)
+    # The programme's areas; none listed: one area, DEFAULT_AREA, and every coordinator sees all.
+    # The first listed is the default one: people recorded in no listed area belong to it.
+    areas: tuple[Area, ...] = ()
 
     @field_validator("timezone")
     @classmethod
@@ -162,6 +178,15 @@ class ProgrammeRules(_Strict):
             seen.add(key)
         return self
 
+    @field_validator("areas")
+    @classmethod
+    def _unique_areas(cls, value: tuple[Area, ...]) -> tuple[Area, ...]:
+        ids = [area.id for area in value]
+        for area_id in ids:
+            if ids.count(area_id) > 1:
+                raise ValueError(f"area {area_id!r} is listed twice")
+        return value
+
     @field_validator("holidays")
     @classmethod
     def _dates(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -183,6 +208,9 @@ class ProgrammeRules(_Strict):
             if date.fromisoformat(first) <= day <= date.fromisoformat(last or first):
                 return True
         return False
+
+    def area(self, area_id: str) -> Area | None:
+        return next((a for a in self.areas if a.id == area_id), None)
 
     def check(self, check_id: str) -> CheckRule | None:
         return next((c for c in self.mentor_checks if c.id == check_id), None)
