@@ -212,6 +212,36 @@ class ProgrammeRules(_Strict):
     def area(self, area_id: str) -> Area | None:
         return next((a for a in self.areas if a.id == area_id), None)
 
+    # What an area column holds, read as the programme's areas (bot/services/areas.py builds on
+    # these for people, pairs and cases; the context routes coordinators' messages by them).
+
+    @property
+    def area_ids(self) -> tuple[str, ...]:
+        """The programme's area ids, the default first (DEFAULT_AREA alone when none is listed)."""
+        return tuple(a.id for a in self.areas) or (DEFAULT_AREA,)
+
+    @property
+    def has_areas(self) -> bool:
+        """Whether the programme is split into areas at all (else every coordinator sees all)."""
+        return len(self.areas) > 1
+
+    def home_area(self, stored: str | None) -> str:
+        """A learner's, mentor's or invite's area: an id the programme does not list is its default."""
+        first = (stored or "").split(",")[0].strip()
+        return first if first in self.area_ids else self.area_ids[0]
+
+    def coordinated(self, stored: str | None) -> frozenset[str] | None:
+        """The areas a coordinator's area column gives them; None: all (``*``, or no areas)."""
+        listed = [a.strip() for a in (stored or "").split(",") if a.strip()]
+        if "*" in listed or not self.has_areas:
+            return None
+        return frozenset(self.home_area(a) for a in listed) or frozenset(self.area_ids[:1])
+
+    def coordinates(self, stored: str | None, area: str | None) -> bool:
+        """Whether a coordinator with this area column sees ``area`` (a stored id, normalised)."""
+        seen = self.coordinated(stored)
+        return seen is None or self.home_area(area) in seen
+
     def check(self, check_id: str) -> CheckRule | None:
         return next((c for c in self.mentor_checks if c.id == check_id), None)
 

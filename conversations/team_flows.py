@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_
-from bot.services import readiness
+from bot.services import concerns, readiness
 from bot.services.concerns import BACK_IN_THE_QUEUE, ICONS, TAKER_REMOVED, refresh_alert, release
 from bot.services.people import name_of
 from conversations.common import check_text
@@ -84,7 +84,9 @@ async def suspend(ctx: Context, mentor: Person, reason: str | None, by: Person |
     await ctx.uow.audit.record(ctx.now, by, "team.mentor_suspended", mentor, pairs_ended=ended)
     them = ctx.about(mentor)
     await them.say(them.t(SUSPENDED_TOLD, name=name_of(mentor), contact=ctx.rules.contact or "–"))
-    await ctx.tell_coordinators(SUSPENDED_NOTE, name=name_of(mentor), by=_by(by), count=ended)
+    await ctx.tell_coordinators(
+        SUSPENDED_NOTE, area=ctx.rules.home_area(mentor.area), name=name_of(mentor), by=_by(by), count=ended
+    )
     return ended
 
 
@@ -97,10 +99,14 @@ async def reinstate(ctx: Context, mentor: Person, by: Person | None) -> None:
     await ctx.uow.audit.record(ctx.now, by, "team.mentor_reinstated", mentor)
     them = ctx.about(mentor)
     await them.say(them.t(REINSTATED_TOLD, name=name_of(mentor)))
-    await ctx.tell_coordinators(REINSTATED_NOTE, name=name_of(mentor), by=_by(by))
+    await ctx.tell_coordinators(
+        REINSTATED_NOTE, area=ctx.rules.home_area(mentor.area), name=name_of(mentor), by=_by(by)
+    )
     locale = ctx.settings.default_locale
     for check in filter(None, map(ctx.rules.check, missing)):
-        await ctx.tell_coordinators(EXPIRED, name=name_of(mentor), check=check.label(locale))
+        await ctx.tell_coordinators(
+            EXPIRED, area=ctx.rules.home_area(mentor.area), name=name_of(mentor), check=check.label(locale)
+        )
     await readiness.update(ctx, mentor)
 
 
@@ -123,7 +129,10 @@ async def remove_coordinator(ctx: Context, coordinator: Person, by: Person | Non
         if concern.acknowledged_by == coordinator.id and concern.status == "acknowledged":
             await release(ctx, concern, TAKER_REMOVED)
             await refresh_alert(ctx, concern)
-            await ctx.tell_coordinators(BACK_IN_THE_QUEUE, icon=ICONS[concern.severity], id=concern.id)
+            where = await concerns.area(ctx, concern)
+            await ctx.tell_coordinators(
+                BACK_IN_THE_QUEUE, area=where, icon=ICONS[concern.severity], id=concern.id
+            )
     if coordinator.id != ctx.actor_id:  # the actor's own menu follows by itself
         ctx.menus.append(coordinator)
     return True

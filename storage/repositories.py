@@ -652,19 +652,23 @@ class Pairs:
         pairs = (await self._session.execute(held(query))).scalars().all()
         return [pair for pair in pairs if pair.status in LIVE_PAIRS]
 
-    async def drop_proposals(self) -> None:
-        """A new /match replaces the proposals nobody decided on."""
-        await self._session.execute(delete(Pair).where(Pair.status == "proposed"))
+    async def drop_proposals(self, scope: AreaScope | None = None) -> None:
+        """A new /match replaces the proposals nobody decided on (``scope``: of its areas)."""
+        query = delete(Pair).where(Pair.status == "proposed")
+        if scope is not None:
+            query = query.where(scope.pairs())
+        await self._session.execute(query)
 
-    async def next_proposal(self) -> Pair | None:
-        query = select(Pair).where(Pair.status == "proposed").order_by(Pair.position).limit(1)
+    async def next_proposal(self, scope: AreaScope | None = None) -> Pair | None:
+        query = select(Pair).where(Pair.status == "proposed")
+        query = scoped(query, scope, AreaScope.pairs).order_by(Pair.position).limit(1)
         return (await self._session.execute(query)).scalar_one_or_none()
 
-    async def proposals_count(self) -> int:
+    async def proposals_count(self, scope: AreaScope | None = None) -> int:
         """How many proposals the current /match run made (decided or not)."""
-        latest = select(func.max(Pair.created_at)).where(Pair.position >= 0).scalar_subquery()
-        query = select(func.count()).select_from(Pair).where(Pair.created_at == latest)
-        return int((await self._session.execute(query)).scalar_one())
+        latest = scoped(select(func.max(Pair.created_at)).where(Pair.position >= 0), scope, AreaScope.pairs)
+        query = select(func.count()).select_from(Pair).where(Pair.created_at == latest.scalar_subquery())
+        return int((await self._session.execute(scoped(query, scope, AreaScope.pairs))).scalar_one())
 
     async def load(self) -> dict[int, int]:
         """Learners each mentor has now (introduced or active)."""
@@ -1368,7 +1372,9 @@ class Reports:
         return list((await self._session.execute(query)).scalars().all())
 
     async def check_ins(self, scope: AreaScope | None = None) -> list[CheckIn]:
-        query = scoped(select(CheckIn), scope, lambda a: CheckIn.person_id.in_(a.people())).order_by(CheckIn.id)
+        query = scoped(select(CheckIn), scope, lambda a: CheckIn.person_id.in_(a.people())).order_by(
+            CheckIn.id
+        )
         return list((await self._session.execute(query)).scalars().all())
 
     async def concerns(self, scope: AreaScope | None = None) -> list[Concern]:

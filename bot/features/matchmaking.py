@@ -14,10 +14,10 @@ import numpy as np
 
 from bot.callbacks import Callback, Tag, pack, unpack
 from bot.context import Context
-from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
 from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_, Translator, language_name
-from bot.services import matching, paging
+from bot.services import areas, matching, paging
 from bot.services.people import name_of
 from conversations import first_meeting, pair_end
 from conversations.common import AVAILABILITY, TRADES
@@ -141,9 +141,13 @@ async def match(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
-    await ctx.uow.pairs.drop_proposals()
-    learners = list(await ctx.uow.people.waiting_learners())
-    mentors_rows = list(await ctx.uow.people.ready_mentors())
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    across = (
+        areas.is_lead(ctx.rules, ctx.person) and isinstance(event, Command) and event.args.strip() == "all"
+    )
+    await ctx.uow.pairs.drop_proposals(scope)
+    learners = list(await ctx.uow.people.waiting_learners(scope))
+    mentors_rows = areas.serving(ctx.rules, ctx.person, await ctx.uow.people.ready_mentors())
     load = await ctx.uow.pairs.load()
     closed = await ctx.uow.pairs.closed()
     if not learners:
@@ -158,6 +162,8 @@ async def match(ctx: Context, event: Inbound) -> None:
         for j, mentor in enumerate(mentors_rows):
             if (learner.id, mentor.id) in closed:
                 score[i, j] = 0.0  # declined or ended before: never again
+            elif not across and not areas.may_serve(ctx.rules, mentor, learner, mentors[j].online_only):
+                score[i, j] = 0.0  # matching runs per area; an online-only mentor serves any
     assigned = matching.assign(score, mentors, ctx.rules.matching)
     for position, (i, j) in enumerate(assigned):
         order = [int(k) for k in np.argsort(-score[i]) if k != j and score[i, k] > 0]
@@ -209,7 +215,7 @@ async def match(ctx: Context, event: Inbound) -> None:
 
 
 async def _next(ctx: Context) -> None:
-    pair = await ctx.uow.pairs.next_proposal()
+    pair = await ctx.uow.pairs.next_proposal(areas.scope_of(ctx.rules, ctx.person))
     if pair is None:
         await ctx.say(ctx.t(N_("No more proposals. /match computes new ones.")))
         return
@@ -221,7 +227,7 @@ async def card(ctx: Context, pair: Pair) -> tuple[str, Keyboard]:
     learner = await ctx.uow.people.get(pair.learner_id)
     mentor = await ctx.uow.people.get(pair.mentor_id)
     assert learner is not None and mentor is not None
-    total = await ctx.uow.pairs.proposals_count()
+    total = await ctx.uow.pairs.proposals_count(areas.scope_of(ctx.rules, ctx.person))
     text = ctx.t(
         N_(
             "Proposal {number} of {total}:\nLearner: {learner}\nMentor: {mentor}\n"
@@ -251,7 +257,11 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         return
     pair = await ctx.uow.pairs.lock(press.pair)  # another coordinator may decide on it, or its people
-    if pair is None or pair.status != "proposed":
+    if not await areas.sees_pair(ctx.uow, ctx.rules, ctx.person, pair):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    assert pair is not None
+    if pair.status != "proposed":
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, None)
@@ -368,7 +378,7 @@ async def pairs(ctx: Context, event: Inbound) -> None:
 
 
 async def _running(ctx: Context) -> list[Pair]:
-    return list(await ctx.uow.pairs.live())
+    return list(await ctx.uow.pairs.live(areas.scope_of(ctx.rules, ctx.person)))
 
 
 async def _pair_entry(ctx: Context, pair: Pair) -> Entry:
@@ -407,7 +417,11 @@ async def end_pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         return
     pair = await ctx.uow.pairs.get(press.pair)
-    if pair is None or pair.status not in ("introduced", "active"):
+    if not await areas.sees_pair(ctx.uow, ctx.rules, ctx.person, pair):
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
+        return
+    assert pair is not None
+    if pair.status not in ("introduced", "active"):
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         return
     ctx.answer_button(event.callback_id)

@@ -22,6 +22,7 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator
+from bot.services import areas
 from bot.services.attendance import outcome
 from storage.models import CheckIn, Concern, Pair, Session
 
@@ -62,12 +63,13 @@ async def stats(ctx: Context, event: Inbound) -> None:
     if not await _coordinator(ctx):
         return
     t, now = ctx.t, ctx.now
-    pairs = await ctx.uow.reports.pair_counts()
-    waiting = len(await ctx.uow.people.waiting_learners())
-    recent = await ctx.uow.reports.sessions_between(now - RECENT_SESSIONS, now)
+    scope = areas.scope_of(ctx.rules, ctx.person)  # the figures of the coordinator's areas
+    pairs = await ctx.uow.reports.pair_counts(scope)
+    waiting = len(await ctx.uow.people.waiting_learners(scope))
+    recent = await ctx.uow.reports.sessions_between(now - RECENT_SESSIONS, now, scope)
     outcomes = Counter(outcome(s) for s in recent)
     planned = outcomes["held"] + outcomes["missed"] + outcomes["cancelled"]
-    open_concerns = Counter(c.severity for c in await ctx.uow.concerns.unresolved())
+    open_concerns = Counter(c.severity for c in await ctx.uow.concerns.unresolved(scope))
     lines = [
         t(TITLE, programme=ctx.rules.name, date=t.date(now)),
         t(PAIRS, active=t.number(pairs["active"])),
@@ -85,7 +87,8 @@ async def stats(ctx: Context, event: Inbound) -> None:
 
 
 async def _median_acknowledgement(ctx: Context) -> str:
-    concerns = await ctx.uow.reports.acknowledged_since(ctx.now - RECENT_ACKNOWLEDGEMENTS)
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    concerns = await ctx.uow.reports.acknowledged_since(ctx.now - RECENT_ACKNOWLEDGEMENTS, scope)
     waits = [(c.acknowledged_at - c.created_at).total_seconds() for c in concerns if c.acknowledged_at]
     if not waits:
         return NONE
@@ -112,12 +115,12 @@ async def export(ctx: Context, event: Inbound) -> None:
     if not await _coordinator(ctx):
         return
     alias = Pseudonyms(ctx.settings)
-    reports = ctx.uow.reports
+    reports, scope = ctx.uow.reports, areas.scope_of(ctx.rules, ctx.person)
     files = {
-        "pairs.csv": pairs_table(await reports.pairs(), alias),
-        "sessions.csv": sessions_table(await reports.sessions(), ctx.now),
-        "checkins.csv": checkins_table(await reports.check_ins(), alias),
-        "concerns.csv": concerns_table(await reports.concerns(), alias),
+        "pairs.csv": pairs_table(await reports.pairs(scope), alias),
+        "sessions.csv": sessions_table(await reports.sessions(scope), ctx.now),
+        "checkins.csv": checkins_table(await reports.check_ins(scope), alias),
+        "concerns.csv": concerns_table(await reports.concerns(scope), alias),
     }
     await ctx.uow.audit.record(ctx.now, ctx.person, "export", None)
     await ctx.say(ctx.t(EXPORTED))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.rules import DEFAULT_AREA, ProgrammeRules
+from bot.rules import ProgrammeRules
 from storage.models import Concern, Invite, Pair, Person
 from storage.repositories import AreaScope, UnitOfWork
 
@@ -31,26 +31,17 @@ ALL = "*"
 
 def ids(rules: ProgrammeRules) -> tuple[str, ...]:
     """The programme's area ids, the default first."""
-    return tuple(a.id for a in rules.areas) or (DEFAULT_AREA,)
-
-
-def has_areas(rules: ProgrammeRules) -> bool:
-    """Whether the programme is split into areas at all (else everyone sees everything)."""
-    return len(rules.areas) > 1
+    return rules.area_ids
 
 
 def normal(rules: ProgrammeRules, area: str | None) -> str:
     """One stored area id as the programme knows it: an id it does not list is its default."""
-    known = ids(rules)
-    return area if area in known else known[0]
+    return rules.home_area(area)
 
 
 def areas_of_coordinator(rules: ProgrammeRules, person: Person) -> frozenset[str] | None:
     """The areas a coordinator sees; None: all of them (a lead, or a programme without areas)."""
-    stored = (person.area or "").split(",")
-    if ALL in stored or not has_areas(rules):
-        return None
-    return frozenset(normal(rules, a.strip()) for a in stored if a.strip()) or frozenset({ids(rules)[0]})
+    return rules.coordinated(person.area)
 
 
 def scope_of(rules: ProgrammeRules, coordinator: Person) -> AreaScope | None:
@@ -67,13 +58,12 @@ def is_lead(rules: ProgrammeRules, coordinator: Person) -> bool:
 
 
 def sees(rules: ProgrammeRules, coordinator: Person, area: str | None) -> bool:
-    seen = areas_of_coordinator(rules, coordinator)
-    return seen is None or normal(rules, area) in seen
+    return rules.coordinates(coordinator.area, area)
 
 
 def area_of(rules: ProgrammeRules, person: Person) -> str:
     """A learner's or mentor's area (a coordinator's first one)."""
-    return normal(rules, (person.area or "").split(",")[0].strip())
+    return rules.home_area(person.area)
 
 
 def sees_person(rules: ProgrammeRules, coordinator: Person, person: Person | None) -> bool:
@@ -149,7 +139,9 @@ def grantable(rules: ProgrammeRules, coordinator: Person | None, typed: str | No
     return ",".join(dict.fromkeys(wanted))
 
 
-def invite_area(rules: ProgrammeRules, coordinator: Person | None, role: str, typed: str | None) -> str | None:
+def invite_area(
+    rules: ProgrammeRules, coordinator: Person | None, role: str, typed: str | None
+) -> str | None:
     """The area to record on a new invite of ``role``; None: refused (see ``grantable``)."""
     area = grantable(rules, coordinator, typed)
     if typed is None and area is None:  # a lead (or the operator) named none
@@ -165,3 +157,34 @@ def name(rules: ProgrammeRules, area: str, locale: str) -> str:
     """An area's name in the reader's language (its id when the programme lists none)."""
     listed = rules.area(area)
     return listed.label(locale) if listed is not None else area
+
+
+def group_scope(rules: ProgrammeRules, coordinator: Person, typed: str | None) -> str | None:
+    """Whose coordinators' group ``/setup [area]`` makes a group: "" the whole programme's (a
+    lead naming none, or a programme without areas), else an area's id; None: not theirs."""
+    if not rules.has_areas:
+        return ""
+    if typed is None:
+        return "" if is_lead(rules, coordinator) else area_of(rules, coordinator)
+    return typed if typed in rules.area_ids and sees(rules, coordinator, typed) else None
+
+
+def invitable(rules: ProgrammeRules, coordinator: Person) -> list[str]:
+    """The area ids a coordinator may invite people into."""
+    return [a for a in rules.area_ids if sees(rules, coordinator, a)]
+
+
+def serving(rules: ProgrammeRules, coordinator: Person, mentors: Iterable[Person]) -> list[Person]:
+    """The ready mentors a coordinator's /match may propose: those of their areas, and anyone's
+    who meets online only (they may serve any area)."""
+    return [m for m in mentors if sees(rules, coordinator, m.area) or online_only(m)]
+
+
+def online_only(mentor: Person) -> bool:
+    return str((mentor.profile or {}).get("travel") or "") == "online"
+
+
+def may_serve(rules: ProgrammeRules, mentor: Person, learner: Person, online: bool | None = None) -> bool:
+    """Whether matching per area may pair them: the same area, or a mentor who meets online only."""
+    online = online_only(mentor) if online is None else online
+    return online or area_of(rules, mentor) == area_of(rules, learner)
