@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_, Translator, language_name
-from bot.services import relay
+from bot.services import areas, relay
 from conversations.common import check_text
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import Announcement, Person
@@ -50,12 +50,19 @@ def first_moment(ctx: Context, person: Person) -> datetime:
 async def cohort_named(ctx: Context, typed: str) -> str:
     """A cohort as the programme spells it, whatever the case it was typed in."""
     typed = typed.strip()
-    known = await ctx.uow.announcements.cohorts()
+    known = await ctx.uow.announcements.cohorts(areas.scope_of(ctx.rules, ctx.person))
     return next((c for c in known if c.casefold() == typed.casefold()), typed)
 
 
 def audience_words(t: Translator, audience: str, cohort: str | None) -> str:
     return t(AUDIENCES.get(audience, AUDIENCES["everyone"]), cohort=cohort or "–")
+
+
+async def recipients(ctx: Context, audience: str, cohort: str | None) -> list[Person]:
+    """Who an announcement by this coordinator reaches: the audience within their areas, the
+    coordinator aside."""
+    people = await ctx.uow.announcements.audience(audience, cohort, areas.scope_of(ctx.rules, ctx.person))
+    return [p for p in areas.visible(ctx.rules, ctx.person, people) if p.id != ctx.person.id]
 
 
 async def written(ctx: Context, answers: dict[str, Any]) -> None:
@@ -66,8 +73,7 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
     audience, cohort = str(answers["audience"]), answers.get("cohort")
     if audience == "cohort":
         cohort = await cohort_named(ctx, str(cohort or ""))
-    people = await ctx.uow.announcements.audience(audience, cohort)
-    people = [p for p in people if p.id != ctx.person.id]
+    people = await recipients(ctx, audience, cohort)
     whom = audience_words(ctx.t, audience, cohort)
     if not people:
         await ctx.say(
@@ -102,7 +108,7 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         await ctx.say(ctx.t(NOTHING_SENT))
         return
     audience, cohort = str(answers["audience"]), answers.get("cohort")
-    people = [p for p in await ctx.uow.announcements.audience(audience, cohort) if p.id != ctx.person.id]
+    people = await recipients(ctx, audience, cohort)
     if not people:
         await ctx.say(ctx.t(NOTHING_SENT))
         return

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.i18n import N_, Translator
+from bot.services import areas
 from conversations.announce import WINDOW, cohort_named, first_moment
 from conversations.common import check_text
 from conversations.flow import END, Flow, Option, Step, StepKind
@@ -39,7 +40,8 @@ def invitation(t: Translator, roundtable: Roundtable) -> str:
 
 async def _mentors(ctx: Context, cohort: str | None) -> list[Person]:
     audience = "cohort" if cohort else "mentors"
-    return [p for p in await ctx.uow.announcements.audience(audience, cohort) if p.role == "mentor"]
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    return [p for p in await ctx.uow.announcements.audience(audience, cohort, scope) if p.role == "mentor"]
 
 
 def _starts(ctx: Context, answers: dict[str, Any]) -> datetime:

@@ -1315,14 +1315,25 @@ class Roundtables:
         )
         return list((await self._session.execute(query)).scalars().all())
 
-    async def since(self, moment: datetime) -> list[tuple[Roundtable, Counter[str | None]]]:
-        """Roundtables starting from ``moment`` on, soonest first, each with its answers counted."""
+    async def since(
+        self, moment: datetime, scope: AreaScope | None = None
+    ) -> list[tuple[Roundtable, Counter[str | None]]]:
+        """Roundtables starting from ``moment`` on, soonest first, each with its answers counted
+        (``scope``: those inviting mentors of its areas, and their answers)."""
+        guests = scoped(
+            select(RoundtableGuest.roundtable_id), scope, lambda a: RoundtableGuest.person_id.in_(a.people())
+        )
         query = select(Roundtable).where(Roundtable.starts_at >= moment).order_by(Roundtable.starts_at)
+        if scope is not None:
+            query = query.where(Roundtable.id.in_(guests))
         tables = (await self._session.execute(query)).scalars().all()
-        answers = (
-            select(RoundtableGuest.roundtable_id, RoundtableGuest.answer, func.count())
-            .where(RoundtableGuest.roundtable_id.in_([t.id for t in tables]))
-            .group_by(RoundtableGuest.roundtable_id, RoundtableGuest.answer)
+        answers = scoped(
+            select(RoundtableGuest.roundtable_id, RoundtableGuest.answer, func.count()),
+            scope,
+            lambda a: RoundtableGuest.person_id.in_(a.people()),
+        )
+        answers = answers.where(RoundtableGuest.roundtable_id.in_([t.id for t in tables])).group_by(
+            RoundtableGuest.roundtable_id, RoundtableGuest.answer
         )
         counts: dict[int, Counter[str | None]] = {t.id: Counter() for t in tables}
         for table_id, answer, n in (await self._session.execute(answers)).all():
