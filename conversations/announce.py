@@ -169,7 +169,7 @@ async def report(ctx: Context, payload: dict[str, Any]) -> None:
     tally["gone"] += tally.pop("pending", 0)  # a copy never sent by then did not reach them
     announcement.reported_at = ctx.now
     sender = await ctx.uow.people.get(announcement.sent_by) if announcement.sent_by else None
-    fields = {
+    fields: dict[str, Any] = {
         "sent": tally["sent"],
         "paused": tally["paused"],
         "gone": tally["gone"],

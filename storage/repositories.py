@@ -100,11 +100,14 @@ class AreaScope:
         return Session.pair_id.in_(select(Pair.id).where(self.pairs()))
 
 
-def scoped(query: Select[Entity], scope: AreaScope | None, condition: Any = None) -> Select[Entity]:
+Query = TypeVar("Query")  # a select (of any columns)
+
+
+def scoped(query: Query, scope: AreaScope | None, condition: Any = None) -> Query:
     """``query`` limited to ``scope`` (by ``condition``, a person's area by default)."""
     if scope is None:
         return query
-    return query.where(scope.clause() if condition is None else condition(scope))
+    return cast(Query, cast(Any, query).where(scope.clause() if condition is None else condition(scope)))
 
 
 def table_of(model: type[Base]) -> Table:

@@ -234,6 +234,7 @@ async def case(ctx: Context, event: Inbound) -> None:
     concern = await ctx.uow.concerns.get(int(number)) if readable else None
     if not await areas.sees_concern(ctx.uow, ctx.rules, ctx.person, concern):
         concern = None  # another area's case: as if there were none
+    if concern is None:
         await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
         return
     text, keyboard = await alert_text(ctx, concern, ctx.t), await buttons(ctx, concern, ctx.t)
