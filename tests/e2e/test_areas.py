@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 import pytest
 from sqlalchemy import select
 
-import bot.app  # noqa: F401 (every feature, so every family of buttons, is declared)
+import bot.app
 from bot.admin import run_admin
 from bot.callbacks import Callback, Pattern, Tag
 from bot.emulator import Limits
@@ -92,15 +92,24 @@ async def build(sim: Simulation) -> None:
         ("nina", "nora", "ned", "Nora", "Ned"),
         ("samira", "zoltan", "zelda", "Zoltan", "Zelda"),
     ):
-        await onboard_learner(sim, learner, await invite(sim, coordinator, "learner"), name=name, language="en")
-        await apply_as_mentor(sim, mentor, name=mentor_name, code=await invite(sim, coordinator, "mentor"), evenings=True)
+        await onboard_learner(
+            sim, learner, await invite(sim, coordinator, "learner"), name=name, language="en"
+        )
+        await apply_as_mentor(
+            sim, mentor, name=mentor_name, code=await invite(sim, coordinator, "mentor"), evenings=True
+        )
         await make_ready(sim, coordinator, mentor, mentor_name)
         await sim.send(coordinator, "/match")
         await sim.press(coordinator, "^Approve$")
     await apply_as_mentor(sim, "zack", name="Zack", code=await invite(sim, "samira", "mentor"))
     guardian = ("Zeno Guardian", "+49 30 555")
     await onboard_learner(
-        sim, "zuzana", await invite(sim, "samira", "learner multi"), name="Zuzana", language="en", guardian=guardian
+        sim,
+        "zuzana",
+        await invite(sim, "samira", "learner multi"),
+        name="Zuzana",
+        language="en",
+        guardian=guardian,
     )
     await sim.block("zuzana")
     await invite(sim, "samira", "coordinator")  # open
@@ -212,14 +221,25 @@ async def test_a_coordinator_of_one_area_never_sees_another_area(
     routes = sim.tandem.dispatcher.routes
     ids = sorted(await south_ids(sim))
     before = await south_state(sim)
-    arguments = ["", "all", "south", "learner area=south", "coordinator area=south", "mentor area=south,north"]
+    arguments = [
+        "",
+        "all",
+        "south",
+        "learner area=south",
+        "coordinator area=south",
+        "mentor area=south,north",
+    ]
     arguments += [str(i) for i in ids]
     for command in sorted(routes.commands):
         for args in arguments:
             await sim.send("nina", f"/{command} {args}".strip())
         await sim.send("nina", "/cancel")
     families = sorted(
-        (f for f in Callback.__subclasses__() if f.prefix in routes.buttons or f.prefix in routes.group_buttons),
+        (
+            f
+            for f in Callback.__subclasses__()
+            if f.prefix in routes.buttons or f.prefix in routes.group_buttons
+        ),
         key=lambda f: (f.prefix, f.__name__),
     )
     assert len(families) >= 15, [f.prefix for f in families]
