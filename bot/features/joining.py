@@ -208,10 +208,8 @@ async def guardian_pressed(ctx: Context, event: Inbound) -> None:
         return
     learner = await ctx.uow.people.get(press.learner)
     if not areas.sees_person(ctx.rules, ctx.person, learner):
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
-    assert learner is not None
-    if learner.guardian_status not in TO_DECIDE:
+        learner = None  # another area's: as if there were none
+    if learner is None or learner.guardian_status not in TO_DECIDE:
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, None)

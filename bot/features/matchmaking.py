@@ -258,10 +258,8 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         return
     pair = await ctx.uow.pairs.lock(press.pair)  # another coordinator may decide on it, or its people
     if not await areas.sees_pair(ctx.uow, ctx.rules, ctx.person, pair):
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
-    assert pair is not None
-    if pair.status != "proposed":
+        pair = None  # another area's: as if there were none
+    if pair is None or pair.status != "proposed":
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
             await ctx.edit_keyboard(event.message_id, None)
@@ -418,10 +416,8 @@ async def end_pressed(ctx: Context, event: Inbound) -> None:
         return
     pair = await ctx.uow.pairs.get(press.pair)
     if not await areas.sees_pair(ctx.uow, ctx.rules, ctx.person, pair):
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
-    assert pair is not None
-    if pair.status not in ("introduced", "active"):
+        pair = None  # another area's: as if there were none
+    if pair is None or pair.status not in ("introduced", "active"):
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         return
     ctx.answer_button(event.callback_id)

@@ -122,8 +122,7 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         return
     applicant = await ctx.uow.people.get(press.applicant)
     if not areas.sees_person(ctx.rules, ctx.person, applicant):
-        ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
-        return
+        applicant = None  # another area's: as if there were none
     action = press.action
     still_open = applicant is not None and applicant.role == "mentor" and applicant.screening in flows.PENDING
     if applicant is None or applicant.role != "mentor" or (action in DECISIONS and not still_open):
