@@ -115,6 +115,9 @@ async def vouched(ctx: Context, event: Inbound) -> None:
     press = staff_press(ctx, event, watch.Vouch)
     if press is None:
         return
+    if not areas.is_lead(ctx.rules, ctx.person):  # the programme's group is its leads'
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
+        return
     if not await watch.vouch(ctx, press.unseen):
         ctx.answer_button(event.callback_id, ctx.t(watch.STALE))
         return
