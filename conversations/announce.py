@@ -33,7 +33,9 @@ AUDIENCES = {
     "learners": N_("all learners"),
     "everyone": N_("everyone in the programme"),
     "cohort": N_("the cohort {cohort}"),
+    "area": N_("everyone in the area {cohort}"),  # an area's id, kept where a cohort's name is
 }
+AREA = "area:"  # an audience option's value: "area:lyon"
 
 
 def copy_text(t: Translator, programme: str, words: str) -> str:
@@ -59,10 +61,27 @@ def audience_words(t: Translator, audience: str, cohort: str | None) -> str:
 
 
 async def recipients(ctx: Context, audience: str, cohort: str | None) -> list[Person]:
-    """Who an announcement by this coordinator reaches: the audience within their areas, the
-    coordinator aside."""
-    people = await ctx.uow.announcements.audience(audience, cohort, areas.scope_of(ctx.rules, ctx.person))
+    """Who an announcement by this coordinator reaches: the audience within their areas (one of
+    them: ``audience`` "area", its id as ``cohort``), the coordinator aside."""
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    if audience == "area":
+        if not areas.sees(ctx.rules, ctx.person, cohort):
+            return []
+        everyone = await ctx.uow.announcements.audience("everyone", None, scope)
+        people = [p for p in everyone if areas.belongs(ctx.rules, p, str(cohort))]
+    else:
+        people = await ctx.uow.announcements.audience(audience, cohort, scope)
     return [p for p in areas.visible(ctx.rules, ctx.person, people) if p.id != ctx.person.id]
+
+
+def audiences(ctx: Context) -> tuple[Option, ...]:
+    """Who an announcement may be for: the programme's audiences, and each of the coordinator's
+    areas when the programme has several."""
+    shown = tuple(
+        Option(AREA + area, areas.name(ctx.rules, area, ctx.t.locale), translate=False)
+        for area in areas.invitable(ctx.rules, ctx.person)
+    )
+    return AUDIENCE_OPTIONS + (shown if ctx.rules.has_areas else ())
 
 
 async def written(ctx: Context, answers: dict[str, Any]) -> None:
@@ -73,6 +92,8 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
     audience, cohort = str(answers["audience"]), answers.get("cohort")
     if audience == "cohort":
         cohort = await cohort_named(ctx, str(cohort or ""))
+    if audience.startswith(AREA):
+        audience, cohort = "area", audience.removeprefix(AREA)
     people = await recipients(ctx, audience, cohort)
     whom = audience_words(ctx.t, audience, cohort)
     if not people:
@@ -186,6 +207,14 @@ async def report(ctx: Context, payload: dict[str, Any]) -> None:
     await ctx.tell_coordinators(words, **fields)
 
 
+AUDIENCE_OPTIONS = (
+    Option("mentors", N_("All mentors")),
+    Option("learners", N_("All learners")),
+    Option("everyone", N_("Everyone")),
+    Option("cohort", N_("One cohort")),
+)
+
+
 def _after_audience(answers: Any) -> str:
     return "cohort" if answers.get("audience") == "cohort" else "text"
 
@@ -197,12 +226,7 @@ WRITE_FLOW = Flow(
             "audience",
             N_("Who is the announcement for?"),
             StepKind.CHOICE,
-            options=(
-                Option("mentors", N_("All mentors")),
-                Option("learners", N_("All learners")),
-                Option("everyone", N_("Everyone")),
-                Option("cohort", N_("One cohort")),
-            ),
+            options=audiences,
             next=_after_audience,
         ),
         Step(

@@ -188,3 +188,10 @@ def may_serve(rules: ProgrammeRules, mentor: Person, learner: Person, online: bo
     """Whether matching per area may pair them: the same area, or a mentor who meets online only."""
     online = online_only(mentor) if online is None else online
     return online or area_of(rules, mentor) == area_of(rules, learner)
+
+
+def belongs(rules: ProgrammeRules, person: Person, area: str) -> bool:
+    """Whether someone is of ``area``: a learner's or mentor's own, a coordinator who sees it."""
+    if person.role == "coordinator":
+        return sees(rules, person, area)
+    return area_of(rules, person) == area

@@ -18,6 +18,7 @@ import itertools
 import logging
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from inspect import isawaitable
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
@@ -283,3 +284,27 @@ async def test_invites_stay_within_the_coordinators_areas(areas_world: Simulatio
     await sim.send("paula", "/start " + await invite(sim, "lara", "coordinator area=north,south"))
     await sim.send("paula", "/pairs")
     assert "Zoltan" in seen(sim, "paula") and "Nora" in seen(sim, "paula")
+
+
+async def test_announcements_reach_the_coordinators_areas_or_one_area(areas_world: Simulation) -> None:
+    sim = areas_world
+    # Nina's "everyone" is everyone in North; she is offered no other area.
+    mark = sim.last_seq()
+    await sim.send("nina", "/announce")
+    assert sim.transcript("nina")[-1].buttons[-1] == ["Northshire"]
+    await sim.press("nina", "^Everyone$")
+    await sim.send("nina", "Northern lights tonight")
+    await sim.press("nina", "^Yes$")
+    # The lead writes to South only, chosen by its name.
+    await sim.send("lara", "/announce")
+    await sim.press("lara", "^Southshire$")
+    preview = (await sim.send("lara", "Southern news"))[-1].text
+    assert "(everyone in the area south)" in preview
+    await sim.press("lara", "^Yes$")
+    await sim.advance(timedelta(hours=7))
+    for who in ("nora", "ned"):
+        assert any("Northern lights" in t for t in sim.bot_texts(who, mark)), who
+        assert not any("Southern news" in t for t in sim.bot_texts(who, mark)), who
+    for who in ("zoltan", "zelda", "zack", "samira"):
+        assert any("Southern news" in t for t in sim.bot_texts(who, mark)), who
+        assert not any("Northern lights" in t for t in sim.bot_texts(who, mark)), who
