@@ -308,3 +308,20 @@ async def test_announcements_reach_the_coordinators_areas_or_one_area(areas_worl
     for who in ("zoltan", "zelda", "zack", "samira"):
         assert any("Southern news" in t for t in sim.bot_texts(who, mark)), who
         assert not any("Northern lights" in t for t in sim.bot_texts(who, mark)), who
+
+
+async def test_roundtables_invite_the_mentors_of_one_area(areas_world: Simulation) -> None:
+    sim = areas_world
+    mark = sim.last_seq()
+    day = sim.clock.now() + timedelta(days=10)
+    await sim.send("lara", "/roundtable")
+    for answer in ("Swapping experience", f"{day:%d.%m.%Y}", "18:30", "Youth centre"):
+        await sim.send("lara", answer)
+    preview = (await sim.press("lara", "^Southshire$"))[-1].text
+    assert "This invites 2 mentors." in preview  # Zelda and Zack, not Ned
+    await sim.press("lara", "^Yes$")
+    await sim.advance(timedelta(hours=14))
+    assert sim.find("zelda", "Roundtable for mentors", mark) is not None
+    assert sim.find("ned", "Roundtable for mentors", mark) is None
+    # Nina's roundtables: none of South's.
+    assert "No roundtable is planned" in (await sim.send("nina", "/roundtables"))[-1].text
