@@ -149,10 +149,11 @@ async def _subject(ctx: Context, answers: dict[str, Any]) -> Person | None:
     return await ctx.uow.people.get(int(answers.get("person") or 0))
 
 
-async def _confirm(ctx: Context, message: str, **fields: object) -> None:
+async def _confirm(ctx: Context, about: Person | None, message: str, **fields: object) -> None:
     """The decision's line for the coordinator who took it, unless it reached their own chat
     already (no group: ``tell_coordinators`` writes to each coordinator)."""
-    if await ctx.coordinators_group() is not None:
+    area = ctx.rules.home_area(about.area) if about is not None else None  # as tell_coordinators
+    if await ctx.coordinators_group(area) is not None:
         await ctx.say(ctx.t(message, **fields))
 
 
@@ -165,7 +166,7 @@ async def suspend_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         await ctx.say(ctx.t(STALE))
         return
     ended = await suspend(ctx, mentor, str(answers["reason"]), ctx.person)
-    await _confirm(ctx, SUSPENDED_NOTE, name=name_of(mentor), by=name_of(ctx.person), count=ended)
+    await _confirm(ctx, mentor, SUSPENDED_NOTE, name=name_of(mentor), by=name_of(ctx.person), count=ended)
 
 
 async def reinstate_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
@@ -176,7 +177,7 @@ async def reinstate_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         await ctx.say(ctx.t(STALE))
         return
     await reinstate(ctx, mentor, ctx.person)
-    await _confirm(ctx, REINSTATED_NOTE, name=name_of(mentor), by=name_of(ctx.person))
+    await _confirm(ctx, mentor, REINSTATED_NOTE, name=name_of(mentor), by=name_of(ctx.person))
 
 
 async def remove_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
@@ -190,7 +191,7 @@ async def remove_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     if not await remove_coordinator(ctx, coordinator, by):
         await ctx.say(ctx.t(LAST_ONE, name=name_of(coordinator)))
     elif coordinator.id != by.id:  # who removed themself has been told
-        await _confirm(ctx, REMOVED_NOTE, name=name_of(coordinator), by=name_of(by))
+        await _confirm(ctx, None, REMOVED_NOTE, name=name_of(coordinator), by=name_of(by))
 
 
 def _sure(prompt: str) -> Step:
