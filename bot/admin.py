@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from bot.app import Tandem
 from bot.context import Context, coordinators_chat
 from bot.features.team import MENU_JOB
-from bot.services import group_watch, invites
+from bot.services import areas, group_watch, invites
 from bot.services.people import name_of
 from conversations import team_flows
 from storage.models import DueJob, FlowState, OutboxMessage, Person
@@ -52,12 +52,17 @@ async def stats(args: Sequence[str], tandem: Tandem) -> str:
 
 
 async def invite(args: Sequence[str], tandem: Tandem) -> str:
-    """``invite coordinator``: a one-time code for the first coordinator of a programme."""
-    if list(args) != ["coordinator"]:
-        raise ValueError("use: tandem admin invite coordinator")
+    """``invite coordinator [area=ID,...]``: a one-time code for a coordinator of a programme (of
+    all its areas unless some are named)."""
+    request = invites.parse_request(" ".join(args))
+    if not args or args[0] != "coordinator" or request is None:
+        raise ValueError("use: tandem admin invite coordinator [area=ID]")
+    area = areas.invite_area(tandem.dispatcher.rules, None, "coordinator", request.area)
+    if area is None:
+        raise ValueError(f"unknown area; the programme's: {', '.join(tandem.dispatcher.rules.area_ids)}")
     async with tandem.db.unit_of_work() as uow:
         created = await invites.create(
-            uow, invites.InviteRequest("coordinator"), by=None, now=tandem.clock.now()
+            uow, invites.InviteRequest("coordinator"), by=None, now=tandem.clock.now(), area=area
         )
         code, expires = created.code, created.expires_at
     said = f"{code}\nOne-time coordinator code, valid until {expires:%Y-%m-%d %H:%M} UTC.\n"

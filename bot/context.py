@@ -63,6 +63,14 @@ async def coordinators_chat(uow: UnitOfWork, settings: Settings) -> int | None:
     return stored if stored is not None else settings.coordinator_chat_id
 
 
+async def area_chat(uow: UnitOfWork, rules: ProgrammeRules, area: str) -> int | None:
+    """An area's coordinators' group: recorded by /setup, else the programme file's, else none."""
+    area = rules.home_area(area)
+    stored = await uow.groups.coordinators(area)
+    listed = rules.area(area)
+    return stored if stored is not None else (listed.group_chat_id if listed is not None else None)
+
+
 @dataclass
 class Context:
     """One unit of work for one person; replies go to the outbox in the same transaction."""
@@ -126,40 +134,60 @@ class Context:
         """Edit a message the bot sent to another chat (an alert in the coordinators' group)."""
         await self._post(EditText(chat_id=chat_id, message_id=message_id, text=text, keyboard=keyboard))
 
-    async def coordinators_chat(self) -> int | None:
+    async def coordinators_chat(self, area: str | None = None) -> int | None:
         """Which group is the coordinators': the one a coordinator chose with /setup, else the
-        deployment's setting (``TANDEM_COORDINATOR_CHAT_ID``), else none."""
-        return await coordinators_chat(self.uow, self.settings)
+        deployment's setting (``TANDEM_COORDINATOR_CHAT_ID``), else none. With ``area`` in a
+        programme of areas: that area's group (chosen with /setup, else the programme file's)."""
+        if area is None or not self.rules.has_areas:
+            return await coordinators_chat(self.uow, self.settings)
+        return await area_chat(self.uow, self.rules, area)
 
-    async def coordinators_group(self) -> int | None:
+    async def coordinators_group(self, area: str | None = None) -> int | None:
         """The coordinators' group, when one is set, still takes the bot's messages, and only
         coordinators read it as far as the bot can tell. The one rule of where coordinators'
-        messages go: there, else to each coordinator privately."""
+        messages go: there, else to each coordinator privately. An area's group is never taken
+        for closed (who is in it is watched for the programme's group only): it gets alerts by
+        their number (``watched_group``), and the rest goes to its coordinators privately."""
+        if area is not None and self.rules.has_areas:
+            return None
         group = await self.coordinators_chat()
         if group is None or await self.uow.groups.unreachable(group):
             return None
         return group if await self.uow.groups.closed(group) else None
 
-    async def watched_group(self) -> int | None:
+    async def watched_group(self, area: str | None = None) -> int | None:
         """The coordinators' group while it takes the bot's messages but someone who is not a
         coordinator may read it: alerts there carry their number only, nothing personal."""
-        group = await self.coordinators_chat()
+        group = await self.coordinators_chat(area)
         if group is None or await self.uow.groups.unreachable(group):
             return None
+        if area is not None and self.rules.has_areas:
+            return group
         return None if await self.uow.groups.closed(group) else group
 
-    async def reachable_coordinators(self) -> list[Person]:
-        """Coordinators who have not blocked the bot: who gets what goes to each of them."""
-        return [p for p in await self.uow.people.with_role("coordinator") if p.reachable]
+    async def reachable_coordinators(self, area: str | None = None) -> list[Person]:
+        """Coordinators who have not blocked the bot (``area``: those who see it): who gets what
+        goes to each of them."""
+        team = await self.uow.people.with_role("coordinator")
+        return [p for p in team if p.reachable and (area is None or self.rules.coordinates(p.area, area))]
 
-    async def tell_coordinators(self, message: str, **fields: object) -> None:
+    def area_of_person(self) -> str | None:
+        """The area of this context's person when they are not a coordinator (what they cause
+        goes to their area's coordinators); None for a coordinator or the programme."""
+        if self.person.role == "coordinator" or self.person.id is None:  # the programme's own
+            return None
+        return self.rules.home_area(self.person.area)
+
+    async def tell_coordinators(self, message: str, *, area: str | None = "", **fields: object) -> None:
         """A line for the coordinators: in their group, in the programme's language; without a
-        group (or while it refuses the bot), to each coordinator in their own."""
-        group = await self.coordinators_group()
+        group (or while it refuses the bot), to each coordinator in their own. ``area``: the
+        area it is about (by default this context's person's); None: the whole programme."""
+        area = self.area_of_person() if area == "" else area
+        group = await self.coordinators_group(area)
         if group is not None:
             await self.say_to(group, self.programme_translator()(message, **fields))
             return
-        for coordinator in await self.reachable_coordinators():
+        for coordinator in await self.reachable_coordinators(area):
             await self.say_to(coordinator.chat_id, self.translator_for(coordinator)(message, **fields))
 
     async def edit(self, message_id: int, text: str, keyboard: Keyboard | None = None) -> None:

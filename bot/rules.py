@@ -127,6 +127,17 @@ class ExpenseRules(_Strict):
         if value not in Locale("en").currencies:
             raise ValueError(f"unknown currency {value!r} (ISO 4217, e.g. EUR, CHF, GBP)")
         return value
+DEFAULT_AREA = "main"  # the one area of a programme that lists none; where existing data lives
+
+
+class Area(_Named):
+    """A part of the programme (a region, a city) with coordinators of its own: they see its
+    people, pairs and cases only. ``group_chat_id``: its coordinators' group until one is chosen
+    with /setup; ``lead_chat_id``: who gets its overdue alerts (else the programme's lead)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    group_chat_id: int | None = None
+    lead_chat_id: int | None = None
 
 
 class ProgrammeRules(_Strict):
@@ -152,6 +163,9 @@ class ProgrammeRules(_Strict):
     help_lines: tuple[HelpLine, ...] = ()  # shown at once to a learner with an urgent safety concern
     relay: RelayRules = Field(default_factory=RelayRules)
     expenses: ExpenseRules = Field(default_factory=ExpenseRules)
+    # The programme's areas; none listed: one area, DEFAULT_AREA, and every coordinator sees all.
+    # The first listed is the default one: people recorded in no listed area belong to it.
+    areas: tuple[Area, ...] = ()
 
     @field_validator("timezone")
     @classmethod
@@ -184,6 +198,15 @@ class ProgrammeRules(_Strict):
             seen.add(key)
         return self
 
+    @field_validator("areas")
+    @classmethod
+    def _unique_areas(cls, value: tuple[Area, ...]) -> tuple[Area, ...]:
+        ids = [area.id for area in value]
+        for area_id in ids:
+            if ids.count(area_id) > 1:
+                raise ValueError(f"area {area_id!r} is listed twice")
+        return value
+
     @field_validator("holidays")
     @classmethod
     def _dates(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -205,6 +228,39 @@ class ProgrammeRules(_Strict):
             if date.fromisoformat(first) <= day <= date.fromisoformat(last or first):
                 return True
         return False
+
+    def area(self, area_id: str) -> Area | None:
+        return next((a for a in self.areas if a.id == area_id), None)
+
+    # What an area column holds, read as the programme's areas (bot/services/areas.py builds on
+    # these for people, pairs and cases; the context routes coordinators' messages by them).
+
+    @property
+    def area_ids(self) -> tuple[str, ...]:
+        """The programme's area ids, the default first (DEFAULT_AREA alone when none is listed)."""
+        return tuple(a.id for a in self.areas) or (DEFAULT_AREA,)
+
+    @property
+    def has_areas(self) -> bool:
+        """Whether the programme is split into areas at all (else every coordinator sees all)."""
+        return len(self.areas) > 1
+
+    def home_area(self, stored: str | None) -> str:
+        """A learner's, mentor's or invite's area: an id the programme does not list is its default."""
+        first = (stored or "").split(",")[0].strip()
+        return first if first in self.area_ids else self.area_ids[0]
+
+    def coordinated(self, stored: str | None) -> frozenset[str] | None:
+        """The areas a coordinator's area column gives them; None: all (``*``, or no areas)."""
+        listed = [a.strip() for a in (stored or "").split(",") if a.strip()]
+        if "*" in listed or not self.has_areas:
+            return None
+        return frozenset(self.home_area(a) for a in listed) or frozenset(self.area_ids[:1])
+
+    def coordinates(self, stored: str | None, area: str | None) -> bool:
+        """Whether a coordinator with this area column sees ``area`` (a stored id, normalised)."""
+        seen = self.coordinated(stored)
+        return seen is None or self.home_area(area) in seen
 
     def check(self, check_id: str) -> CheckRule | None:
         return next((c for c in self.mentor_checks if c.id == check_id), None)

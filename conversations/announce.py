@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_, Translator, language_name
-from bot.services import relay
+from bot.services import areas, relay
 from conversations.common import check_text
 from conversations.flow import END, Flow, Option, Step, StepKind
 from storage.models import Announcement, Person
@@ -33,7 +33,9 @@ AUDIENCES = {
     "learners": N_("all learners"),
     "everyone": N_("everyone in the programme"),
     "cohort": N_("the cohort {cohort}"),
+    "area": N_("everyone in the area {cohort}"),  # an area's id, kept where a cohort's name is
 }
+AREA = "area:"  # an audience option's value: "area:lyon"
 
 
 def copy_text(t: Translator, programme: str, words: str) -> str:
@@ -50,12 +52,36 @@ def first_moment(ctx: Context, person: Person) -> datetime:
 async def cohort_named(ctx: Context, typed: str) -> str:
     """A cohort as the programme spells it, whatever the case it was typed in."""
     typed = typed.strip()
-    known = await ctx.uow.announcements.cohorts()
+    known = await ctx.uow.announcements.cohorts(areas.scope_of(ctx.rules, ctx.person))
     return next((c for c in known if c.casefold() == typed.casefold()), typed)
 
 
 def audience_words(t: Translator, audience: str, cohort: str | None) -> str:
     return t(AUDIENCES.get(audience, AUDIENCES["everyone"]), cohort=cohort or "–")
+
+
+async def recipients(ctx: Context, audience: str, cohort: str | None) -> list[Person]:
+    """Who an announcement by this coordinator reaches: the audience within their areas (one of
+    them: ``audience`` "area", its id as ``cohort``), the coordinator aside."""
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    if audience == "area":
+        if not areas.sees(ctx.rules, ctx.person, cohort):
+            return []
+        everyone = await ctx.uow.announcements.audience("everyone", None, scope)
+        people = [p for p in everyone if areas.belongs(ctx.rules, p, str(cohort))]
+    else:
+        people = await ctx.uow.announcements.audience(audience, cohort, scope)
+    return [p for p in areas.visible(ctx.rules, ctx.person, people) if p.id != ctx.person.id]
+
+
+def audiences(ctx: Context) -> tuple[Option, ...]:
+    """Who an announcement may be for: the programme's audiences, and each of the coordinator's
+    areas when the programme has several."""
+    shown = tuple(
+        Option(AREA + area, areas.name(ctx.rules, area, ctx.t.locale), translate=False)
+        for area in areas.invitable(ctx.rules, ctx.person)
+    )
+    return AUDIENCE_OPTIONS + (shown if ctx.rules.has_areas else ())
 
 
 async def written(ctx: Context, answers: dict[str, Any]) -> None:
@@ -66,8 +92,9 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
     audience, cohort = str(answers["audience"]), answers.get("cohort")
     if audience == "cohort":
         cohort = await cohort_named(ctx, str(cohort or ""))
-    people = await ctx.uow.announcements.audience(audience, cohort)
-    people = [p for p in people if p.id != ctx.person.id]
+    if audience.startswith(AREA):
+        audience, cohort = "area", audience.removeprefix(AREA)
+    people = await recipients(ctx, audience, cohort)
     whom = audience_words(ctx.t, audience, cohort)
     if not people:
         await ctx.say(
@@ -102,7 +129,7 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         await ctx.say(ctx.t(NOTHING_SENT))
         return
     audience, cohort = str(answers["audience"]), answers.get("cohort")
-    people = [p for p in await ctx.uow.announcements.audience(audience, cohort) if p.id != ctx.person.id]
+    people = await recipients(ctx, audience, cohort)
     if not people:
         await ctx.say(ctx.t(NOTHING_SENT))
         return
@@ -163,7 +190,7 @@ async def report(ctx: Context, payload: dict[str, Any]) -> None:
     tally["gone"] += tally.pop("pending", 0)  # a copy never sent by then did not reach them
     announcement.reported_at = ctx.now
     sender = await ctx.uow.people.get(announcement.sent_by) if announcement.sent_by else None
-    fields = {
+    fields: dict[str, Any] = {
         "sent": tally["sent"],
         "paused": tally["paused"],
         "gone": tally["gone"],
@@ -180,6 +207,14 @@ async def report(ctx: Context, payload: dict[str, Any]) -> None:
     await ctx.tell_coordinators(words, **fields)
 
 
+AUDIENCE_OPTIONS = (
+    Option("mentors", N_("All mentors")),
+    Option("learners", N_("All learners")),
+    Option("everyone", N_("Everyone")),
+    Option("cohort", N_("One cohort")),
+)
+
+
 def _after_audience(answers: Any) -> str:
     return "cohort" if answers.get("audience") == "cohort" else "text"
 
@@ -191,12 +226,7 @@ WRITE_FLOW = Flow(
             "audience",
             N_("Who is the announcement for?"),
             StepKind.CHOICE,
-            options=(
-                Option("mentors", N_("All mentors")),
-                Option("learners", N_("All learners")),
-                Option("everyone", N_("Everyone")),
-                Option("cohort", N_("One cohort")),
-            ),
+            options=audiences,
             next=_after_audience,
         ),
         Step(

@@ -30,7 +30,15 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_
-from bot.services.concerns import buttons, buttons_key, coordinators, learner_of, log_entry, refresh_alert
+from bot.services.concerns import (
+    area,
+    buttons,
+    buttons_key,
+    coordinators,
+    learner_of,
+    log_entry,
+    refresh_alert,
+)
 from conversations.common import check_text, name_of
 from conversations.flow import Flow, Step, StepKind
 from storage.models import Concern, Person
@@ -96,7 +104,7 @@ async def reply_written(ctx: Context, answers: dict[str, Any]) -> None:
     await log_entry(ctx, concern, "replied", ctx.person, words, voice_file_id=voice)
     concern.updated_at = ctx.now
     await refresh_alert(ctx, concern)
-    group = await ctx.coordinators_group()
+    group = await ctx.coordinators_group(await area(ctx, concern))
     if voice is not None and group is not None:
         await ctx.about_chat(group).send_voice(voice, f"#{concern.id}")
     for reader in await _readers(ctx, answers):
@@ -109,7 +117,8 @@ async def _readers(ctx: Context, answers: dict[str, Any]) -> list[Person]:
     writer = await ctx.uow.people.get(int(answers.get("writer") or 0))
     if writer is not None and writer.role == "coordinator" and writer.reachable:
         return [writer]
-    return await coordinators(ctx)
+    concern = await ctx.uow.concerns.get(int(answers.get("concern") or 0))
+    return await coordinators(ctx, concern)
 
 
 async def _pass_on(

@@ -235,7 +235,11 @@ async def both_answered(ctx: Context, pair: Pair) -> None:
             await them.say(
                 them.t(N_("You both said yes: your mentoring with {name} starts now!"), name=partner)
             )
-        await ctx.tell_coordinators(N_("{learner} and {mentor} start their mentoring."), **names)
+        await ctx.tell_coordinators(
+            N_("{learner} and {mentor} start their mentoring."),
+            area=ctx.rules.home_area(learner.area),
+            **names,
+        )
         shared = shared_between(learner, mentor)
         await ctx.about(mentor).start_flow(
             SLOT_FLOW_NAME, {"pair": pair.id, "learner_name": names["learner"], "shared": shared}
@@ -264,6 +268,7 @@ async def both_answered(ctx: Context, pair: Pair) -> None:
             "{learner} and {mentor} will not go on together. {learner} is waiting again: "
             "/match proposes someone new."
         ),
+        area=ctx.rules.home_area(learner.area),
         **names,
     )
 

@@ -16,6 +16,7 @@ from bot.callbacks import Callback, Tag, pack
 from bot.context import Context
 from bot.events import Button, Keyboard
 from bot.i18n import N_
+from bot.services import areas
 from conversations.flow import Flow, Step, StepKind
 from storage.models import Pair
 
@@ -54,9 +55,9 @@ def tenths(score: float) -> int:
 
 
 async def pending(ctx: Context, at_least: float = 0.0, *, lock: bool = False) -> list[Pair]:
-    """The undecided proposals this coordinator reviews. The one place a batch reads them: per
-    area (the coordinators' areas), pass the learners of the coordinator's areas here."""
-    return await ctx.uow.pairs.pending(at_least, lock=lock, learners=None)
+    """The undecided proposals this coordinator reviews (those of their areas). The one place a
+    batch reads them."""
+    return await ctx.uow.pairs.pending(at_least, lock=lock, scope=areas.scope_of(ctx.rules, ctx.person))
 
 
 async def question(ctx: Context, run: int, at: int) -> tuple[str, Keyboard | None]:

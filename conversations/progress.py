@@ -20,6 +20,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
+from bot.services import areas
 from bot.services.attendance import outcome
 from conversations import sharing, which_learner
 from conversations.common import name_of
@@ -172,7 +173,7 @@ async def _show_mentor(ctx: Context, learner: Person) -> None:
 async def _learners(ctx: Context) -> None:
     """The learners of the running pairs, one button each."""
     rows = []
-    for pair in await ctx.uow.pairs.live():
+    for pair in await ctx.uow.pairs.live(areas.scope_of(ctx.rules, ctx.person)):
         if pair.status != "active":
             continue
         learner = await ctx.uow.people.get(pair.learner_id)
@@ -225,7 +226,7 @@ async def _share(ctx: Context, event: ButtonPress, share: bool) -> None:
 
 async def _coordinator_view(ctx: Context, event: ButtonPress, learner_id: int) -> None:
     learner = await ctx.uow.people.get(learner_id)
-    if learner is None or learner.role != "learner":
+    if learner is None or learner.role != "learner" or not areas.sees_person(ctx.rules, ctx.person, learner):
         ctx.answer_button(event.callback_id, ctx.t(NO_LONGER))
         return
     ctx.answer_button(event.callback_id)

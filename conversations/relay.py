@@ -31,7 +31,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
 from bot.feature import COORDINATORS, IN_A_PAIR, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_
-from bot.services import relay
+from bot.services import areas, relay
 from bot.services.contact_details import contact_details
 from bot.services.people import name_of
 from conversations import which_learner
@@ -196,7 +196,7 @@ async def hold_pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         return
     message = await ctx.uow.relayed.lock(press.message)  # another coordinator may press a copy
-    if message is None or message.status != "held":
+    if message is None or not await relay.may_decide(ctx, message) or message.status != "held":
         ctx.answer_button(event.callback_id, ctx.t(STALE))
         return
     if press.decision == "ok":
@@ -358,6 +358,8 @@ async def case_messages(ctx: Context, event: Inbound) -> None:
     number = event.args.strip().lstrip("#") if isinstance(event, Command) else ""
     readable = number.isascii() and number.isdigit() and len(number) < 10
     concern = await ctx.uow.concerns.get(int(number)) if readable else None
+    if not await areas.sees_concern(ctx.uow, ctx.rules, ctx.person, concern):
+        concern = None  # another area's case: as if there were none
     if concern is None:
         await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
         return

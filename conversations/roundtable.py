@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.i18n import N_, Translator
-from conversations.announce import WINDOW, cohort_named, first_moment
+from bot.services import areas
+from conversations.announce import AREA, WINDOW, cohort_named, first_moment
 from conversations.common import check_text
 from conversations.flow import END, Flow, Option, Step, StepKind
 from conversations.goals import not_past
@@ -41,9 +42,22 @@ def invitation(t: Translator, roundtable: Roundtable) -> str:
     return t(INVITATION, topic=roundtable.topic, when=t.moment(roundtable.starts_at), place=roundtable.place)
 
 
-async def _mentors(ctx: Context, cohort: str | None) -> list[Person]:
+async def _mentors(ctx: Context, cohort: str | None, area: str | None = None) -> list[Person]:
+    """The mentors it invites: all of the coordinator's areas, a cohort's, or one area's."""
     audience = "cohort" if cohort else "mentors"
-    return [p for p in await ctx.uow.announcements.audience(audience, cohort) if p.role == "mentor"]
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    found = [p for p in await ctx.uow.announcements.audience(audience, cohort, scope) if p.role == "mentor"]
+    if area is None:
+        return found
+    return [p for p in found if areas.sees(ctx.rules, ctx.person, area) and areas.belongs(ctx.rules, p, area)]
+
+
+def _audiences(ctx: Context) -> tuple[Option, ...]:
+    shown = tuple(
+        Option(AREA + area, areas.name(ctx.rules, area, ctx.t.locale), translate=False)
+        for area in areas.invitable(ctx.rules, ctx.person)
+    )
+    return AUDIENCES + (shown if ctx.rules.has_areas else ())
 
 
 def _starts(ctx: Context, answers: dict[str, Any]) -> datetime:
@@ -64,7 +78,9 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
     cohort = str(answers.get("cohort") or "").strip() or None
     if cohort is not None:
         cohort = await cohort_named(ctx, cohort)
-    mentors = await _mentors(ctx, cohort)
+    audience = str(answers.get("audience") or "")
+    area = audience.removeprefix(AREA) if audience.startswith(AREA) else None
+    mentors = await _mentors(ctx, cohort, area)
     if not mentors:
         await ctx.say(ctx.t(N_("There are no mentors to invite. No roundtable was planned.")))
         return
@@ -77,6 +93,7 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
             **{k: str(v) for k, v in answers.items() if k in ("topic", "place", "time")},
             "day": _starts(ctx, answers).astimezone(ZoneInfo(ctx.programme_zone)).date().isoformat(),
             "cohort": cohort or "",
+            "area": area or "",
             "count": str(len(mentors)),
             "preview": invitation(ctx.t, draft),
         },
@@ -89,7 +106,7 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         return
     starts = _starts(ctx, answers)
     cohort = answers.get("cohort") or None
-    mentors = await _mentors(ctx, cohort)
+    mentors = await _mentors(ctx, cohort, answers.get("area") or None)
     if starts <= ctx.now or not mentors:
         await ctx.say(ctx.t(NOTHING))
         return
@@ -129,6 +146,9 @@ async def confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     )
 
 
+AUDIENCES = (Option("mentors", N_("All mentors")), Option("cohort", N_("One cohort")))
+
+
 def _after_audience(answers: Any) -> str:
     return "cohort" if answers.get("audience") == "cohort" else END
 
@@ -152,7 +172,7 @@ WRITE_FLOW = Flow(
             "audience",
             N_("Whom does it invite?"),
             StepKind.CHOICE,
-            options=(Option("mentors", N_("All mentors")), Option("cohort", N_("One cohort"))),
+            options=_audiences,
             next=_after_audience,
         ),
         Step(

@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.i18n import N_
-from bot.services import readiness
+from bot.services import concerns, readiness
 from bot.services.concerns import BACK_IN_THE_QUEUE, ICONS, TAKER_REMOVED, refresh_alert, release
 from bot.services.people import name_of
 from conversations.common import check_text
@@ -84,7 +84,9 @@ async def suspend(ctx: Context, mentor: Person, reason: str | None, by: Person |
     await ctx.uow.audit.record(ctx.now, by, "team.mentor_suspended", mentor, pairs_ended=ended)
     them = ctx.about(mentor)
     await them.say(them.t(SUSPENDED_TOLD, name=name_of(mentor), contact=ctx.rules.contact or "–"))
-    await ctx.tell_coordinators(SUSPENDED_NOTE, name=name_of(mentor), by=_by(by), count=ended)
+    await ctx.tell_coordinators(
+        SUSPENDED_NOTE, area=ctx.rules.home_area(mentor.area), name=name_of(mentor), by=_by(by), count=ended
+    )
     return ended
 
 
@@ -97,10 +99,14 @@ async def reinstate(ctx: Context, mentor: Person, by: Person | None) -> None:
     await ctx.uow.audit.record(ctx.now, by, "team.mentor_reinstated", mentor)
     them = ctx.about(mentor)
     await them.say(them.t(REINSTATED_TOLD, name=name_of(mentor)))
-    await ctx.tell_coordinators(REINSTATED_NOTE, name=name_of(mentor), by=_by(by))
+    await ctx.tell_coordinators(
+        REINSTATED_NOTE, area=ctx.rules.home_area(mentor.area), name=name_of(mentor), by=_by(by)
+    )
     locale = ctx.settings.default_locale
     for check in filter(None, map(ctx.rules.check, missing)):
-        await ctx.tell_coordinators(EXPIRED, name=name_of(mentor), check=check.label(locale))
+        await ctx.tell_coordinators(
+            EXPIRED, area=ctx.rules.home_area(mentor.area), name=name_of(mentor), check=check.label(locale)
+        )
     await readiness.update(ctx, mentor)
 
 
@@ -123,7 +129,10 @@ async def remove_coordinator(ctx: Context, coordinator: Person, by: Person | Non
         if concern.acknowledged_by == coordinator.id and concern.status == "acknowledged":
             await release(ctx, concern, TAKER_REMOVED)
             await refresh_alert(ctx, concern)
-            await ctx.tell_coordinators(BACK_IN_THE_QUEUE, icon=ICONS[concern.severity], id=concern.id)
+            where = await concerns.area(ctx, concern)
+            await ctx.tell_coordinators(
+                BACK_IN_THE_QUEUE, area=where, icon=ICONS[concern.severity], id=concern.id
+            )
     if coordinator.id != ctx.actor_id:  # the actor's own menu follows by itself
         ctx.menus.append(coordinator)
     return True
@@ -140,10 +149,11 @@ async def _subject(ctx: Context, answers: dict[str, Any]) -> Person | None:
     return await ctx.uow.people.get(int(answers.get("person") or 0))
 
 
-async def _confirm(ctx: Context, message: str, **fields: object) -> None:
+async def _confirm(ctx: Context, about: Person | None, message: str, **fields: object) -> None:
     """The decision's line for the coordinator who took it, unless it reached their own chat
     already (no group: ``tell_coordinators`` writes to each coordinator)."""
-    if await ctx.coordinators_group() is not None:
+    area = ctx.rules.home_area(about.area) if about is not None else None  # as tell_coordinators
+    if await ctx.coordinators_group(area) is not None:
         await ctx.say(ctx.t(message, **fields))
 
 
@@ -156,7 +166,7 @@ async def suspend_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         await ctx.say(ctx.t(STALE))
         return
     ended = await suspend(ctx, mentor, str(answers["reason"]), ctx.person)
-    await _confirm(ctx, SUSPENDED_NOTE, name=name_of(mentor), by=name_of(ctx.person), count=ended)
+    await _confirm(ctx, mentor, SUSPENDED_NOTE, name=name_of(mentor), by=name_of(ctx.person), count=ended)
 
 
 async def reinstate_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
@@ -167,7 +177,7 @@ async def reinstate_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
         await ctx.say(ctx.t(STALE))
         return
     await reinstate(ctx, mentor, ctx.person)
-    await _confirm(ctx, REINSTATED_NOTE, name=name_of(mentor), by=name_of(ctx.person))
+    await _confirm(ctx, mentor, REINSTATED_NOTE, name=name_of(mentor), by=name_of(ctx.person))
 
 
 async def remove_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
@@ -181,7 +191,7 @@ async def remove_confirmed(ctx: Context, answers: dict[str, Any]) -> None:
     if not await remove_coordinator(ctx, coordinator, by):
         await ctx.say(ctx.t(LAST_ONE, name=name_of(coordinator)))
     elif coordinator.id != by.id:  # who removed themself has been told
-        await _confirm(ctx, REMOVED_NOTE, name=name_of(coordinator), by=name_of(by))
+        await _confirm(ctx, None, REMOVED_NOTE, name=name_of(coordinator), by=name_of(by))
 
 
 def _sure(prompt: str) -> Step:

@@ -44,6 +44,9 @@ class Person(Base):
     role: Mapped[str | None] = mapped_column(String(16))  # given by an invite, never chosen
     school: Mapped[str | None] = mapped_column(String(120))
     cohort: Mapped[str | None] = mapped_column(String(60))
+    # The programme area they belong to (an id from the programme file); a coordinator's may list
+    # several, comma-separated, or be "*": all areas (a programme lead).
+    area: Mapped[str] = mapped_column(String(200), default="main", server_default="main")
     invite_id: Mapped[int | None]  # which invite (no foreign key: invites point at people)
     unreachable_since: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]  # no prompts while paused (/pause, /resume)
@@ -174,6 +177,7 @@ class Invite(Base):
     role: Mapped[str] = mapped_column(String(16))
     school: Mapped[str | None] = mapped_column(String(120))
     cohort: Mapped[str | None] = mapped_column(String(60))
+    area: Mapped[str] = mapped_column(String(200), default="main", server_default="main")  # as Person.area
     max_uses: Mapped[int | None]  # None: any number of people, until it expires
     uses: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime | None]

@@ -68,6 +68,52 @@ def held(query: Select[Entity]) -> Select[Entity]:
     return query.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
+@dataclass(frozen=True, slots=True)
+class AreaScope:
+    """The programme areas a coordinator's reads are limited to (``bot.services.areas.scope_of``
+    makes one; None in a repository's ``scope`` argument: the whole programme). ``strays``: rows
+    recorded in an area the programme does not list count as its default area, which is one of
+    ``ids``."""
+
+    ids: frozenset[str]
+    strays: bool
+    known: frozenset[str]
+
+    def clause(self, column: Any = None) -> Any:
+        """The condition on an area column (a person's, by default) that keeps what is in scope."""
+        column = Person.area if column is None else column
+        kept = column.in_(self.ids)
+        return or_(kept, column.not_in(self.known)) if self.strays else kept
+
+    def people(self) -> Any:
+        """The ids of the learners and mentors in scope, as a subquery."""
+        return select(Person.id).where(self.clause())
+
+    def pairs(self) -> Any:
+        """The condition on a pair: its learner is in scope (its mentor may serve any area)."""
+        return Pair.learner_id.in_(self.people())
+
+    def concerns(self) -> Any:
+        """The condition on a concern: its pair in scope; without a pair, whom it is about (else
+        who raised it)."""
+        in_pairs = Concern.pair_id.in_(select(Pair.id).where(self.pairs()))
+        about = func.coalesce(Concern.subject_id, Concern.raised_by).in_(self.people())
+        return or_(in_pairs, Concern.pair_id.is_(None) & about)
+
+    def sessions(self) -> Any:
+        return Session.pair_id.in_(select(Pair.id).where(self.pairs()))
+
+
+Query = TypeVar("Query")  # a select (of any columns)
+
+
+def scoped(query: Query, scope: AreaScope | None, condition: Any = None) -> Query:
+    """``query`` limited to ``scope`` (by ``condition``, a person's area by default)."""
+    if scope is None:
+        return query
+    return cast(Query, cast(Any, query).where(scope.clause() if condition is None else condition(scope)))
+
+
 def table_of(model: type[Base]) -> Table:
     """A model's table, for Core statements (the ORM's bulk path costs more than the SQL)."""
     return cast(Table, model.__table__)
@@ -137,16 +183,19 @@ class People:
         await self._session.delete(person)
         await self._session.flush()
 
-    async def unreachable(self) -> Sequence[Person]:
-        """People with a role whom the bot can no longer reach (they blocked it), longest first."""
+    async def unreachable(self, scope: AreaScope | None = None) -> Sequence[Person]:
+        """People with a role whom the bot can no longer reach (they blocked it), longest first
+        (``scope``: the learners and mentors of its areas)."""
         query = (
             select(Person)
             .where(Person.unreachable_since.is_not(None), Person.role.is_not(None))
             .order_by(Person.unreachable_since)
         )
+        if scope is not None:
+            query = query.where(Person.role.in_(("learner", "mentor")), scope.clause())
         return (await self._session.execute(query)).scalars().all()
 
-    async def waiting_learners(self) -> Sequence[Person]:
+    async def waiting_learners(self, scope: AreaScope | None = None) -> Sequence[Person]:
         """Learners who can be matched now: consented (and their guardian, if needed), not paused
         or unreachable, without a mentor; longest waiting first."""
         live = select(Pair.learner_id).where(Pair.status.in_(LIVE_PAIRS))
@@ -162,7 +211,7 @@ class People:
             )
             .order_by(Person.consent_at, Person.id)
         )
-        return (await self._session.execute(query)).scalars().all()
+        return (await self._session.execute(scoped(query, scope))).scalars().all()
 
     async def ready_mentors(self) -> Sequence[Person]:
         """Mentors screened, checked and trained, not suspended, paused or unreachable."""
@@ -180,16 +229,16 @@ class People:
         )
         return (await self._session.execute(query)).scalars().all()
 
-    async def applicants(self) -> Sequence[Person]:
+    async def applicants(self, scope: AreaScope | None = None) -> Sequence[Person]:
         """Volunteers waiting for a screening decision, oldest application first."""
         query = (
             select(Person)
             .where(Person.role == "mentor", Person.screening.in_(("waiting", "more_info", "interview")))
             .order_by(Person.consent_at, Person.id)
         )
-        return (await self._session.execute(query)).scalars().all()
+        return (await self._session.execute(scoped(query, scope))).scalars().all()
 
-    async def guardians_pending(self) -> Sequence[Person]:
+    async def guardians_pending(self, scope: AreaScope | None = None) -> Sequence[Person]:
         """Learners whose guardian's answer a coordinator is to record (not asked yet, or to be
         asked again since the learner changed their answers after a "no"), oldest first."""
         query = (
@@ -197,7 +246,7 @@ class People:
             .where(Person.guardian_status.in_(("pending", "recheck")))
             .order_by(Person.updated_at)
         )
-        return (await self._session.execute(query)).scalars().all()
+        return (await self._session.execute(scoped(query, scope))).scalars().all()
 
     async def with_role(self, role: str, *, lock: bool = False) -> Sequence[Person]:
         """Everyone with the role; ``lock``: their rows held until the transaction ends, so two
@@ -585,8 +634,9 @@ class Invites:
             .values(revoked_at=now)
         )
 
-    async def open(self, now: datetime) -> Sequence[Invite]:
-        """Invites that still work: not withdrawn, not expired, not used up; newest first."""
+    async def open(self, now: datetime, scope: AreaScope | None = None) -> Sequence[Invite]:
+        """Invites that still work: not withdrawn, not expired, not used up; newest first
+        (``scope``: those into its areas)."""
         query = (
             select(Invite)
             .where(Invite.revoked_at.is_(None))
@@ -594,6 +644,7 @@ class Invites:
             .where((Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
             .order_by(Invite.id.desc())
         )
+        query = scoped(query, scope, lambda scope: scope.clause(Invite.area))
         return (await self._session.execute(query)).scalars().all()
 
 
@@ -671,12 +722,16 @@ class Pairs:
         pairs = (await self._session.execute(held(query))).scalars().all()
         return [pair for pair in pairs if pair.status in LIVE_PAIRS]
 
-    async def drop_proposals(self) -> None:
-        """A new /match replaces the proposals nobody decided on."""
-        await self._session.execute(delete(Pair).where(Pair.status == "proposed"))
+    async def drop_proposals(self, scope: AreaScope | None = None) -> None:
+        """A new /match replaces the proposals nobody decided on (``scope``: of its areas)."""
+        query = delete(Pair).where(Pair.status == "proposed")
+        if scope is not None:
+            query = query.where(scope.pairs())
+        await self._session.execute(query)
 
-    async def next_proposal(self) -> Pair | None:
-        query = select(Pair).where(Pair.status == "proposed").order_by(Pair.position).limit(1)
+    async def next_proposal(self, scope: AreaScope | None = None) -> Pair | None:
+        query = select(Pair).where(Pair.status == "proposed")
+        query = scoped(query, scope, AreaScope.pairs).order_by(Pair.position).limit(1)
         return (await self._session.execute(query)).scalar_one_or_none()
 
     async def proposals(self) -> Sequence[Pair]:
@@ -684,11 +739,11 @@ class Pairs:
         query = select(Pair).where(Pair.status == "proposed").order_by(Pair.position, Pair.id)
         return (await self._session.execute(query)).scalars().all()
 
-    async def proposals_count(self) -> int:
+    async def proposals_count(self, scope: AreaScope | None = None) -> int:
         """How many proposals the current /match run made (decided or not)."""
-        latest = select(func.max(Pair.created_at)).where(Pair.position >= 0).scalar_subquery()
-        query = select(func.count()).select_from(Pair).where(Pair.created_at == latest)
-        return int((await self._session.execute(query)).scalar_one())
+        latest = scoped(select(func.max(Pair.created_at)).where(Pair.position >= 0), scope, AreaScope.pairs)
+        query = select(func.count()).select_from(Pair).where(Pair.created_at == latest.scalar_subquery())
+        return int((await self._session.execute(scoped(query, scope, AreaScope.pairs))).scalar_one())
 
     async def run_start(self) -> int | None:
         """The first pair id of the latest /match run: the run's name on its batch buttons. Each
@@ -699,15 +754,14 @@ class Pairs:
         return None if found is None else int(found)
 
     async def pending(
-        self, at_least: float = 0.0, *, lock: bool = False, learners: Collection[int] | None = None
+        self, at_least: float = 0.0, *, lock: bool = False, scope: AreaScope | None = None
     ) -> list[Pair]:
         """The proposals nobody decided on (all of the latest run's: /match drops the older ones),
-        scoring ``at_least``, in the run's order; only ``learners``' when given. With ``lock``, held
+        scoring ``at_least``, in the run's order; only ``scope``'s when given. With ``lock``, held
         as ``lock`` holds one, in the order of their ids, so that two approvals of many at once take
         turns; the second sees what the first did."""
         query = select(Pair).where(Pair.status == "proposed", Pair.score >= at_least - 1e-6)
-        if learners is not None:
-            query = query.where(Pair.learner_id.in_(list(learners)))
+        query = scoped(query, scope, AreaScope.pairs)
         if lock:
             query = held(query.order_by(Pair.id))
             rows = (await self._session.execute(query)).scalars().all()
@@ -736,8 +790,9 @@ class Pairs:
         query = select(Pair.learner_id, Pair.mentor_id).where(Pair.status.in_(("declined", "ended")))
         return {(int(a), int(b)) for a, b in (await self._session.execute(query)).all()}
 
-    async def live(self) -> Sequence[Pair]:
+    async def live(self, scope: AreaScope | None = None) -> Sequence[Pair]:
         query = select(Pair).where(Pair.status.in_(LIVE_PAIRS)).order_by(Pair.id)
+        query = scoped(query, scope, AreaScope.pairs)
         return (await self._session.execute(query)).scalars().all()
 
     async def live_of(self, person_id: int) -> Sequence[Pair]:
@@ -1224,8 +1279,9 @@ class Concerns:
         )
         return (await self._session.execute(query)).scalar_one_or_none()
 
-    async def unresolved(self) -> list[Concern]:
+    async def unresolved(self, scope: AreaScope | None = None) -> list[Concern]:
         query = select(Concern).where(Concern.status != "resolved").order_by(Concern.id)
+        query = scoped(query, scope, AreaScope.concerns)
         return list((await self._session.execute(query)).scalars().all())
 
     async def involving(self, person_id: int, pair_ids: Sequence[int] = ()) -> list[Concern]:
@@ -1270,25 +1326,31 @@ class Announcements:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def cohorts(self) -> list[str]:
-        """The cohorts people in the programme belong to, by name."""
+    async def cohorts(self, scope: AreaScope | None = None) -> list[str]:
+        """The cohorts people in the programme (or ``scope``) belong to, by name."""
         query = (
             select(Person.cohort)
             .where(Person.cohort.is_not(None), Person.role.in_(("learner", "mentor")))
             .distinct()
             .order_by(Person.cohort)
         )
+        query = scoped(query, scope)
         return [c for c in (await self._session.execute(query)).scalars() if c]
 
-    async def audience(self, audience: str, cohort: str | None = None) -> list[Person]:
+    async def audience(
+        self, audience: str, cohort: str | None = None, scope: AreaScope | None = None
+    ) -> list[Person]:
         """Who an announcement to ``audience`` reaches: people of its roles, a cohort's if one is
-        named; a suspended mentor is not one of the programme's mentors for now."""
+        named; a suspended mentor is not one of the programme's mentors for now. ``scope``: the
+        learners and mentors of its areas (coordinators are the caller's to sort)."""
         roles = AUDIENCE_ROLES.get(audience, ("learner", "mentor", "coordinator"))
         query = select(Person).where(
             Person.role.in_(roles), or_(Person.screening.is_(None), Person.screening != "suspended")
         )
         if audience == "cohort":
             query = query.where(Person.cohort == cohort)
+        if scope is not None:
+            query = query.where(or_(Person.role == "coordinator", scope.clause()))
         return list((await self._session.execute(query.order_by(Person.id))).scalars().all())
 
     async def add(self, announcement: Announcement, recipients: Sequence[int]) -> Announcement:
@@ -1361,14 +1423,25 @@ class Roundtables:
         )
         return list((await self._session.execute(query)).scalars().all())
 
-    async def since(self, moment: datetime) -> list[tuple[Roundtable, Counter[str | None]]]:
-        """Roundtables starting from ``moment`` on, soonest first, each with its answers counted."""
+    async def since(
+        self, moment: datetime, scope: AreaScope | None = None
+    ) -> list[tuple[Roundtable, Counter[str | None]]]:
+        """Roundtables starting from ``moment`` on, soonest first, each with its answers counted
+        (``scope``: those inviting mentors of its areas, and their answers)."""
+        guests = scoped(
+            select(RoundtableGuest.roundtable_id), scope, lambda a: RoundtableGuest.person_id.in_(a.people())
+        )
         query = select(Roundtable).where(Roundtable.starts_at >= moment).order_by(Roundtable.starts_at)
+        if scope is not None:
+            query = query.where(Roundtable.id.in_(guests))
         tables = (await self._session.execute(query)).scalars().all()
-        answers = (
-            select(RoundtableGuest.roundtable_id, RoundtableGuest.answer, func.count())
-            .where(RoundtableGuest.roundtable_id.in_([t.id for t in tables]))
-            .group_by(RoundtableGuest.roundtable_id, RoundtableGuest.answer)
+        answers = scoped(
+            select(RoundtableGuest.roundtable_id, RoundtableGuest.answer, func.count()),
+            scope,
+            lambda a: RoundtableGuest.person_id.in_(a.people()),
+        )
+        answers = answers.where(RoundtableGuest.roundtable_id.in_([t.id for t in tables])).group_by(
+            RoundtableGuest.roundtable_id, RoundtableGuest.answer
         )
         counts: dict[int, Counter[str | None]] = {t.id: Counter() for t in tables}
         for table_id, answer, n in (await self._session.execute(answers)).all():
@@ -1385,19 +1458,30 @@ class Roundtables:
         )
         return [(guest, person) for guest, person in (await self._session.execute(query)).all()]
 
-    async def between(self, start: datetime, end: datetime) -> list[tuple[Roundtable, Counter[str]]]:
+    async def between(
+        self, start: datetime, end: datetime, scope: AreaScope | None = None
+    ) -> list[tuple[Roundtable, Counter[str]]]:
         """Roundtables that began in the window, latest first, each with who came and their
-        answers to the question after counted (``came`` and each feedback code)."""
+        answers to the question after counted (``came`` and each feedback code); ``scope``: those
+        inviting mentors of its areas, and their guests only."""
+        def mentors(a: AreaScope) -> Any:
+            return RoundtableGuest.person_id.in_(a.people())
+
         query = (
             select(Roundtable)
             .where(Roundtable.starts_at >= start, Roundtable.starts_at < end)
             .order_by(Roundtable.starts_at.desc())
         )
+        if scope is not None:
+            invited = scoped(select(RoundtableGuest.roundtable_id), scope, mentors)
+            query = query.where(Roundtable.id.in_(invited))
         tables = (await self._session.execute(query)).scalars().all()
-        counted = (
+        counted = scoped(
             select(RoundtableGuest.roundtable_id, RoundtableGuest.feedback, func.count())
             .where(RoundtableGuest.roundtable_id.in_([t.id for t in tables]), RoundtableGuest.came)
-            .group_by(RoundtableGuest.roundtable_id, RoundtableGuest.feedback)
+            .group_by(RoundtableGuest.roundtable_id, RoundtableGuest.feedback),
+            scope,
+            mentors,
         )
         counts: dict[int, Counter[str]] = {t.id: Counter() for t in tables}
         for table_id, feedback, n in (await self._session.execute(counted)).all():
@@ -1405,6 +1489,10 @@ class Roundtables:
             if feedback is not None:
                 counts[table_id][str(feedback)] += int(n)
         return [(t, counts[t.id]) for t in tables]
+
+
+def _checks_in(scope: AreaScope) -> Any:
+    return RelationshipCheck.pair_id.in_(select(Pair.id).where(scope.pairs()))
 
 
 class RelationshipChecks:
@@ -1424,11 +1512,15 @@ class RelationshipChecks:
         )
         return list((await self._session.execute(query)).scalars().all())
 
-    async def between(self, start: datetime, end: datetime) -> list[RelationshipCheck]:
-        """The checks answered after ``start`` and by ``end`` (for the programme's figures)."""
+    async def between(
+        self, start: datetime, end: datetime, scope: AreaScope | None = None
+    ) -> list[RelationshipCheck]:
+        """The checks answered after ``start`` and by ``end`` (for the programme's figures);
+        ``scope``: those of pairs in its areas."""
         query = select(RelationshipCheck).where(
             RelationshipCheck.answered_at > start, RelationshipCheck.answered_at <= end
         )
+        query = scoped(query, scope, _checks_in)
         return list((await self._session.execute(query)).scalars().all())
 
     async def of_person(self, person_id: int) -> list[RelationshipCheck]:
@@ -1528,11 +1620,13 @@ class Reports:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def pair_counts(self) -> Counter[str]:
-        query = select(Pair.status, func.count()).group_by(Pair.status)
+    async def pair_counts(self, scope: AreaScope | None = None) -> Counter[str]:
+        query = scoped(select(Pair.status, func.count()), scope, AreaScope.pairs).group_by(Pair.status)
         return Counter({str(status): int(n) for status, n in (await self._session.execute(query)).all()})
 
-    async def sessions_between(self, start: datetime, end: datetime) -> list[Session]:
+    async def sessions_between(
+        self, start: datetime, end: datetime, scope: AreaScope | None = None
+    ) -> list[Session]:
         """Sessions that started in the window while their pair was running (none after it ended)."""
         query = (
             select(Session)
@@ -1544,25 +1638,30 @@ class Reports:
             )
             .order_by(Session.starts_at, Session.id)
         )
-        return list((await self._session.execute(query)).scalars().all())
+        return list((await self._session.execute(scoped(query, scope, AreaScope.pairs))).scalars().all())
 
-    async def acknowledged_since(self, since: datetime) -> list[Concern]:
+    async def acknowledged_since(self, since: datetime, scope: AreaScope | None = None) -> list[Concern]:
         query = select(Concern).where(Concern.acknowledged_at >= since).order_by(Concern.id)
-        return list((await self._session.execute(query)).scalars().all())
+        return list((await self._session.execute(scoped(query, scope, AreaScope.concerns))).scalars().all())
 
-    async def pairs(self) -> list[Pair]:
+    async def pairs(self, scope: AreaScope | None = None) -> list[Pair]:
         """Every pair that was decided on (introduced, active, declined, ended)."""
         query = select(Pair).where(Pair.status.not_in(self.UNDECIDED)).order_by(Pair.id)
+        return list((await self._session.execute(scoped(query, scope, AreaScope.pairs))).scalars().all())
+
+    async def sessions(self, scope: AreaScope | None = None) -> list[Session]:
+        query = scoped(select(Session), scope, AreaScope.sessions).order_by(Session.id)
         return list((await self._session.execute(query)).scalars().all())
 
-    async def sessions(self) -> list[Session]:
-        return list((await self._session.execute(select(Session).order_by(Session.id))).scalars().all())
+    async def check_ins(self, scope: AreaScope | None = None) -> list[CheckIn]:
+        query = scoped(select(CheckIn), scope, lambda a: CheckIn.person_id.in_(a.people())).order_by(
+            CheckIn.id
+        )
+        return list((await self._session.execute(query)).scalars().all())
 
-    async def check_ins(self) -> list[CheckIn]:
-        return list((await self._session.execute(select(CheckIn).order_by(CheckIn.id))).scalars().all())
-
-    async def concerns(self) -> list[Concern]:
-        return list((await self._session.execute(select(Concern).order_by(Concern.id))).scalars().all())
+    async def concerns(self, scope: AreaScope | None = None) -> list[Concern]:
+        query = scoped(select(Concern), scope, AreaScope.concerns).order_by(Concern.id)
+        return list((await self._session.execute(query)).scalars().all())
 
 
 @dataclass(frozen=True, slots=True)

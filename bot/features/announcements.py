@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
+from bot.services import areas
 from conversations import announce
 
 
@@ -16,7 +17,7 @@ async def start(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(announce.ONLY_COORDINATORS))
         return
-    cohorts = await ctx.uow.announcements.cohorts()
+    cohorts = await ctx.uow.announcements.cohorts(areas.scope_of(ctx.rules, ctx.person))
     await ctx.start_flow(announce.WRITE, {"cohorts": ", ".join(cohorts) or "–"})
 
 

@@ -19,7 +19,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
 from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_
-from bot.services import paging
+from bot.services import areas, paging
 from bot.services.concerns import (
     FOLLOW_UP_JOB,
     ICONS,
@@ -46,6 +46,7 @@ from bot.services.concerns import (
     staff_translator,
     voice_notes,
 )
+from bot.services.concerns import area as concerns_area
 from bot.services.people import name_of
 from conversations.case_flows import CONTACT_FLOW, FLOWS, NOTE_FLOW
 from storage.models import Concern, Person
@@ -65,6 +66,8 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         return
     concern = await ctx.uow.concerns.lock(press.concern)  # another coordinator may press a copy
     action = press.action if isinstance(press, AlertAction) else None
+    if not await areas.sees_concern(ctx.uow, ctx.rules, ctx.person, concern):
+        concern = None  # another area's case: as if there were none
     if concern is None or concern.status == "resolved":
         ctx.answer_button(event.callback_id, ctx.t(STALE))
         return
@@ -148,6 +151,13 @@ async def resolve(ctx: Context, concern: Concern, outcome: str) -> None:
 # --- deadlines -----------------------------------------------------------------------------
 
 
+async def lead_of(ctx: Context, concern: Concern) -> int | None:
+    """Whose chat an overdue case escalates to: its area's lead, else the programme's."""
+    listed = ctx.rules.area(await concerns_area(ctx, concern) or "")
+    own = listed.lead_chat_id if listed is not None else None
+    return own if own is not None else ctx.rules.escalation.lead_chat_id
+
+
 async def overdue(ctx: Context, payload: dict[str, Any]) -> None:
     """Nobody acknowledged in time: every coordinator privately, and from the second time on
     the programme lead too, again and again until someone takes it (``next_step``). The case
@@ -156,8 +166,8 @@ async def overdue(ctx: Context, payload: dict[str, Any]) -> None:
     if concern is None or concern.status != "open":
         return
     concern.overdue += 1
-    team = await coordinators(ctx)
-    lead = ctx.rules.escalation.lead_chat_id if concern.overdue > 1 else None
+    team = await coordinators(ctx, concern)
+    lead = await lead_of(ctx, concern) if concern.overdue > 1 else None
     if not team and lead is None:
         step = "unreached"
     elif concern.overdue == 1:
@@ -199,7 +209,8 @@ async def cases(ctx: Context, event: Inbound) -> None:
 
 
 async def _open(ctx: Context) -> list[Concern]:
-    return sorted(await ctx.uow.concerns.unresolved(), key=lambda c: (RANK[c.severity], c.created_at))
+    unresolved = await ctx.uow.concerns.unresolved(areas.scope_of(ctx.rules, ctx.person))
+    return sorted(unresolved, key=lambda c: (RANK[c.severity], c.created_at))
 
 
 async def _line(ctx: Context, concern: Concern) -> Entry:
@@ -236,6 +247,8 @@ async def case(ctx: Context, event: Inbound) -> None:
     number = event.args.strip().lstrip("#") if isinstance(event, Command) else ""
     readable = number.isascii() and number.isdigit() and len(number) < 10  # not "²" nor "٣"
     concern = await ctx.uow.concerns.get(int(number)) if readable else None
+    if not await areas.sees_concern(ctx.uow, ctx.rules, ctx.person, concern):
+        concern = None  # another area's case: as if there were none
     if concern is None:
         await ctx.say(ctx.t(N_("There is no concern with that number. /cases lists the open ones.")))
         return

@@ -15,10 +15,10 @@ from __future__ import annotations
 import logging
 
 from bot.context import Context
-from bot.events import ButtonPress, Inbound
+from bot.events import ButtonPress, Command, Inbound
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_
-from bot.services import concerns, coordination
+from bot.services import areas, concerns, coordination
 from bot.services import group_watch as watch
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,10 @@ SETUP_REFUSED = N_("Only a coordinator of the programme can make this group the 
 SETUP_DONE = N_(
     "This is now the coordinators' group: alerts and news for the coordinators come here. "
     "/group in my private chat shows who I have seen in it."
+)
+SETUP_AREA_DONE = N_(
+    "This is now the coordinators' group of {area}: its alerts come here by their number, "
+    "and /case N in my private chat shows each."
 )
 SETUP_MOVED = N_(
     "The coordinators now use another group: nothing more for them comes here, and the alerts "
@@ -45,6 +49,14 @@ async def setup_here(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(t(SETUP_REFUSED))
         return
+    typed = event.args.strip().lower() if isinstance(event, Command) else ""
+    area = areas.group_scope(ctx.rules, ctx.person, typed or None)
+    if area is None:
+        await ctx.say(t(SETUP_REFUSED))
+        return
+    if area:
+        await _setup_area(ctx, area)
+        return
     group = ctx.chat_id
     stored = await ctx.uow.groups.set_coordinators(group, ctx.person.id, ctx.now)  # locked till commit
     before = stored if stored is not None else ctx.settings.coordinator_chat_id
@@ -58,6 +70,24 @@ async def setup_here(ctx: Context, event: Inbound) -> None:
         if not await ctx.uow.groups.unreachable(before):
             await ctx.say_to(before, t(SETUP_MOVED))
     ctx.census.append(group)  # who is in it: until counted, alerts there show their number only
+
+
+async def _setup_area(ctx: Context, area: str) -> None:
+    """``/setup`` by an area's coordinator: the group becomes that area's coordinators' group. Its
+    alerts show their number (who reads it is watched for the programme's group only)."""
+    t = ctx.programme_translator()
+    group = ctx.chat_id
+    before = await ctx.uow.groups.set_coordinators(group, ctx.person.id, ctx.now, area=area)
+    if before != group:
+        await ctx.uow.audit.record(
+            ctx.now, ctx.person, "group.setup", None, chat=group, before=before, area=area
+        )
+        log.info("coordinator %s made group %s the coordinators' of area %s", ctx.person.id, group, area)
+    await ctx.say(t(SETUP_AREA_DONE, area=areas.name(ctx.rules, area, t.locale)))
+    if before is not None and before != group:
+        await concerns.leave_group(ctx, before)
+        if not await ctx.uow.groups.unreachable(before):
+            await ctx.say_to(before, t(SETUP_MOVED))
 
 
 async def setup(ctx: Context, event: Inbound) -> None:
@@ -84,6 +114,9 @@ async def vouched(ctx: Context, event: Inbound) -> None:
     assert isinstance(event, ButtonPress)
     press = staff_press(ctx, event, watch.Vouch)
     if press is None:
+        return
+    if not areas.is_lead(ctx.rules, ctx.person):  # the programme's group is its leads'
+        ctx.answer_button(event.callback_id, ctx.t(N_("This button is not for you.")), alert=True)
         return
     if not await watch.vouch(ctx, press.unseen):
         ctx.answer_button(event.callback_id, ctx.t(watch.STALE))

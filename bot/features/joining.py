@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
 from bot.feature import COORDINATORS, EVERYONE, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_
-from bot.services import invites, paging
+from bot.services import areas, invites, paging
 from bot.services.invites import Redemption
 from conversations.learner import LEARNER, age_label, is_minor
 from conversations.learner import NAME as LEARNER_FLOW
@@ -107,7 +107,11 @@ async def invite(ctx: Context, event: Inbound) -> None:
     if request is None:
         await ctx.say(ctx.t(INVITE_USAGE))
         return
-    invite = await invites.create(ctx.uow, request, by=ctx.person, now=ctx.now)
+    area = areas.invite_area(ctx.rules, ctx.person, request.role, request.area)
+    if area is None:
+        await ctx.say(ctx.t(NOT_YOUR_AREA, areas=", ".join(areas.invitable(ctx.rules, ctx.person))))
+        return
+    invite = await invites.create(ctx.uow, request, by=ctx.person, now=ctx.now, area=area)
     link = invites.deep_link(ctx.settings.bot_username or "your_bot", invite.code)
     await ctx.send_document(
         f"invite-{invite.role}-{invite.id}.png",
@@ -124,7 +128,7 @@ async def list_invites(ctx: Context, event: Inbound) -> None:
 
 
 async def _open_invites(ctx: Context) -> list[Invite]:
-    return list(await ctx.uow.invites.open(ctx.now))
+    return list(await ctx.uow.invites.open(ctx.now, areas.scope_of(ctx.rules, ctx.person)))
 
 
 async def _invite_entry(ctx: Context, invite: Invite) -> Entry:
@@ -139,7 +143,8 @@ async def revoke_pressed(ctx: Context, event: Inbound) -> None:
     press = staff_press(ctx, event, Withdraw)
     if press is None:
         return
-    invite = await invites.revoke(ctx.uow, press.invite, ctx.now)
+    mine = areas.sees_invite(ctx.rules, ctx.person, await ctx.uow.invites.get(press.invite))
+    invite = await invites.revoke(ctx.uow, press.invite, ctx.now) if mine else None
     if invite is None:
         ctx.answer_button(event.callback_id, ctx.t(N_("This button is no longer active.")))
         return
@@ -155,7 +160,7 @@ async def unreachable(ctx: Context, event: Inbound) -> None:
 
 
 async def _unreachable(ctx: Context) -> list[Person]:
-    return list(await ctx.uow.people.unreachable())
+    return list(await ctx.uow.people.unreachable(areas.scope_of(ctx.rules, ctx.person)))
 
 
 async def _unreachable_entry(ctx: Context, person: Person) -> Entry:
@@ -175,7 +180,7 @@ async def guardians(ctx: Context, event: Inbound) -> None:
 
 
 async def _waiting_for_guardians(ctx: Context) -> list[Person]:
-    return list(await ctx.uow.people.guardians_pending())
+    return list(await ctx.uow.people.guardians_pending(areas.scope_of(ctx.rules, ctx.person)))
 
 
 async def _guardian_entry(ctx: Context, learner: Person) -> Entry:
@@ -202,6 +207,8 @@ async def guardian_pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         return
     learner = await ctx.uow.people.get(press.learner)
+    if not areas.sees_person(ctx.rules, ctx.person, learner):
+        learner = None  # another area's: as if there were none
     if learner is None or learner.guardian_status not in TO_DECIDE:
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
@@ -238,6 +245,12 @@ async def _coordinator(ctx: Context) -> bool:
     return False
 
 
+def _area_names(ctx: Context, stored: str) -> str:
+    if stored == areas.ALL:
+        return ctx.t(ALL_AREAS)
+    return ", ".join(areas.name(ctx.rules, ctx.rules.home_area(a), ctx.t.locale) for a in stored.split(","))
+
+
 def _describe(ctx: Context, invite: Invite) -> str:
     role = ctx.t(ROLE_NAMES[invite.role])
     where = ", ".join(part for part in (invite.school, invite.cohort) if part)
@@ -245,6 +258,8 @@ def _describe(ctx: Context, invite: Invite) -> str:
         text = ctx.t(N_("Invite for one {role}"), role=role)
     else:
         text = ctx.t(N_("Invite for any number of people as {role}"), role=role)
+    if ctx.rules.has_areas:
+        where = ", ".join(part for part in (_area_names(ctx, invite.area), where) if part)
     if where:
         text += f" ({where})"
     if invite.expires_at is not None:
@@ -252,6 +267,10 @@ def _describe(ctx: Context, invite: Invite) -> str:
     return text
 
 
+NOT_YOUR_AREA = N_(
+    "You can invite people into these areas only: {areas}. Add “area=ID”, for example area=lyon."
+)
+ALL_AREAS = N_("all areas")
 COORDINATOR_WELCOME = N_(
     "Welcome! You are now a coordinator of the programme.\n"
     "/invite learner – an invite link and QR code for a learner\n"

@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal
 
 from bot.callbacks import Callback, Tag, pack, unpack
 from bot.context import Context
-from bot.events import Button, ButtonPress, Inbound, Keyboard
+from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
 from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_, Translator, language_name
-from bot.services import matching, paging, proposals, relationship
+from bot.services import areas, matching, paging, proposals, relationship
 from bot.services.people import name_of
 from conversations import first_meeting, match_review, pair_end
 from conversations.common import AVAILABILITY, TRADES
@@ -154,7 +154,10 @@ async def match(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
-    proposed = await propose(ctx)
+    across = (
+        areas.is_lead(ctx.rules, ctx.person) and isinstance(event, Command) and event.args.strip() == "all"
+    )
+    proposed = await propose(ctx, across=across)
     if proposed is None:
         await ctx.say(ctx.t(N_("No learner is waiting for a mentor.")))
         return
@@ -172,14 +175,16 @@ async def match(ctx: Context, event: Inbound) -> None:
     await _next(ctx)
 
 
-async def propose(ctx: Context) -> tuple[list[Person], proposals.Proposals] | None:
-    """New proposals for every waiting learner (the earlier ones dropped), as /match and the
-    console make them: the learners, and the proposals and who got none and why (indices into the
-    learners). Such a learner is told once that the search goes on. None: nobody is waiting."""
-    learners = list(await ctx.uow.people.waiting_learners())
-    mentors_rows = list(await ctx.uow.people.ready_mentors())
-    found = await _propose(ctx, learners, mentors_rows) if learners else None
-    await ctx.uow.pairs.drop_proposals()  # the first write: computing holds no write lock
+async def propose(ctx: Context, *, across: bool = False) -> tuple[list[Person], proposals.Proposals] | None:
+    """New proposals for every waiting learner of the coordinator's areas (their earlier ones
+    dropped), as /match and the console make them: the learners, and the proposals and who got
+    none and why (indices into the learners). Such a learner is told once that the search goes
+    on. Matching runs per area unless ``across`` (a lead's /match all). None: nobody is waiting."""
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    learners = list(await ctx.uow.people.waiting_learners(scope))
+    mentors_rows = areas.serving(ctx.rules, ctx.person, await ctx.uow.people.ready_mentors())
+    found = await _propose(ctx, learners, mentors_rows, across=across) if learners else None
+    await ctx.uow.pairs.drop_proposals(scope)  # the first write: computing holds no write lock
     if found is None:
         return None
     await ctx.uow.pairs.add_all(
@@ -232,8 +237,11 @@ async def decide(ctx: Context, pair_id: int, approve: bool) -> bool:
     return True
 
 
-async def _propose(ctx: Context, learners: list[Person], mentors_rows: list[Person]) -> proposals.Proposals:
-    """The cohort's proposals, by the dense matrix or, for a large cohort, the sparse path."""
+async def _propose(
+    ctx: Context, learners: list[Person], mentors_rows: list[Person], *, across: bool = False
+) -> proposals.Proposals:
+    """The cohort's proposals, by the dense matrix or, for a large cohort, the sparse path; per
+    area when the programme has areas, unless ``across``."""
     load = await ctx.uow.pairs.load()
     closed = await ctx.uow.pairs.closed()
     language = ctx.rules.language
@@ -244,8 +252,18 @@ async def _propose(ctx: Context, learners: list[Person], mentors_rows: list[Pers
     never = [
         (learner_at[a], mentor_at[b]) for a, b in closed if a in learner_at and b in mentor_at
     ]  # declined or ended before: never again
+    w = ctx.rules.matching
     # A national cohort takes seconds of numpy: off the event loop, which goes on serving others.
-    return await asyncio.to_thread(proposals.propose, people, mentors, language, ctx.rules.matching, never)
+    if across or len(ctx.rules.areas) < 2:
+        return await asyncio.to_thread(proposals.propose, people, mentors, language, w, never)
+    learner_areas = [areas.area_of(ctx.rules, p) for p in learners]
+    mentor_areas = [
+        None if mentor.online_only else areas.area_of(ctx.rules, person)
+        for person, mentor in zip(mentors_rows, mentors, strict=True)
+    ]
+    return await asyncio.to_thread(
+        proposals.propose_per_area, people, mentors, learner_areas, mentor_areas, language, w, never
+    )
 
 
 async def _tell_waiting(ctx: Context, learner: Person) -> None:
@@ -333,7 +351,7 @@ async def _summary(ctx: Context, unmatched: dict[int, str]) -> tuple[str, Keyboa
 
 
 async def _next(ctx: Context) -> None:
-    pair = await ctx.uow.pairs.next_proposal()
+    pair = await ctx.uow.pairs.next_proposal(areas.scope_of(ctx.rules, ctx.person))
     if pair is None:
         await ctx.say(ctx.t(N_("No more proposals. /match computes new ones.")))
         return
@@ -345,7 +363,7 @@ async def card(ctx: Context, pair: Pair) -> tuple[str, Keyboard]:
     learner = await ctx.uow.people.get(pair.learner_id)
     mentor = await ctx.uow.people.get(pair.mentor_id)
     assert learner is not None and mentor is not None
-    total = await ctx.uow.pairs.proposals_count()
+    total = await ctx.uow.pairs.proposals_count(areas.scope_of(ctx.rules, ctx.person))
     text = ctx.t(
         N_(
             "Proposal {number} of {total}:\nLearner: {learner}\nMentor: {mentor}\n"
@@ -375,6 +393,8 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         return
     pair = await ctx.uow.pairs.lock(press.pair)  # another coordinator may decide on it, or its people
+    if not await areas.sees_pair(ctx.uow, ctx.rules, ctx.person, pair):
+        pair = None  # another area's: as if there were none
     if pair is None or pair.status != "proposed":
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         if event.message_id is not None:
@@ -592,7 +612,7 @@ async def pairs(ctx: Context, event: Inbound) -> None:
 
 
 async def _running(ctx: Context) -> list[Pair]:
-    return list(await ctx.uow.pairs.live())
+    return list(await ctx.uow.pairs.live(areas.scope_of(ctx.rules, ctx.person)))
 
 
 async def _pair_entry(ctx: Context, pair: Pair) -> Entry:
@@ -635,6 +655,8 @@ async def end_pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         return
     pair = await ctx.uow.pairs.get(press.pair)
+    if not await areas.sees_pair(ctx.uow, ctx.rules, ctx.person, pair):
+        pair = None  # another area's: as if there were none
     if pair is None or pair.status not in ("introduced", "active"):
         ctx.answer_button(event.callback_id, ctx.t(N_("This was already decided.")))
         return

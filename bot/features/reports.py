@@ -22,7 +22,7 @@ from bot.context import Context
 from bot.events import Inbound
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator
-from bot.services import relationship
+from bot.services import areas, relationship
 from bot.services.attendance import outcome
 from storage.models import CheckIn, Concern, Pair, Session
 
@@ -68,11 +68,12 @@ async def stats(ctx: Context, event: Inbound) -> None:
     if not await _coordinator(ctx):
         return
     t, now = ctx.t, ctx.now
-    pairs = await ctx.uow.reports.pair_counts()
-    waiting = len(await ctx.uow.people.waiting_learners())
+    scope = areas.scope_of(ctx.rules, ctx.person)  # the figures of the coordinator's areas
+    pairs = await ctx.uow.reports.pair_counts(scope)
+    waiting = len(await ctx.uow.people.waiting_learners(scope))
     outcomes = await recent_sessions(ctx)
     planned = outcomes["held"] + outcomes["missed"] + outcomes["cancelled"]
-    open_concerns = Counter(c.severity for c in await ctx.uow.concerns.unresolved())
+    open_concerns = Counter(c.severity for c in await ctx.uow.concerns.unresolved(scope))
     lines = [
         t(TITLE, programme=ctx.rules.name, date=t.date(now)),
         t(PAIRS, active=t.number(pairs["active"])),
@@ -94,26 +95,29 @@ async def _relationship(ctx: Context) -> list[str]:
     """The relationship checks' average per side, this period and the one before, and how many
     running pairs show a fall or a gap (``relationship.trends``)."""
     t, now = ctx.t, ctx.now
+    scope = areas.scope_of(ctx.rules, ctx.person)
     averages: dict[str, str] = {}
     for suffix, end in (("", now), ("_before", now - RECENT_SESSIONS)):
-        checks = await ctx.uow.relationship.between(end - RECENT_SESSIONS, end)
+        checks = await ctx.uow.relationship.between(end - RECENT_SESSIONS, end, scope)
         for role in ("learner", "mentor"):
             scores = [relationship.score(c) for c in checks if c.role == role]
             averages[role + "s" + suffix] = (
                 relationship.figure(t, statistics.mean(scores)) if scores else NONE
             )
-    live = [pair.id for pair in await ctx.uow.pairs.live()]
+    live = [pair.id for pair in await ctx.uow.pairs.live(scope)]
     trends = await relationship.trends(ctx.uow, live)
     worried = sum(relationship.worried(trend) for trend in trends.values())
     return [t(RELATIONSHIP, **averages), t(RELATIONSHIP_WORRIES, pairs=t.number(worried))]
 async def recent_sessions(ctx: Context) -> Counter[str]:
     """The sessions of the last four weeks by outcome (held, missed, cancelled), as /stats counts them."""
-    recent = await ctx.uow.reports.sessions_between(ctx.now - RECENT_SESSIONS, ctx.now)
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    recent = await ctx.uow.reports.sessions_between(ctx.now - RECENT_SESSIONS, ctx.now, scope)
     return Counter(outcome(s) for s in recent)
 
 
 async def _median_acknowledgement(ctx: Context) -> str:
-    concerns = await ctx.uow.reports.acknowledged_since(ctx.now - RECENT_ACKNOWLEDGEMENTS)
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    concerns = await ctx.uow.reports.acknowledged_since(ctx.now - RECENT_ACKNOWLEDGEMENTS, scope)
     waits = [(c.acknowledged_at - c.created_at).total_seconds() for c in concerns if c.acknowledged_at]
     if not waits:
         return NONE
@@ -150,13 +154,14 @@ async def export_file(ctx: Context, filename: str) -> bytes:
     """One of the CSV files (a name of ``CAPTIONS``), with pseudonyms for people: /export sends
     them all, the console offers each."""
     alias, reports = Pseudonyms(ctx.settings), ctx.uow.reports
+    scope = areas.scope_of(ctx.rules, ctx.person)  # the coordinator's areas only
     if filename == "pairs.csv":
-        return pairs_table(await reports.pairs(), alias)
+        return pairs_table(await reports.pairs(scope), alias)
     if filename == "sessions.csv":
-        return sessions_table(await reports.sessions(), ctx.now)
+        return sessions_table(await reports.sessions(scope), ctx.now)
     if filename == "checkins.csv":
-        return checkins_table(await reports.check_ins(), alias)
-    return concerns_table(await reports.concerns(), alias)
+        return checkins_table(await reports.check_ins(scope), alias)
+    return concerns_table(await reports.concerns(scope), alias)
 
 
 class Pseudonyms:

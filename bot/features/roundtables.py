@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_, Translator
+from bot.services import areas
 from conversations import roundtable as flows
 from storage.models import Roundtable
 
@@ -46,7 +47,7 @@ async def plan(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
-    cohorts = await ctx.uow.announcements.cohorts()
+    cohorts = await ctx.uow.announcements.cohorts(areas.scope_of(ctx.rules, ctx.person))
     await ctx.start_flow(flows.WRITE, {"cohorts": ", ".join(cohorts) or "–"})
 
 
@@ -56,8 +57,9 @@ async def listing(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
-    found = await ctx.uow.roundtables.since(ctx.now)
-    past = await ctx.uow.roundtables.between(ctx.now - PAST, ctx.now)
+    scope = areas.scope_of(ctx.rules, ctx.person)
+    found = await ctx.uow.roundtables.since(ctx.now, scope)
+    past = await ctx.uow.roundtables.between(ctx.now - PAST, ctx.now, scope)
     if not found and not past:
         await ctx.say(ctx.t(N_("No roundtable is planned. /roundtable plans one.")))
         return

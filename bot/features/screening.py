@@ -14,7 +14,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_
-from bot.services import paging, readiness
+from bot.services import areas, paging, readiness
 from bot.services.courses import shipped_courses
 from conversations import mentor
 from conversations import screening_flows as flows
@@ -45,7 +45,7 @@ async def waiting(ctx: Context, event: Inbound) -> None:
 
 
 async def _applicants(ctx: Context) -> list[Person]:
-    return list(await ctx.uow.people.applicants())
+    return list(await ctx.uow.people.applicants(areas.scope_of(ctx.rules, ctx.person)))
 
 
 async def _card_entry(ctx: Context, applicant: Person) -> Entry:
@@ -121,6 +121,8 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         return
     applicant = await ctx.uow.people.get(press.applicant)
+    if not areas.sees_person(ctx.rules, ctx.person, applicant):
+        applicant = None  # another area's: as if there were none
     action = press.action
     still_open = applicant is not None and applicant.role == "mentor" and applicant.screening in flows.PENDING
     if applicant is None or applicant.role != "mentor" or (action in DECISIONS and not still_open):

@@ -17,6 +17,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound
 from bot.feature import COORDINATORS, CommandEntry, Feature, HelpLine, staff_press
 from bot.i18n import N_
+from bot.services import areas
 from bot.services.people import name_of
 from conversations import team_flows as flows
 from storage.models import Person
@@ -49,7 +50,8 @@ async def team(ctx: Context, event: Inbound) -> None:
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
     wanted = event.args.strip().casefold() if isinstance(event, Command) else ""
-    people = [p for p in await ctx.uow.people.team() if wanted in name_of(p).casefold()]
+    mine = areas.visible(ctx.rules, ctx.person, await ctx.uow.people.team())
+    people = [p for p in mine if wanted in name_of(p).casefold()]
     if not people:
         await ctx.say(ctx.t(N_("Nobody on the team matches “{name}”."), name=wanted[:40]))
         return
@@ -86,7 +88,11 @@ async def pressed(ctx: Context, event: Inbound) -> None:
     if press is None:
         return
     person = await ctx.uow.people.get(press.person)
-    if person is None or action_for(person) != press.action:
+    if (
+        person is None
+        or not areas.sees_person(ctx.rules, ctx.person, person)
+        or action_for(person) != press.action
+    ):
         ctx.answer_button(event.callback_id, ctx.t(flows.STALE))
         return
     ctx.answer_button(event.callback_id)

@@ -28,6 +28,7 @@ from bot.callbacks import Callback, Tag, pack
 from bot.context import Context
 from bot.events import Button, Keyboard
 from bot.i18n import N_, Translator
+from bot.services import areas
 from bot.services.attendance import outcome
 from bot.services.people import name_of, without_names
 from storage.models import CaseEntry, Concern, Pair, Person
@@ -250,8 +251,18 @@ async def voice_notes(ctx: Context, concern: Concern) -> list[str]:
     return ([concern.voice_file_id] if concern.voice_file_id else []) + logged
 
 
-async def coordinators(ctx: Context) -> list[Person]:
-    return await ctx.reachable_coordinators()
+async def coordinators(ctx: Context, concern: Concern | None = None) -> list[Person]:
+    """The coordinators who get a case privately: those of its area (``concern`` None: all)."""
+    if concern is None:
+        return await ctx.reachable_coordinators()
+    return await ctx.reachable_coordinators(await area(ctx, concern))
+
+
+async def area(ctx: Context, concern: Concern) -> str | None:
+    """The area a case's alerts go to; None in a programme without areas (its one group)."""
+    if not ctx.rules.has_areas:
+        return None
+    return await areas.area_of_concern(ctx.uow, ctx.rules, concern)
 
 
 # Signals from sessions, check-ins and mentor notes, as the concern they become (one open concern
@@ -438,16 +449,17 @@ def pointer(concern: Concern, t: Translator) -> str:
 async def post_alert(ctx: Context, concern: Concern) -> None:
     """To the coordinators' group, remembered so it can be edited; without one, to each of them.
     A group someone else may read gets the case's number only (its buttons still work)."""
-    watched = await ctx.watched_group()
+    where = await area(ctx, concern)
+    watched = await ctx.watched_group(where)
     if watched is not None:
         t = staff_translator(ctx)
         await ctx.say_to(
             watched, pointer(concern, t), await buttons(ctx, concern, t), track=alert_key(concern.id)
         )
         return
-    group = await ctx.coordinators_group()
+    group = await ctx.coordinators_group(where)
     if group is None:
-        await send_privately(ctx, concern, await coordinators(ctx))
+        await send_privately(ctx, concern, await coordinators(ctx, concern))
         return
     t = staff_translator(ctx)
     text, keyboard = await alert_text(ctx, concern, t), await buttons(ctx, concern, t)
@@ -483,9 +495,10 @@ async def refresh_alert(ctx: Context, concern: Concern, *, pressed: tuple[int, i
     for chat_id, message_id in under:
         t = await _reader(ctx, chat_id)
         await ctx.about_chat(chat_id).edit_keyboard(message_id, await buttons(ctx, concern, t))
-    group = await ctx.coordinators_chat()
-    watched = await ctx.watched_group()
-    refused = group if watched is None and await ctx.coordinators_group() is None else None
+    where = await area(ctx, concern)
+    group = await ctx.coordinators_chat(where)
+    watched = await ctx.watched_group(where)
+    refused = group if watched is None and await ctx.coordinators_group(where) is None else None
     shown: dict[tuple[str, str], tuple[str, Keyboard | None]] = {}
     for chat_id, message_id in places:
         if chat_id == refused:
@@ -601,4 +614,6 @@ async def after_leaving(ctx: Context, cases: list[tuple[Concern, bool]]) -> None
     for concern, released in cases:
         await refresh_alert(ctx, concern)
         if released:
-            await ctx.tell_coordinators(BACK_IN_THE_QUEUE, icon=ICONS[concern.severity], id=concern.id)
+            await ctx.tell_coordinators(
+                BACK_IN_THE_QUEUE, area=await area(ctx, concern), icon=ICONS[concern.severity], id=concern.id
+            )

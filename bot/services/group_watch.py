@@ -138,7 +138,8 @@ async def review(ctx: Context) -> None:
         return
     await ctx.uow.lock_chat(group)  # with the group's own events and census, across replicas
     row = await ctx.uow.groups.of(group, ctx.now)
-    team = await ctx.reachable_coordinators()
+    # The programme's group is its leads' once there are areas: who is in it is theirs to hear.
+    team = [p for p in await ctx.reachable_coordinators() if ctx.rules.coordinated(p.area) is None]
     strangers = await ctx.uow.groups.strangers(group)
     await _report_strangers(ctx, team, await ctx.uow.groups.seen(group), strangers)
     unseen = await ctx.uow.groups.unseen(group) or 0

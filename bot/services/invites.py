@@ -42,6 +42,7 @@ class InviteRequest:
     multi_use: bool = False
     school: str | None = None
     cohort: str | None = None
+    area: str | None = None  # as typed (``area=lyon``); bot/services/areas.py says if it may be given
 
 
 def new_code() -> str:
@@ -59,8 +60,11 @@ def qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
-async def create(uow: UnitOfWork, request: InviteRequest, *, by: Person | None, now: datetime) -> Invite:
-    """A new invite: single use unless asked otherwise; coordinator codes always single use."""
+async def create(
+    uow: UnitOfWork, request: InviteRequest, *, by: Person | None, now: datetime, area: str = "*"
+) -> Invite:
+    """A new invite into ``area`` (checked by the caller: ``areas.invite_area``): single use
+    unless asked otherwise; coordinator codes always single use."""
     if request.role not in ROLES:
         raise ValueError(f"unknown role {request.role!r}")
     single = request.role == "coordinator" or not request.multi_use
@@ -70,6 +74,7 @@ async def create(uow: UnitOfWork, request: InviteRequest, *, by: Person | None, 
         role=request.role,
         school=request.school,
         cohort=request.cohort,
+        area=area,
         max_uses=1 if single else None,
         uses=0,
         expires_at=now + validity,
@@ -99,7 +104,7 @@ async def redeem(
     if not await uow.invites.take_use(invite):  # someone else took the last use meanwhile
         return Redemption.USED, invite
     person.role, person.invite_id = invite.role, invite.id
-    person.school, person.cohort = invite.school, invite.cohort
+    person.school, person.cohort, person.area = invite.school, invite.cohort, invite.area
     person.updated_at = now
     return Redemption.OK, invite
 
@@ -112,11 +117,13 @@ async def revoke(uow: UnitOfWork, invite_id: int, now: datetime) -> Invite | Non
 
 
 def parse_request(args: str) -> InviteRequest | None:
-    """``learner|mentor|coordinator [multi] [school=NAME] [cohort=NAME]``; None if unreadable."""
+    """``learner|mentor|coordinator [multi] [area=ID] [school=NAME] [cohort=NAME]``; None if
+    unreadable."""
     match = re.match(r"^\s*(\w+)\s*(.*)$", args, re.S)
     if match is None or match[1].lower() not in ROLES:
         return None
-    rest = match[2]
+    area = re.search(r"\barea\s*[=:]\s*([\w*,-]+)", match[2], re.I)
+    rest = match[2] if area is None else match[2][: area.start()] + match[2][area.end() :]
     school = re.search(r"school\s*[=:]\s*(.+?)\s*(?=cohort\s*[=:]|multi\b|$)", rest, re.I | re.S)
     cohort = re.search(r"cohort\s*[=:]\s*(.+?)\s*(?=school\s*[=:]|multi\b|$)", rest, re.I | re.S)
     return InviteRequest(
@@ -124,4 +131,5 @@ def parse_request(args: str) -> InviteRequest | None:
         multi_use=bool(re.search(r"\bmulti\b", rest, re.I)),
         school=school[1][:120] if school else None,
         cohort=cohort[1][:60] if cohort else None,
+        area=area[1][:200] if area else None,
     )

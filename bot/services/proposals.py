@@ -12,7 +12,7 @@ same pairs with the same reasons (``tests/unit/test_proposals.py``).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,41 @@ def propose(
     if len(learners) * seats <= dense_up_to:
         return _dense(learners, mentors, programme_language, w, closed)
     return _sparse(learners, mentors, programme_language, w, closed)
+
+
+def propose_per_area(
+    learners: Sequence[Learner],
+    mentors: Sequence[Mentor],
+    learner_areas: Sequence[str],
+    mentor_areas: Sequence[str | None],
+    programme_language: str,
+    w: MatchingWeights,
+    closed: Collection[tuple[int, int]] = (),
+    dense_up_to: int = DENSE_UP_TO,
+) -> Proposals:
+    """Matching run per area: each area's learners with the mentors of that area and those who
+    meet online only (``mentor_areas`` None: any area), one area after the other, an online
+    mentor's seats taken in one area gone for the next. Indices as ``propose``'s."""
+    left = [mentor.capacity for mentor in mentors]
+    found: list[Proposal] = []
+    unmatched: dict[int, str] = {}
+    sparse = False
+    for area in sorted(set(learner_areas)):
+        rows = [i for i, a in enumerate(learner_areas) if a == area]
+        cols = [j for j, a in enumerate(mentor_areas) if a is None or a == area]
+        at_row, at_col = {i: n for n, i in enumerate(rows)}, {j: n for n, j in enumerate(cols)}
+        never = [(at_row[i], at_col[j]) for i, j in closed if i in at_row and j in at_col]
+        seated = [replace(mentors[j], capacity=left[j]) for j in cols]
+        part = propose([learners[i] for i in rows], seated, programme_language, w, never, dense_up_to)
+        sparse = sparse or part.sparse
+        for p in part.proposals:
+            left[cols[p.mentor]] -= 1
+            alternatives = [(cols[k], score, said) for k, score, said in p.alternatives]
+            found.append(
+                replace(p, learner=rows[p.learner], mentor=cols[p.mentor], alternatives=alternatives)
+            )
+        unmatched.update({rows[i]: why for i, why in part.unmatched.items()})
+    return Proposals(sorted(found, key=lambda p: p.learner), unmatched, sparse)
 
 
 def _dense(

@@ -42,15 +42,18 @@ async def update(ctx: Context, mentor: Person) -> None:
     if missing_checks(ctx, await ctx.uow.checks.of(mentor.id)):
         return
     name = mentor.preferred_name or mentor.first_name
+    area = ctx.rules.home_area(mentor.area)
     if mentor.suspended_at is not None:
         mentor.suspended_at = None
-        await ctx.tell_coordinators(N_("{name}'s checks are valid again: no longer suspended."), name=name)
+        await ctx.tell_coordinators(
+            N_("{name}'s checks are valid again: no longer suspended."), area=area, name=name
+        )
     if mentor.ready_at is not None:
         return
     mentor.ready_at = ctx.now
     await ctx.uow.audit.record(ctx.now, None, "mentor.ready", mentor)
     await ctx.tell_coordinators(
-        N_("{name} is ready to be matched: screened, checked and trained."), name=name
+        N_("{name} is ready to be matched: screened, checked and trained."), area=area, name=name
     )
     them = ctx.about(mentor)
     await them.say(

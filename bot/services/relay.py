@@ -26,7 +26,7 @@ from bot.callbacks import Callback, pack
 from bot.context import Context
 from bot.events import Button, Keyboard
 from bot.i18n import N_, Translator
-from bot.services import phrase_screening
+from bot.services import areas, phrase_screening
 from bot.services.concerns import KINDS
 from bot.services.contact_details import contact_details
 from bot.services.people import name_of
@@ -260,12 +260,26 @@ async def morning(ctx: Context, payload: dict[str, Any]) -> None:
 async def _post_hold(ctx: Context, message: RelayedMessage) -> None:
     """The hold's alert where coordinators read in full: their group while only they are in it,
     else each coordinator's own chat (a group others may read never sees a held message)."""
-    group = await ctx.coordinators_group()
+    area = await _area(ctx, message)
+    group = await ctx.coordinators_group(area)
     if group is not None:
         await _post_to(ctx, message, group, ctx.programme_translator())
         return
-    for coordinator in await ctx.reachable_coordinators():
+    for coordinator in await ctx.reachable_coordinators(area):
         await _post_to(ctx, message, coordinator.chat_id, ctx.translator_for(coordinator))
+
+
+async def _area(ctx: Context, message: RelayedMessage) -> str | None:
+    """The area whose coordinators decide on a held message: its pair's (None without areas)."""
+    if not ctx.rules.has_areas:
+        return None
+    pair = await ctx.uow.pairs.get(message.pair_id)
+    return await areas.area_of_pair(ctx.uow, ctx.rules, pair) if pair is not None else None
+
+
+async def may_decide(ctx: Context, message: RelayedMessage) -> bool:
+    """Whether this coordinator sees the held message's pair (``areas``)."""
+    return await areas.sees_pair(ctx.uow, ctx.rules, ctx.person, await ctx.uow.pairs.get(message.pair_id))
 
 
 async def _post_to(ctx: Context, message: RelayedMessage, chat_id: int, t: Translator) -> None:

@@ -10,19 +10,25 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, select
+from sqlalchemy import column, insert, select, table
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.services import consent
 from storage.database import Database
 from storage.migrate import alembic_config, head_revision, upgrade
-from storage.models import Base, DueJob, Person
+from storage.models import Base, DueJob
 from storage.scratch import ScratchDatabase
 
 
 def differences(connection: Any) -> tuple[list[Any], str | None]:
     context = MigrationContext.configure(connection, opts={"compare_type": False})
     return compare_metadata(context, Base.metadata), context.get_current_revision()
+
+
+async def old_person(session: Any, **values: Any) -> int:
+    """A person as an older revision stored one: only the columns given (the model has more)."""
+    people = table("people", *(column(name) for name in values), column("id"))
+    return int((await session.execute(insert(people).values(**values).returning(people.c.id))).scalar_one())
 
 
 async def test_upgrade_matches_the_models_and_downgrades_cleanly() -> None:
@@ -58,11 +64,10 @@ async def test_people_stored_before_consent_was_kept_a_day_are_given_their_day()
                 ("coordinator", "coordinator", None, now),
                 ("has_job", None, None, now),
             ]:
-                person = Person(
-                    telegram_user_id=len(ids) + 1, chat_id=len(ids) + 1, first_name=name, role=role,
-                    consent_at=agreed, created_at=arrived, updated_at=arrived,
+                ids[name] = await old_person(  # the columns of 0019
+                    uow.session, telegram_user_id=len(ids) + 1, chat_id=len(ids) + 1, first_name=name,
+                    role=role, consent_at=agreed, created_at=arrived, updated_at=arrived,
                 )  # fmt: skip
-                ids[name] = (await uow.people.add(person)).id
             await uow.session.execute(  # as keep_for_a_day wrote it then (the columns of 0019)
                 insert(DueJob).values(
                     kind=consent.FORGET_JOB, payload={"person_id": ids["has_job"]},
@@ -86,5 +91,31 @@ async def test_people_stored_before_consent_was_kept_a_day_are_given_their_day()
         # due a day after they arrived, as for a newcomer: the long-gone at the first tick
         assert due[ids["only_start"]] == now + timedelta(hours=21)
         assert due[ids["old_learner"]] < now
+    finally:
+        await scratch.drop()
+
+
+async def test_existing_people_move_into_the_default_area_and_coordinators_see_all() -> None:
+    """Migration 0032: learners, mentors and their invites go to the default area ("main");
+    today's coordinators (and coordinator invites) become programme leads ("*")."""
+    scratch = await ScratchDatabase.create(migrated=False)
+    try:
+        await upgrade(scratch.url, "0031")
+        db = Database(scratch.url)
+        now = datetime.now(UTC)
+        async with db.unit_of_work() as uow:
+            ids = {}
+            for n, role in enumerate(("learner", "mentor", "coordinator", None)):
+                ids[role] = await old_person(
+                    uow.session, telegram_user_id=n + 1, chat_id=n + 1, first_name=str(role), role=role,
+                    created_at=now, updated_at=now,
+                )  # fmt: skip
+        await db.dispose()
+        await upgrade(scratch.url)
+        db = Database(scratch.url)
+        async with db.unit_of_work() as uow:
+            areas = {role: (await uow.people.get(pid)).area for role, pid in ids.items()}  # type: ignore[union-attr]
+        await db.dispose()
+        assert areas == {"learner": "main", "mentor": "main", "coordinator": "*", None: "main"}
     finally:
         await scratch.drop()
