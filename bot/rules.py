@@ -109,6 +109,17 @@ class RelayRules(_Strict):
     contact: ContactRules = Field(default_factory=ContactRules)
 
 
+class ClosureRules(_Strict):
+    """How long a pair runs, when both are asked about its end, and what contact is allowed after."""
+
+    planned_months: int = Field(default=12, ge=1, le=60)  # from the start of the weekly mentoring
+    ask_weeks_before: int = Field(default=4, ge=1, le=12)  # close as planned, or extend?
+    extend_months: int = Field(default=6, ge=1, le=24)  # what one agreed extension adds
+    # After the end: "none" (no private contact), "programme" (through the programme only),
+    # "free" (as both wish). Told to both at every closure.
+    contact_after: Literal["none", "programme", "free"] = "programme"
+
+
 class ProgrammeRules(_Strict):
     name: str = Field(default="Tandem", min_length=1, max_length=80)
     # What the programme is, per language code; the shipped gettext text when a language is missing.
@@ -130,6 +141,7 @@ class ProgrammeRules(_Strict):
     escalation: EscalationRules = Field(default_factory=EscalationRules)
     help_lines: tuple[HelpLine, ...] = ()  # shown at once to a learner with an urgent safety concern
     relay: RelayRules = Field(default_factory=RelayRules)
+    closure: ClosureRules = Field(default_factory=ClosureRules)
 
     @field_validator("timezone")
     @classmethod

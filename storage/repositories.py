@@ -21,6 +21,7 @@ from storage.models import (
     Base,
     CaseEntry,
     CheckIn,
+    ClosingSurvey,
     Concern,
     CoordinatorGroup,
     DueJob,
@@ -48,6 +49,7 @@ from storage.models import (
 )
 
 Entity = TypeVar("Entity")  # what a select of one model reads
+SUPPORT_ACTIONS = ("acknowledged", "note", "contacted", "resolved")  # a coordinator's, on a case
 LIVE_PAIRS = ("introduced", "active")  # a learner has a mentor; the mentor's seat is taken
 # Delivered, or never to be delivered: nothing more to do with the row.
 FINISHED = frozenset({"sent", "dropped", "gone", "unreachable"})
@@ -114,12 +116,14 @@ class People:
 
     async def waiting_learners(self) -> Sequence[Person]:
         """Learners who can be matched now: consented (and their guardian, if needed), not paused
-        or unreachable, without a mentor; longest waiting first."""
+        or unreachable, without a mentor, and not mentored to a planned end; longest waiting first."""
         live = select(Pair.learner_id).where(Pair.status.in_(LIVE_PAIRS))
+        finished = select(Pair.learner_id).where(Pair.end_kind == "planned")  # mentored to the end
         query = (
             select(Person)
             .where(
                 Person.role == "learner",
+                Person.id.not_in(finished),
                 Person.consent_at.is_not(None),
                 Person.guardian_status.is_(None) | (Person.guardian_status == "confirmed"),
                 Person.paused_at.is_(None),
@@ -1270,6 +1274,16 @@ class Roundtables:
         return [(t, counts[t.id]) for t in tables]
 
 
+class ClosingSurveys:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, row: ClosingSurvey) -> ClosingSurvey:
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+
 class Reports:
     """What the coordinators' overview (/stats) and the CSV export (/export) read."""
 
@@ -1295,6 +1309,27 @@ class Reports:
             .order_by(Session.starts_at, Session.id)
         )
         return list((await self._session.execute(query)).scalars().all())
+
+    async def mentored_pairs(self) -> list[Pair]:
+        """Pairs that began mentoring (or were introduced) and may have ended: what closure figures
+        are over. Declined first meetings are not matches."""
+        query = select(Pair).where(Pair.status.in_(("introduced", "active", "ended"))).order_by(Pair.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def support_contacts(self) -> int:
+        """Coordinators' support contacts about pairs: each acknowledgement, note, message to the
+        learner and resolution a coordinator wrote on a case of a pair."""
+        query = (
+            select(func.count())
+            .select_from(CaseEntry)
+            .join(Concern, Concern.id == CaseEntry.concern_id)
+            .where(
+                Concern.pair_id.is_not(None),
+                CaseEntry.actor_id.is_not(None),
+                CaseEntry.action.in_(SUPPORT_ACTIONS),
+            )
+        )
+        return int((await self._session.execute(query)).scalar_one())
 
     async def acknowledged_since(self, since: datetime) -> list[Concern]:
         query = select(Concern).where(Concern.acknowledged_at >= since).order_by(Concern.id)
@@ -1381,6 +1416,7 @@ class UnitOfWork:
         self.groups = GroupChats(session)
         self.operations = Operations(session)
         self.reports = Reports(session)
+        self.closing_surveys = ClosingSurveys(session)
         self.announcements = Announcements(session)
         self.roundtables = Roundtables(session)
 

@@ -19,7 +19,7 @@ from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Li
 from bot.i18n import N_, Translator, language_name
 from bot.services import matching, paging
 from bot.services.people import name_of
-from conversations import first_meeting, pair_end
+from conversations import first_meeting, pair_end, planned_end
 from conversations.common import AVAILABILITY, TRADES
 from conversations.sessions.overview import figures
 from storage.models import Pair, Person
@@ -457,9 +457,21 @@ FEATURE = Feature(
         CommandEntry("match", match, N_("Propose mentors for waiting learners"), COORDINATORS),
         CommandEntry("pairs", pairs, N_("The pairs now running"), COORDINATORS),
     ),
-    buttons={PROPOSAL: pressed, CONTINUE: continue_pressed, END: end_pressed},
-    jobs={first_meeting.AFTER_JOB: first_meeting.ask_to_continue},
-    flows=(*first_meeting.FLOWS, pair_end.END_PAIR_FLOW),
+    buttons={
+        PROPOSAL: pressed,
+        CONTINUE: continue_pressed,
+        END: end_pressed,
+        planned_end.ANSWER: planned_end.answered,
+        planned_end.DECISION: planned_end.decided,
+    },
+    group_buttons={planned_end.DECISION: planned_end.decided},
+    jobs={
+        first_meeting.AFTER_JOB: first_meeting.ask_to_continue,
+        pair_end.ASK_JOB: planned_end.ask,
+        pair_end.LAST_JOB: planned_end.last_session,
+        pair_end.END_JOB: planned_end.due,
+    },
+    flows=(*first_meeting.FLOWS, pair_end.END_PAIR_FLOW, pair_end.CLOSING_SURVEY_FLOW),
     lists=(RUNNING_PAIRS,),
     help=(
         HelpLine(N_("/match – propose mentors for every waiting learner"), COORDINATORS),

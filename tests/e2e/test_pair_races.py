@@ -215,6 +215,7 @@ async def ended_while_the_learner_says_yes(sim: Simulation, round_: int) -> str 
     seeded = await introduced_and_asked(sim, round_)
     await sim.press(seeded.mentor, GO_ON)  # the mentor said yes before
     await sim.press_data("carla", await some_message(sim, "carla"), pack(EndPair(seeded.pair)))
+    await sim.press("carla", "^Moved away$")
     assert "Why does the pair of" in sim.bot_texts("carla")[-1]
     since = sim.last_seq()
     # The coordinator's text goes through the flow engine first, the press is quicker: the press

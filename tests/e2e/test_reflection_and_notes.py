@@ -197,6 +197,7 @@ async def test_a_mentor_note_with_a_worry_reaches_only_the_coordinators(cohort: 
     await sim.press(mentor, "^Language$")
     await sim.send("carla", "/pairs")
     await sim.press("carla", "^End: ")
+    await sim.press("carla", "^Moved away$")
     await sim.send("carla", "Moved away.")
     await sim.press(mentor, "^Done$")
     await sim.press_option(mentor, 0)
