@@ -132,7 +132,10 @@ async def close(
         if person.id == pair.mentor_id:
             await _certify(ctx, pair, person)
         role = "learner" if person.id == pair.learner_id else "mentor"
-        await them.start_flow(CLOSING_SURVEY, {"pair": pair.id, "role": role, "partner": name_of(partner)})
+        # Not "pair": the survey outlives the partner's erasure (``erasure`` ends conversations about
+        # their pairs), and a ``_name`` answer loses their name with it.
+        answers = {"closed_pair": pair.id, "role": role, "partner_name": name_of(partner)}
+        await them.start_flow(CLOSING_SURVEY, answers)
 
 
 async def _cancel_calendar(ctx: Context, pair: Pair, person: Person) -> None:
@@ -214,7 +217,7 @@ async def end_pairs_of_suspended(ctx: Context, mentor: Person, reason: str | Non
 async def surveyed(ctx: Context, answers: dict[str, Any]) -> None:
     """The closing survey answered. The pair may be gone (the partner deleted their data): the
     answer is kept without it."""
-    pair = await ctx.uow.pairs.get(int(answers.get("pair") or 0))
+    pair = await ctx.uow.pairs.get(int(answers.get("closed_pair") or 0))
     changed = answers.get("changed")
     await ctx.uow.closing_surveys.add(
         ClosingSurvey(
@@ -261,7 +264,7 @@ CLOSING_SURVEY_FLOW = Flow(
         Step(
             "changed",
             N_(
-                "Three last questions about your mentoring with {partner}. What has changed for you "
+                "Three last questions about your mentoring with {partner_name}. What has changed for you "
                 "through it? Write a few words, or tap “Skip”."
             ),
             StepKind.TEXT,
