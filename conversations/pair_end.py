@@ -113,7 +113,10 @@ async def close(
 ) -> None:
     """Every closure, planned or early. ``to``: who of the two is still there to be told (a leaver
     is not); ``goodbye``: whether a last meeting can be suggested (not after a suspension or a
-    partner who left, and a planned end had it a week before)."""
+    partner who left, and a planned end had it a week before). A pair that never began its weekly
+    mentoring (introduced, first meeting ahead) hears the end and the contact rule only: there is
+    nothing to look back on or to certify."""
+    mentored = pair.status == "active"
     pair.status, pair.ended_at = "ended", ctx.now
     pair.end_kind, pair.early_reason = ("planned", None) if planned else ("early", reason)
     for key in ending_keys(pair.id):
@@ -124,10 +127,12 @@ async def close(
         )
         them = ctx.about(person)
         lines = [them.t(ENDED_AS_PLANNED if planned else ENDED_EARLY, name=name_of(partner))]
-        if goodbye and not planned:
+        if mentored and goodbye and not planned:
             lines.append(them.t(LAST_SESSION))
         lines.append(them.t(CONTACT_AFTER[ctx.rules.closure.contact_after]))
         await them.say("\n\n".join(lines))
+        if not mentored:
+            continue
         await _cancel_calendar(ctx, pair, person)
         if person.id == pair.mentor_id:
             await _certify(ctx, pair, person)
