@@ -26,6 +26,7 @@ import conversations.concern
 import conversations.engine
 import conversations.first_meeting
 import conversations.goals
+import conversations.planned_end
 import conversations.progress
 import conversations.sessions.calendar_files
 import conversations.sessions.reminders
@@ -46,6 +47,7 @@ MODULES = (
     conversations.engine,
     conversations.first_meeting,
     conversations.goals,
+    conversations.planned_end,
     conversations.progress,
     conversations.sessions.calendar_files,
     conversations.sessions.reminders,
@@ -131,7 +133,17 @@ SENT = [
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    assert {f.prefix for f in FAMILIES} == prefixes | {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1", "ls1"}
+    assert {f.prefix for f in FAMILIES} == prefixes | {
+        "mp1",
+        "pe1",
+        "tm1",
+        "gw1",
+        "rl1",
+        "rh1",
+        "ls1",
+        "ce1",
+        "cx1",
+    }
 
 
 @pytest.mark.parametrize("data", SENT)
