@@ -36,6 +36,8 @@ EARLY_REASONS = (
     Option("left_training", N_("The learner left the training")),
     Option("other", N_("Other")),
 )
+GOALS = (Option("yes", N_("Yes")), Option("partly", N_("Partly")), Option("no", N_("No")))
+RECOMMEND = (Option("yes", N_("Yes")), Option("maybe", N_("Maybe")), Option("no", N_("No")))
 ENDED_EARLY = N_(
     "Your mentoring pair with {name} has ended. Thank you for the time together. "
     "The programme will be in touch about what comes next."
@@ -281,13 +283,13 @@ CLOSING_SURVEY_FLOW = Flow(
             "goals",
             N_("Were the goals of the mentoring reached?"),
             StepKind.CHOICE,
-            options=(Option("yes", N_("Yes")), Option("partly", N_("Partly")), Option("no", N_("No"))),
+            options=GOALS,
         ),
         Step(
             "recommend",
             N_("Would you recommend the programme to others?"),
             StepKind.CHOICE,
-            options=(Option("yes", N_("Yes")), Option("maybe", N_("Maybe")), Option("no", N_("No"))),
+            options=RECOMMEND,
         ),
     ),
     on_complete=surveyed,

@@ -1283,6 +1283,10 @@ class ClosingSurveys:
         await self._session.flush()
         return row
 
+    async def by_person(self, person_id: int) -> list[ClosingSurvey]:
+        query = select(ClosingSurvey).where(ClosingSurvey.person_id == person_id).order_by(ClosingSurvey.id)
+        return list((await self._session.execute(query)).scalars().all())
+
 
 class Reports:
     """What the coordinators' overview (/stats) and the CSV export (/export) read."""

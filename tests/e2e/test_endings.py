@@ -8,6 +8,7 @@ dates, one per pair). /stats counts early closures, the median length and suppor
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -127,6 +128,16 @@ async def test_one_wants_to_go_on_the_other_does_not_answer_so_it_closes_as_plan
         ("mentor", "partly", "yes", pair.id),
     ]
     assert surveys[1].changed is None
+    await sim.send(learner, "/mydata")
+    mine = json.loads(last_file(sim, learner, "my-data.json"))
+    assert mine["closing_surveys"] == [
+        {
+            "answered": mine["closing_surveys"][0]["answered"],
+            "what_changed": "I found an apprenticeship I like.",
+            "goals_reached": "Partly",
+            "would_recommend": "Yes",
+        }
+    ]
     stats = (await sim.send("carla", "/stats"))[-1].text
     assert "Pairs closed: 1, early: 0 (0%)" in stats
     assert "Median length of a closed match: 1 months" in stats
