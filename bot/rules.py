@@ -127,6 +127,8 @@ class ExpenseRules(_Strict):
         if value not in Locale("en").currencies:
             raise ValueError(f"unknown currency {value!r} (ISO 4217, e.g. EUR, CHF, GBP)")
         return value
+
+
 DEFAULT_AREA = "main"  # the one area of a programme that lists none; where existing data lives
 
 
@@ -138,6 +140,17 @@ class Area(_Named):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     group_chat_id: int | None = None
     lead_chat_id: int | None = None
+
+
+class ClosureRules(_Strict):
+    """How long a pair runs, when both are asked about its end, and what contact is allowed after."""
+
+    planned_months: int = Field(default=12, ge=1, le=60)  # from the start of the weekly mentoring
+    ask_weeks_before: int = Field(default=4, ge=1, le=12)  # close as planned, or extend?
+    extend_months: int = Field(default=6, ge=1, le=24)  # what one agreed extension adds
+    # After the end: "none" (no private contact), "programme" (through the programme only),
+    # "free" (as both wish). Told to both at every closure.
+    contact_after: Literal["none", "programme", "free"] = "programme"
 
 
 class ProgrammeRules(_Strict):
@@ -166,6 +179,7 @@ class ProgrammeRules(_Strict):
     # The programme's areas; none listed: one area, DEFAULT_AREA, and every coordinator sees all.
     # The first listed is the default one: people recorded in no listed area belong to it.
     areas: tuple[Area, ...] = ()
+    closure: ClosureRules = Field(default_factory=ClosureRules)
 
     @field_validator("timezone")
     @classmethod

@@ -16,7 +16,7 @@ from bot.events import Button
 from bot.i18n import N_, Translator
 from bot.services import concerns, readiness
 from bot.services.people import name_of
-from conversations import monitoring, sharing
+from conversations import monitoring, pair_end, sharing
 from conversations.flow import Flow, Option, Step, StepKind
 from storage.models import Pair, Person
 from storage.repositories import LIVE_PAIRS
@@ -230,6 +230,7 @@ async def both_answered(ctx: Context, pair: Pair) -> None:
     if pair.learner_continues == "yes" and pair.mentor_continues == "yes":
         pair.status, pair.decided_at = "active", ctx.now
         await monitoring.plan(ctx, pair)
+        await pair_end.plan_ending(ctx, pair)
         for person, partner in ((learner, names["mentor"]), (mentor, names["learner"])):
             them = ctx.about(person)
             await them.say(

@@ -4,7 +4,7 @@ The field names stay in English, so that other programs can read the file; every
 worded for the person, with the labels the conversations showed them (their answers as /profile
 shows them, areas, ratings, places, what became of a session). Their own words are as they wrote
 them: the concerns they raised, what they added and replied, check-in comments, reflections,
-goals. What the coordinators wrote to them comes with it; what the coordinators keep among
+goals, closing surveys. What the coordinators wrote to them comes with it; what the coordinators keep among
 themselves about a case (their notes, a concern someone else raised) does not, nor the reason a
 pair was ended, which is about two people.
 """
@@ -20,7 +20,7 @@ from bot.services import concerns, expenses, relationship
 from bot.services.attendance import outcome
 from bot.services.people import name_of
 from bot.services.wellbeing import AREA_NAMES, PROGRESS, RATINGS
-from conversations import learner, mentor, monitoring
+from conversations import learner, mentor, monitoring, pair_end
 from conversations.first_meeting import PLACE_LABELS
 from conversations.goals import CATEGORY_NAMES
 from conversations.reflection import QUESTIONS
@@ -298,7 +298,8 @@ def _said(entry: Any) -> dict[str, Any]:
 
 
 async def _mentoring(ctx: Context) -> dict[str, Any]:
-    """A learner's goals, next steps, check-ins and reflections; the notes a mentor wrote."""
+    """A learner's goals, next steps, check-ins and reflections; the notes a mentor wrote; the
+    closing surveys either answered."""
     person, found = ctx.person, {}
     goals = await ctx.uow.goals.of(person.id, ("open", "done", "dropped"))
     if goals:
@@ -361,6 +362,19 @@ async def _mentoring(ctx: Context) -> dict[str, Any]:
                 "worried": n.worried,
             }
             for n in notes
+        ]
+    surveys = await ctx.uow.closing_surveys.by_person(person.id)
+    if surveys:
+        reached = {o.value: o.label for o in pair_end.GOALS}
+        recommend = {o.value: o.label for o in pair_end.RECOMMEND}
+        found["closing_surveys"] = [
+            {
+                "answered": _plain(survey.answered_at),
+                "what_changed": survey.changed,
+                "goals_reached": _label(ctx, reached, survey.goals),
+                "would_recommend": _label(ctx, recommend, survey.recommend),
+            }
+            for survey in surveys
         ]
     return found
 

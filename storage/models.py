@@ -245,6 +245,29 @@ class Pair(Base):
     # The exact public place, named by one of the pair (/place) and agreed by the other.
     exact_place: Mapped[str | None] = mapped_column(String(120))
     exact_place_agreed_at: Mapped[datetime | None]
+    # The planned end (the programme's length from the start of the weekly mentoring); four weeks
+    # before it each says "close" or "extend"; an extension needs both and a coordinator.
+    planned_end: Mapped[datetime | None]
+    learner_extends: Mapped[str | None] = mapped_column(String(8))  # yes, no
+    mentor_extends: Mapped[str | None] = mapped_column(String(8))
+    end_kind: Mapped[str | None] = mapped_column(String(8))  # planned, early
+    early_reason: Mapped[str | None] = mapped_column(String(16))  # moved no_time no_fit left_training other
+
+
+class ClosingSurvey(Base):
+    """What one of a pair says at its end. Kept when the partner deletes their data (the pair's
+    row goes, the answer stays without it); goes with its writer's data."""
+
+    __tablename__ = "closing_surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(8))  # learner, mentor
+    changed: Mapped[str | None] = mapped_column(String(1000))  # their own words; never logged
+    goals: Mapped[str] = mapped_column(String(8))  # yes, partly, no
+    recommend: Mapped[str] = mapped_column(String(8))  # yes, maybe, no
+    answered_at: Mapped[datetime]
 
 
 class Session(Base):

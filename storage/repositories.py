@@ -22,6 +22,7 @@ from storage.models import (
     Base,
     CaseEntry,
     CheckIn,
+    ClosingSurvey,
     Concern,
     ConsoleLink,
     CoordinatorGroup,
@@ -52,6 +53,7 @@ from storage.models import (
 )
 
 Entity = TypeVar("Entity")  # what a select of one model reads
+SUPPORT_ACTIONS = ("acknowledged", "note", "contacted", "resolved")  # a coordinator's, on a case
 LIVE_PAIRS = ("introduced", "active")  # a learner has a mentor; the mentor's seat is taken
 # Delivered, or never to be delivered: nothing more to do with the row.
 FINISHED = frozenset({"sent", "dropped", "gone", "unreachable"})
@@ -142,11 +144,7 @@ def _job_upsert(insert_of: Any) -> Any:
 def _update_claim(insert_of: Any) -> Any:
     """Record an update's id unless it is there (built once per dialect, as ``_job_upsert``)."""
     table = table_of(ProcessedUpdate)
-    return (
-        insert_of(table)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(table.c.update_id)
-    )
+    return insert_of(table).on_conflict_do_nothing(index_elements=["update_id"]).returning(table.c.update_id)
 
 
 class People:
@@ -197,12 +195,14 @@ class People:
 
     async def waiting_learners(self, scope: AreaScope | None = None) -> Sequence[Person]:
         """Learners who can be matched now: consented (and their guardian, if needed), not paused
-        or unreachable, without a mentor; longest waiting first."""
+        or unreachable, without a mentor, and not mentored to a planned end; longest waiting first."""
         live = select(Pair.learner_id).where(Pair.status.in_(LIVE_PAIRS))
+        finished = select(Pair.learner_id).where(Pair.end_kind == "planned")  # mentored to the end
         query = (
             select(Person)
             .where(
                 Person.role == "learner",
+                Person.id.not_in(finished),
                 Person.consent_at.is_not(None),
                 Person.guardian_status.is_(None) | (Person.guardian_status == "confirmed"),
                 Person.paused_at.is_(None),
@@ -1464,6 +1464,7 @@ class Roundtables:
         """Roundtables that began in the window, latest first, each with who came and their
         answers to the question after counted (``came`` and each feedback code); ``scope``: those
         inviting mentors of its areas, and their guests only."""
+
         def mentors(a: AreaScope) -> Any:
             return RoundtableGuest.person_id.in_(a.people())
 
@@ -1612,6 +1613,20 @@ class Claims:
         )
 
 
+class ClosingSurveys:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, row: ClosingSurvey) -> ClosingSurvey:
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+    async def by_person(self, person_id: int) -> list[ClosingSurvey]:
+        query = select(ClosingSurvey).where(ClosingSurvey.person_id == person_id).order_by(ClosingSurvey.id)
+        return list((await self._session.execute(query)).scalars().all())
+
+
 class Reports:
     """What the coordinators' overview (/stats) and the CSV export (/export) read."""
 
@@ -1639,6 +1654,29 @@ class Reports:
             .order_by(Session.starts_at, Session.id)
         )
         return list((await self._session.execute(scoped(query, scope, AreaScope.pairs))).scalars().all())
+
+    async def mentored_pairs(self, scope: AreaScope | None = None) -> list[Pair]:
+        """Pairs that began mentoring (or were introduced) and may have ended: what closure figures
+        are over. Declined first meetings are not matches. ``scope``: its areas' pairs."""
+        query = select(Pair).where(Pair.status.in_(("introduced", "active", "ended"))).order_by(Pair.id)
+        query = scoped(query, scope, AreaScope.pairs)
+        return list((await self._session.execute(query)).scalars().all())
+
+    async def support_contacts(self, scope: AreaScope | None = None) -> int:
+        """Coordinators' support contacts about pairs: each acknowledgement, note, message to the
+        learner and resolution a coordinator wrote on a case of a pair (``scope``: its areas')."""
+        query = (
+            select(func.count())
+            .select_from(CaseEntry)
+            .join(Concern, Concern.id == CaseEntry.concern_id)
+            .where(
+                Concern.pair_id.is_not(None),
+                CaseEntry.actor_id.is_not(None),
+                CaseEntry.action.in_(SUPPORT_ACTIONS),
+            )
+        )
+        query = scoped(query, scope, lambda a: Concern.pair_id.in_(select(Pair.id).where(a.pairs())))
+        return int((await self._session.execute(query)).scalar_one())
 
     async def acknowledged_since(self, since: datetime, scope: AreaScope | None = None) -> list[Concern]:
         query = select(Concern).where(Concern.acknowledged_at >= since).order_by(Concern.id)
@@ -1756,6 +1794,7 @@ class UnitOfWork:
         self.operations = Operations(session)
         self.console_links = ConsoleLinks(session)
         self.reports = Reports(session)
+        self.closing_surveys = ClosingSurveys(session)
         self.announcements = Announcements(session)
         self.roundtables = Roundtables(session)
         self.relationship = RelationshipChecks(session)

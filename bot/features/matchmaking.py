@@ -18,7 +18,7 @@ from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Li
 from bot.i18n import N_, Translator, language_name
 from bot.services import areas, matching, paging, proposals, relationship
 from bot.services.people import name_of
-from conversations import first_meeting, match_review, pair_end
+from conversations import first_meeting, match_review, pair_end, planned_end
 from conversations.common import AVAILABILITY, TRADES
 from conversations.sessions.overview import figures
 from storage.models import Pair, Person
@@ -713,9 +713,22 @@ FEATURE = Feature(
         END: end_pressed,
         match_review.BATCH: batch_pressed,
         LISTED: listed_pressed,
+        planned_end.ANSWER: planned_end.answered,
+        planned_end.DECISION: planned_end.decided,
     },
-    jobs={first_meeting.AFTER_JOB: first_meeting.ask_to_continue},
-    flows=(*first_meeting.FLOWS, pair_end.END_PAIR_FLOW, match_review.THRESHOLD_FLOW),
+    group_buttons={planned_end.DECISION: planned_end.decided},
+    jobs={
+        first_meeting.AFTER_JOB: first_meeting.ask_to_continue,
+        pair_end.ASK_JOB: planned_end.ask,
+        pair_end.LAST_JOB: planned_end.last_session,
+        pair_end.END_JOB: planned_end.due,
+    },
+    flows=(
+        *first_meeting.FLOWS,
+        pair_end.END_PAIR_FLOW,
+        pair_end.CLOSING_SURVEY_FLOW,
+        match_review.THRESHOLD_FLOW,
+    ),
     lists=(RUNNING_PAIRS, PROPOSALS),
     help=(
         HelpLine(N_("/match – propose mentors for every waiting learner"), COORDINATORS),

@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from babel.numbers import format_percent
+
 from bot.config import Settings
 from bot.context import Context
 from bot.events import Inbound
@@ -28,6 +30,7 @@ from storage.models import CheckIn, Concern, Pair, Session
 
 RECENT_SESSIONS = timedelta(weeks=4)
 RECENT_ACKNOWLEDGEMENTS = timedelta(days=90)
+MONTH = timedelta(days=365.25 / 12)
 SEVERITIES = ("urgent", "high", "normal")
 NONE = "–"
 
@@ -44,6 +47,9 @@ RELATIONSHIP = N_(
     "the 4 weeks before: learners {learners_before}, mentors {mentors_before}"
 )
 RELATIONSHIP_WORRIES = N_("Running pairs whose relationship check fell or differs widely: {pairs}")
+CLOSED = N_("Pairs closed: {closed}, early: {early} ({rate})")
+MATCH_LENGTH = N_("Median length of a closed match: {months} months")
+SUPPORT = N_("Support contacts per pair per month: {rate} (coordinators' case steps on a pair's concerns)")
 ACKNOWLEDGED = N_("Median time to acknowledge a concern (last 90 days): {time}")
 DAYS_HOURS = N_("{days} d {hours} h")
 HOURS_MINUTES = N_("{hours} h {minutes} min")
@@ -87,6 +93,7 @@ async def stats(ctx: Context, event: Inbound) -> None:
         t(CONCERNS, **{severity: t.number(open_concerns[severity]) for severity in SEVERITIES}),
         t(ACKNOWLEDGED, time=await _median_acknowledgement(ctx)),
         *await _relationship(ctx),
+        *await _closure_lines(ctx),
     ]
     await ctx.say("\n".join(lines))
 
@@ -108,6 +115,8 @@ async def _relationship(ctx: Context) -> list[str]:
     trends = await relationship.trends(ctx.uow, live)
     worried = sum(relationship.worried(trend) for trend in trends.values())
     return [t(RELATIONSHIP, **averages), t(RELATIONSHIP_WORRIES, pairs=t.number(worried))]
+
+
 async def recent_sessions(ctx: Context) -> Counter[str]:
     """The sessions of the last four weeks by outcome (held, missed, cancelled), as /stats counts them."""
     scope = areas.scope_of(ctx.rules, ctx.person)
@@ -122,6 +131,32 @@ async def _median_acknowledgement(ctx: Context) -> str:
     if not waits:
         return NONE
     return readable(ctx.t, timedelta(seconds=statistics.median(waits)))
+
+
+async def _closure_lines(ctx: Context) -> list[str]:
+    """Closures: how many ended early, how long a match lasted, and how often coordinators were in
+    touch about a pair. A support contact is a coordinator's step on a case about a pair
+    (acknowledged, a note, a message to the learner, resolved): what Tandem records of support."""
+    t, now = ctx.t, ctx.now
+    pairs = await ctx.uow.reports.mentored_pairs(areas.scope_of(ctx.rules, ctx.person))
+    closed = [p for p in pairs if p.status == "ended" and p.ended_at is not None]
+    early = sum(1 for p in closed if p.end_kind != "planned")
+    rate = format_percent(early / len(closed), locale=t.locale) if closed else NONE
+    lengths = [_months(p.ended_at or now, p) for p in closed]
+    months = t.number(round(statistics.median(lengths), 1)) if lengths else NONE
+    running = sum(_months(p.ended_at or now, p) for p in pairs)
+    contacts = await ctx.uow.reports.support_contacts(areas.scope_of(ctx.rules, ctx.person))
+    per_month = t.number(round(contacts / running, 2)) if running > 0 else NONE
+    return [
+        t(CLOSED, closed=t.number(len(closed)), early=t.number(early), rate=rate),
+        t(MATCH_LENGTH, months=months),
+        t(SUPPORT, rate=per_month),
+    ]
+
+
+def _months(until: datetime, pair: Pair) -> float:
+    """How long a pair ran until ``until``, in months of average length."""
+    return (until - (pair.decided_at or pair.created_at)) / MONTH
 
 
 def readable(t: Translator, span: timedelta) -> str:

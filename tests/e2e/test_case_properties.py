@@ -385,6 +385,7 @@ class CaseMachine(RuleBasedStateMachine):
                 if text.startswith(f"End: {self.name(learner)} & ")
             )
             self.run(self.sim.press_data(coordinator, page.message_id, end or ""))
+            self.run(self.sim.press(coordinator, "^Moved away$"))
             replies = self.run(self.sim.send(coordinator, "They moved to another town."))
             assert replies[0].text.startswith("The pair of"), replies
         self.run(self.approve_every_proposal(coordinator))

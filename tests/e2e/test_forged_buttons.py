@@ -58,6 +58,9 @@ FORGED = [
     "ml1:٣:ok",
     "ex1:²:ok",
     "ex1:1:pay",
+    "ce1:1:maybe",
+    "ce1:²:close",
+    "cx1:1:perhaps",
     "zz1:1",  # no such family
     "",
 ]
@@ -120,6 +123,8 @@ async def test_forged_alert_data_in_the_coordinators_group_gets_the_polite_answe
         "gd1:1:yes",
         "rh1:٣:ok",
         "rh1:1:no",
+        "cx1:٣:yes",
+        "cx1:1:yes:yes",
     ):
         mark = sim.last_seq()
         await press_in_group(sim, "carla", data)

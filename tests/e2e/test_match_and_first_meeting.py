@@ -90,6 +90,7 @@ async def test_a_coordinator_ends_a_pair_and_both_hear_neutral_words(cohort: Sim
     assert "introduced, first meeting ahead" in replies[-1].text
     assert "Only coordinators" in (await sim.send("lena", "/pairs"))[-1].text
     await sim.press("carla", "^End: ")
+    await sim.press("carla", "^Moved away$")
     await sim.send("carla", "The learner moved to another city.")
     assert "has ended; both have been told" in sim.bot_texts("carla")[-1]
     for key in ("lena", "tom", "peter", "amira"):

@@ -131,6 +131,7 @@ async def test_both_are_asked_twice_in_the_first_month_then_monthly_until_the_pa
     # The pair ends: no more questions.
     await sim.send("carla", "/pairs")
     await sim.press("carla", "^End: ")
+    await sim.press("carla", "^Moved away$")
     await sim.send("carla", "The learner moved away.")
     await until(sim, began + timedelta(days=120))
     assert checked(sim, learner, mark) == checked(sim, mentor, mark) == 2

@@ -32,7 +32,7 @@ from bot.features.team import TeamAction
 from bot.runtime.web import SECRET_HEADER
 from bot.services.concerns import AlertAction
 from bot.simulation import Simulation
-from conversations import first_meeting
+from conversations import first_meeting, pair_end
 from conversations.sessions import planning
 from storage.models import Concern, OutboxMessage, Pair, Person, ProcessedUpdate, Session
 from storage.scratch import postgres_server
@@ -44,6 +44,7 @@ needs_postgres = pytest.mark.skipif(
 )
 ROUNDS = 10
 GO_ON = "^Yes, let's go on$"
+LONGER = "^Go on longer$"
 BOTH_YES = "You both said yes"
 ENDED = "Your mentoring pair with"
 
@@ -215,6 +216,7 @@ async def ended_while_the_learner_says_yes(sim: Simulation, round_: int) -> str 
     seeded = await introduced_and_asked(sim, round_)
     await sim.press(seeded.mentor, GO_ON)  # the mentor said yes before
     await sim.press_data("carla", await some_message(sim, "carla"), pack(EndPair(seeded.pair)))
+    await sim.press("carla", "^Moved away$")
     assert "Why does the pair of" in sim.bot_texts("carla")[-1]
     since = sim.last_seq()
     # The coordinator's text goes through the flow engine first, the press is quicker: the press
@@ -607,3 +609,58 @@ async def test_a_job_the_database_aborts_for_a_concurrent_one_runs_again(
     monkeypatch.setattr(core, "_job_in_transaction", once_aborted)
     await introduced_and_asked(sim, 0)  # the question to both comes from due jobs
     assert aborted
+
+
+# --- a planned end: going on longer ----------------------------------------------------------------
+
+
+async def asked_about_the_end(sim: Simulation, round_: int) -> Seeded:
+    """A running pair four weeks before its planned end, both just asked: close, or go on longer?"""
+    end = sim.clock.now() + timedelta(weeks=4)
+    seeded = await seed_pair(sim, round_, "active", planned_end=end)
+    await due_now(sim, pair_end.ASK_JOB, [{"pair": seeded.pair}])
+    for key in (seeded.learner, seeded.mentor):
+        assert "is planned to end on" in sim.bot_texts(key)[-1], key
+    return seeded
+
+
+async def both_want_to_go_on(sim: Simulation, round_: int) -> str | None:
+    seeded = await asked_about_the_end(sim, round_)
+    since = sim.last_seq()
+    await asyncio.gather(sim.press(seeded.learner, LONGER), sim.press(seeded.mentor, LONGER))
+    pair = await pair_row(sim, seeded.pair)
+    texts = sim.bot_texts(seeded.learner, since) + sim.bot_texts(seeded.mentor, since)
+    both = count(texts, "You both would like to go on")
+    asked = [count(sim.bot_texts(c, since), "both would like to go on for") for c in ("carla", "cleo")]
+    if (pair.learner_extends, pair.mentor_extends, both, asked) != ("yes", "yes", 1, [1, 1]):
+        return f"answers {pair.learner_extends}/{pair.mentor_extends}, told both {both}, asked {asked}"
+    return None
+
+
+@needs_postgres
+async def test_both_asking_to_go_on_at_once_asks_the_coordinators_once(sim: Simulation) -> None:
+    """Both of a pair press "Go on longer" at the same moment: one of them reads that both want
+    to, and each coordinator is asked once."""
+    await rounds(sim, both_want_to_go_on)
+
+
+async def two_coordinators_extend(sim: Simulation, round_: int) -> str | None:
+    seeded = await asked_about_the_end(sim, round_)
+    before = (await pair_row(sim, seeded.pair)).planned_end
+    await sim.press(seeded.learner, LONGER)
+    await sim.press(seeded.mentor, LONGER)
+    since = sim.last_seq()
+    await asyncio.gather(sim.press("carla", "^Extend$"), later(round_, sim.press("cleo", "^Extend$")))
+    after = (await pair_row(sim, seeded.pair)).planned_end
+    told = [count(sim.bot_texts(key, since), "goes on until") for key in (seeded.learner, seeded.mentor)]
+    assert before is not None and after is not None
+    if told != [1, 1] or not timedelta(days=150) < after - before < timedelta(days=200):
+        return f"told {told}, the end moved by {after - before}"
+    return None
+
+
+@needs_postgres
+async def test_two_coordinators_confirming_an_extension_extend_it_once(sim: Simulation) -> None:
+    """Two coordinators confirm the same request at once: the end moves by one extension, and
+    both of the pair are told once."""
+    await rounds(sim, two_coordinators_extend)

@@ -33,7 +33,11 @@ async def test_a_new_mentor_sees_nothing_until_the_learner_shares_again(cohort: 
     # A coordinator ends the pair; /match proposes the learner to the other mentor.
     await sim.send("carla", "/pairs")
     await sim.press("carla", "^End: ")
+    await sim.press("carla", "^Moved away$")
     await sim.send("carla", "They moved to another town.")
+    await sim.press(learner, "^Skip$")  # the closing survey, answered
+    await sim.press(learner, "^Yes$")
+    await sim.press(learner, "^Yes$")
     await sim.send("carla", "/match")
     await sim.press("carla", "^Approve$")
     second = next(p for k, p in (await pairs(sim)).items() if k.endswith(":introduced"))

@@ -175,6 +175,7 @@ async def test_an_ended_pairs_session_buttons_do_nothing(cohort: Simulation) -> 
     await until(sim, planned[0].starts_at - timedelta(hours=47))
     await sim.send("carla", "/pairs")
     await sim.press("carla", "^End: ")
+    await sim.press("carla", "^Moved away$")
     await sim.send("carla", "Moved away.")
     mark = sim.last_seq()
     await sim.press(learner, "^Cancel this week$")  # the "still on?" from before the pair ended

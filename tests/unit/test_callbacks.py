@@ -30,6 +30,7 @@ import conversations.engine
 import conversations.first_meeting
 import conversations.goals
 import conversations.match_review
+import conversations.planned_end
 import conversations.progress
 import conversations.sessions.calendar_files
 import conversations.sessions.reminders
@@ -54,6 +55,7 @@ MODULES = (
     conversations.first_meeting,
     conversations.goals,
     conversations.match_review,
+    conversations.planned_end,
     conversations.progress,
     conversations.sessions.calendar_files,
     conversations.sessions.reminders,
@@ -158,7 +160,23 @@ SENT = [
 
 def test_every_prefix_people_have_buttons_of_is_still_declared() -> None:
     prefixes = {"f1", "cn1", "cc1", "ss1", "sw1", "g1", "pg1", "iv1", "gd1", "sc1", "tr1", "pc1"}
-    staff = {"mp1", "pe1", "tm1", "gw1", "rl1", "rh1", "ls1", "rt1", "ra1", "rf1", "mb1", "ml1", "ex1"}
+    staff = {
+        "mp1",
+        "pe1",
+        "tm1",
+        "gw1",
+        "rl1",
+        "rh1",
+        "ls1",
+        "rt1",
+        "ra1",
+        "rf1",
+        "mb1",
+        "ml1",
+        "ex1",
+        "ce1",
+        "cx1",
+    }
     assert {f.prefix for f in FAMILIES} == prefixes | staff
 
 

@@ -69,5 +69,6 @@ def test_the_shipped_features_merge(capsys: pytest.CaptureFixture[str]) -> None:
         "pc1",
         "pe1",
     } <= set(merged.buttons)
-    # only alerts (of concerns, and of held messages) are pressed in the coordinators' group
-    assert set(merged.group_buttons) == {"cn1", "rh1"}
+    # only alerts (of concerns, and of held messages) and a pair's request to go on longer are
+    # pressed in the coordinators' group
+    assert set(merged.group_buttons) == {"cn1", "rh1", "cx1"}
