@@ -86,7 +86,11 @@ def _with_timeouts(builder: PtbBuilder, options: AdapterOptions) -> PtbBuilder:
 
 async def start_application(app: PtbApplication) -> None:
     """getMe (initialize); updates then come through ``process_update``."""
-    await app.initialize()
+    try:
+        await app.initialize()
+    except BaseException:
+        await app.bot.request.shutdown()  # getMe failed: PTB leaves the request open
+        raise
     await app.start()
 
 

@@ -47,15 +47,20 @@ class AiohttpRequest(BaseRequest):
         return self._read_timeout
 
     async def initialize(self) -> None:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._connections)
-            headers = {"User-Agent": self.USER_AGENT}
-            self._session = aiohttp.ClientSession(connector=connector, headers=headers)
+        """Nothing yet: the session is made by the first request, so a request object PTB never
+        uses (the getUpdates one: Tandem polls by itself) holds no connections."""
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._connections)
+            headers = {"User-Agent": self.USER_AGENT}
+            self._session = aiohttp.ClientSession(connector=connector, headers=headers)
+        return self._session
 
     async def do_request(
         self,
@@ -67,8 +72,7 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed:
-            raise RuntimeError("This AiohttpRequest is not initialized")
+        session = self._open()
         connect = _given(connect_timeout, self._connect_timeout)
         pool = _given(pool_timeout, self._pool_timeout)
         timeout = aiohttp.ClientTimeout(
@@ -78,7 +82,7 @@ class AiohttpRequest(BaseRequest):
             sock_read=_given(read_timeout, self._read_timeout),
         )
         try:
-            async with self._session.request(
+            async with session.request(
                 method, url, data=_body(request_data), timeout=timeout
             ) as response:
                 return response.status, await response.read()
