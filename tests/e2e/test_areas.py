@@ -24,9 +24,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 import bot.app
+from bot import console
 from bot.admin import run_admin
 from bot.callbacks import Callback, Pattern, Tag
 from bot.emulator import Limits
@@ -44,6 +47,7 @@ name = { en = "Northshire" }
 id = "south"
 name = { en = "Southshire" }
 """
+CONSOLE = "http://console.example.org"  # plain HTTP: the test client sends the session cookie
 # What only someone who sees South could read: its people's names, its concern's words, its name.
 SOUTH = ("Zoltan", "Zelda", "Zack", "Zuzana", "Zeno", "Samira", "zanzibar", "Southshire")
 
@@ -66,7 +70,7 @@ async def areas_world(framework: str, tmp_path: Path) -> AsyncIterator[Simulatio
         framework=framework,  # type: ignore[arg-type]
         start=START,
         limits=Limits(enabled=False),
-        overrides={"programme_file": programme},
+        overrides={"programme_file": programme, "public_url": CONSOLE},
     )
     for key, name in [
         ("lara", "Lara"), ("nina", "Nina"), ("samira", "Samira"),
@@ -325,3 +329,34 @@ async def test_roundtables_invite_the_mentors_of_one_area(areas_world: Simulatio
     assert sim.find("ned", "Roundtable for mentors", mark) is None
     # Nina's roundtables: none of South's.
     assert "No roundtable is planned" in (await sim.send("nina", "/roundtables"))[-1].text
+
+
+async def console_pages(sim: Simulation, who: str) -> dict[str, str]:
+    """Every page of the coordinators' console ``who`` can ask for, signed in by the link
+    ``/console`` sends: the lists, and every person's and every case's own page by id (South's
+    too), each with what it says."""
+    app = web.Application()
+    console.mount(app, sim.tandem)
+    async with sim.tandem.db.unit_of_work() as uow:
+        people = (await uow.session.execute(select(Person.id))).scalars().all()
+        cases = (await uow.session.execute(select(Concern.id))).scalars().all()
+    paths = ["/console/overview", "/console/people", "/console/people?q=Z", "/console/matching"]
+    paths += ["/console/cases", "/console/screening", "/console/exports"]
+    paths += [f"/console/people/{i}" for i in people] + [f"/console/cases/{i}" for i in cases]
+    paths += [f"/console/exports/{name}" for name in ("pairs.csv", "concerns.csv", "checkins.csv")]
+    said = str((await sim.send(who, "/console"))[-1].text)
+    found = re.search(r"(/console/signin/[A-Za-z0-9_-]+)", said)
+    assert found is not None, said
+    async with TestClient(TestServer(app)) as client:
+        assert (await client.post(found.group(1), allow_redirects=False)).status == 303
+        return {path: await (await client.get(path)).text() for path in paths}
+
+
+async def test_the_console_shows_a_coordinator_nothing_of_another_area(areas_world: Simulation) -> None:
+    sim = areas_world
+    nina = await console_pages(sim, "nina")
+    for path, text in nina.items():
+        assert not [word for word in SOUTH if word in text], (path, text[:2000])
+    assert "Nora" in nina["/console/people"]  # her own area's people are there
+    lara = await console_pages(sim, "lara")  # the lead sees South: the words are findable
+    assert "Zoltan" in lara["/console/people"] and "zanzibar" in " ".join(lara.values())
