@@ -23,7 +23,7 @@ from babel import Locale
 
 from bot.context import Context
 from bot.i18n import N_
-from bot.services import expenses
+from bot.services import areas, expenses
 from bot.services.people import name_of
 from bot.services.readiness import today
 from conversations.common import check_text
@@ -134,11 +134,12 @@ async def claimed(ctx: Context, answers: dict[str, Any]) -> None:
 async def tell_coordinators(ctx: Context, claim: ExpenseClaim, mentor: Person) -> None:
     """A new claim, in the coordinators' group or to each of them, with the cap's warning."""
     news = N_("New expense claim from {name}: {claim}. /claims to decide.")
-    group = await ctx.coordinators_group()
+    area = areas.area_of(ctx.rules, mentor)  # the mentor's area's coordinators decide it
+    group = await ctx.coordinators_group(area)
     readers = (
         [(group, ctx.programme_translator())]
         if group is not None
-        else [(c.chat_id, ctx.translator_for(c)) for c in await ctx.reachable_coordinators()]
+        else [(c.chat_id, ctx.translator_for(c)) for c in await ctx.reachable_coordinators(area)]
     )
     for chat, t in readers:
         warning = await expenses.over_cap(ctx, mentor, claim, t)
@@ -217,7 +218,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.say(ctx.t(N_("Thank you, your answer went to the coordinators.")))
     asker = await ctx.uow.people.get(int(answers.get("asker") or 0))
     readers = [asker] if asker and asker.role == "coordinator" and asker.reachable else []
-    for coordinator in readers or await ctx.reachable_coordinators():
+    for coordinator in readers or await ctx.reachable_coordinators(areas.area_of(ctx.rules, ctx.person)):
         t = ctx.translator_for(coordinator)
         line = t(
             N_("{name} answered about claim #{id}: {answer}\n/claims to decide."),

@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import staff_press
 from bot.i18n import N_
+from bot.services import areas
 from conversations.common import name_of
 from conversations.pair_end import LAST_SESSION, close, plan_ending
 from storage.models import Pair
@@ -125,12 +126,13 @@ async def _ask_coordinators(ctx: Context, pair: Pair) -> None:
         "mentor": name_of(mentor),
         "months": str(ctx.rules.closure.extend_months),
     }
-    group = await ctx.coordinators_group()
+    area = await areas.area_of_pair(ctx.uow, ctx.rules, pair)  # the pair's area's coordinators decide
+    group = await ctx.coordinators_group(area)
     if group is not None:
         t = ctx.programme_translator()
         await ctx.say_to(group, t(text, **fields), _decision_buttons(t, pair))
         return
-    for coordinator in await ctx.reachable_coordinators():
+    for coordinator in await ctx.reachable_coordinators(area):
         t = ctx.translator_for(coordinator)
         await ctx.say_to(coordinator.chat_id, t(text, **fields), _decision_buttons(t, pair))
 
@@ -151,6 +153,8 @@ async def decided(ctx: Context, event: Inbound) -> None:
     if press is None:
         return
     pair = await ctx.uow.pairs.lock(press.pair)  # another coordinator may press a copy
+    if pair is not None and not await areas.sees_pair(ctx.uow, ctx.rules, ctx.person, pair):
+        pair = None  # another area's pair is answered as one that is not there
     if pair is None or pair.status != "active" or not (pair.learner_extends == pair.mentor_extends == "yes"):
         ctx.answer_button(event.callback_id, ctx.t(ALREADY))
         if event.message_id is not None:

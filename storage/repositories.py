@@ -1562,14 +1562,16 @@ class Claims:
         )
         return list((await self._session.execute(query)).scalars().all())
 
-    async def open(self, areas: Collection[str] | None = None) -> list[tuple[ExpenseClaim, Person]]:
-        """Claims waiting for a decision (or a mentor's answer), oldest first, with their mentor."""
+    async def open(self, scope: AreaScope | None = None) -> list[tuple[ExpenseClaim, Person]]:
+        """Claims waiting for a decision (or a mentor's answer), oldest first, with their mentor
+        (``scope``: of mentors in its areas)."""
         query = (
             select(ExpenseClaim, Person)
             .join(Person, Person.id == ExpenseClaim.mentor_id)
             .where(ExpenseClaim.status.in_(self.OPEN))
             .order_by(ExpenseClaim.id)
         )
+        query = scoped(query, scope)
         return [(claim, mentor) for claim, mentor in (await self._session.execute(query)).all()]
 
     async def month_total(self, mentor_id: int, first: date, last: date) -> int:
@@ -1582,10 +1584,12 @@ class Claims:
         return int((await self._session.execute(query)).scalar() or 0)
 
     async def approved_between(
-        self, start: datetime, end: datetime, areas: Collection[str] | None = None
+        self, start: datetime, end: datetime, scope: AreaScope | None = None
     ) -> list[tuple[ExpenseClaim, Person | None]]:
         """Claims approved from ``start`` until before ``end`` (the finance office's month), in
-        the order they were approved, with their mentor (None: kept after the mentor's erasure)."""
+        the order they were approved, with their mentor (None: kept after the mentor's erasure,
+        and then only in a lead's file: the claim no longer knows its area). ``scope``: of
+        mentors in its areas."""
         query = (
             select(ExpenseClaim, Person)
             .outerjoin(Person, Person.id == ExpenseClaim.mentor_id)
@@ -1596,6 +1600,7 @@ class Claims:
             )
             .order_by(ExpenseClaim.decided_at, ExpenseClaim.id)
         )
+        query = scoped(query, scope)
         return [(claim, mentor) for claim, mentor in (await self._session.execute(query)).all()]
 
     async def forget(self, mentor_id: int, *, keep_approved_as: str | None) -> None:

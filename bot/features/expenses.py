@@ -13,7 +13,6 @@ answered and never acted on.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -24,10 +23,11 @@ from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
 from bot.feature import COORDINATORS, MENTORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
 from bot.i18n import N_
-from bot.services import expenses, paging
+from bot.services import areas, expenses, paging
 from bot.services.people import name_of
 from conversations import expenses as flows
 from storage.models import ExpenseClaim, Person
+from storage.repositories import AreaScope
 
 PREFIX = "ex1"
 ONLY_MENTORS = N_("Only mentors can claim expenses.")
@@ -67,10 +67,9 @@ async def _own_claims(ctx: Context) -> None:
     await ctx.say(paging.clip("\n".join(lines), paging.LIMIT))
 
 
-def _areas(ctx: Context) -> Collection[str] | None:
-    """The areas the coordinator reads: the seam where area coordinators get their own claims.
-    The programme is one area for now, so every coordinator reads every claim."""
-    return None
+def _areas(ctx: Context) -> AreaScope | None:
+    """The areas whose mentors' claims the coordinator reads (None: a lead, all of them)."""
+    return areas.scope_of(ctx.rules, ctx.person)
 
 
 async def _open(ctx: Context) -> list[tuple[ExpenseClaim, Person]]:
@@ -158,7 +157,7 @@ async def pressed(ctx: Context, event: Inbound) -> None:
         return
     found = await ctx.uow.claims.lock(press.claim)
     mentor = await ctx.uow.people.get(found.mentor_id) if found and found.mentor_id else None
-    if found is None or mentor is None:
+    if found is None or mentor is None or not areas.sees_person(ctx.rules, ctx.person, mentor):
         ctx.answer_button(event.callback_id, ctx.t(flows.GONE))
         return
     if press.action == "rcpt":

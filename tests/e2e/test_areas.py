@@ -34,7 +34,7 @@ from bot.admin import run_admin
 from bot.callbacks import Callback, Pattern, Tag
 from bot.emulator import Limits
 from bot.simulation import Simulation
-from storage.models import Concern, Invite, Pair, Person
+from storage.models import Concern, ExpenseClaim, Invite, Pair, Person
 from tests.conftest import START
 from tests.journeys import apply_as_mentor, last_file, make_ready, onboard_learner
 
@@ -117,6 +117,11 @@ async def build(sim: Simulation) -> None:
         guardian=guardian,
     )
     await sim.block("zuzana")
+    await sim.send("zelda", "/expenses")  # a South mentor's expense claim, waiting for a decision
+    await sim.send("zelda", "12,50")
+    await sim.press("zelda", "^Transport$")
+    await sim.press("zelda", "^Today$")
+    await sim.photo("zelda", "receipt.jpg")
     await invite(sim, "samira", "coordinator")  # open
     for learner, words in (("zoltan", "zanzibar is worrying me"), ("nora", "north is worrying me")):
         await sim.send(learner, "/concern")
@@ -137,8 +142,11 @@ async def south_ids(sim: Simulation) -> set[int]:
             if c.pair_id in pairs or c.raised_by in south
         }
         invites = {i.id for i in (await uow.session.execute(select(Invite))).scalars() if i.area == "south"}
-    assert south and pairs and concerns and invites
-    return south | pairs | concerns | invites
+        claims = {
+            c.id for c in (await uow.session.execute(select(ExpenseClaim))).scalars() if c.mentor_id in south
+        }
+    assert south and pairs and concerns and invites and claims
+    return south | pairs | concerns | invites | claims
 
 
 async def south_state(sim: Simulation) -> list[tuple[Any, ...]]:
@@ -160,6 +168,9 @@ async def south_state(sim: Simulation) -> list[tuple[Any, ...]]:
         for row in (await uow.session.execute(select(Invite).order_by(Invite.id))).scalars():
             if row.area == "south":
                 state.append((row.id, row.revoked_at, row.uses))
+        for claim in (await uow.session.execute(select(ExpenseClaim).order_by(ExpenseClaim.id))).scalars():
+            if claim.mentor_id in ids:
+                state.append((claim.id, claim.status, claim.decided_at))
     return state
 
 
