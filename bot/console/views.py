@@ -20,8 +20,8 @@ from bot.console.scope import may_see
 from bot.context import Context
 from bot.events import SendText
 from bot.features import cases as case_actions
-from bot.features import matchmaking, reports, screening
-from bot.services import concerns, readiness
+from bot.features import matchmaking, reports, roundtables, screening
+from bot.services import concerns, readiness, relationship
 from bot.services.people import name_of
 from conversations import case_flows
 from conversations.inputs import TOO_LONG, clean_text
@@ -381,7 +381,9 @@ async def person_page(ctx: Context, person_id: int) -> Page:
     if person is None or person.role is None or not await may_see(ctx, person):
         return Page(missing=True)
     history: list[tuple[Any, str]] = []
-    for pair in await ctx.uow.pairs.of_person(person.id):
+    pairs = await ctx.uow.pairs.of_person(person.id)
+    trends = await relationship.trends(ctx.uow, [pair.id for pair in pairs])
+    for pair in pairs:
         other = await ctx.uow.people.get(pair.mentor_id if pair.learner_id == person.id else pair.learner_id)
         status = (
             ctx.t(matchmaking.PAIR_STATUS[pair.status])
@@ -389,7 +391,9 @@ async def person_page(ctx: Context, person_id: int) -> Page:
             else pair.status
         )
         partner = ctx.t(texts.MENTOR if pair.learner_id == person.id else texts.LEARNER)
-        history.append((pair.created_at, f"{partner}: {name_of(other)} · {status}"))
+        trend = relationship.shown(ctx.t, trends[pair.id])  # the relationship checks, if any
+        line = f"{partner}: {name_of(other)} · {status}" + (f" · {trend}" if trend else "")
+        history.append((pair.created_at, line))
     for concern in await ctx.uow.concerns.involving(person.id):
         row = await case_row(ctx, concern)
         history.append((concern.created_at, f"#{row['id']} {row['icon']} {row['what']} · {row['status']}"))
@@ -440,3 +444,8 @@ async def export_file(ctx: Context, filename: str) -> bytes | None:
         return None
     await ctx.uow.audit.record(ctx.now, ctx.person, "export", None, file=filename)
     return await reports.export_file(ctx, filename)
+
+
+async def roundtable_list(ctx: Context) -> Page:
+    """The roundtables to come and of the last three months, as /roundtables lists them."""
+    return Page({"title": ctx.t(roundtables.TITLE), "blocks": await roundtables.overview(ctx)})

@@ -21,6 +21,7 @@ from bot.app import Tandem
 from bot.console import texts, views
 from bot.console.scope import may_see
 from bot.context import Context
+from bot.features import roundtables
 from bot.i18n import Translator
 from bot.services import console_access
 from storage.models import Person
@@ -63,6 +64,7 @@ NAV = (
     ("matching", texts.MATCHING),
     ("cases", texts.CASES),
     ("screening", texts.SCREENING),
+    ("roundtables", roundtables.TITLE),
     ("exports", texts.EXPORTS),
 )
 
@@ -88,6 +90,7 @@ def mount(app: web.Application, tandem: Tandem | Callable[[], Tandem]) -> None:
     add_get("/console/people", _page("people", _with_query(views.people)))
     add_get("/console/people/{id:[0-9]{1,9}}", _page("person", _with_id(views.person_page)))
     add_get("/console/screening", _page("screening", _plain(views.screening_queue)))
+    add_get("/console/roundtables", _page("roundtables", _plain(views.roundtable_list)))
     add_get("/console/exports", _page("exports", _plain(views.exports)))
     add_get("/console/exports/{name}", _export)
     app.router.add_static("/console/static", HERE / "static")

@@ -34,6 +34,10 @@ class Rsvp(Callback, prefix=flows.PREFIX):
     answer: Literal["yes", "no"]
 
 
+NONE_PLANNED = N_("No roundtable is planned. /roundtable plans one.")
+TITLE = N_("Roundtables")
+
+
 def buttons(t: Translator, roundtable_id: int) -> Keyboard:
     return (
         (
@@ -57,12 +61,16 @@ async def listing(ctx: Context, event: Inbound) -> None:
     if ctx.person.role != "coordinator":
         await ctx.say(ctx.t(N_("Only coordinators can use this command.")))
         return
+    await ctx.say("\n\n".join(await overview(ctx)))
+
+
+async def overview(ctx: Context) -> list[str]:
+    """/roundtables' blocks (the coordinator's areas'), as the chat and the console show them."""
     scope = areas.scope_of(ctx.rules, ctx.person)
     found = await ctx.uow.roundtables.since(ctx.now, scope)
     past = await ctx.uow.roundtables.between(ctx.now - PAST, ctx.now, scope)
     if not found and not past:
-        await ctx.say(ctx.t(N_("No roundtable is planned. /roundtable plans one.")))
-        return
+        return [ctx.t(NONE_PLANNED)]
     blocks = []
     if found:
         coming = ["• " + _coming(ctx.t, table, counts) for table, counts in found]
@@ -70,7 +78,7 @@ async def listing(ctx: Context, event: Inbound) -> None:
     if past:
         held = ["• " + _after(ctx.t, table, counts) for table, counts in past]
         blocks.append("\n".join([ctx.t(N_("Roundtables of the last three months:")), *held]))
-    await ctx.say("\n\n".join(blocks))
+    return blocks
 
 
 def _coming(t: Translator, table: Roundtable, counts: Counter[str | None]) -> str:

@@ -338,8 +338,10 @@ async def test_roundtables_invite_the_mentors_of_one_area(areas_world: Simulatio
     await sim.advance(timedelta(hours=14))
     assert sim.find("zelda", "Roundtable for mentors", mark) is not None
     assert sim.find("ned", "Roundtable for mentors", mark) is None
-    # Nina's roundtables: none of South's.
+    # Nina's roundtables: none of South's, in the chat or the console; the lead's console has it.
     assert "No roundtable is planned" in (await sim.send("nina", "/roundtables"))[-1].text
+    assert "No roundtable is planned" in (await console_pages(sim, "nina"))["/console/roundtables"]
+    assert "Swapping experience: 0 coming" in (await console_pages(sim, "lara"))["/console/roundtables"]
 
 
 async def console_pages(sim: Simulation, who: str) -> dict[str, str]:
@@ -352,7 +354,7 @@ async def console_pages(sim: Simulation, who: str) -> dict[str, str]:
         people = (await uow.session.execute(select(Person.id))).scalars().all()
         cases = (await uow.session.execute(select(Concern.id))).scalars().all()
     paths = ["/console/overview", "/console/people", "/console/people?q=Z", "/console/matching"]
-    paths += ["/console/cases", "/console/screening", "/console/exports"]
+    paths += ["/console/cases", "/console/screening", "/console/roundtables", "/console/exports"]
     paths += [f"/console/people/{i}" for i in people] + [f"/console/cases/{i}" for i in cases]
     paths += [f"/console/exports/{name}" for name in ("pairs.csv", "concerns.csv", "checkins.csv")]
     said = str((await sim.send(who, "/console"))[-1].text)
