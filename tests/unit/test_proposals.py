@@ -11,6 +11,7 @@ from bot.devtools.bench_matching import cohort
 from bot.rules import MatchingWeights
 from bot.services.matching import Learner, Mentor
 from bot.services.proposals import ALTERNATIVES, DENSE_UP_TO, propose
+from bot.services.proposals import propose_per_area as proposals_per_area
 
 W = MatchingWeights()
 
@@ -66,3 +67,46 @@ def test_alternatives_leave_out_full_mentors_and_closed_pairs_on_both_paths() ->
         for proposal in found.proposals:
             others = {k for k, _, _ in proposal.alternatives}
             assert 1 not in others and 3 not in others and proposal.mentor not in others
+
+
+@pytest.mark.parametrize("dense_up_to", [10**9, 0])
+def test_matching_per_area_keeps_in_person_mentors_home_and_shares_online_seats(dense_up_to: int) -> None:
+    """Two areas, each with learners and in-person mentors, and online mentors who may serve
+    either: no learner gets another area's in-person mentor, no online seat is given twice, and
+    the indices are the whole cohort's."""
+    learners, mentors = cohort(120, 60, 7)
+    online = {j for j, mentor in enumerate(mentors) if mentor.online_only}
+    assert online and len(online) < len(mentors)  # the cohort has both kinds
+    learner_areas = ["north" if i % 2 else "south" for i in range(len(learners))]
+    mentor_areas: list[str | None] = [
+        None if j in online else ("north" if j % 2 else "south") for j in range(len(mentors))
+    ]
+    closed = [(1, 1), (2, 0)]
+    found = proposals_per_area(
+        learners, mentors, learner_areas, mentor_areas, "de", W, closed, dense_up_to=dense_up_to
+    )
+    assert found.proposals and found.unmatched
+    taken: dict[int, int] = {}
+    for proposal in found.proposals:
+        area = mentor_areas[proposal.mentor]
+        assert area is None or area == learner_areas[proposal.learner]
+        assert (proposal.learner, proposal.mentor) not in closed
+        for k, _, _ in proposal.alternatives:
+            assert mentor_areas[k] in (None, learner_areas[proposal.learner])
+        taken[proposal.mentor] = taken.get(proposal.mentor, 0) + 1
+    assert all(count <= mentors[j].capacity for j, count in taken.items())
+    matched = [p.learner for p in found.proposals]
+    assert matched == sorted(matched) and len(set(matched)) == len(matched)
+    assert set(matched).isdisjoint(found.unmatched)
+    assert set(matched) | set(found.unmatched) == set(range(len(learners)))
+
+
+def test_one_area_proposes_what_the_whole_cohort_does() -> None:
+    learners, mentors = cohort(80, 40, 4)
+    whole = propose(learners, mentors, "de", W)
+    areas: list[str | None] = [None if m.online_only else "main" for m in mentors]
+    one = proposals_per_area(learners, mentors, ["main"] * len(learners), areas, "de", W)
+    assert [(p.learner, p.mentor, p.score) for p in one.proposals] == [
+        (p.learner, p.mentor, p.score) for p in whole.proposals
+    ]
+    assert one.unmatched == whole.unmatched
