@@ -9,11 +9,22 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from bot import console
 from bot.simulation import Simulation
 from storage.models import Concern, RelationshipCheck
-from tests.journeys import answer_relationship_check, begin_mentoring, delete_my_data, last_file, rows, until
+from tests.journeys import (
+    answer_relationship_check,
+    begin_mentoring,
+    delete_my_data,
+    last_file,
+    rows,
+    telegram_init_data,
+    until,
+)
 
 INTRO = "A short check from"
 SCALE = [["1 · Not at all"], ["2 · A little"], ["3 · Partly"], ["4 · Mostly"], ["5 · Very much"]]
@@ -74,6 +85,15 @@ async def test_checks_trends_a_fall_a_low_check_mydata_and_erasure(cohort: Simul
     stats = (await sim.send("carla", "/stats"))[-1].text
     assert "last 4 weeks: learners 3.2, mentors 4; the 4 weeks before: learners 4.8, mentors 4" in stats
     assert "Running pairs whose relationship check fell or differs widely: 1" in stats
+    # The coordinators' console shows the same trend in the learner's history.
+    app = web.Application()
+    console.mount(app, sim.tandem)
+    async with TestClient(TestServer(app)) as client:
+        signed = telegram_init_data("42:TEST", sim.users["carla"], sim.tandem.clock.now())
+        opened = await client.post("/console/telegram", data={"init_data": signed}, allow_redirects=False)
+        assert opened.status == 303
+        history = await (await client.get(f"/console/people/{pair.learner_id}")).text()
+    assert "Relationship (of 5): learner 4.8 → 3.2 · mentor 4 → 4" in history
 
     # A low check asks for a word; with it, a pair_check concern for the coordinators only.
     await until(sim, began + timedelta(days=84, hours=3, minutes=1))
