@@ -20,13 +20,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import read_mo, write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"
 DOMAIN = "tandem"
 TEMPLATE = LOCALES / f"{DOMAIN}.pot"
-TRANSLATED = ("de", "fr")  # every message must be translated
+# Every language with a catalogue besides English (the source): every message must be translated.
+TRANSLATED = tuple(sorted({p.parents[1].name for p in LOCALES.glob(f"*/LC_MESSAGES/{DOMAIN}.po")} - {"en"}))
 SHIPPED = ("en", *TRANSLATED)  # English: the source language, msgstr may stay empty
 
 # The same arguments as tools/i18n.sh (and the comment in pyproject.toml): change them together.
@@ -134,6 +136,24 @@ def test_every_message_is_translated(translated: Catalog, template: Catalog) -> 
         elif isinstance(message.id, tuple) and len(forms(found.string)) != translated.num_plurals:
             problems.append(f"wrong number of plural forms: {message.id!r}")
     assert not problems, f"locales/{lang}:\n" + "\n".join(problems)
+
+
+# French keeps gettext's traditional two forms: CLDR's third is for exact millions, which no
+# message here counts.
+TRADITIONAL_PLURALS = {"fr": "nplurals=2; plural=(n > 1);"}
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_plural_forms_are_cldr_s(lang: str) -> None:
+    """The header's rule decides which form a count reads: it must be the language's (CLDR)."""
+    header = load_po(po_path(lang), locale=lang).plural_forms
+    expected = TRADITIONAL_PLURALS.get(lang) or get_plural(lang).plural_forms
+    assert header == expected, f"locales/{lang}: Plural-Forms {header!r}, CLDR says {expected!r}"
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_language_has_its_training_course(lang: str) -> None:
+    assert (LOCALES / lang / "training.toml").is_file(), f"locales/{lang}/training.toml is missing"
 
 
 # --- consistent -------------------------------------------------------------------------------
