@@ -18,29 +18,24 @@ def book() -> PhraseBook:
     return load_phrases()
 
 
-@pytest.mark.parametrize(
-    ("text", "locale", "category", "phrase"),
-    [
-        ("sometimes i want to kill myself", "en", "self_harm", "kill myself"),
-        ("I don't wanna live anymore", "en", "self_harm", "dont wanna live"),
-        ("honestly i wanna dieeee", "en", "self_harm", "wanna die"),
-        ("my step dad, HE HITS ME!!", "en", "abuse", "he hits me"),
-        ("im gonna drop out", "en", "quitting", "drop out"),
-        ("Ich will nicht mehr leben", "de", "self_harm", "will nicht mehr leben"),
-        ("ich ritze mich wieder", "de", "self_harm", "ich ritze"),
-        ("mein chef schlägt mich", "de", "abuse", "schlägt mich"),
-        ("mein chef schlaegt mich", "de", "abuse", "schlägt mich"),
-        ("mein chef schlagt mich", "de", "abuse", "schlägt mich"),
-        ("ich schmeiss die ausbildung", "de", "quitting", "ich schmeiß die ausbildung"),
-        ("ICH SCHMEIS DIE AUSBILDUNG", "de", "quitting", "ich schmeiß die ausbildung"),
-        ("J'ai envie de mourir", "fr", "self_harm", "envie de mourir"),
-        ("jai envie de mourir", "fr", "self_harm", "envie de mourir"),
-        ("je veux me suicider", "fr", "self_harm", "me suicider"),
-        ("il me frappe tout le temps", "fr", "abuse", "il me frappe"),
-        ("je vais arreter", "fr", "quitting", "je vais arrêter"),
-        ("jvais abandonner ma formation", "fr", "quitting", "abandonner ma formation"),
-    ],
-)
+CASES = Path(__file__).with_name("phrase_cases")
+
+
+def _cases(kind: str) -> list[object]:
+    """Every case of one kind ("hit" or "miss") in tests/unit/phrase_cases/<language>.toml."""
+    found = []
+    for path in sorted(CASES.glob("*.toml")):
+        for case in tomllib.loads(path.read_text(encoding="utf-8")).get(kind, []):
+            fields = (
+                (case["text"], path.stem, case["category"], case["phrase"])
+                if kind == "hit"
+                else (case["text"], path.stem)
+            )
+            found.append(pytest.param(*fields, id=f"{path.stem}: {case['text'][:40]}"))
+    return found
+
+
+@pytest.mark.parametrize(("text", "locale", "category", "phrase"), _cases("hit"))
 def test_phrases_match_in_every_spelling(
     book: PhraseBook, text: str, locale: str, category: str, phrase: str
 ) -> None:
@@ -56,22 +51,7 @@ def test_learners_mix_languages_so_every_list_is_checked(book: PhraseBook) -> No
     assert found is not None and found.category == "self_harm"
 
 
-@pytest.mark.parametrize(
-    ("text", "locale"),
-    [
-        ("This week was quite good", "en"),
-        ("I quite like the new shift", "en"),
-        ("Quitte ist ein Obst", "de"),
-        # Only the short spoken form "ich hör auf" is listed; the full "ich höre auf" is a
-        # different word, so giving up smoking is not a dropout.
-        ("ich höre auf zu rauchen", "de"),
-        ("ich höre auf meinen Chef", "de"),
-        ("Mein Rücken tut weh, aber die Ausbildung ist gut", "de"),
-        ("Le violon, c'est ma passion", "fr"),
-        ("Je dois arrêter de fumer", "fr"),
-        ("", "en"),
-    ],
-)
+@pytest.mark.parametrize(("text", "locale"), [*_cases("miss"), pytest.param("", "en", id="empty")])
 def test_neighbouring_words_do_not_match(book: PhraseBook, text: str, locale: str) -> None:
     assert book.match(text, locale) is None
 
@@ -145,6 +125,14 @@ def test_a_broken_file_names_the_file_and_the_key(tmp_path: Path, content: str, 
     with pytest.raises(ConfigError) as raised:
         load_phrases(tmp_path)
     assert message in str(raised.value)
+
+
+def test_every_shipped_language_has_screening_cases() -> None:
+    for language in shipped_locales():
+        cases = tomllib.loads((CASES / f"{language}.toml").read_text(encoding="utf-8"))
+        categories = {case["category"] for case in cases.get("hit", [])}
+        assert categories >= {"self_harm", "abuse", "violence", "quitting"}, (language, categories)
+        assert len(cases.get("miss", [])) >= 5, language
 
 
 def test_the_shipped_lists_cover_every_category_in_every_language(book: PhraseBook) -> None:
