@@ -59,6 +59,8 @@ class Person(Base):
     screening: Mapped[str | None] = mapped_column(String(16))  # a mentor's: waiting, approved, ...
     screening_note: Mapped[str | None] = mapped_column(String(1000))  # a rejection's reason (internal)
     interview_at: Mapped[datetime | None]
+    # Why the last /match found no mentor for this learner (a key of matchmaking.UNMATCHED), or None.
+    waiting_reason: Mapped[str | None] = mapped_column(String(24))
     training_module: Mapped[int] = mapped_column(default=0)  # the module in progress
     training_question: Mapped[int] = mapped_column(default=0)  # its quiz question in progress
     training_done_at: Mapped[datetime | None]

@@ -55,7 +55,7 @@ UNMATCHED = {
     "taken": N_("the mentors who fit went to others this time"),
 }
 PROPOSED = N_("a proposal waits for a decision")
-FITS = N_("a mentor fits: /match proposes them")
+NEXT_MATCH = N_("waiting for the next /match")
 
 
 @dataclass(frozen=True)
@@ -205,22 +205,22 @@ async def propose(ctx: Context, *, across: bool = False) -> tuple[list[Person], 
             for position, proposal in enumerate(found.proposals)
         ]
     )
+    for i, learner in enumerate(learners):  # kept for the console, which says why without computing
+        learner.waiting_reason = found.unmatched.get(i)
     for i in found.unmatched:
         await _tell_waiting(ctx, learners[i])
     return learners, found
 
 
 async def waiting_why(ctx: Context) -> list[tuple[Person, str]]:
-    """Every learner waiting for a mentor, with why (a msgid): a proposal waits for a decision,
-    or what /match says of a learner it finds no mentor for. Nothing is written."""
-    learners = list(await ctx.uow.people.waiting_learners())
-    if not learners:
-        return []
-    found = await _propose(ctx, learners, list(await ctx.uow.people.ready_mentors()))
+    """Every learner of the coordinator's areas waiting for a mentor, with why (a msgid): a proposal
+    waits for a decision, or what the last /match said of them. Read, never computed: computing a
+    national cohort's proposals takes seconds, too long for every view of a page."""
+    learners = await ctx.uow.people.waiting_learners(areas.scope_of(ctx.rules, ctx.person))
     proposed = {pair.learner_id for pair in await ctx.uow.pairs.proposals()}
     return [
-        (learner, PROPOSED if learner.id in proposed else UNMATCHED.get(found.unmatched.get(i, ""), FITS))
-        for i, learner in enumerate(learners)
+        (learner, PROPOSED if learner.id in proposed else UNMATCHED.get(learner.waiting_reason or "", NEXT_MATCH))
+        for learner in learners
     ]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from bot import console
 from bot.simulation import Simulation
 from storage.models import ConsoleLink, Person
-from tests.journeys import START, add_coordinator, telegram_init_data
+from tests.journeys import START, add_coordinator, onboard_learner, telegram_init_data
 
 PUBLIC = "http://console.example.org"  # plain HTTP: the cookie is not Secure, so the test client sends it
 TOKEN = "42:TEST"  # the simulation's bot token
@@ -168,3 +168,20 @@ async def test_a_forged_cookie_is_no_session(
     client.session.cookie_jar.clear()  # and the genuine one still works
     client.session.cookie_jar.update_cookies({"tandem_console": cookie.value}, client.make_url("/console"))
     assert (await client.get("/console/overview", allow_redirects=False)).status == 200
+
+
+async def test_the_console_says_why_a_learner_waits_as_the_last_match_found_it(
+    sim: Simulation, client: TestClient[web.Request, web.Application]
+) -> None:
+    sim.add_user("lena", "Lena", language_code="en")
+    link = (await sim.send("carla", "/invite learner"))[-1].text
+    await onboard_learner(sim, "lena", link.rsplit("start=", 1)[1], name="Lena", language="en")
+    await client.post(await sign_in_link(sim))
+
+    before = await (await client.get("/console/overview")).text()
+    assert "Learners waiting for a mentor: 1" in before and "waiting for the next /match" in before
+    said = " ".join(m.text for m in await sim.send("carla", "/match"))
+    assert "no ready mentor has room" in said
+    for page in ("/console/overview", "/console/matching"):  # read from what /match kept
+        html = await (await client.get(page)).text()
+        assert "Lena" in html and "no ready mentor has room" in html and "next /match" not in html
