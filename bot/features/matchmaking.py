@@ -218,10 +218,11 @@ async def waiting_why(ctx: Context) -> list[tuple[Person, str]]:
     national cohort's proposals takes seconds, too long for every view of a page."""
     learners = await ctx.uow.people.waiting_learners(areas.scope_of(ctx.rules, ctx.person))
     proposed = {pair.learner_id for pair in await ctx.uow.pairs.proposals()}
-    return [
-        (learner, PROPOSED if learner.id in proposed else UNMATCHED.get(learner.waiting_reason or "", NEXT_MATCH))
-        for learner in learners
-    ]
+    return [(learner, PROPOSED if learner.id in proposed else _why(learner)) for learner in learners]
+
+
+def _why(learner: Person) -> str:
+    return UNMATCHED.get(learner.waiting_reason or "", NEXT_MATCH)
 
 
 async def decide(ctx: Context, pair_id: int, approve: bool) -> bool:
