@@ -167,17 +167,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
         return
     staff = concerns.staff_translator(ctx)
     label = next(option.label for option in HOW if option.value == how)
-    await concerns.raise_concern(
-        ctx,
-        kind="pair_check",
-        severity="normal",
-        subject=await ctx.uow.people.get(pair.learner_id),
-        pair=pair,
-        raised_by=ctx.person,
-        text=text,
-        about_mentor=role == "learner",
-        line=staff(ANSWER_LINE, answer=staff(label)),
-    )
+    await concerns.raise_pair_check(ctx, pair, text, staff(ANSWER_LINE, answer=staff(label)))
     await ctx.say(ctx.t(THANKS_POOR))
     await phrase_screening.screen(ctx, text, pair=pair, source=NAME)
 

@@ -106,27 +106,19 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
         await relationship.raise_if_worried(ctx, pair, warnings)
         await ctx.say(ctx.t(THANKS))
         return
-    await _pair_check(ctx, pair, role, scores, text, warnings)
+    await _pair_check(ctx, pair, scores, text, warnings)
     await ctx.say(ctx.t(THANKS_POOR))
     await phrase_screening.screen(ctx, text, pair=pair, source=CHECK)
 
 
 async def _pair_check(
-    ctx: Context, pair: Pair, role: str, scores: dict[str, int], text: str | None, warnings: list[str]
+    ctx: Context, pair: Pair, scores: dict[str, int], text: str | None, warnings: list[str]
 ) -> None:
     """The concern a poor monthly answer raised before: the person's own, with their words."""
     staff = concerns.staff_translator(ctx)
     shown = ", ".join(f"{staff(relationship.LABELS[item])} {scores[item]}" for item in relationship.ITEMS)
-    await concerns.raise_concern(
-        ctx,
-        kind="pair_check",
-        severity="normal",
-        subject=await ctx.uow.people.get(pair.learner_id),
-        pair=pair,
-        raised_by=ctx.person,
-        text=text,
-        about_mentor=role == "learner",
-        line="\n".join([staff(ANSWERS_LINE, answers=shown), *warnings]),
+    await concerns.raise_pair_check(
+        ctx, pair, text, "\n".join([staff(ANSWERS_LINE, answers=shown), *warnings])
     )
 
 

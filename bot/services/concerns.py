@@ -176,6 +176,22 @@ async def schedule_follow_up(ctx: Context, concern: Concern) -> None:
 # --- raising -------------------------------------------------------------------------------
 
 
+async def raise_pair_check(ctx: Context, pair: Pair, text: str | None, line: str) -> Concern:
+    """A pair's check answered poorly by one of them (the person in ``ctx``), with their words and
+    ``line`` (what they answered, in the coordinators' language): for the coordinators only."""
+    return await raise_concern(
+        ctx,
+        kind="pair_check",
+        severity="normal",
+        subject=await ctx.uow.people.get(pair.learner_id),
+        pair=pair,
+        raised_by=ctx.person,
+        text=text,
+        about_mentor=ctx.person.id == pair.learner_id,
+        line=line,
+    )
+
+
 async def raise_concern(
     ctx: Context,
     *,
