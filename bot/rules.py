@@ -307,9 +307,14 @@ def _check_zone(value: str) -> None:
         raise ValueError(f"unknown time zone {value!r}") from exc
 
 
+# Letters that Unicode does not decompose into a base letter and an accent, typed without it on a
+# keyboard of another language: "Sondag" for "søndag", "Sali" for "salı", "Lodz" for "Łódź".
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "ı": "i", "đ": "d", "æ": "ae", "œ": "oe"})
+
+
 def fold(text: str) -> str:
     """Lower case without accents or extra spaces: "Köln " and "koln" are the same place."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_PLAIN_LETTERS))
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
 
 

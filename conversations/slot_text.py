@@ -15,27 +15,58 @@ from conversations.inputs import Refusal
 EARLIEST, LATEST = "06:00", "22:00"
 SLOT_EXAMPLE = N_("Tap a day, or type a day and a time, for example: Tue 17:30.")
 SLOT_HOURS = N_("Please choose a time between 6:00 and 22:00, for example: Tue 17:30.")
-# Small words around a day and a time ("on Tuesday at 5pm", "am Dienstag um 17 Uhr", "le mardi à 17h").
-FILLERS = frozenset({"at", "on", "every", "um", "am", "jeden", "a", "le", "chaque", "vers"})
-TIME = re.compile(
-    r"(?<![\w:.])(?P<h>\d{1,2})(?:\s*[:.h]\s*(?P<m>\d{2}))?"
-    r"\s*(?P<suffix>[ap]\.?\s?m\.?|h|uhr)?(?![\w:])"
+# Small words around a day and a time, folded ("on Tuesday at 5pm", "am Dienstag um 17 Uhr", "le
+# mardi à 17h", "il martedì alle 17", "op dinsdag om 17.30", "på tirsdag kl. 17", "salı saat 17:30'da").
+FILLERS = frozenset(
+    {
+        *("at", "on", "every"),
+        *("um", "am", "jeden"),
+        *("a", "le", "chaque", "vers"),
+        *("il", "alle", "ogni", "ore", "verso", "dalle"),
+        *("om", "op", "elke", "rond", "tegen", "uur"),
+        *("pa", "kl", "klokken", "hver"),
+        *("saat", "her", "gunu", "da", "de", "ta", "te"),  # Turkish: "17:30'da", at 17:30
+        *("las", "el", "los", "cada", "sobre", "todos", "hacia"),
+        *("as", "ao", "aos", "o", "os", "na", "no", "nas", "nos", "pelas", "pelo", "todas", "volta", "perto"),
+        *("w", "we", "co", "kazdy", "kazda", "godz"),
+        *("об", "о", "у", "в", "кожен", "кожного", "кожну", "щотижня", "год"),
+        *("الساعة", "الساعه", "كل", "يوم", "في", "على", "ع", "عند"),
+    }
 )
+TIME = re.compile(
+    r"(?<![\w:.])(?P<h>\d{1,2})(?:\s*[:.hu]\s*(?P<m>\d{2}))?"  # "17u30": Belgian Dutch
+    r"\s*(?P<suffix>[ap]\.?\s?m\.?|h|uhr|u)?(?![\w:])"
+)
+INNER_APOSTROPHE = re.compile(r"(?<=[^\W\d])['’ʼ](?=[^\W\d])")  # "п'ятниця" as "пятниця"
+# Endings of a day's name said of every week: "dienstags", Danish "tirsdage", Turkish "salıları".
+EVERY_WEEK = ("s", "e", "en", "lari", "leri")
 
 
 def parse_slot(text: str, lang: str) -> tuple[int, str] | None:
     """A weekday (0 is Monday) and a time "HH:MM" read from one message, or None."""
-    folded = fold(text.replace(",", " ").replace(";", " "))
+    folded = INNER_APOSTROPHE.sub("", fold(re.sub("[,;،]", " ", text)))
     times = list(TIME.finditer(folded))
     if len(times) != 1:
         return None
     found = times[0]
     at = _clock(int(found["h"]), int(found["m"] or 0), (found["suffix"] or "").replace(".", ""))
-    rest = [w.strip(".") for w in (folded[: found.start()] + " " + folded[found.end() :]).split()]
+    rest = [w.strip(".'’") for w in (folded[: found.start()] + " " + folded[found.end() :]).split()]
     words = [w for w in rest if w and w not in FILLERS]
-    if at is None or len(words) != 1 or words[0] not in _weekdays(lang):
+    if at is None or len(words) != 1:
         return None
-    return _weekdays(lang)[words[0]], at
+    day = _day(words[0], _weekdays(lang))
+    return None if day is None else (day, at)
+
+
+def _day(word: str, weekdays: dict[str, int]) -> int | None:
+    """The day a word names; else the day whose name it begins like, in four letters or more: a
+    declined form ("środę", "п'ятницю" after "w"/"у"), or a plural ("czwartki", "terças")."""
+    if word in weekdays:
+        return weekdays[word]
+    for end in range(len(word) - 1, 3, -1):
+        if word[:end] in weekdays:
+            return weekdays[word[:end]]
+    return None
 
 
 def read_slot(text: str, lang: str) -> tuple[int, str] | Refusal:
@@ -79,10 +110,11 @@ def _names(code: str) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
         return names, beginnings
     for context in ("format", "stand-alone"):
         for day, name in locale.days[context]["abbreviated"].items():
-            names.setdefault(fold(name).strip("."), set()).add(day)
+            names.setdefault(INNER_APOSTROPHE.sub("", fold(name)).strip("."), set()).add(day)
         for day, name in locale.days[context]["wide"].items():
-            wide = fold(name)
-            for key in (wide, wide + "s"):
+            wide = INNER_APOSTROPHE.sub("", fold(name))
+            # Arabic names carry the article, which "every Tuesday" leaves out: "كل ثلاثاء".
+            for key in (wide, wide.removeprefix("ال"), *(wide + ending for ending in EVERY_WEEK)):
                 names.setdefault(key, set()).add(day)
             for end in range(4, len(wide)):
                 beginnings.setdefault(wide[:end], set()).add(day)

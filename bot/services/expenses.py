@@ -33,10 +33,17 @@ MONEY = re.compile(
 )
 
 
+# A currency around the number: a sign, an ISO code, or the word people write ("12,50 kr.", "12 TL").
+CURRENCY = re.compile(
+    r"(?i)[€$£₺₴]|\b[a-z]{3}\b|\b(?:euros?|francs?|kr|tl|lira|zł|zl|złotych|lei|ft|грн|يورو)\b\.?"
+)
+
+
 def parse_amount(typed: str) -> Decimal | None:
     """The amount someone typed, "12,50" and "12.50" alike; None for anything that is not one
     number (words, two numbers, three decimals). A minus sign is kept, for the caller to refuse."""
-    words = re.sub(r"(?i)[€$£]|\b[a-z]{3}\b|\beuros?\b|\bfranc?s?\b", " ", typed).strip()
+    words = re.sub(CURRENCY, " ", typed.replace("٫", ",")).strip()  # the Arabic decimal separator
+    words = re.sub(r"(?<=\d)[.,][-–]$", "", words)  # "12,-": twelve, with no cents
     found = MONEY.fullmatch(words)
     if found is None:
         return None

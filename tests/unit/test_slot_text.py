@@ -29,6 +29,27 @@ TUESDAY = 1
         ("Mardi à 17 h", "fr", (TUESDAY, "17:00")),
         ("MERCREDI 18H", "fr", (2, "18:00")),
         ("jeudi 18h05", "fr", (3, "18:05")),
+        ("martes a las 17:30", "es", (TUESDAY, "17:30")),
+        ("martedì alle 17", "it", (TUESDAY, "17:00")),
+        ("wtorek o 17:30", "pl", (TUESDAY, "17:30")),
+        ("terça às 17h30", "pt", (TUESDAY, "17:30")),
+        ("op dinsdag om 17.30", "nl", (TUESDAY, "17:30")),
+        ("di 17u30", "nl", (TUESDAY, "17:30")),  # Belgian Dutch
+        ("på tirsdag kl. 17", "da", (TUESDAY, "17:00")),
+        ("tirsdage 17", "da", (TUESDAY, "17:00")),  # every Tuesday
+        ("sondag 11", "da", (6, "11:00")),  # ø typed as o
+        ("الثلاثاء الساعة 17:30", "ar", (TUESDAY, "17:30")),
+        ("salı saat 17:30'da", "tr", (TUESDAY, "17:30")),
+        ("Sali 17:30", "tr", (TUESDAY, "17:30")),  # ı typed as i
+        ("salıları 17", "tr", (TUESDAY, "17:00")),
+        ("вівторок о 17:30", "uk", (TUESDAY, "17:30")),
+        ("у п'ятницю о 17:30", "uk", (4, "17:30")),  # the form after "у", a typed apostrophe
+        ("w środę o 17", "pl", (2, "17:00")),
+        ("czwartki 17:30", "pl", (3, "17:30")),  # every Thursday
+        ("poniedzialek 17", "pl", (0, "17:00")),  # ł typed as l
+        ("todas as terças 17h", "pt", (TUESDAY, "17:00")),
+        ("كل ثلاثاء 17:30", "ar", (TUESDAY, "17:30")),
+        ("الثلاثاء، ع 17:30", "ar", (TUESDAY, "17:30")),
     ],
 )
 def test_a_typed_slot_is_read_in_the_persons_language_or_english(
