@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.admin import run_admin
+from bot.i18n import language_name, shipped_locales
 from bot.simulation import Simulation
 from storage.models import FlowState, Person
 
@@ -183,6 +184,28 @@ SAID = {
         "Non",
         "Désolé, quelque chose n’a pas marché",
     ),
+    "es": Said(
+        "Español",
+        "¿En qué idioma te escribo?",
+        "¿Cómo quieres que te llame?",
+        "¿Te llamo {name}? ¿Está todo bien?",
+        "¡Gracias, {name}! Envía /help para ver lo que puedes hacer.",
+        "Esta es la primera pregunta.",
+        "Sí",
+        "No",
+        "Lo siento, algo ha fallado",
+    ),
+    "pt": Said(
+        "Português",
+        "Em que língua queres que te escreva?",
+        "Como queres que te trate?",
+        "Trato-te por {name}? Está tudo certo?",
+        "Obrigado, {name}! Envia /help para veres o que podes fazer.",
+        "Esta é a primeira pergunta.",
+        "Sim",
+        "Não",
+        "Desculpa, algo correu mal",
+    ),
 }
 
 
@@ -193,7 +216,7 @@ async def a_coordinator(sim: Simulation, key: str, language: str) -> None:
     assert (await person(sim, key)).role == "coordinator"
 
 
-@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("language", ["en", "de", "es", "pt"])
 async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simulation, language: str) -> None:
     said = SAID[language]
     await a_coordinator(sim, "carla", language)
@@ -201,7 +224,9 @@ async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simul
 
     replies = await sim.send("carla", "/start")
     assert said.which_language in replies[-1].text
-    assert [b for row in replies[-1].buttons for b in row] == ["English", "Deutsch", "Français"]
+    buttons = [b for row in replies[-1].buttons for b in row]
+    assert buttons == [language_name(code) for code in shipped_locales()]  # each in its own language
+    assert {"English", "Deutsch", "Français"} <= set(buttons)
     replies = await sim.send("carla", "/back")  # the flow began here: nothing before it
     assert said.first_question in replies[-1].text and said.which_language in replies[-1].text
     replies = await sim.press("carla", f"^{said.language}$")
