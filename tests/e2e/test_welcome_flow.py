@@ -184,6 +184,28 @@ SAID = {
         "Non",
         "Désolé, quelque chose n’a pas marché",
     ),
+    "es": Said(
+        "Español",
+        "¿En qué idioma te escribo?",
+        "¿Cómo quieres que te llame?",
+        "¿Te llamo {name}? ¿Está todo bien?",
+        "¡Gracias, {name}! Envía /help para ver lo que puedes hacer.",
+        "Esta es la primera pregunta.",
+        "Sí",
+        "No",
+        "Lo siento, algo ha fallado",
+    ),
+    "pt": Said(
+        "Português",
+        "Em que língua queres que te escreva?",
+        "Como queres que te trate?",
+        "Trato-te por {name}? Está tudo certo?",
+        "Obrigado, {name}! Envia /help para veres o que podes fazer.",
+        "Esta é a primeira pergunta.",
+        "Sim",
+        "Não",
+        "Desculpa, algo correu mal",
+    ),
 }
 
 
@@ -194,7 +216,7 @@ async def a_coordinator(sim: Simulation, key: str, language: str) -> None:
     assert (await person(sim, key)).role == "coordinator"
 
 
-@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("language", ["en", "de", "es", "pt"])
 async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simulation, language: str) -> None:
     said = SAID[language]
     await a_coordinator(sim, "carla", language)
