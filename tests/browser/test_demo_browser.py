@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.demo.runner import Demo
 from bot.demo.server import serve
+from bot.i18n import shipped_locales
 
 CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
@@ -39,7 +40,7 @@ LEA_ANSWERS: tuple[tuple[str, int | str], ...] = (
     ("tap", YES),
     ("tap", 1),
     ("type", "Lea"),
-    ("tap", 1),
+    ("tap", shipped_locales().index("de")),
     ("tap", LAST),
     ("type", "Kfz-Mechatronik"),
     ("tap", 3),

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bot.demo.runner import Demo
 from bot.demo.server import serve
+from bot.i18n import language_name, shipped_locales
 
 WAIT_SECONDS = 20.0
 
@@ -128,7 +129,9 @@ async def test_state_has_the_seeded_programme(page: tuple[Demo, Page]) -> None:
     invites = [e["invite"] for e in state["entries"] if e.get("invite")]
     assert [i["role"] for i in invites] == ["mentor", "learner"]
     assert {p["id"] for p in state["places"]} >= {"berlin-mitte", "paris-belleville"}
-    assert [lang["name"] for lang in state["languages"]] == ["English", "Deutsch", "Français"]
+    # Every shipped language, each in its own words.
+    assert [lang["name"] for lang in state["languages"]] == [language_name(c) for c in shipped_locales()]
+    assert {"English", "Deutsch", "Français", "العربية"} <= {lang["name"] for lang in state["languages"]}
 
 
 async def test_a_phone_talks_to_the_bot_and_sees_answers_live(page: tuple[Demo, Page]) -> None:
