@@ -333,7 +333,9 @@ async def test_a_phone_sized_viewport(running: Running, browser: playwright_api.
     await page.screenshot(path=str(OUTPUT / "demo-phone.png"))
 
 
-async def test_an_arabic_person_reads_right_to_left(running: Running, browser: playwright_api.Browser) -> None:
+async def test_an_arabic_person_reads_right_to_left(
+    running: Running, browser: playwright_api.Browser
+) -> None:
     """The bot's bubbles, the answer buttons and the composer of a person who reads Arabic run right
     to left; what they type lays itself out (a /command stays as typed); German phones are unchanged."""
     page = await browser.new_page(viewport={"width": 1400, "height": 900})
