@@ -184,6 +184,17 @@ SAID = {
         "Non",
         "Désolé, quelque chose n’a pas marché",
     ),
+    "ar": Said(
+        "العربية",
+        "بأي لغة أتحدث معك؟",
+        "بماذا أناديك؟",
+        "هل أناديك {name}؟ هل كل شيء صحيح؟",
+        "شكرًا لك يا {name}! أرسل /help لترى ما يمكنك فعله.",
+        "هذا هو السؤال الأول.",
+        "نعم",
+        "لا",
+        "عذرًا، حدث خطأ من جهتنا",
+    ),
 }
 
 
@@ -194,7 +205,7 @@ async def a_coordinator(sim: Simulation, key: str, language: str) -> None:
     assert (await person(sim, key)).role == "coordinator"
 
 
-@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("language", ["en", "de", "ar"])
 async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simulation, language: str) -> None:
     said = SAID[language]
     await a_coordinator(sim, "carla", language)
@@ -226,7 +237,7 @@ async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simul
     assert not [t for t in sim.bot_texts("carla", mark) if said.sorry in t]
 
 
-@pytest.mark.parametrize(("language", "other"), [("de", "en"), ("en", "fr")])
+@pytest.mark.parametrize(("language", "other"), [("de", "en"), ("en", "fr"), ("fr", "ar")])
 async def test_a_coordinators_profile_changes_language_and_name(
     sim: Simulation, language: str, other: str
 ) -> None:
