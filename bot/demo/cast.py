@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bot.i18n import shipped_locales
+
 Role = Literal["learner", "mentor", "coordinator", "person"]
 
 
@@ -49,11 +51,18 @@ PLACES: dict[str, tuple[str, float, float]] = {
 # How the demo's mentors answered their application, by button position or typed text
 # (positions follow conversations/mentor.py and the shipped programme file).
 Answer = tuple[Literal["press", "send"], int | str]
+
+
+def _language(code: str) -> Answer:
+    """The button of the language question: one per shipped language, so found by its code."""
+    return ("press", shipped_locales().index(code))
+
+
 MENTOR_ANSWERS: dict[str, tuple[Answer, ...]] = {
     "jonas": (
         ("press", 0),  # consent
         ("send", "Jonas"),
-        ("press", 1),  # Deutsch
+        _language("de"),
         ("press", 0),  # electrical and electronics
         ("send", "Photovoltaik"),
         ("press", -1),  # Done
@@ -80,7 +89,7 @@ MENTOR_ANSWERS: dict[str, tuple[Answer, ...]] = {
     "amira": (
         ("press", 0),
         ("send", "Amira"),
-        ("press", 2),  # Français
+        _language("fr"),
         ("press", 8),  # health and care
         ("press", -1),
         ("send", "12"),

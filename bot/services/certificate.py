@@ -34,6 +34,9 @@ def certificate_pdf(
     pdf.set_author(programme)
     pdf.add_font("DejaVu", "", str(FONT))
     pdf.add_font("DejaVu", "B", str(BOLD))
+    # HarfBuzz (uharfbuzz) joins Arabic letters and places their marks; fpdf2 then lays out each
+    # paragraph in its own direction, so an Arabic certificate reads right to left.
+    pdf.set_text_shaping(True)
     pdf.add_page()
     pdf.set_margins(25, 30, 25)
     pdf.set_y(60)

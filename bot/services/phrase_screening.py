@@ -67,6 +67,11 @@ _SPELLED_OUT = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ"
 _CYRILLIC = str.maketrans(
     {"і": "i", "ї": "i", "и": "i", "й": "i", "ы": "i", "є": "е", "э": "е", "ґ": "г", "ъ": ""}
 )
+# Arabic letters typed either way on a phone: hamza carriers, alif maqsura and ya, ta marbuta and ha,
+# the Persian keyboard's ya and kaf, and the tatweel that only stretches a word.
+_ARABIC_VARIANTS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ة": "ه", "ک": "ك", "ـ": None}
+)
 _APOSTROPHES = re.compile(r"['’‘`´ʼ]")
 _NOT_A_WORD = re.compile(r"[\W_]+")
 _UMLAUT_SPELLED = re.compile(r"([aou])e")  # "ae" written for "ä": both fold to "a"
@@ -78,6 +83,7 @@ def fold(text: str) -> str:
     separated by one space. Text and phrases go through the same folding."""
     text = text.casefold().translate(_SPELLED_OUT)  # casefold makes "ß" "ss"
     text = text.translate(_CYRILLIC)
+    text = text.translate(_ARABIC_VARIANTS)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text)
     text = _NOT_A_WORD.sub(" ", text)

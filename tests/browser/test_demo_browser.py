@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.demo.runner import Demo
 from bot.demo.server import serve
+from bot.i18n import shipped_locales
 
 CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
@@ -39,7 +40,7 @@ LEA_ANSWERS: tuple[tuple[str, int | str], ...] = (
     ("tap", YES),
     ("tap", 1),
     ("type", "Lea"),
-    ("tap", 1),
+    ("tap", shipped_locales().index("de")),
     ("tap", LAST),
     ("type", "Kfz-Mechatronik"),
     ("tap", 3),
@@ -330,3 +331,40 @@ async def test_a_phone_sized_viewport(running: Running, browser: playwright_api.
     assert overflow <= 0 or phones > 1  # sideways only to reach the next phone, never to read one
     OUTPUT.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(OUTPUT / "demo-phone.png"))
+
+
+async def test_an_arabic_person_reads_right_to_left(
+    running: Running, browser: playwright_api.Browser
+) -> None:
+    """The bot's bubbles, the answer buttons and the composer of a person who reads Arabic run right
+    to left; what they type lays itself out (a /command stays as typed); German phones are unchanged."""
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    await page.goto(running.url)
+    await page.locator("#add-name").fill("Noor")
+    await page.locator("#add-language").select_option("ar")
+    await page.locator("#add-person").click()
+    noor, lea = phone(page, "noor"), phone(page, "lea")
+    await noor.locator(".composer-input").fill("/start")
+    await noor.locator(".composer-send").click()
+    greeting = bubble(noor, "مرحبًا Noor")
+    await greeting.wait_for(timeout=WAIT_MS)
+
+    def direction(where: Locator) -> object:
+        return where.evaluate("node => getComputedStyle(node).direction")
+
+    assert await direction(greeting.locator(".bubble")) == "rtl"
+    role = noor.locator(".kb", has_text="أنا متعلّم/ة")
+    assert await direction(role) == "rtl"
+    assert await direction(noor.locator(".msg-user .bubble", has_text="/start")) == "ltr"
+    assert await noor.locator("form.composer").get_attribute("dir") == "rtl"
+    await noor.locator(".composer-input").fill("مرحبا")
+    assert await direction(noor.locator(".composer-input")) == "rtl"
+    # Lea reads German: her phone is as it was.
+    await lea.locator(".composer-input").fill("/start")
+    await lea.locator(".composer-send").click()
+    hallo = bubble(lea, "Hallo Lea")
+    await hallo.wait_for(timeout=WAIT_MS)
+    assert await direction(hallo.locator(".bubble")) == "ltr"
+    assert await lea.locator("form.composer").get_attribute("dir") == "ltr"
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    await noor.screenshot(path=str(OUTPUT / "demo-arabic.png"))

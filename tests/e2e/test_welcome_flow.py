@@ -206,6 +206,17 @@ SAID = {
         "Não",
         "Desculpa, algo correu mal",
     ),
+    "ar": Said(
+        "العربية",
+        "بأي لغة أتحدث معك؟",
+        "بماذا أناديك؟",
+        "هل أناديك {name}؟ هل كل شيء صحيح؟",
+        "شكرًا لك يا {name}! أرسل /help لترى ما يمكنك فعله.",
+        "هذا هو السؤال الأول.",
+        "نعم",
+        "لا",
+        "عذرًا، حدث خطأ من جهتنا",
+    ),
 }
 
 
@@ -217,6 +228,7 @@ async def a_coordinator(sim: Simulation, key: str, language: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "de", "es", "pt"])
+@pytest.mark.parametrize("language", ["en", "de", "ar"])
 async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simulation, language: str) -> None:
     said = SAID[language]
     await a_coordinator(sim, "carla", language)
@@ -228,6 +240,7 @@ async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simul
     # Every shipped language in its own name, English first: the list grows with each catalogue.
     assert buttons == [language_name(code) for code in shipped_locales()]
     assert buttons[0] == "English" and {"Deutsch", "Français"} <= set(buttons)
+    assert [b for row in replies[-1].buttons for b in row] == [language_name(c) for c in shipped_locales()]
     replies = await sim.send("carla", "/back")  # the flow began here: nothing before it
     assert said.first_question in replies[-1].text and said.which_language in replies[-1].text
     replies = await sim.press("carla", f"^{said.language}$")
@@ -251,7 +264,7 @@ async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simul
     assert not [t for t in sim.bot_texts("carla", mark) if said.sorry in t]
 
 
-@pytest.mark.parametrize(("language", "other"), [("de", "en"), ("en", "fr")])
+@pytest.mark.parametrize(("language", "other"), [("de", "en"), ("en", "fr"), ("fr", "ar")])
 async def test_a_coordinators_profile_changes_language_and_name(
     sim: Simulation, language: str, other: str
 ) -> None:

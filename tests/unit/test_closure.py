@@ -45,6 +45,14 @@ def test_the_certificate_names_the_mentor_the_programme_and_the_dates(
     assert start in text and end in text
 
 
+def test_an_arabic_certificate_is_shaped_right_to_left() -> None:
+    """Unshaped, the letters would stand apart and the text read backwards ("عوطت ةداهش")."""
+    t = Translator("ar", ZoneInfo("Europe/Berlin"), "DE")
+    text = text_of(certificate_pdf(t, "Jonas Weber", "جسور", START, END, END))
+    assert "شهادة تطوع" in text and "شكرًا لك على وقتك وصبرك والتزامك." in text
+    assert "Jonas Weber" in text
+
+
 def test_months_are_added_as_calendars_count_them() -> None:
     assert add_months(datetime(2026, 1, 31, 8, tzinfo=UTC), 1) == datetime(2026, 2, 28, 8, tzinfo=UTC)
     assert add_months(datetime(2026, 11, 15, tzinfo=UTC), 12) == datetime(2027, 11, 15, tzinfo=UTC)

@@ -87,6 +87,13 @@ function setStatus(text, isError = false) {
 
 // ---- phones --------------------------------------------------------------------------------
 
+/** Languages written right to left. A person who reads one sees the bot's words, the answer
+ *  buttons and the composer from the right, as Telegram shows them; what they type themselves is
+ *  laid out by its own first letter (dir=auto), so a /command they send stays as typed. */
+const RTL_LANGUAGES = new Set(["ar", "fa", "he", "ur"]);
+const readsRtl = (person) => person.kind === "private"
+  && RTL_LANGUAGES.has(String(person.language || "").split(/[-_]/)[0]);
+
 /** Someone the bot has given a role (a newcomer who only typed /start has none yet). */
 const hasJoined = (person) => Boolean(person.role) && person.role !== "newcomer";
 
@@ -150,6 +157,7 @@ function renderHeader(phone) {
   phone.avatar.style.setProperty("--hue", hue(person.key));
   phone.list.setAttribute("aria-label", `Chat of ${person.name}`);
   phone.list.dataset.empty = emptyHint(person);
+  phone.composer.dir = readsRtl(person) ? "rtl" : "ltr";
   renderCommands(phone);
   phone.input.setAttribute("aria-label", person.kind === "group"
     ? `Message to ${person.name} as ${nameOfUser(person.user_id)}`
@@ -169,7 +177,8 @@ function buildComposer(phone) {
     el("button", { type: "button", text: "🎤 Voice note (5 s)", onclick: () => sendExtra(phone, "/api/voice", { seconds: 5 }) }),
     el("button", { type: "button", text: "🖼️ Photo", onclick: () => sendExtra(phone, "/api/photo", {}) }));
   phone.placeMenu = el("div", { class: "menu-places", hidden: true });
-  phone.menu = el("div", { class: "attach-menu", id: menuId, hidden: true }, phone.mainMenu, phone.placeMenu);
+  // The demo's own menus stay left to right, in an Arabic person's composer too.
+  phone.menu = el("div", { class: "attach-menu", id: menuId, dir: "ltr", hidden: true }, phone.mainMenu, phone.placeMenu);
   // The "/" menu: the commands the bot set for this chat, as Telegram shows them beside the box.
   const commandsId = `commands-${phone.person.key}`;
   phone.slash = el("button", {
@@ -177,13 +186,13 @@ function buildComposer(phone) {
     "aria-expanded": "false", "aria-controls": commandsId,
     onclick: () => (phone.commandMenu.hidden ? openCommands(phone) : closeCommands(phone, true)),
   });
-  phone.commandMenu = el("div", { class: "attach-menu command-menu", id: commandsId, hidden: true });
+  phone.commandMenu = el("div", { class: "attach-menu command-menu", id: commandsId, dir: "ltr", hidden: true });
   phone.input = el("input", {
-    type: "text", class: "composer-input", placeholder: "Message", autocomplete: "off", enterkeyhint: "send",
+    type: "text", class: "composer-input", placeholder: "Message", autocomplete: "off", enterkeyhint: "send", dir: "auto",
     oninput: () => updateSendButton(phone),
   });
   phone.send = el("button", { type: "submit", class: "composer-send", disabled: true, text: "Send" });
-  const form = el("form", {
+  const form = phone.composer = el("form", {
     class: "composer",
     onsubmit: (event) => { event.preventDefault(); sendText(phone); },
     // Escape anywhere in the composer closes a menu and returns focus to the button that opened it.
@@ -208,7 +217,7 @@ function renderCommands(phone) {
   phone.commandMenu.replaceChildren(...menu.map((item) => el("button", {
     type: "button", class: "command", "data-command": item.command,
     onclick: () => { closeCommands(phone, false); sendCommand(phone, `/${item.command}`); },
-  }, el("span", { class: "command-name", text: `/${item.command}` }), el("span", { class: "command-about", text: item.description }))));
+  }, el("span", { class: "command-name", text: `/${item.command}` }), el("span", { class: "command-about", dir: "auto", text: item.description }))));
   if (!menu.length) closeCommands(phone, false);
   if (focused) {
     const same = phone.commandMenu.querySelector(`[data-command="${focused}"]`);
@@ -486,6 +495,7 @@ function buildKeyboard(phone, entry) {
       // data null = a URL button: it would leave the demo, so it is shown but disabled.
       const button = el("button", {
         type: "button", class: "kb", text: label, disabled: data === null, "data-callback": data,
+        dir: readsRtl(phone.person) ? "auto" : null,
         title: data === null ? "Link buttons do not open in the demo" : null,
       });
       button.addEventListener("click", () => press(phone, entry, data, button));
@@ -502,7 +512,7 @@ function buildBubble(phone, entry) {
   const mine = !fromBot && entry.sender === phone.person.user_id;
   const classes = ["msg", fromBot ? "msg-bot" : "msg-user"];
   if (!fromBot && !mine) classes.push("msg-other"); // another group member: left side, with a name
-  const bubble = el("div", { class: "bubble" });
+  const bubble = el("div", { class: "bubble", dir: readsRtl(phone.person) ? (fromBot ? "rtl" : "auto") : null });
   if (phone.person.kind === "group" && !mine) {
     bubble.append(el("p", { class: "msg-sender", text: fromBot ? "Tandem" : nameOfUser(entry.sender).split(" ")[0] }));
   }
