@@ -227,8 +227,7 @@ async def a_coordinator(sim: Simulation, key: str, language: str) -> None:
     assert (await person(sim, key)).role == "coordinator"
 
 
-@pytest.mark.parametrize("language", ["en", "de", "es", "pt"])
-@pytest.mark.parametrize("language", ["en", "de", "ar"])
+@pytest.mark.parametrize("language", ["en", "de", "es", "pt", "ar"])
 async def test_a_coordinators_start_sets_language_and_name_after_a_no(sim: Simulation, language: str) -> None:
     said = SAID[language]
     await a_coordinator(sim, "carla", language)
