@@ -6,7 +6,6 @@ a request that never left (safe to repeat) from one whose answer did not come (m
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -16,14 +15,9 @@ from telegram.error import NetworkError, TimedOut
 
 from handlers.ptb_messenger import classify
 from handlers.ptb_request import AiohttpRequest
+from tests.journeys import free_port
 
 TOKEN = "123:ABC"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -6,10 +6,7 @@ Screenshots go to test-output/console/."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,36 +19,20 @@ from bot import console
 from bot.simulation import Simulation
 from tests.journeys import (
     cohort_simulation,
+    free_port,
     onboard_cohort,
     raise_urgent_about_the_mentor,
     telegram_init_data,
 )
 
-CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
+WAIT_MS = 20_000  # the longest wait for the page
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "console"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-sync",
-]
-WAIT_MS = 20_000
 TOKEN = "42:TEST"  # the simulation's bot token
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason=f"Chromium not installed at {CHROMIUM} (.ci/run installs it)"
-)
 playwright_api = pytest.importorskip(
     "playwright.async_api", reason="playwright not installed (.ci/run installs it)"
 )
 Page = playwright_api.Page
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Console:
@@ -89,16 +70,6 @@ async def running(framework: str) -> AsyncIterator[Console]:
         if runner is not None:
             await runner.cleanup()
         await sim.stop()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[playwright_api.Browser]:
-    async with playwright_api.async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def shot(page: Page, name: str) -> None:

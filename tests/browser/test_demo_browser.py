@@ -5,9 +5,7 @@ test-output/."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,19 +15,10 @@ from aiohttp import web
 from bot.demo.runner import Demo
 from bot.demo.server import serve
 from bot.i18n import shipped_locales
+from tests.journeys import free_port
 
-CHROMIUM = os.environ.get("TANDEM_CHROMIUM", "/usr/bin/chromium")
+WAIT_MS = 20_000  # the longest wait for the page
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WAIT_MS = 20_000
 YES, LAST = 0, -1
 # Lea's answers to the learner's questions by button position, as tests/journeys.py onboard_learner
 # gives them: "tap" answers a question (the next one follows), "pick" ticks one of several (the
@@ -60,20 +49,11 @@ LEA_ANSWERS: tuple[tuple[str, int | str], ...] = (
 # Lea's concern: a problem with her mentor, it can wait, nothing more to say (Skip).
 CONCERN_ANSWERS = (("tap", 3), ("tap", LAST), ("tap", LAST))
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason=f"Chromium not installed at {CHROMIUM} (.ci/run installs it)"
-)
 playwright_api = pytest.importorskip(
     "playwright.async_api", reason="playwright not installed (.ci/run installs it)"
 )
 Locator = playwright_api.Locator
 Page = playwright_api.Page
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Running:
@@ -109,16 +89,6 @@ async def running(seeded_demo: Path, tmp_path: Path) -> AsyncIterator[Running]:
         yield demo
     finally:
         await demo.stop()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[playwright_api.Browser]:
-    async with playwright_api.async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 def phone(page: Page, key: str) -> Locator:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import shutil
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,14 +18,9 @@ from aiohttp import web
 from bot.demo.runner import Demo
 from bot.demo.server import serve
 from bot.i18n import language_name, shipped_locales
+from tests.journeys import free_port
 
 WAIT_SECONDS = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Page:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from storage.database import Database
 from storage.migrate import upgrade
 from storage.models import DueJob, OutboxMessage
 from storage.scratch import ScratchDatabase, postgres_server
+from tests.journeys import free_port
 
 REMINDERS = 1000
 KILL_AFTER = 400
@@ -153,12 +153,6 @@ async def test_a_fan_out_killed_halfway_sends_each_reminder_once(tmp_path: Path,
         after = await until_all_sent_then_stop(second, emulator, database_url)
     assert emulator.stats.too_many_requests == 0
     assert_each_once_but_the_one_in_doubt(after, ids, in_doubt)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def sent_by(port: int) -> float:

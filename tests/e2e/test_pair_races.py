@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -36,7 +35,7 @@ from conversations import first_meeting, pair_end
 from conversations.sessions import planning
 from storage.models import Concern, OutboxMessage, Pair, Person, ProcessedUpdate, Session
 from storage.scratch import postgres_server
-from tests.journeys import START
+from tests.journeys import START, free_port
 
 needs_postgres = pytest.mark.skipif(
     postgres_server() is None,
@@ -496,12 +495,6 @@ async def replicas(framework: str, tmp_path: Path) -> AsyncIterator[tuple[Simula
                 process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), 30)
             assert process.returncode == 0, stderr.decode()[-3000:]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def ready(url: str, process: asyncio.subprocess.Process) -> None:

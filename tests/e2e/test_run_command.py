@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from sqlalchemy.engine import make_url
 import bot
 from bot.emulator import Emulator
 from storage.scratch import ScratchDatabase, postgres_server
+from tests.journeys import free_port
 
 
 async def start_bot(tmp_path: Path, emulator: Emulator, **settings: str) -> asyncio.subprocess.Process:
@@ -87,12 +87,6 @@ async def test_run_polls_stops_on_sigterm_and_continues_after_a_restart(tmp_path
         assert {"privacy", "mydata", "delete", "language", "pause", "resume"} <= {
             c["command"] for c in commands
         }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def get(url: str) -> tuple[int, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 import bot
 from bot.admin import COMMANDS
 from bot.cli import build_parser
+from tests.journeys import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = re.compile(r"^[A-Za-z0-9]{16}$")
@@ -44,12 +44,6 @@ def one_line(result: subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_version_and_python_m_tandem(tmp_path: Path) -> None:
