@@ -54,7 +54,7 @@ def window_of(due_at: datetime, opens: datetime | None = None, closes: datetime 
 def translator_for(person: Person, settings: Settings, rules: ProgrammeRules) -> Translator:
     code = negotiate(person.locale, person.telegram_language, default=settings.default_locale)
     zone = ZoneInfo(person.timezone or rules.timezone or settings.timezone)
-    return Translator(code, zone, rules.region_for(settings.timezone))
+    return Translator(code, zone, rules.region_for(settings.timezone), person.simple_language)
 
 
 async def coordinators_chat(uow: UnitOfWork, settings: Settings) -> int | None:

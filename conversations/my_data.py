@@ -38,6 +38,7 @@ EXPORTED_FIELDS = (
     "first_name",
     "telegram_language",
     "locale",
+    "simple_language",
     "preferred_name",
     "requested_role",
     "role",
