@@ -143,6 +143,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.say(ctx.t(SAVED_SHARED, name=name_of(mentor)))
     await _pass_on(ctx, mentor, reflection)
     await phrase_screening.screen(ctx, reflection.text, pair=pair, source="reflection")
+    await phrase_screening.unscreened(ctx, reflection.voice_file_id, pair=pair, source="reflection")
 
 
 async def _pass_on(ctx: Context, mentor: Person, reflection: Reflection) -> None:
