@@ -360,6 +360,7 @@ async def _mentoring(ctx: Context) -> dict[str, Any]:
                 "topics": n.topics,
                 "learner_seemed": n.seemed,
                 "note_for_coordinators": n.note,
+                "voice_note": n.voice_file_id is not None,
                 "worried": n.worried,
             }
             for n in notes

@@ -387,6 +387,7 @@ class MentorNote(Base):
     topics: Mapped[list[Any]] = mapped_column(default=list)
     seemed: Mapped[int | None]  # 1-5
     note: Mapped[str | None] = mapped_column(String(1000))  # to the coordinators only
+    voice_file_id: Mapped[str | None] = mapped_column(String(256))  # the note spoken instead
     worried: Mapped[bool] = mapped_column(default=False)
     written_at: Mapped[datetime]
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.admin import run_admin
 from bot.services.phrase_screening import UNSCREENED
 from bot.simulation import Simulation
-from storage.models import CaseEntry, CheckIn, Concern, Reflection
+from storage.models import CaseEntry, CheckIn, Concern, MentorNote, Reflection
 from tests.journeys import YES, agree_tuesdays, begin_mentoring, last_file, until
 
 
@@ -148,3 +148,31 @@ async def test_a_voice_note_where_a_name_is_asked_gets_the_usual_answer(sim: Sim
     assert "What should I call you?" in reply
     await sim.send("lea", "Lea")
     assert "Which language should I use with you?" in sim.bot_texts("lea")[-1]
+
+
+async def test_a_mentors_spoken_note_reaches_the_coordinators_as_a_voice_note(cohort: Simulation) -> None:
+    sim = cohort
+    pair, learner, mentor = await begin_mentoring(sim)
+    planned = await agree_tuesdays(sim, learner, mentor)
+    await until(sim, planned[0].starts_at + timedelta(hours=4))
+    learner_mark = sim.last_seq()
+    await sim.press(mentor, "^Yes, we met$")
+    await sim.press(mentor, "^Exams$")
+    await sim.press(mentor, "^Done$")
+    await sim.press(mentor, "^🙂$")
+    assert "Anything the coordinators should know?" in sim.bot_texts(mentor)[-1]
+    await sim.voice(mentor, 15)
+    await sim.press(mentor, "^All fine$")
+    assert sim.bot_texts(mentor)[-1] == "Thank you for your note."
+    (spoken,) = [file_id for file_id, _ in voices(sim, mentor, "person")]
+    ((heard, caption),) = voices(sim, "coordinators", "bot")
+    assert heard == spoken and (caption or "").startswith("Note from ") and (caption or "").endswith(": 🎤")
+    assert not voices(sim, learner, "bot") and not [
+        t for t in sim.bot_texts(learner, learner_mark) if "Note" in t
+    ]
+    async with sim.tandem.db.unit_of_work() as uow:
+        (note,) = (await uow.session.execute(select(MentorNote))).scalars()
+        assert (note.voice_file_id, note.note, note.pair_id) == (spoken, None, pair.id)
+    await sim.send(mentor, "/mydata")
+    data = json.loads(last_file(sim, mentor, "my-data"))
+    assert [n["voice_note"] for n in data["notes_you_wrote"]] == [True]

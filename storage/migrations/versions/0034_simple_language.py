@@ -1,4 +1,5 @@
-"""simple language: a person may choose short sentences and buttons first (people.simple_language)
+"""simple language: a person may choose short sentences and buttons first (people.simple_language);
+a mentor's note after a session may be a voice note (mentor_notes.voice_file_id)
 
 Revision ID: 0034
 Revises: 0033
@@ -21,8 +22,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("simple_language", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("mentor_notes") as batch:
+        batch.add_column(sa.Column("voice_file_id", sa.String(length=256), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("mentor_notes") as batch:
+        batch.drop_column("voice_file_id")
     with op.batch_alter_table("people") as batch:
         batch.drop_column("simple_language")
