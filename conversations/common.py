@@ -81,6 +81,12 @@ def language_of(answer: Any) -> tuple[str, bool]:
     return code.removesuffix(SIMPLE), code.endswith(SIMPLE)
 
 
+def language_answer(person: Any) -> str | None:
+    """The person's language as the language step's answer (for the review behind /profile)."""
+    simple = person.simple_language and person.locale
+    return f"{person.locale}{SIMPLE}" if simple else person.locale
+
+
 def place_options(ctx: Context) -> tuple[Option, ...]:
     return tuple(Option(place.name, place.name, translate=False) for place in ctx.rules.places)
 

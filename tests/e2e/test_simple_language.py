@@ -99,6 +99,12 @@ async def test_the_match_announcement_is_simple_for_the_learner_who_chose_it(coh
     sim = cohort
     await sim.send("lena", "/language")
     await sim.press("lena", r"^English \(simple\)$")
+    review = (await sim.send("lena", "/profile"))[-1].text
+    assert (
+        review.startswith("This is what you told me.\nIs it right?")
+        and "Language: English (simple)" in review
+    )
+    await sim.send("lena", "/cancel")
     await sim.send("carla", "/match")
     await sim.press("carla", "^Approve$")
     announced = next(t for t in reversed(sim.bot_texts("lena")) if t.startswith("Good news"))
