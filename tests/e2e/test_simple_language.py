@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import gettext
 import json
+from datetime import timedelta
 
 import pytest
 
 import bot.i18n
 from bot.admin import run_admin
 from bot.simulation import Simulation
-from tests.journeys import YES, last_file
+from tests.journeys import YES, agree_tuesdays, begin_mentoring, last_file, until
 
 WHERE_SIMPLE = "Where do you live?\nTap your area."
 WHERE_NORMAL = "Roughly where do you live?"
@@ -127,3 +128,25 @@ async def test_erasure_forgets_the_choice(sim: Simulation) -> None:
     replies = await sim.send("lea", "/start")
     assert await stored_choice(sim, "lea") == (None, False)
     assert replies[-1].text == "Which of these describes you?"
+
+
+async def test_session_reminders_and_the_check_in_are_simple_for_her_only(cohort: Simulation) -> None:
+    sim = cohort
+    await sim.send("lena", "/language")
+    await sim.press("lena", r"^English \(simple\)$")
+    async with sim.tandem.db.unit_of_work() as uow:  # Lena is the one matched: Peter is not ready
+        peter = await uow.people.by_telegram_id(sim.users["peter"])
+        assert peter is not None
+        peter.ready_at = None
+    _, learner, mentor = await begin_mentoring(sim)
+    assert (learner, mentor) == ("lena", "amira")
+    sessions = await agree_tuesdays(sim, learner, mentor)
+    await until(sim, sessions[0].starts_at - timedelta(hours=2))
+    asked = [t for t in sim.bot_texts("lena") if t.startswith("Do you still meet Amira?\nWhen: ")]
+    assert asked and asked[0].endswith("\nTap a button.")
+    assert [t for t in sim.bot_texts("lena") if t.startswith("Tomorrow you meet Amira.\nWhen: ")]
+    assert [t for t in sim.bot_texts("amira") if t.startswith("Still on with Lena on ")]  # normal for her
+    await until(sim, sessions[0].starts_at + timedelta(hours=3))
+    assert sim.bot_texts("lena")[-1].startswith("Did you meet Amira?\nWhen: ")
+    await sim.press("lena", "^Yes, we met$")
+    assert sim.bot_texts("lena")[-1] == "A short question.\nHow do you feel this week?\nTap a face."
