@@ -619,7 +619,7 @@ class FlowEngine:
 
     def _read(self, ctx: Context, step: Step, event: Inbound) -> object:
         match step.kind:
-            case StepKind.TEXT if step.voice and isinstance(event, Attachment) and event.kind == "voice":
+            case StepKind.TEXT if step.voice and isinstance(event, Attachment):
                 value: object = inputs.read_voice(event)
             case StepKind.TEXT if step.media and isinstance(event, Attachment):
                 value = inputs.read_media(event, step.max_length)

@@ -58,6 +58,9 @@ async def test_voice_answers_reach_the_mentor_and_a_coordinator_listens(cohort: 
     await check_in_up_to_the_comment(sim, learner)
     await sim.voice(learner, 7)
     assert "A question just for you" in sim.bot_texts(learner)[-1]
+    reply = (await sim.photo(learner, "workshop.jpg"))[-1].text  # a voice note or words, not this
+    assert reply.startswith("I can take words or a voice note here, but not this.")
+    assert "A question just for you" in reply
     await sim.voice(learner, 12)
     await sim.press(learner, "^Share with my mentor$")
     assert sim.bot_texts(learner)[-1].startswith("Saved and shared with ")
