@@ -16,7 +16,7 @@ from bot.admin import run_admin
 from bot.services.phrase_screening import UNSCREENED
 from bot.simulation import Simulation
 from storage.models import CaseEntry, CheckIn, Concern, MentorNote, Reflection
-from tests.journeys import YES, agree_tuesdays, begin_mentoring, last_file, until
+from tests.journeys import YES, agree_tuesdays, begin_mentoring, delete_my_data, last_file, until
 
 
 async def rows(sim: Simulation, model: type) -> list:  # type: ignore[type-arg]
@@ -94,6 +94,13 @@ async def test_voice_answers_reach_the_mentor_and_a_coordinator_listens(cohort: 
     data = json.loads(last_file(sim, learner, "my-data"))
     assert [c["voice_note"] for c in data["check_ins"] if c.get("voice_note")] == [True]
     assert [r["voice_note"] for r in data["reflections"]] == [True]
+
+    # Erasing her data removes every file id of hers: her rows go, the case keeps none.
+    await delete_my_data(sim, learner)
+    (kept,) = [c for c in await rows(sim, Concern) if c.kind == UNSCREENED]
+    assert kept.voice_file_id is None
+    assert not [e.voice_file_id for e in await rows(sim, CaseEntry) if e.voice_file_id]
+    assert not await rows(sim, CheckIn) and not await rows(sim, Reflection)
 
 
 async def test_a_spoken_note_to_the_monthly_pair_check_reaches_the_coordinators(cohort: Simulation) -> None:
