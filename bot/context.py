@@ -54,7 +54,7 @@ def window_of(due_at: datetime, opens: datetime | None = None, closes: datetime 
 def translator_for(person: Person, settings: Settings, rules: ProgrammeRules) -> Translator:
     code = negotiate(person.locale, person.telegram_language, default=settings.default_locale)
     zone = ZoneInfo(person.timezone or rules.timezone or settings.timezone)
-    return Translator(code, zone, rules.region_for(settings.timezone))
+    return Translator(code, zone, rules.region_for(settings.timezone), person.simple_language)
 
 
 async def coordinators_chat(uow: UnitOfWork, settings: Settings) -> int | None:
@@ -178,17 +178,23 @@ class Context:
             return None
         return self.rules.home_area(self.person.area)
 
-    async def tell_coordinators(self, message: str, *, area: str | None = "", **fields: object) -> None:
+    async def tell_coordinators(
+        self, message: str, *, area: str | None = "", voice: str | None = None, **fields: object
+    ) -> None:
         """A line for the coordinators: in their group, in the programme's language; without a
         group (or while it refuses the bot), to each coordinator in their own. ``area``: the
-        area it is about (by default this context's person's); None: the whole programme."""
+        area it is about (by default this context's person's); None: the whole programme.
+        ``voice``: a voice note's file id, passed on with the line as its caption."""
         area = self.area_of_person() if area == "" else area
         group = await self.coordinators_group(area)
-        if group is not None:
-            await self.say_to(group, self.programme_translator()(message, **fields))
-            return
-        for coordinator in await self.reachable_coordinators(area):
-            await self.say_to(coordinator.chat_id, self.translator_for(coordinator)(message, **fields))
+        readers = [(group, self.programme_translator())] if group is not None else []
+        if group is None:
+            readers = [(c.chat_id, self.translator_for(c)) for c in await self.reachable_coordinators(area)]
+        for chat, t in readers:
+            if voice:
+                await self.about_chat(chat).send_voice(voice, t(message, **fields))
+            else:
+                await self.say_to(chat, t(message, **fields))
 
     async def edit(self, message_id: int, text: str, keyboard: Keyboard | None = None) -> None:
         await self._post(EditText(chat_id=self.chat_id, message_id=message_id, text=text, keyboard=keyboard))

@@ -18,6 +18,9 @@ from babel.numbers import format_currency, format_decimal
 import locales
 
 DOMAIN = "tandem"
+# Simple language: per language, shorter versions of the texts a learner meets most, keyed by the
+# normal English msgid. A reader who chose it gets these first and the normal catalogue for the rest.
+SIMPLE_DOMAIN = "simple"
 LOCALE_DIR = Path(locales.__file__).parent
 
 
@@ -56,8 +59,29 @@ def language_name(code: str) -> str:
 
 
 @cache
+def simple_locales() -> tuple[str, ...]:
+    """Languages with a compiled simple-language catalogue, in the order of ``shipped_locales``."""
+    found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{SIMPLE_DOMAIN}.mo")}
+    return tuple(code for code in shipped_locales() if code in found)
+
+
+@cache
 def _catalogue(code: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[code], fallback=True)
+
+
+@cache
+def simple_catalogue(code: str) -> gettext.NullTranslations:
+    """The simple versions for a language; without a catalogue, nothing (every text is normal)."""
+    return gettext.translation(SIMPLE_DOMAIN, localedir=LOCALE_DIR, languages=[code], fallback=True)
+
+
+SIMPLE_CHOICE = N_("{language} (simple)")  # the language step's button for simple language
+
+
+def simple_label(code: str) -> str:
+    """The button for simple language in ``code``, worded in that language: "Deutsch (einfach)"."""
+    return _catalogue(code).gettext(SIMPLE_CHOICE).format(language=language_name(code))
 
 
 AT = N_("{date} at {time}")  # a day and a time of day
@@ -97,14 +121,27 @@ class Translator:
     locale: str
     zone: ZoneInfo
     region: str | None = None
+    simple: bool = False  # the reader chose simple language: its versions first, where written
 
     def __call__(self, message: str, **fields: object) -> str:
-        text = _catalogue(self.locale).gettext(message)
+        text = self._simple(message) or _catalogue(self.locale).gettext(message)
         return text.format(**fields) if fields else text
 
     def plural(self, singular: str, plural: str, n: int, **fields: object) -> str:
-        text = _catalogue(self.locale).ngettext(singular, plural, n)
+        text = None
+        if self.simple:
+            found = simple_catalogue(self.locale).ngettext(singular, plural, n)
+            text = found if found not in (singular, plural) else None
+        text = text or _catalogue(self.locale).ngettext(singular, plural, n)
         return text.format(n=n, **fields)
+
+    def _simple(self, message: str) -> str | None:
+        """The simple version of a text, or None where the language has none for it (gettext
+        answers a text it does not know with the text itself)."""
+        if not self.simple or not message:
+            return None
+        found = simple_catalogue(self.locale).gettext(message)
+        return found if found != message else None
 
     @property
     def dates(self) -> str:

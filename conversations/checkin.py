@@ -218,6 +218,7 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.say(ctx.t(_thanks(check_in, more=(monthly is not None) + reflecting)))
     await _goals_done(ctx, answers)
     await phrase_screening.screen(ctx, check_in.comment, pair=pair, source="check-in")
+    await phrase_screening.unscreened(ctx, check_in.voice_file_id, pair=pair, source="check-in")
     if pair is None or not active:
         return
     await _pass_on(ctx, pair, check_in)

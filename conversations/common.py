@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
-from bot.i18n import N_, Translator, language_name, shipped_locales
+from bot.i18n import N_, Translator, language_name, shipped_locales, simple_label, simple_locales
 from bot.services import consent
 from bot.services.people import name_of as name_of
 from conversations.flow import Option, Step, StepKind
@@ -61,8 +61,30 @@ TRADES = tuple(
 )
 
 
+SIMPLE = ":simple"  # a language step's answer for simple language: "de:simple"
+
+
 def language_options(ctx: Context) -> tuple[Option, ...]:
-    return tuple(Option(code, language_name(code), translate=False) for code in shipped_locales())
+    """Every shipped language, then simple language in those that have it (for learners and
+    mentors: coordinators' texts have no simple versions): the plain languages keep their places,
+    whatever is added after them."""
+    plain = tuple(Option(code, language_name(code), translate=False) for code in shipped_locales())
+    if ctx.person.role == "coordinator":
+        return plain
+    simple = tuple(Option(code + SIMPLE, simple_label(code), translate=False) for code in simple_locales())
+    return plain + simple
+
+
+def language_of(answer: Any) -> tuple[str, bool]:
+    """A language step's answer as the language's code and whether it is simple language."""
+    code = str(answer)
+    return code.removesuffix(SIMPLE), code.endswith(SIMPLE)
+
+
+def language_answer(person: Any) -> str | None:
+    """The person's language as the language step's answer (for the review behind /profile)."""
+    simple = person.simple_language and person.locale
+    return f"{person.locale}{SIMPLE}" if simple else person.locale
 
 
 def place_options(ctx: Context) -> tuple[Option, ...]:
@@ -97,14 +119,15 @@ def check_text(value: Any) -> str | None:
 
 
 async def use_language(ctx: Context, code: Any) -> None:
-    """Switch at once, so the next question already comes in the chosen language."""
-    ctx.person.locale = str(code)
-    ctx.t = Translator(str(code), ctx.t.zone, ctx.t.region)
+    """Switch at once, so the next question already comes in the chosen language (simple or not)."""
+    language, simple = language_of(code)
+    ctx.person.locale, ctx.person.simple_language = language, simple
+    ctx.t = Translator(language, ctx.t.zone, ctx.t.region, simple)
 
 
 async def use_zone(ctx: Context, zone: Any) -> None:
     ctx.person.timezone = None if zone == ctx.programme_zone else str(zone)
-    ctx.t = Translator(ctx.t.locale, ZoneInfo(str(zone)), ctx.t.region)
+    ctx.t = Translator(ctx.t.locale, ZoneInfo(str(zone)), ctx.t.region, ctx.t.simple)
 
 
 def coarse_place(ctx: Context, answer: Any) -> dict[str, Any] | None:

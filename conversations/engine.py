@@ -619,8 +619,8 @@ class FlowEngine:
 
     def _read(self, ctx: Context, step: Step, event: Inbound) -> object:
         match step.kind:
-            case StepKind.TEXT if step.voice and isinstance(event, Attachment) and event.kind == "voice":
-                value: object = {"voice": event.file_id, "seconds": event.duration or 0}
+            case StepKind.TEXT if step.voice and isinstance(event, Attachment):
+                value: object = inputs.read_voice(event)
             case StepKind.TEXT if step.media and isinstance(event, Attachment):
                 value = inputs.read_media(event, step.max_length)
             case StepKind.TEXT:

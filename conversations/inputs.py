@@ -68,6 +68,28 @@ def read_media(event: Attachment, max_length: int) -> dict[str, Any] | Refusal:
     return {"media": event.kind, "file_id": event.file_id, "caption": caption or None}
 
 
+WORDS_OR_VOICE = N_("I can take words or a voice note here, but not this.")
+
+
+def read_voice(event: Attachment) -> dict[str, Any] | Refusal:
+    """A voice note answering a free-text question, kept by its Telegram file id (never
+    downloaded): ``{"voice": file id, "seconds": n}``. Any other media (a video note too: it could
+    not be passed on as audio) is refused, naming what the question takes; a sticker gets its
+    usual answer."""
+    if event.kind == "sticker":
+        return wrong_kind_hint(event, "text")
+    if event.kind != "voice" or not event.file_id:
+        return Refusal(WORDS_OR_VOICE)
+    return {"voice": event.file_id, "seconds": event.duration or 0}
+
+
+def voice_of(answer: Any) -> str | None:
+    """The file id of an answer given as a voice note, else None (words, a skip)."""
+    if isinstance(answer, dict) and answer.get("voice"):
+        return str(answer["voice"])
+    return None
+
+
 def read_file(event: Inbound) -> dict[str, Any] | Refusal:
     """A photo or a document (a receipt, say), by its file id; a sticker gets its usual answer."""
     if isinstance(event, Attachment) and event.kind in ("photo", "document") and event.file_id:

@@ -20,6 +20,7 @@ from conversations.common import (
     check_text,
     coarse_place,
     declined,
+    language_answer,
     place_answer,
     place_options,
 )
@@ -70,7 +71,7 @@ def answers_of(person: Any) -> dict[str, Any]:
     answers.update(
         consent="yes",
         name=person.preferred_name,
-        language=person.locale,
+        language=language_answer(person),
         place=place_answer(person.profile.get("place")),
         profile=True,
     )

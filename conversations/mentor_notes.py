@@ -15,6 +15,7 @@ from bot.services import concerns
 from bot.services.wellbeing import FACES
 from conversations.common import name_of
 from conversations.flow import Flow, Option, Step, StepKind
+from conversations.inputs import voice_of
 from storage.models import MentorNote, Pair, Session
 
 NAME = "mentor_note"
@@ -68,14 +69,16 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
         mentor_id=ctx.person.id,
         topics=[str(t) for t in answers.get("topics") or ()],
         seemed=int(seemed) if isinstance(seemed, str) and seemed.isdigit() else None,
-        note=answers.get("note") or None,
+        note=answers.get("note") if isinstance(answers.get("note"), str) else None,
+        voice_file_id=voice_of(answers.get("note")),
         worried=answers.get("outcome") == WORRIED,
         written_at=ctx.now,
     )
     await ctx.uow.notes.add(note)
     names = {"mentor": name_of(ctx.person), "learner": name_of(await ctx.uow.people.get(pair.learner_id))}
-    if note.note:
-        await ctx.tell_coordinators(NOTE_FOR_COORDINATORS, note=note.note, **names)
+    if note.note or note.voice_file_id:
+        said = note.note or "🎤"  # a spoken note follows as audio, this line its caption
+        await ctx.tell_coordinators(NOTE_FOR_COORDINATORS, note=said, voice=note.voice_file_id, **names)
     if not note.worried:
         await ctx.say(ctx.t(N_("Thank you for your note.")))
         return
@@ -109,6 +112,7 @@ MENTOR_NOTE_FLOW = Flow(
             StepKind.TEXT,
             max_length=1000,
             optional=True,
+            voice=True,
         ),
         Step(
             "outcome",

@@ -21,6 +21,7 @@ from bot.services import concerns, phrase_screening
 from conversations import rhythm
 from conversations.common import busy_elsewhere, name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
+from conversations.inputs import voice_of
 from storage.models import DueJob, Pair
 
 NAME, CHECK = "monitoring", "relationship_check"  # the short question (check 1), the relationship check
@@ -159,15 +160,17 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     how = str(answers.get("how") or "")
     note = answers.get(f"{role}_note")
     text = note if isinstance(note, str) and note else None
+    voice = voice_of(note)
+    wrote = bool(text or voice)
     await ctx.uow.audit.record(
-        ctx.now, ctx.person, NAME, ctx.person, answer=how, pair=pair.id, n=answers.get("n"), wrote=bool(text)
+        ctx.now, ctx.person, NAME, ctx.person, answer=how, pair=pair.id, n=answers.get("n"), wrote=wrote
     )
-    if how != POOR and not (how == OKAY and text):
+    if how != POOR and not (how == OKAY and wrote):
         await ctx.say(ctx.t(THANKS))
         return
     staff = concerns.staff_translator(ctx)
     label = next(option.label for option in HOW if option.value == how)
-    await concerns.raise_pair_check(ctx, pair, text, staff(ANSWER_LINE, answer=staff(label)))
+    await concerns.raise_pair_check(ctx, pair, text, staff(ANSWER_LINE, answer=staff(label)), voice=voice)
     await ctx.say(ctx.t(THANKS_POOR))
     await phrase_screening.screen(ctx, text, pair=pair, source=NAME)
 
@@ -186,7 +189,15 @@ FLOW = Flow(
     steps=(
         Step("how", "{question}", StepKind.CHOICE, options=HOW, columns=3, next=_after_how),
         *(
-            Step(f"{role}_note", NOTE_PROMPTS[role], StepKind.TEXT, max_length=1000, optional=True, next=END)
+            Step(
+                f"{role}_note",
+                NOTE_PROMPTS[role],
+                StepKind.TEXT,
+                max_length=1000,
+                optional=True,
+                voice=True,
+                next=END,
+            )
             for role in ROLES
         ),
     ),

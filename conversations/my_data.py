@@ -38,6 +38,7 @@ EXPORTED_FIELDS = (
     "first_name",
     "telegram_language",
     "locale",
+    "simple_language",
     "preferred_name",
     "requested_role",
     "role",
@@ -359,6 +360,7 @@ async def _mentoring(ctx: Context) -> dict[str, Any]:
                 "topics": n.topics,
                 "learner_seemed": n.seemed,
                 "note_for_coordinators": n.note,
+                "voice_note": n.voice_file_id is not None,
                 "worried": n.worried,
             }
             for n in notes

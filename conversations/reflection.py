@@ -143,6 +143,8 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.say(ctx.t(SAVED_SHARED, name=name_of(mentor)))
     await _pass_on(ctx, mentor, reflection)
     await phrase_screening.screen(ctx, reflection.text, pair=pair, source="reflection")
+    # A spoken reflection is not passed to the coordinators: the learner was told they do not read
+    # reflections, and her mentor, who hears it, raises a worry as for anything she says.
 
 
 async def _pass_on(ctx: Context, mentor: Person, reflection: Reflection) -> None:

@@ -19,6 +19,7 @@ from bot.feature import Feature
 from bot.i18n import N_
 from bot.services import concerns, phrase_screening, relationship
 from conversations.flow import END, Flow, Option, Step, StepKind
+from conversations.inputs import voice_of
 from conversations.monitoring import CHECK, NOTE_PROMPTS, ROLES, THANKS, THANKS_POOR
 from storage.models import Pair
 
@@ -102,23 +103,24 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     warnings = await relationship.warning_lines(ctx, pair, staff)
     note = answers.get(f"{role}_note")
     text = note if isinstance(note, str) and note else None
-    if not poor(scores) and text is None:
+    voice = voice_of(note)
+    if not poor(scores) and text is None and voice is None:
         await relationship.raise_if_worried(ctx, pair, warnings)
         await ctx.say(ctx.t(THANKS))
         return
-    await _pair_check(ctx, pair, scores, text, warnings)
+    await _pair_check(ctx, pair, scores, (text, voice), warnings)
     await ctx.say(ctx.t(THANKS_POOR))
     await phrase_screening.screen(ctx, text, pair=pair, source=CHECK)
 
 
 async def _pair_check(
-    ctx: Context, pair: Pair, scores: dict[str, int], text: str | None, warnings: list[str]
+    ctx: Context, pair: Pair, scores: dict[str, int], note: tuple[str | None, str | None], warnings: list[str]
 ) -> None:
     """The concern a poor monthly answer raised before: the person's own, with their words."""
     staff = concerns.staff_translator(ctx)
     shown = ", ".join(f"{staff(relationship.LABELS[item])} {scores[item]}" for item in relationship.ITEMS)
     await concerns.raise_pair_check(
-        ctx, pair, text, "\n".join([staff(ANSWERS_LINE, answers=shown), *warnings])
+        ctx, pair, note[0], "\n".join([staff(ANSWERS_LINE, answers=shown), *warnings]), voice=note[1]
     )
 
 
@@ -141,7 +143,15 @@ FLOW = Flow(
     steps=(
         *(_item(index, item) for index, item in enumerate(relationship.ITEMS)),
         *(
-            Step(f"{role}_note", NOTE_PROMPTS[role], StepKind.TEXT, max_length=1000, optional=True, next=END)
+            Step(
+                f"{role}_note",
+                NOTE_PROMPTS[role],
+                StepKind.TEXT,
+                max_length=1000,
+                optional=True,
+                voice=True,
+                next=END,
+            )
             for role in ROLES
         ),
     ),

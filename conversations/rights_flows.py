@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import Context
-from bot.i18n import N_, language_name
+from bot.i18n import N_, language_name, simple_label
 from bot.services.erasure import erase_person
-from conversations.common import LANGUAGE_STEP
+from conversations.common import LANGUAGE_STEP, language_of
 from conversations.flow import END, Flow, Step, StepKind
 from conversations.pair_end import end_pair_of_leaver
 
@@ -16,7 +16,8 @@ DELETE = "delete"
 
 
 async def language_chosen(ctx: Context, answers: dict[str, Any]) -> None:
-    language = language_name(str(answers["language"]))
+    code, simple = language_of(answers["language"])
+    language = simple_label(code) if simple else language_name(code)
     await ctx.say(ctx.t(N_("From now on I will write to you in {language}."), language=language))
 
 

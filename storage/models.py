@@ -39,6 +39,8 @@ class Person(Base):
     first_name: Mapped[str] = mapped_column(String(128), default="")
     telegram_language: Mapped[str | None] = mapped_column(String(16))
     locale: Mapped[str | None] = mapped_column(String(16))
+    # Simple language (short sentences, buttons first), chosen at the language step.
+    simple_language: Mapped[bool] = mapped_column(default=False)
     preferred_name: Mapped[str | None] = mapped_column(String(64))
     requested_role: Mapped[str | None] = mapped_column(String(16))
     role: Mapped[str | None] = mapped_column(String(16))  # given by an invite, never chosen
@@ -387,6 +389,7 @@ class MentorNote(Base):
     topics: Mapped[list[Any]] = mapped_column(default=list)
     seemed: Mapped[int | None]  # 1-5
     note: Mapped[str | None] = mapped_column(String(1000))  # to the coordinators only
+    voice_file_id: Mapped[str | None] = mapped_column(String(256))  # the note spoken instead
     worried: Mapped[bool] = mapped_column(default=False)
     written_at: Mapped[datetime]
 

@@ -5,12 +5,17 @@
 #   tools/i18n.sh             extract + update + compile
 #   tools/i18n.sh new LANG    also start a catalogue for LANG (e.g. "it", "pt_BR")
 #
+# Simple language (locales/<lang>/LC_MESSAGES/simple.po) is a second domain, written by hand:
+# its msgids are texts of the main template, its msgstrs their simple versions. It is compiled
+# here, and every msgid it holds that the template no longer has is reported.
+#
 # tests/locales/test_catalogues.py uses the same extraction arguments: change both together.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DOMAIN=tandem
+SIMPLE=simple
 POT=locales/$DOMAIN.pot
 
 tmp=$(mktemp)
@@ -35,6 +40,21 @@ fi
 
 pybabel update -D "$DOMAIN" -i "$POT" -d locales --previous --ignore-pot-creation-date
 pybabel compile -D "$DOMAIN" -d locales --statistics
+pybabel compile -D "$SIMPLE" -d locales --statistics
+
+# A simple version of a text the template no longer has is never shown: say which.
+python3 - "$POT" locales/*/LC_MESSAGES/$SIMPLE.po <<'PY'
+import sys
+from babel.messages.pofile import read_po
+
+with open(sys.argv[1], "rb") as f:
+    known = {m.id for m in read_po(f) if m.id}
+for path in sys.argv[2:]:
+    with open(path, "rb") as f:
+        for message in read_po(f):
+            if message.id and message.id not in known:
+                print(f"warning: {path}: not in the template any more: {message.id!r}", file=sys.stderr)
+PY
 
 # Fuzzy or empty entries are not compiled: the bot shows English for them.
 if grep -l '^#, .*fuzzy' locales/*/LC_MESSAGES/$DOMAIN.po 2>/dev/null | grep -v '/en/'; then

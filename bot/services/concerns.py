@@ -60,6 +60,7 @@ KINDS = {
     "phrase:abuse": N_("words about abuse"),
     "phrase:violence": N_("words about violence"),
     "phrase:quitting": N_("words about quitting"),
+    "unscreened:voice": N_("a voice note no phrase list can screen"),
 }
 OUTCOMES = (
     ("talked", N_("Talked it through")),
@@ -176,9 +177,12 @@ async def schedule_follow_up(ctx: Context, concern: Concern) -> None:
 # --- raising -------------------------------------------------------------------------------
 
 
-async def raise_pair_check(ctx: Context, pair: Pair, text: str | None, line: str) -> Concern:
-    """A pair's check answered poorly by one of them (the person in ``ctx``), with their words and
-    ``line`` (what they answered, in the coordinators' language): for the coordinators only."""
+async def raise_pair_check(
+    ctx: Context, pair: Pair, text: str | None, line: str, *, voice: str | None = None
+) -> Concern:
+    """A pair's check answered poorly by one of them (the person in ``ctx``), with their words (or
+    voice note) and ``line`` (what they answered, in the coordinators' language): for the
+    coordinators only."""
     return await raise_concern(
         ctx,
         kind="pair_check",
@@ -187,6 +191,7 @@ async def raise_pair_check(ctx: Context, pair: Pair, text: str | None, line: str
         pair=pair,
         raised_by=ctx.person,
         text=text,
+        voice_file_id=voice,
         about_mentor=ctx.person.id == pair.learner_id,
         line=line,
     )
@@ -215,8 +220,10 @@ async def raise_concern(
             if RANK[severity] < RANK[existing.severity]:
                 existing.severity = severity
             existing.updated_at = ctx.now
-            await log_entry(ctx, existing, "signal", None, line)
+            await log_entry(ctx, existing, "signal", None, line, voice_file_id=voice_file_id)
             await refresh_alert(ctx, existing)
+            if voice_file_id:
+                await pass_voice(ctx, existing, voice_file_id)
             return existing
     concern = await ctx.uow.concerns.add(
         Concern(
@@ -482,6 +489,18 @@ async def post_alert(ctx: Context, concern: Concern) -> None:
     await ctx.say_to(group, text, keyboard, track=alert_key(concern.id))
     if concern.voice_file_id:
         await ctx.about_chat(group).send_voice(concern.voice_file_id, f"#{concern.id}")
+
+
+async def pass_voice(ctx: Context, concern: Concern, file_id: str) -> None:
+    """A voice note that joins an open case goes where its alert's words went: the coordinators'
+    group, else each coordinator; a group others may read gets none (``/case N`` plays it)."""
+    where = await area(ctx, concern)
+    if await ctx.watched_group(where) is not None:
+        return
+    group = await ctx.coordinators_group(where)
+    chats = [group] if group is not None else [p.chat_id for p in await coordinators(ctx, concern)]
+    for chat in chats:
+        await ctx.about_chat(chat).send_voice(file_id, f"#{concern.id}")
 
 
 async def send_privately(ctx: Context, concern: Concern, people: list[Person]) -> None:

@@ -14,6 +14,13 @@ auf zu rauchen" (but in "ich hör auf zu rauchen": short spoken forms are listed
 coordinator dismisses a false alarm in a second, a missed one costs more).
 
 A match raises a concern of kind ``phrase:<category>``. Neither the text nor the phrase is logged.
+
+A voice note where words would be screened (a check-in comment) cannot be:
+no list hears audio. So a coordinator listens instead (``unscreened``): it raises a concern of kind
+``unscreened:voice``, severity "normal" (it can wait), with the voice note attached, as a listed
+phrase of that severity would; a second one while it is open joins it, its voice passed on too.
+Where a voice note already goes to the coordinators in a concern of its own (a concern told, the
+monthly pair check's note), nothing more is needed.
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ SOURCES = {
     "relay": N_("a message to their partner"),
 }
 SCREENING_LINE = N_("Screening: a phrase about {category} in {source}: “{phrase}”")
+UNSCREENED = "unscreened:voice"
+UNSCREENED_LINE = N_("Not screened: a voice note in {source}. Please listen to it.")
 
 Severity = Literal["urgent", "high", "normal"]
 CategoryName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*$")]
@@ -222,9 +231,7 @@ async def screen(ctx: Context, text: str | None, *, pair: Pair | None, source: s
     found = book.match(text, ctx.t.locale)
     if found is None:
         return None
-    subject: Person | None = ctx.person
-    if ctx.person.role != "learner":
-        subject = await ctx.uow.people.get(pair.learner_id) if pair is not None else None
+    subject = await _subject(ctx, pair)
     t = concerns.staff_translator(ctx)
     label = CATEGORY_NAMES.get(found.category)
     line = t(
@@ -246,3 +253,31 @@ async def screen(ctx: Context, text: str | None, *, pair: Pair | None, source: s
         author=ctx.person,
     )
     return found
+
+
+async def unscreened(ctx: Context, voice_file_id: str | None, *, pair: Pair | None, source: str) -> None:
+    """A voice note where words would be screened: a coordinator listens to it (a concern of
+    normal severity, the voice attached), since no phrase list can."""
+    if not voice_file_id:
+        return
+    t = concerns.staff_translator(ctx)
+    line = t(UNSCREENED_LINE, source=t(SOURCES[source]) if source in SOURCES else source)
+    log.info("phrase screening: a voice note in a %s by person %s, for a coordinator", source, ctx.person.id)
+    await concerns.raise_concern(
+        ctx,
+        kind=UNSCREENED,
+        severity="normal",
+        subject=await _subject(ctx, pair),
+        pair=pair,
+        raised_by=None,
+        voice_file_id=voice_file_id,
+        line=line,
+        author=ctx.person,
+    )
+
+
+async def _subject(ctx: Context, pair: Pair | None) -> Person | None:
+    """Whom a screened answer's concern is about: the learner who wrote it, or the mentor's learner."""
+    if ctx.person.role == "learner":
+        return ctx.person
+    return await ctx.uow.people.get(pair.learner_id) if pair is not None else None

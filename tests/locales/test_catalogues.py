@@ -259,3 +259,96 @@ def test_the_bot_ships_and_uses_the_catalogues() -> None:
         "Bitte schick eine Zahl von 1 bis 5."
     )
     assert negotiate("fr-CA") == "fr"
+
+
+# --- simple language --------------------------------------------------------------------------
+
+SIMPLE = "simple"
+SIMPLE_LANGS = tuple(sorted(p.parents[1].name for p in LOCALES.glob(f"*/LC_MESSAGES/{SIMPLE}.po")))
+
+
+def simple_path(lang: str, suffix: str = "po") -> Path:
+    return LOCALES / lang / "LC_MESSAGES" / f"{SIMPLE}.{suffix}"
+
+
+@pytest.fixture(scope="module", params=SIMPLE_LANGS)
+def simple(request: pytest.FixtureRequest) -> Catalog:
+    return load_po(simple_path(request.param), locale=request.param)
+
+
+def test_simple_language_ships_in_english_german_and_french() -> None:
+    assert {"en", "de", "fr"} <= set(SIMPLE_LANGS)
+
+
+def test_every_simple_text_is_a_text_of_the_template(simple: Catalog, template: Catalog) -> None:
+    """A simple version is found by the normal English msgid: one the template lost is never shown."""
+    gone = [m.id for m in simple if m.id and template.get(m.id, m.context) is None]
+    assert not gone, f"locales/{simple.locale_identifier}/{SIMPLE}.po, not in the template:\n" + "\n".join(
+        map(repr, gone)
+    )
+
+
+def test_every_simple_text_is_written(simple: Catalog) -> None:
+    empty = [m.id for m in simple if m.id and (m.fuzzy or not all(f.strip() for f in forms(m.string)))]
+    assert not empty and not simple.fuzzy, f"{simple.locale_identifier}: empty or fuzzy: {empty}"
+
+
+def test_simple_texts_keep_placeholders_and_commands(simple: Catalog) -> None:
+    problems = []
+    for message, source, text in translations(simple):
+        if fields(text) != fields(source):
+            problems.append(f"{message.id!r}: {sorted(fields(text))} instead of {sorted(fields(source))}")
+        if not set(COMMAND.findall(text)) <= set(COMMAND.findall(source)):  # fewer is simpler
+            problems.append(f"{message.id!r}: a command the text has not, in {text!r}")
+    assert not problems, f"locales/{simple.locale_identifier}/{SIMPLE}.po:\n" + "\n".join(problems)
+
+
+def test_simple_texts_name_the_buttons_as_they_read(simple: Catalog) -> None:
+    """“Done” in a simple English text names the button: the German and French ones use its label."""
+    lang = simple.locale_identifier
+    english = load_po(simple_path("en"), locale="en")
+    buttons = load_po(po_path(lang), locale=lang) if lang != "en" else None
+    problems = []
+    for message in simple:
+        source = english.get(message.id)
+        if not message.id or source is None:
+            continue
+        for label in QUOTED.findall(str(source.string)):
+            found = buttons.get(label) if buttons is not None else None
+            wanted = found.string if found is not None and found.string else label
+            if wanted not in str(message.string):
+                problems.append(f"{message.id!r} should name {wanted!r}: {message.string!r}")
+    assert not problems, f"locales/{lang}/{SIMPLE}.po:\n" + "\n".join(problems)
+
+
+def test_simple_german_and_french_typography() -> None:
+    german = [t for _, _, t in translations(load_po(simple_path("de"), locale="de")) if '"' in t or "”" in t]
+    french = [
+        t for _, _, t in translations(load_po(simple_path("fr"), locale="fr")) if _bad_french_spacing(t)
+    ]
+    assert not german and not french, f"German quotes: {german}\nFrench spacing: {french}"
+
+
+@pytest.mark.parametrize("lang", SIMPLE_LANGS)
+def test_simple_mo_file_is_compiled_from_the_current_po(lang: str) -> None:
+    assert simple_path(lang, "mo").is_file(), f"run tools/i18n.sh to compile locales/{lang}/{SIMPLE}"
+    fresh = BytesIO()
+    write_mo(fresh, load_po(simple_path(lang), locale=lang), use_fuzzy=False)
+    assert compiled(simple_path(lang, "mo").read_bytes()) == compiled(fresh.getvalue()), (
+        f"locales/{lang}/LC_MESSAGES/{SIMPLE}.mo is older than its .po: run tools/i18n.sh"
+    )
+
+
+def test_the_translator_reads_simple_language_first_then_the_normal_texts() -> None:
+    from bot.i18n import Translator, simple_locales
+
+    berlin = ZoneInfo("Europe/Berlin")
+    assert set(SIMPLE_LANGS) <= set(simple_locales())
+    simple_de, plain_de = Translator("de", berlin, simple=True), Translator("de", berlin)
+    assert simple_de("How old are you?") == "Wie alt bist du?\nTipp auf einen Knopf."
+    assert plain_de("How old are you?") == "Wie alt bist du?"
+    assert simple_de("Yes") == plain_de("Yes") == "Ja"  # no simple version: the normal one
+    hour = Translator("en", berlin, simple=True)(
+        "In an hour you meet {name}, {where}.", name="Jo", where="online"
+    )
+    assert hour == "In one hour you meet Jo.\nWhere: online"
