@@ -22,7 +22,7 @@ async def test_a_learners_urgent_safety_concern_shows_the_help_lines_at_once(coh
     mark = sim.last_seq()
 
     help_message = (await sim.send(learner, "/help"))[-1]
-    assert help_message.buttons == [["I need help"], ["Message my mentor"]]
+    assert help_message.buttons == [["I need help"], [f"Message {mentor.title()}"]]
     asked = (await sim.press(learner, "^I need help$"))[-1]
     assert "What is it about?" in asked.text
     assert asked.buttons[0] == ["Safety, or someone is hurting me"] and len(asked.buttons) == 6
