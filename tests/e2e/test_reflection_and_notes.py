@@ -159,7 +159,8 @@ async def test_a_mentor_note_with_a_worry_reaches_only_the_coordinators(cohort: 
     await sim.press(mentor, "^Exams$")
     await sim.press(mentor, "^Done$")
     seemed = sim.transcript(mentor)[-1]
-    assert "How did" in seemed.text and seemed.buttons == [["😞 Very low", "🙁 Low", "😐 Okay"], ["🙂 Good", "😄 Very good"]]
+    faces = [["😞 Very low", "🙁 Low", "😐 Okay"], ["🙂 Good", "😄 Very good"]]  # each with a word
+    assert "How did" in seemed.text and seemed.buttons == faces
     reply = (await sim.photo(mentor, "face.jpg"))[-1]
     assert "How did" in reply.text and reply.buttons == seemed.buttons  # a photo is not an answer
     await sim.press(mentor, "^🙂 Good$")

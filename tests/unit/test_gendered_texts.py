@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from babel.messages.extract import extract
 
-from bot.i18n import Translator, extract as extract_gendered
+from bot.i18n import Translator
+from bot.i18n import extract as extract_gendered
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MATCHED = (
@@ -21,7 +22,8 @@ KEYWORDS = {"N_": None, "G_": None, "pgettext": ((1, "c"), 2)}
 
 def test_a_gendered_text_is_extracted_plainly_and_once_per_gender() -> None:
     source = b'PLAIN = N_("Hello")\nABOUT = G_("Your mentor is {name}.")\n'
-    found = {(message, context) for _, message, _, context in extract(extract_gendered, BytesIO(source), KEYWORDS)}
+    extracted = extract(extract_gendered, BytesIO(source), KEYWORDS)
+    found = {(message, context) for _, message, _, context in extracted}
     assert found == {
         ("Hello", None),
         ("Your mentor is {name}.", None),
