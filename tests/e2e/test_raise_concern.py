@@ -80,7 +80,7 @@ async def test_a_mentor_says_their_learner_is_not_showing_up(cohort: Simulation)
     pair, learner, mentor = await begin_mentoring(sim)
     mark = sim.last_seq()
 
-    assert (await sim.send(mentor, "/help"))[-1].buttons == [["I'm worried"], ["Message my learner"]]
+    assert (await sim.send(mentor, "/help"))[-1].buttons == [["I'm worried"], [f"Message {learner.title()}"]]
     asked = (await sim.press(mentor, "^I'm worried$"))[-1]
     assert [row[0] for row in asked.buttons] == [
         "Worried about my learner's safety",
