@@ -146,7 +146,7 @@ class Translator:
             text = catalogue.gettext(message)
         return text.format(**fields) if fields else text
 
-    def labelled(self, label: str, value: str) -> str:
+    def labelled(self, label: str, value: object) -> str:
         """A summary's line, "Field: cars", punctuated as the language wants ("Métier : …")."""
         return self(LABELLED, label=label, value=value)
 
