@@ -22,6 +22,7 @@ from bot.events import Inbound
 from bot.feature import LEARNERS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import concerns, phrase_screening, readiness
+from bot.services.people import UNNAMED
 from bot.services.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
 from conversations import monitoring, reflection, rhythm
 from conversations.common import BUSY_FOR, busy_elsewhere, name_of
@@ -326,11 +327,19 @@ RATING_OPTIONS = tuple(Option(code, label) for code, label, _ in RATINGS)
 PROGRESS_OPTIONS = tuple(Option(code, label) for code, label in PROGRESS)
 FACE_OPTIONS = tuple(Option(str(level), face) for level, face in enumerate(FACES, 1))
 
+
 # The goal and next-step questions are worded when the check-in starts (they quote the learner's
 # own goal), so their prompts are just that answer.
+def _worded(ctx: Context, answers: Mapping[str, Any]) -> dict[str, str]:
+    """The mentor's name for the prompts; a check-in asked before names were kept in its answers
+    (asked before an update, answered after) gets the unnamed mark rather than failing."""
+    return {"mentor": str(answers.get("mentor") or UNNAMED)}
+
+
 FLOW = Flow(
     name=NAME,
     title=N_("the weekly check-in"),
+    fields=_worded,
     steps=(
         Step(
             "motivation",
