@@ -10,7 +10,15 @@ import pytest
 
 from bot.simulation import Simulation
 from storage.models import Person
-from tests.journeys import amira_takes_both, apply_as_mentor, keys_of, on_pages, pairs, speaks
+from tests.journeys import (
+    amira_takes_both,
+    apply_as_mentor,
+    begin_mentoring,
+    keys_of,
+    on_pages,
+    pairs,
+    speaks,
+)
 
 FR_YOU = r"\b(tu|te|tes|ton|ta)\b"
 
@@ -111,3 +119,18 @@ async def test_a_french_summary_has_a_no_break_space_before_each_colon(cohort: S
     lines = [line for line in review.splitlines()[2:] if ":" in line]
     assert len(lines) >= 8, review  # one line per answer
     assert all("\u00a0:" in line and " :" not in line.replace("\u00a0:", "") for line in lines), review
+
+
+async def test_french_reads_its_first_weekly_meeting_not_the_first_of_the_week(cohort: Simulation) -> None:
+    sim = cohort
+    _, learner, mentor = await begin_mentoring(sim)
+    await speaks(sim, learner, "fr")
+    await sim.press(mentor, "^Tuesdays$")
+    await sim.press(mentor, "^17:00$")
+    await sim.press(mentor, "^a public place")
+    await sim.press(learner, "^Oui$")
+    agreed = next(text for text in reversed(sim.bot_texts(learner)) if text.startswith("C’est d’accord"))
+    assert agreed.startswith(
+        "C’est d’accord\u202f: le mardi à 17:00. Ta première rencontre hebdomadaire aura lieu le mardi"
+    )
+    assert "de la semaine" not in agreed and "Votre" not in agreed
