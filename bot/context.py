@@ -113,6 +113,11 @@ class Context:
     def programme_zone(self) -> str:
         return self.rules.timezone or self.settings.timezone
 
+    @property
+    def programme(self) -> str:
+        """The programme's name in the reader's language."""
+        return self.rules.name_in(self.t.locale)
+
     def programme_translator(self) -> Translator:
         """The programme's language, time zone and region: for its groups and its own messages."""
         region = self.rules.region_for(self.settings.timezone)

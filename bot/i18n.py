@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import IO, Any, cast
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.messages.extract import extract_python
 from babel.numbers import format_currency, format_decimal
 
 import locales
@@ -27,6 +30,37 @@ LOCALE_DIR = Path(locales.__file__).parent
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where it is shown."""
     return message
+
+
+# The grammatical genders a text about a person may take, each a gettext context of its msgid.
+# Only what people said of themselves counts; "other" and no answer read the neutral msgid.
+GENDERS = ("woman", "man")
+
+
+def G_(message: str) -> str:
+    """Mark a text about a person that some languages word by that person's gender ("Deine
+    Mentorin", "Dein Mentor"): extracted once plainly and once per context of ``GENDERS``, it is
+    shown with ``Translator.gendered``."""
+    return message
+
+
+# What Babel's extractors yield (its own annotation differs): line, keyword, texts, comments.
+Extracted = tuple[int, str, Any, list[str]]
+
+
+def extract(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Collection[str], options: Any
+) -> Iterator[Extracted]:
+    """Babel's Python extraction (``pyproject.toml`` names it), where a ``G_`` text also yields
+    one message per grammatical gender, as ``pgettext(gender, text)`` would (``tools/i18n.sh``
+    passes ``-k G_ -k pgettext:1c,2``)."""
+    found = cast(Iterator[Extracted], extract_python(fileobj, keywords, comment_tags, options))
+    for lineno, funcname, messages, comments in found:
+        yield lineno, funcname, messages, comments
+        if funcname == "G_":
+            texts = messages if isinstance(messages, tuple) else (messages,)
+            for gender in GENDERS:
+                yield lineno, "pgettext", (gender, *texts), comments
 
 
 @cache
@@ -85,6 +119,7 @@ def simple_label(code: str) -> str:
 
 
 AT = N_("{date} at {time}")  # a day and a time of day
+LABELLED = N_("{label}: {value}")  # a line of a summary (French: a no-break space before ":")
 
 
 def region_of(zone: str) -> str | None:
@@ -126,6 +161,19 @@ class Translator:
     def __call__(self, message: str, **fields: object) -> str:
         text = self._simple(message) or _catalogue(self.locale).gettext(message)
         return text.format(**fields) if fields else text
+
+    def gendered(self, message: str, gender: str | None, **fields: object) -> str:
+        """A ``G_`` text about someone whose gender is ``gender`` (one of ``GENDERS``, else the
+        neutral wording); a language with no gendered wording falls back to its neutral one."""
+        catalogue = _catalogue(self.locale)
+        text = catalogue.pgettext(gender, message) if gender in GENDERS else message
+        if text == message:
+            text = catalogue.gettext(message)
+        return text.format(**fields) if fields else text
+
+    def labelled(self, label: str, value: object) -> str:
+        """A summary's line, "Field: cars", punctuated as the language wants ("Métier : …")."""
+        return self(LABELLED, label=label, value=value)
 
     def plural(self, singular: str, plural: str, n: int, **fields: object) -> str:
         text = None

@@ -154,7 +154,8 @@ class ClosureRules(_Strict):
 
 
 class ProgrammeRules(_Strict):
-    name: str = Field(default="Tandem", min_length=1, max_length=80)
+    # One name for every language, or a table per language (English required), as checks have.
+    name: str | dict[str, str] = Field(default="Tandem", min_length=1)
     # What the programme is, per language code; the shipped gettext text when a language is missing.
     about: dict[str, str] = Field(default_factory=dict)
     # How someone without an invite gets one (an e-mail address, a web page), shown after /start.
@@ -180,6 +181,22 @@ class ProgrammeRules(_Strict):
     # The first listed is the default one: people recorded in no listed area belong to it.
     areas: tuple[Area, ...] = ()
     closure: ClosureRules = Field(default_factory=ClosureRules)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | dict[str, str]) -> str | dict[str, str]:
+        names = value.values() if isinstance(value, dict) else (value,)
+        if isinstance(value, dict) and not value.get("en"):
+            raise ValueError("needs at least an English name (en = ...)")
+        if any(not n.strip() or len(n) > 80 for n in names):
+            raise ValueError("a name has 1 to 80 characters")
+        return value
+
+    def name_in(self, locale: str) -> str:
+        """The programme's name as a reader of ``locale`` reads it ("de_AT" takes "de")."""
+        if isinstance(self.name, str):
+            return self.name
+        return self.name.get(locale) or self.name.get(locale.split("_")[0]) or self.name["en"]
 
     @field_validator("timezone")
     @classmethod

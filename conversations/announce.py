@@ -104,11 +104,11 @@ async def written(ctx: Context, answers: dict[str, Any]) -> None:
     languages = Counter(ctx.translator_for(p).locale for p in people)
     shares = ", ".join(f"{language_name(code)} {n}" for code, n in languages.most_common())
     frames = [
-        copy_text(Translator(code, ctx.t.zone, ctx.t.region), ctx.rules.name, "…")
+        copy_text(Translator(code, ctx.t.zone, ctx.t.region), ctx.rules.name_in(code), "…")
         for code in languages
         if code != ctx.t.locale
     ]
-    preview = copy_text(ctx.t, ctx.rules.name, str(answers["text"]))
+    preview = copy_text(ctx.t, ctx.programme, str(answers["text"]))
     await ctx.start_flow(
         CONFIRM,
         {
@@ -175,7 +175,7 @@ async def send_copy(ctx: Context, payload: dict[str, Any]) -> None:
     if not await ctx.uow.announcements.settle(announcement.id, person.id, status):
         return  # settled already: this copy went
     if status == "sent":
-        await ctx.say(copy_text(ctx.t, ctx.rules.name, announcement.text))
+        await ctx.say(copy_text(ctx.t, ctx.programme, announcement.text))
 
 
 async def report(ctx: Context, payload: dict[str, Any]) -> None:

@@ -76,7 +76,7 @@ async def contact_written(ctx: Context, answers: dict[str, Any]) -> None:
     heading = them.t(
         N_("A message from {name}, coordinator of {programme}:"),
         name=name_of(ctx.person),
-        programme=ctx.rules.name,
+        programme=them.programme,
     )
     await them.say(heading + "\n\n" + str(answers["message"]) + "\n\n" + them.t(ANSWER_HERE))
     thread = {"concern": concern.id, "writer": ctx.person.id, "writer_name": name_of(ctx.person)}

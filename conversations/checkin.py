@@ -22,6 +22,7 @@ from bot.events import Inbound
 from bot.feature import LEARNERS, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import concerns, phrase_screening, readiness
+from bot.services.people import UNNAMED
 from bot.services.wellbeing import AREA_NAMES, AREAS, FACES, PROGRESS, RATINGS, URGENT_AREAS
 from conversations import monitoring, reflection, rhythm
 from conversations.common import BUSY_FOR, busy_elsewhere, name_of
@@ -147,7 +148,13 @@ async def begin(ctx: Context, pair: Pair, session: Session | None) -> None:
 
 async def _answers(ctx: Context, check_in: CheckIn) -> dict[str, Any]:
     """What the flow needs to know: the areas to ask, and the goals and due steps as questions."""
-    answers: dict[str, Any] = {"check_in": check_in.id, "relevant": relevant_areas(ctx.person)}
+    pair = await ctx.uow.pairs.get(check_in.pair_id) if check_in.pair_id else None
+    mentor = await ctx.uow.people.get(pair.mentor_id) if pair is not None else None
+    answers: dict[str, Any] = {
+        "check_in": check_in.id,
+        "relevant": relevant_areas(ctx.person),
+        "mentor": name_of(mentor),
+    }
     goals = (await ctx.uow.goals.of(ctx.person.id))[:MAX_GOALS]
     for i, goal in enumerate(goals):
         answers[f"goal_{i}_id"] = goal.id
@@ -215,7 +222,8 @@ async def answered(ctx: Context, answers: dict[str, Any]) -> None:
     # What else is due this week comes now, in the same sitting, not on days of its own.
     monthly = await monitoring.riding_along(ctx, pair) if pair is not None and active else None
     reflecting = active and await reflection.due(ctx)
-    await ctx.say(ctx.t(_thanks(check_in, more=(monthly is not None) + reflecting)))
+    mentor = await ctx.uow.people.get(pair.mentor_id) if pair is not None else None
+    await ctx.say(ctx.t(_thanks(check_in, more=(monthly is not None) + reflecting), mentor=name_of(mentor)))
     await _goals_done(ctx, answers)
     await phrase_screening.screen(ctx, check_in.comment, pair=pair, source="check-in")
     await phrase_screening.unscreened(ctx, check_in.voice_file_id, pair=pair, source="check-in")
@@ -234,7 +242,7 @@ def _thanks(check_in: CheckIn, *, more: int) -> str:
     bad = [a for a, rating in check_in.areas.items() if rating == "bad"]
     if (check_in.motivation or 3) <= 2 or bad:
         return N_(
-            "Thank you for telling me. It sounds like a hard week. Your mentor is there for you, "
+            "Thank you for telling me. It sounds like a hard week. {mentor} is there for you, "
             "and so are the coordinators of the programme."
         )
     if more > 1:
@@ -318,20 +326,28 @@ async def _signal(ctx: Context, pair: Pair, kind: str, *, area: str | None = Non
 
 RATING_OPTIONS = tuple(Option(code, label) for code, label, _ in RATINGS)
 PROGRESS_OPTIONS = tuple(Option(code, label) for code, label in PROGRESS)
-FACE_OPTIONS = tuple(Option(str(level), face, translate=False) for level, face in enumerate(FACES, 1))
+FACE_OPTIONS = tuple(Option(str(level), face) for level, face in enumerate(FACES, 1))
+
 
 # The goal and next-step questions are worded when the check-in starts (they quote the learner's
 # own goal), so their prompts are just that answer.
+def _worded(ctx: Context, answers: Mapping[str, Any]) -> dict[str, str]:
+    """The mentor's name for the prompts; a check-in asked before names were kept in its answers
+    (asked before an update, answered after) gets the unnamed mark rather than failing."""
+    return {"mentor": str(answers.get("mentor") or UNNAMED)}
+
+
 FLOW = Flow(
     name=NAME,
     title=N_("the weekly check-in"),
+    fields=_worded,
     steps=(
         Step(
             "motivation",
             N_("Quick check-in (under a minute). How motivated do you feel this week?"),
             StepKind.CHOICE,
             options=FACE_OPTIONS,
-            columns=5,
+            columns=3,
             next=_next("motivation"),
         ),
         Step(
@@ -371,7 +387,7 @@ FLOW = Flow(
         ),
         Step(
             "comment",
-            N_("Anything you want your mentor to know? Write it, or send a voice note. Or tap “Skip”."),
+            N_("Anything you want {mentor} to know? Write it, or send a voice note. Or tap “Skip”."),
             StepKind.TEXT,
             max_length=1000,
             optional=True,

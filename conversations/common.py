@@ -174,6 +174,7 @@ SPOKEN_STEP = Step(
     options=SPOKEN,
     columns=2,
     label=N_("Languages you speak"),
+    others_label=N_("Languages spoken"),
 )
 AVAILABILITY_STEP = Step(
     "availability",
@@ -182,6 +183,7 @@ AVAILABILITY_STEP = Step(
     options=AVAILABILITY,
     columns=2,
     label=N_("When you can meet"),
+    others_label=N_("When they can meet"),
 )
 NO_CONSENT = N_(
     "Understood: without your agreement I store nothing about you. If you change your mind, send /start."

@@ -203,8 +203,9 @@ async def _over_the_limit(ctx: Context, severity: str) -> Concern | None:
 
 async def _add_to(ctx: Context, concern: Concern, kind: str, text: str | None, voice: str | None) -> None:
     """One more worry, as a line of the case's log and its alert edited in place: no new alert."""
-    what = staff_translator(ctx)(KINDS.get(kind, KINDS["other"]))
-    note = f"{what}: {text}" if text else what
+    staff = staff_translator(ctx)
+    what = staff(KINDS.get(kind, KINDS["other"]))
+    note = staff.labelled(what, text) if text else what
     await log_entry(ctx, concern, "added", ctx.person, note, voice_file_id=voice)
     concern.about_mentor = concern.about_mentor or kind == "mentor"
     concern.updated_at = ctx.now

@@ -423,7 +423,7 @@ class FlowEngine:
         worded = self.flows[state.flow].fields
         if worded is not None:
             fields.update(worded(ctx, state.answers))
-        fields.update(programme=ctx.rules.name, consent_age=str(ctx.rules.digital_consent_age))
+        fields.update(programme=ctx.programme, consent_age=str(ctx.rules.digital_consent_age))
         return ctx.t(step.prompt, **fields)
 
     def _keyboard(self, ctx: Context, step: Step, state: FlowState) -> Keyboard | None:
@@ -453,7 +453,7 @@ class FlowEngine:
             if step.label is None:
                 continue
             shown = self.shown_answer(ctx, step, state.answers)
-            lines.append(f"{ctx.t(step.label)}: {shown}")
+            lines.append(ctx.t.labelled(ctx.t(step.label), shown))
             index = flow.steps.index(step)
             edits.append(Button("✎ " + ctx.t(step.label), data=pack(FlowEdit(state.token, index))))
         rows: list[tuple[Button, ...]] = [

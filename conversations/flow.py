@@ -64,6 +64,9 @@ class Step:
     media: bool = False
     lines: bool = False  # a text step keeps the writer's line breaks (a message to pass on)
     label: str | None = None  # msgid naming the answer in the review; None: not shown there
+    # The label as others read it (a coordinator's card), where ``label`` speaks to the person:
+    # "Fields", not "Your fields". None: ``label`` reads right for everyone.
+    others_label: str | None = None
     ask: bool = True  # False: not asked on the way, only shown (and changeable) in the review
     default: Callable[[Context], Any] | None = None  # what the review shows before an answer
 

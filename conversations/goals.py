@@ -20,7 +20,7 @@ from bot.events import Button, ButtonPress, Inbound, Keyboard
 from bot.feature import IN_A_PAIR, CommandEntry, Feature, HelpLine
 from bot.i18n import N_
 from bot.services import readiness
-from conversations import which_learner
+from conversations import sharing, which_learner
 from conversations.common import check_text, name_of
 from conversations.flow import REVIEW, Flow, Option, Step, StepKind
 from storage.models import Goal, NextStep, Pair, Person
@@ -175,7 +175,7 @@ async def show_goal(ctx: Context, goal: Goal, message_id: int | None) -> None:
     goals = await ctx.uow.goals.of(ctx.person.id)
     number = next((i for i, g in enumerate(goals, 1) if g.id == goal.id), 1)
     share: tuple[str, Action] = (
-        (N_("Stop sharing"), "unshare") if goal.shared else (N_("Share with my mentor"), "share")
+        (ctx.t(N_("Stop sharing")), "unshare") if goal.shared else (await sharing.share_label(ctx), "share")
     )
     keyboard = (
         (
@@ -186,7 +186,7 @@ async def show_goal(ctx: Context, goal: Goal, message_id: int | None) -> None:
             Button(ctx.t(N_("Add a next step")), data(goal, "step")),
             Button(ctx.t(N_("Drop")), data(goal, "drop")),
         ),
-        (Button(ctx.t(share[0]), data=data(goal, share[1])),),
+        (Button(share[0], data=data(goal, share[1])),),
         (Button(ctx.t(N_("Back to the list")), data=data(goal, "list")),),
     )
     await show(ctx, "\n".join(await describe(ctx, goal, number, mine=True)), keyboard, message_id)

@@ -183,8 +183,9 @@ RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)")  # "16–17"
 def match_option(typed: str, labels: Sequence[str]) -> int | None:
     """Which of the options (by their ``labels``) someone typed instead of tapping, by its place.
 
-    A label (case and accents forgiven), a time for a time's button ("17" or "17.30" for
-    "17:30"), or a number the label carries ("2" for "2nd year", "17" for "16–17"). The number
+    A label (case and accents forgiven), the face or the word of a "🙂 Good" label alone, a time
+    for a time's button ("17" or "17.30" for "17:30"), or a number the label carries ("2" for
+    "2nd year", "17" for "16–17"). The number
     is never the option's place, as no options are shown numbered. None when nothing fits, or
     when more than one does ("16" for "under 16" and "16–17"): asking again beats guessing.
     """
@@ -194,8 +195,16 @@ def match_option(typed: str, labels: Sequence[str]) -> int | None:
     for index, label in enumerate(labels):
         if fold(label) == key:
             return index
-    meant = [index for index, label in enumerate(labels) if _names(key, label)]
+    meant = [index for index, label in enumerate(labels) if key in _halves(label) or _names(key, label)]
     return meant[0] if len(meant) == 1 else None
+
+
+def _halves(label: str) -> tuple[str, ...]:
+    """A label that begins with a face ("🙂 Good"): the face and the words, each folded."""
+    face, _, words = label.partition(" ")
+    if not words or any(ch.isalnum() for ch in face):
+        return ()
+    return fold(face), fold(words)
 
 
 def _names(key: str, label: str) -> bool:

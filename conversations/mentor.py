@@ -128,6 +128,7 @@ MENTOR = Flow(
             columns=2,
             free_text=True,
             label=N_("Your fields"),
+            others_label=N_("Fields"),
         ),
         Step(
             "experience",
@@ -154,6 +155,7 @@ MENTOR = Flow(
             optional=True,
             free_text=True,
             label=N_("What you like doing"),
+            others_label=N_("What they like doing"),
         ),
         SPOKEN_STEP,
         Step(
@@ -167,6 +169,7 @@ MENTOR = Flow(
             optional=True,
             columns=2,
             label=PLACE_LABEL,
+            others_label=N_("Where they live"),
         ),
         Step(
             "travel",
@@ -175,6 +178,7 @@ MENTOR = Flow(
             options=TRAVEL,
             columns=2,
             label=N_("How far you travel"),
+            others_label=N_("How far they travel"),
         ),
         Step(
             "capacity",
@@ -195,6 +199,7 @@ MENTOR = Flow(
             columns=3,
             optional=True,
             label=N_("You describe yourself as"),
+            others_label=N_("Describes themself as"),
         ),
         Step(
             "background",
@@ -214,6 +219,7 @@ MENTOR = Flow(
             max_length=1000,
             validate=check_text,
             label=N_("Why you volunteer"),
+            others_label=N_("Why they volunteer"),
         ),
         Step(
             "prior",

@@ -30,7 +30,7 @@ TOPICS = (
     Option("personal", N_("Personal life")),
     Option("other", N_("Something else")),
 )
-SEEMED = tuple(Option(str(level), face, translate=False) for level, face in enumerate(FACES, start=1))
+SEEMED = tuple(Option(str(level), face) for level, face in enumerate(FACES, start=1))
 FINE, WORRIED = "fine", "worried"
 OUTCOME = (
     Option(FINE, N_("All fine")),
@@ -102,7 +102,7 @@ MENTOR_NOTE_FLOW = Flow(
             options=TOPICS,
             columns=2,
         ),
-        Step("seemed", N_("How did {learner_name} seem?"), StepKind.CHOICE, options=SEEMED, columns=5),
+        Step("seemed", N_("How did {learner_name} seem?"), StepKind.CHOICE, options=SEEMED, columns=3),
         Step(
             "note",
             N_(

@@ -16,8 +16,9 @@ from typing import Any
 
 from bot.context import Context
 from bot.feature import Feature
-from bot.i18n import N_
+from bot.i18n import G_, N_
 from bot.services import concerns, phrase_screening
+from bot.services.people import gender_of
 from conversations import rhythm
 from conversations.common import busy_elsewhere, name_of
 from conversations.flow import END, Flow, Option, Step, StepKind
@@ -43,7 +44,7 @@ HOW = (
     Option(POOR, N_("😟 Not well")),
 )
 QUESTIONS = {
-    "learner": N_("A short question from {programme}: how is it going with your mentor {name}?"),
+    "learner": G_("A short question from {programme}: how is it going with your mentor {name}?"),
     "mentor": N_("A short question from {programme}: how is it going with your learner {name}?"),
 }
 NOTE_PROMPTS = {
@@ -116,9 +117,12 @@ async def _ask_now(ctx: Context, pair: Pair, n: int) -> None:
     partner = await ctx.uow.people.get(pair.mentor_id if role == "learner" else pair.learner_id)
     rhythm.prompted(ctx)
     if n >= 2:
-        await ctx.start_flow(CHECK, {"pair": pair.id, "n": n, "role": role, "partner": name_of(partner)})
+        about = {"partner": name_of(partner), "partner_gender": gender_of(partner)}
+        await ctx.start_flow(CHECK, {"pair": pair.id, "n": n, "role": role, **about})
         return
-    question = ctx.t(QUESTIONS[role], programme=ctx.rules.name, name=name_of(partner))
+    question = ctx.t.gendered(
+        QUESTIONS[role], gender_of(partner), programme=ctx.programme, name=name_of(partner)
+    )
     await ctx.start_flow(NAME, {"pair": pair.id, "n": n, "role": role, "question": question})
 
 

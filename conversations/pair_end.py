@@ -172,7 +172,7 @@ async def _cancel_calendar(ctx: Context, pair: Pair, person: Person) -> None:
 
 async def _certify(ctx: Context, pair: Pair, mentor: Person) -> None:
     them = ctx.about(mentor)
-    programme = ctx.rules.name
+    programme = ctx.rules.name_in(them.t.locale)
     content = certificate.certificate_pdf(
         them.t, name_of(mentor), programme, pair.decided_at or pair.created_at, ctx.now, ctx.now
     )

@@ -36,7 +36,6 @@ MOST_WEEKS = 26
 # When one week has several sessions (one moved, one cancelled), the one that says most is drawn.
 SESSION_WEIGHT = {"held": 4, "missed": 3, "cancelled": 2, "holiday": 1}
 
-SHARE = N_("Share with my mentor")
 UNSHARE = N_("Stop sharing")
 NOT_FOR_YOU = N_("This button is not for you.")
 NO_LONGER = N_("This button is no longer active.")
@@ -130,10 +129,10 @@ def _renderer() -> Callable[..., bytes]:
     return render
 
 
-def share_keyboard(ctx: Context, learner: Person) -> Keyboard:
+async def share_keyboard(ctx: Context, learner: Person) -> Keyboard:
     if shares(learner):
         return ((Button(ctx.t(UNSHARE), data=pack(ShareProgress("unshare"))),),)
-    return ((Button(ctx.t(SHARE), data=pack(ShareProgress("share"))),),)
+    return ((Button(await sharing.share_label(ctx), data=pack(ShareProgress("share"))),),)
 
 
 async def command(ctx: Context, event: Inbound) -> None:
@@ -141,7 +140,7 @@ async def command(ctx: Context, event: Inbound) -> None:
     role = ctx.person.role
     if role == "learner":
         caption = ctx.t(N_("Your check-ins and sessions, week by week."))
-        await send_chart(ctx, ctx.person, caption, share_keyboard(ctx, ctx.person))
+        await send_chart(ctx, ctx.person, caption, await share_keyboard(ctx, ctx.person))
     elif role == "mentor":
         await _mentor_view(ctx)
     elif role == "coordinator":
@@ -215,7 +214,7 @@ async def _share(ctx: Context, event: ButtonPress, share: bool) -> None:
     else:
         ctx.answer_button(event.callback_id, ctx.t(N_("Your mentor no longer sees your progress.")))
     if event.message_id is not None:
-        await ctx.edit_keyboard(event.message_id, share_keyboard(ctx, learner))
+        await ctx.edit_keyboard(event.message_id, await share_keyboard(ctx, learner))
     pair = await ctx.uow.pairs.current_for(learner.id)
     mentor = await ctx.uow.people.get(pair.mentor_id) if pair is not None else None
     if share and not was and pair is not None and pair.learner_id == learner.id and mentor is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.feature import Feature
-from bot.i18n import N_
+from bot.i18n import G_, N_
 from bot.services import concerns, phrase_screening, relationship
 from conversations.flow import END, Flow, Option, Step, StepKind
 from conversations.inputs import voice_of
@@ -31,7 +31,7 @@ SCALE = (
     Option("5", N_("5 · Very much")),
 )
 INTRO = {
-    "learner": N_(
+    "learner": G_(
         "A short check from {programme}: 5 questions about you and your mentor {name}. "
         "Your mentor does not see your answers."
     ),
@@ -69,7 +69,10 @@ def _worded(ctx: Context, answers: Mapping[str, Any]) -> dict[str, str]:
         f"q_{item}": f"{index}/{count} · " + ctx.t(QUESTIONS[role][item], name=name)
         for index, item in enumerate(relationship.ITEMS, start=1)
     }
-    fields["intro"] = ctx.t(INTRO[role], programme=ctx.rules.name, name=name)
+    gender = answers.get("partner_gender")
+    fields["intro"] = ctx.t.gendered(
+        INTRO[role], gender if isinstance(gender, str) else None, programme=ctx.programme, name=name
+    )
     return fields
 
 

@@ -43,7 +43,8 @@ from storage.repositories import LIVE_PAIRS
 NAME, REJECT_FLOW, DIRECT_FLOW = "relay", "relay_reject", "relay_direct"
 PLACE_FLOW, PLACE_AGREE_FLOW = "relay_place", "relay_place_agree"
 LEARNERS = "learners"  # in the answers: a mentor's [learner id, name] pairs to choose from
-BUTTON = {"learner": N_("Message my mentor"), "mentor": N_("Message my learner")}
+BUTTON = {"learner": N_("Message my mentor"), "mentor": N_("Message my learner")}  # of several
+MESSAGE = N_("Message {name}")  # the one partner
 NO_PARTNER = N_("You have no mentor or learner to write to right now.")
 LIMIT = N_(
     "You have sent the most messages for one hour ({count}). Please wait a little before you write again."
@@ -90,9 +91,11 @@ async def partners(ctx: Context) -> list[tuple[Pair, Person]]:
 async def button(ctx: Context) -> Keyboard:
     """The button under /help, for someone with a partner to write to."""
     label = BUTTON.get(ctx.person.role or "")
-    if label is None or not await partners(ctx):
+    mine = await partners(ctx) if label is not None else []
+    if label is None or not mine:
         return ()
-    return ((Button(ctx.t(label), data=pack(relay.WriteToPartner("new"))),),)
+    text = ctx.t(MESSAGE, name=name_of(mine[0][1])) if len(mine) == 1 else ctx.t(label)
+    return ((Button(text, data=pack(relay.WriteToPartner("new"))),),)
 
 
 async def command(ctx: Context, event: Inbound) -> None:
@@ -381,7 +384,7 @@ async def _line(ctx: Context, message: RelayedMessage, names: dict[int, str]) ->
     said = " ".join(part for part in (FILE_MARKS.get(message.kind, ""), message.text or "") if part)
     state = STATE_MARKS.get(message.status, "")
     who = f"{names.get(message.sender_id, '–')} → {names.get(message.recipient_id, '–')}"
-    return f"• {ctx.t.datetime(message.created_at, 'short')} {who}: {state}{said}"
+    return f"• {ctx.t.datetime(message.created_at, 'short')} " + ctx.t.labelled(who, state + said)
 
 
 async def morning(ctx: Context, payload: dict[str, Any]) -> None:

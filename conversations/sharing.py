@@ -9,9 +9,13 @@ sees nothing until the learner shares with them.
 from __future__ import annotations
 
 from bot.context import Context
+from bot.i18n import N_
+from bot.services.people import name_of
 from storage.models import Person
 
 PROGRESS = "share_progress"  # the learner's profile key: their mentor may see the chart
+SHARE = N_("Share with my mentor")  # before a mentor is found
+SHARE_WITH = N_("Share with {name}")
 
 
 def shares_progress(learner: Person) -> bool:
@@ -20,6 +24,15 @@ def shares_progress(learner: Person) -> bool:
 
 def share_progress(learner: Person, share: bool) -> None:
     learner.profile = {**(learner.profile or {}), PROGRESS: share}  # a new dict: SQLAlchemy sees it
+
+
+async def share_label(ctx: Context) -> str:
+    """The learner's share button, naming the mentor of their pair when there is one."""
+    pair = await ctx.uow.pairs.current_for(ctx.person.id)
+    mentor = await ctx.uow.people.get(pair.mentor_id) if pair is not None else None
+    if pair is None or pair.learner_id != ctx.person.id or mentor is None:
+        return ctx.t(SHARE)
+    return ctx.t(SHARE_WITH, name=name_of(mentor))
 
 
 async def withdraw(ctx: Context, learner: Person | None) -> None:

@@ -123,7 +123,7 @@ async def remove_coordinator(ctx: Context, coordinator: Person, by: Person | Non
     await ctx.uow.invites.revoke_coordinator_invites_of(coordinator.id, ctx.now)
     await ctx.uow.audit.record(ctx.now, by, "team.coordinator_removed", coordinator)
     them = ctx.about(coordinator)
-    await them.say(them.t(REMOVED_TOLD, name=name_of(coordinator), programme=ctx.rules.name))
+    await them.say(them.t(REMOVED_TOLD, name=name_of(coordinator), programme=them.programme))
     await ctx.tell_coordinators(REMOVED_NOTE, name=name_of(coordinator), by=_by(by))
     for concern in await ctx.uow.concerns.involving(coordinator.id):
         if concern.acknowledged_by == coordinator.id and concern.status == "acknowledged":

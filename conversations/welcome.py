@@ -30,7 +30,7 @@ ABOUT = N_(
 def about(ctx: Context) -> str:
     """What the programme is, in its own words when the programme file has them for this language."""
     own = ctx.rules.about.get(ctx.t.locale) or ctx.rules.about.get(ctx.t.locale.split("_")[0])
-    return own or ctx.t(ABOUT, programme=ctx.rules.name)
+    return own or ctx.t(ABOUT, programme=ctx.programme)
 
 
 def after_confirm(answers: Any) -> str:

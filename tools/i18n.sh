@@ -21,7 +21,8 @@ POT=locales/$DOMAIN.pot
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 
-pybabel extract -F pyproject.toml -k N_ -k t -k plural:1,2 --no-default-keywords \
+python3 -m babel.messages.frontend extract -F pyproject.toml -k N_ -k t -k plural:1,2 \
+    -k G_ -k pgettext:1c,2 --no-default-keywords \
     --sort-by-file --project="$DOMAIN" -o "$tmp" bot conversations
 
 # Keep the old template when only its creation date would change: no noise in diffs.

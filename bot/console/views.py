@@ -392,7 +392,7 @@ async def person_page(ctx: Context, person_id: int) -> Page:
         )
         partner = ctx.t(texts.MENTOR if pair.learner_id == person.id else texts.LEARNER)
         trend = relationship.shown(ctx.t, trends[pair.id])  # the relationship checks, if any
-        line = f"{partner}: {name_of(other)} · {status}" + (f" · {trend}" if trend else "")
+        line = ctx.t.labelled(partner, f"{name_of(other)} · {status}") + (f" · {trend}" if trend else "")
         history.append((pair.created_at, line))
     for concern in await ctx.uow.concerns.involving(person.id):
         row = await case_row(ctx, concern)

@@ -63,7 +63,7 @@ async def _own_claims(ctx: Context) -> None:
         state = ctx.t(expenses.STATES[item.status])
         if item.status == "rejected" and item.reason:
             state += f" ({item.reason})"
-        lines.append(f"• {expenses.describe(ctx.t, item)}: {state}")
+        lines.append("• " + ctx.t.labelled(expenses.describe(ctx.t, item), state))
     await ctx.say(paging.clip("\n".join(lines), paging.LIMIT))
 
 

@@ -75,7 +75,7 @@ async def start(ctx: Context, event: Inbound) -> None:
         hello = ctx.t(
             N_("Hello {name}! I am Tandem, the companion of {programme}."),
             name=person.first_name,
-            programme=ctx.rules.name,
+            programme=ctx.programme,
         )
         await ctx.say(hello + "\n" + about(ctx))
         await ctx.engine.start(ctx, WELCOME)
@@ -95,7 +95,7 @@ async def join(ctx: Context, code: str) -> None:
         await ctx.engine.cancel(ctx)  # a question left open from before would now be stale
         await ctx.say(ctx.t(COORDINATOR_WELCOME))
         return
-    await ctx.say(ctx.t(N_("Welcome to {programme}! A few questions first."), programme=ctx.rules.name))
+    await ctx.say(ctx.t(N_("Welcome to {programme}! A few questions first."), programme=ctx.programme))
     await ctx.engine.start(ctx, LEARNER_FLOW if invite.role == "learner" else MENTOR_FLOW)
 
 

@@ -15,9 +15,9 @@ from bot.callbacks import Callback, Tag, pack, unpack
 from bot.context import Context
 from bot.events import Button, ButtonPress, Command, Inbound, Keyboard
 from bot.feature import COORDINATORS, CommandEntry, Entry, Feature, HelpLine, Listing, staff_press
-from bot.i18n import N_, Translator, language_name
+from bot.i18n import G_, N_, Translator, language_name
 from bot.services import areas, matching, paging, proposals, relationship
-from bot.services.people import name_of
+from bot.services.people import gender_of, name_of
 from conversations import first_meeting, match_review, pair_end, planned_end
 from conversations.common import AVAILABILITY, TRADES
 from conversations.sessions.overview import figures
@@ -305,12 +305,12 @@ def _unmatched_lines(ctx: Context, learners: list[Person], unmatched: dict[int, 
     lines = [ctx.t(N_("No mentor for now:"))]
     if learners and len(unmatched) <= ONE_AT_A_TIME:
         for i, why in unmatched.items():
-            lines.append(f"• {name_of(learners[i])}: {ctx.t(UNMATCHED[why])}")
+            lines.append("• " + ctx.t.labelled(name_of(learners[i]), ctx.t(UNMATCHED[why])))
         return lines
     for why in UNMATCHED:
         count = sum(1 for reason in unmatched.values() if reason == why)
         if count:
-            lines.append(f"• {ctx.t(UNMATCHED[why])}: {ctx.t.number(count)}")
+            lines.append("• " + ctx.t.labelled(ctx.t(UNMATCHED[why]), ctx.t.number(count)))
     return lines
 
 
@@ -543,7 +543,9 @@ async def _alternatives(ctx: Context, event: ButtonPress, pair: Pair) -> None:
         if mentor is None:
             continue
         name = mentor.preferred_name or mentor.first_name
-        lines.append(f"• {name} ({ctx.t.number(score)}): {say_reasons(ctx.t, learner, found)}")
+        lines.append(
+            "• " + ctx.t.labelled(f"{name} ({ctx.t.number(score)})", say_reasons(ctx.t, learner, found))
+        )
         label = ctx.t(N_("Choose {name}"), name=name)
         rows.append((Button(label, data=pack(OtherMentor(pair.id, int(mentor_id)))),))
     rows.append((Button(ctx.t(N_("Skip")), data=pack(Decision(pair.id, "skip"))),))
@@ -576,11 +578,12 @@ async def _introduce(ctx: Context, pair: Pair) -> tuple[bool, str]:
     mentor_name = mentor.preferred_name or mentor.first_name
     them = ctx.about(learner)
     await them.say(
-        them.t(
-            N_(
+        them.t.gendered(
+            G_(
                 "Good news, {name}! Your mentor is {mentor}. What you have in common: {reasons}. "
                 "{mentor} will suggest a time for your first meeting."
             ),
+            gender_of(mentor),
             name=learner_name,
             mentor=mentor_name,
             reasons=say_reasons(them.t, learner, pair.reasons),

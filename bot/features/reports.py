@@ -81,7 +81,7 @@ async def stats(ctx: Context, event: Inbound) -> None:
     planned = outcomes["held"] + outcomes["missed"] + outcomes["cancelled"]
     open_concerns = Counter(c.severity for c in await ctx.uow.concerns.unresolved(scope))
     lines = [
-        t(TITLE, programme=ctx.rules.name, date=t.date(now)),
+        t(TITLE, programme=ctx.programme, date=t.date(now)),
         t(PAIRS, active=t.number(pairs["active"])),
     ]
     if pairs["introduced"]:

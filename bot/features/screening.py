@@ -62,9 +62,10 @@ async def card(ctx: Context, applicant: Person) -> tuple[str, Keyboard]:
         lines.append(ctx.t(N_("Interview: {when}"), when=ctx.t.moment(applicant.interview_at)))
     answers = mentor.answers_of(applicant)
     for step in mentor.MENTOR.path(answers):
-        if step.label:
+        label = step.others_label or step.label
+        if label:
             shown = ctx.engine.shown_answer(ctx, step, answers, limit=300)
-            lines.append(f"{ctx.t(step.label)}: {shown}")
+            lines.append(ctx.t.labelled(ctx.t(label), shown))
     lines.append("")
     lines.extend(await readiness_lines(ctx, applicant))
     rows: list[tuple[Button, ...]] = []

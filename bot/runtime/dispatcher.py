@@ -289,7 +289,11 @@ class Dispatcher:
         never to a chat of its own, in the programme's language."""
         now = self.clock.now()
         nobody = Person(
-            telegram_user_id=0, chat_id=0, first_name=self.rules.name, created_at=now, updated_at=now
+            telegram_user_id=0,
+            chat_id=0,
+            first_name=self.rules.name_in(self.settings.default_locale),
+            created_at=now,
+            updated_at=now,
         )
         ctx = self._context(uow, nobody, 0)
         ctx.t = ctx.programme_translator()

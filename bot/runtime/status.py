@@ -35,7 +35,7 @@ def summary(
     return [
         f"tandem {bot.__version__}: {settings.framework}, {mode}, as @{username} on {bot_api}",
         f"database: {database}",
-        f"programme: {rules.name!r} from {source}; time zone {rules.timezone or settings.timezone}, "
+        f"programme: {rules.name_in('en')!r} from {source}; time zone {rules.timezone or settings.timezone}, "
         f"{_count(rules.places, 'place')}, {_count(rules.mentor_checks, 'mentor check')}",
         f"coordinators' group: {shown_group}",
     ]

@@ -393,9 +393,9 @@ async def _log_lines(ctx: Context, entries: list[CaseEntry], t: Translator) -> l
         if times > 1:
             said += f" (×{times})"
         if entry.note:
-            said += f": {entry.note}"
+            said = t.labelled(said, entry.note)
         if entry.voice_file_id:
-            said += ": " + t(N_("🎤 a voice note"))
+            said = t.labelled(said, t(N_("🎤 a voice note")))
         lines.append(f"• {t.datetime(entry.at, 'short')} {said}")
     return lines
 

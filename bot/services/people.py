@@ -29,3 +29,10 @@ def without_names(text: str, person: Person) -> str:
         return text
     pattern = r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)"
     return re.sub(pattern, UNNAMED, text)
+
+
+def gender_of(person: Person | None) -> str | None:
+    """The gender texts about someone may be worded in: only what they said of themselves (a
+    mentor's application asks it; a learner's does not), else None for neutral wording."""
+    gender = (person.profile or {}).get("gender") if person else None
+    return gender if isinstance(gender, str) else None

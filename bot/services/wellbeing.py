@@ -25,8 +25,9 @@ RATINGS: tuple[tuple[str, str, int], ...] = (
 )
 RATING_LEVEL = {code: level for code, _, level in RATINGS}
 
-# Motivation 1 (very low) to 5 (very high), shown as faces so nobody has to read a scale.
-FACES = ("😞", "🙁", "😐", "🙂", "😄")
+# Motivation 1 (very low) to 5 (very high), shown as faces so nobody has to read a scale, each
+# with a word too: some browsers and phones draw a face they lack as an empty box.
+FACES = (N_("😞 Very low"), N_("🙁 Low"), N_("😐 Okay"), N_("🙂 Good"), N_("😄 Very good"))
 
 # Progress on a goal since the last check-in.
 PROGRESS: tuple[tuple[str, str], ...] = (

@@ -48,7 +48,7 @@ async def _pair_sessions(ctx: Context, pair: Pair) -> list[str]:
         said = ctx.t(answers[mine]) if mine else ctx.t(N_("no answer yet"))
         if session.status in ("cancelled", "holiday"):
             said = ctx.t(CANCELLED if session.status == "cancelled" else HOLIDAY)
-        lines.append(f"• {ctx.t.moment(session.starts_at)}: {said}")
+        lines.append("• " + ctx.t.labelled(ctx.t.moment(session.starts_at), said))
     return lines
 
 

@@ -135,7 +135,7 @@ async def test_a_concern_in_the_middle_of_a_check_in_then_the_check_in_comes_bac
     # The first week: the saddest face, school so-so, nothing for the mentor.
     await until(sim, first.starts_at + timedelta(hours=3))
     await sim.press(learner, "^Yes, we met$")
-    await sim.press(learner, "^😞$")
+    await sim.press(learner, "^😞 Very low$")
     await sim.press(learner, "^Vocational school$")
     await sim.press(learner, "^Done$")
     await sim.press(learner, "^So-so$")
@@ -145,7 +145,7 @@ async def test_a_concern_in_the_middle_of_a_check_in_then_the_check_in_comes_bac
     # The second week: the saddest face again, then /concern before the check-in is finished.
     await until(sim, second.starts_at + timedelta(hours=3))
     await sim.press(learner, "^Yes, we met$")
-    await sim.press(learner, "^😞$")
+    await sim.press(learner, "^😞 Very low$")
     assert "How is vocational school going?" in sim.bot_texts(learner)[-1]
     await sim.send(learner, "/concern")  # their own command: the check-in is set aside
     assert "What is it about?" in sim.bot_texts(learner)[-1]

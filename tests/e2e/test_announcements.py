@@ -40,14 +40,15 @@ async def test_an_announcement_reaches_the_mentors_in_their_language_and_is_repo
     assert "Write the announcement" in sim.bot_texts("carla")[-1]
     preview = (await sim.send("carla", WORDS))[-1]
     assert "This goes to 2 people (all mentors), who read English 1, Deutsch 1" in preview.text
-    assert f"📣 From {sim.tandem.dispatcher.rules.name}:\n\n{WORDS}" in preview.text
-    assert f"📣 Von {sim.tandem.dispatcher.rules.name}:" in preview.text  # the German frame, too
+    rules = sim.tandem.dispatcher.rules
+    assert f"📣 From {rules.name_in('en')}:\n\n{WORDS}" in preview.text
+    assert f"📣 Von {rules.name_in('de')}:" in preview.text  # the German frame, with the German name
     assert not sim.bot_texts("amira", mark) and not sim.bot_texts("lena", mark)  # nothing before yes
 
     await sim.press("carla", "^Yes$")
     assert "Sent to 2 people (all mentors)" in sim.bot_texts("carla")[-1]
     await until(sim, sim.clock.now() + timedelta(minutes=2))
-    assert f"📣 Von {sim.tandem.dispatcher.rules.name}:\n\n{WORDS}" in sim.bot_texts("amira", mark)
+    assert f"📣 Von Tandem-Beispielprogramm:\n\n{WORDS}" in sim.bot_texts("amira", mark)
     assert not [t for t in sim.bot_texts("peter", mark) if WORDS in t]  # paused
     for learner in ("lena", "tom"):
         assert not [t for t in sim.bot_texts(learner, mark) if WORDS in t]

@@ -102,7 +102,7 @@ async def test_the_learner_answers_in_the_chat_and_the_thread_goes_on(
             language,
             "A message from {name}, coordinator of {programme}:",
             name="Carla",
-            programme=sim.tandem.dispatcher.rules.name,
+            programme=sim.tandem.dispatcher.rules.name_in(language),
         )
     )
     assert asked == reads(language, ASK, writer_name="Carla")

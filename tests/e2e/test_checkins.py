@@ -70,7 +70,7 @@ async def test_a_check_in_after_a_session_then_signals_from_the_answers(cohort: 
     await sim.press(learner, "^Some$")
     assert "Ask Mr Abel for the date" in sim.bot_texts(learner)[-1]
     await sim.press(learner, "^Yes$")
-    assert "Anything you want your mentor to know?" in sim.bot_texts(learner)[-1]
+    assert f"Anything you want {mentor.title()} to know?" in sim.bot_texts(learner)[-1]
     replies = await sim.photo(learner, "exam.jpg")
     assert replies[0].text.startswith("I can take words or a voice note here, but not this.")
     replies = await sim.send(learner, "x" * 1001)

@@ -57,7 +57,7 @@ async def check_in_with_bad_money_and_a_phrase(sim: Simulation, learner: str) ->
     await sim.press(learner, "^Done$")
     await sim.press(learner, "^Good$")
     await sim.press(learner, "^Bad$")
-    assert "Anything you want your mentor to know?" in sim.bot_texts(learner)[-1]
+    assert "to know? Write it, or send a voice note." in sim.bot_texts(learner)[-1]
     await sim.send(learner, COMMENT)
     await answer_what_rides_along(sim, learner)
 

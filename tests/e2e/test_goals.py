@@ -108,7 +108,7 @@ async def test_goals_are_set_shared_stepped_done_changed_and_dropped(cohort: Sim
     assert card.edit and card.buttons == [
         ["Done 🎉", "Edit"],
         ["Add a next step", "Drop"],
-        ["Share with my mentor"],
+        [f"Share with {mentor_name}"],
         ["Back to the list"],
     ]
     await sim.press(learner, "^Add a next step$")

@@ -70,7 +70,7 @@ async def test_progress_goals_and_sessions_by_learner_and_forged_choices_refused
 
     # Lena shares her progress; Tom does not. Amira chooses whose to see.
     await sim.send("lena", "/progress")
-    await sim.press("lena", "^Share with my mentor$")
+    await sim.press("lena", "^Share with Amira$")
     asked = (await sim.send("amira", "/progress"))[-1]
     assert asked.text == WHICH and asked.buttons == [["Lena"], ["Tom"]]
     await sim.press("amira", "^Tom$")

@@ -22,7 +22,7 @@ async def check_in_with(sim: Simulation, learner: str, comment: str, *, first: b
         await sim.press(learner, "^Vocational school$")
         await sim.press(learner, "^Done$")
     await sim.press(learner, "^Good$")
-    assert "Anything you want your mentor to know?" in sim.bot_texts(learner)[-1]
+    assert "to know? Write it, or send a voice note." in sim.bot_texts(learner)[-1]
     await sim.send(learner, comment)
 
 

@@ -96,11 +96,11 @@ async def test_the_learner_sees_their_chart_and_chooses_whether_the_mentor_does(
     # The learner's own chart: a 1200 x 800 PNG, with the choice to share it under it.
     replies = await sim.send(learner, "/progress")
     chart = last_photo(sim, learner)
-    assert [r.kind for r in replies] == ["photo"] and chart.buttons == [["Share with my mentor"]]
+    assert [r.kind for r in replies] == ["photo"] and chart.buttons == [[f"Share with {mentor.title()}"]]
     assert "week by week" in chart.text
     assert_chart(png_of(sim, chart))
 
-    await sim.press(learner, "^Share with my mentor$")
+    await sim.press(learner, f"^Share with {mentor.title()}$")
     assert sim.toasts(learner)[-1] == "Your mentor can now see your progress."
     assert sim.transcript(learner)[-1].buttons == [["Stop sharing"]]  # the same photo, its button swapped
     assert f"{name} shared their progress with you" in sim.bot_texts(mentor)[-1]

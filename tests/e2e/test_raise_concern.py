@@ -22,7 +22,7 @@ async def test_a_learners_urgent_safety_concern_shows_the_help_lines_at_once(coh
     mark = sim.last_seq()
 
     help_message = (await sim.send(learner, "/help"))[-1]
-    assert help_message.buttons == [["I need help"], ["Message my mentor"]]
+    assert help_message.buttons == [["I need help"], [f"Message {mentor.title()}"]]
     asked = (await sim.press(learner, "^I need help$"))[-1]
     assert "What is it about?" in asked.text
     assert asked.buttons[0] == ["Safety, or someone is hurting me"] and len(asked.buttons) == 6
@@ -80,7 +80,7 @@ async def test_a_mentor_says_their_learner_is_not_showing_up(cohort: Simulation)
     pair, learner, mentor = await begin_mentoring(sim)
     mark = sim.last_seq()
 
-    assert (await sim.send(mentor, "/help"))[-1].buttons == [["I'm worried"], ["Message my learner"]]
+    assert (await sim.send(mentor, "/help"))[-1].buttons == [["I'm worried"], [f"Message {learner.title()}"]]
     asked = (await sim.press(mentor, "^I'm worried$"))[-1]
     assert [row[0] for row in asked.buttons] == [
         "Worried about my learner's safety",

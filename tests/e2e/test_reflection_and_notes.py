@@ -159,10 +159,11 @@ async def test_a_mentor_note_with_a_worry_reaches_only_the_coordinators(cohort: 
     await sim.press(mentor, "^Exams$")
     await sim.press(mentor, "^Done$")
     seemed = sim.transcript(mentor)[-1]
-    assert "How did" in seemed.text and seemed.buttons == [["😞", "🙁", "😐", "🙂", "😄"]]
+    faces = [["😞 Very low", "🙁 Low", "😐 Okay"], ["🙂 Good", "😄 Very good"]]  # each with a word
+    assert "How did" in seemed.text and seemed.buttons == faces
     reply = (await sim.photo(mentor, "face.jpg"))[-1]
     assert "How did" in reply.text and reply.buttons == seemed.buttons  # a photo is not an answer
-    await sim.press(mentor, "^🙂$")
+    await sim.press(mentor, "^🙂 Good$")
     reply = (await sim.sticker(mentor, "😬"))[-1].text
     assert "Nice sticker!" in reply and "never sees it" in reply
     await sim.send(mentor, "The rent for her flat went up and she is short of money")

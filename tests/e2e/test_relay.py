@@ -274,10 +274,10 @@ async def test_the_button_under_help_asks_for_the_message(cohort: Simulation) ->
     sim = cohort
     learner, mentor = await introduced(sim)
     shown = (await sim.send(learner, "/help"))[-1]
-    assert ["Message my mentor"] in shown.buttons
-    asked = await sim.press(learner, "^Message my mentor$")
+    assert ["Message Peter"] in shown.buttons  # the one partner, by name
+    asked = await sim.press(learner, "^Message Peter$")
     assert "Write your message to Peter" in asked[-1].text
-    assert ["Message my learner"] in (await sim.send(mentor, "/help"))[-1].buttons
+    assert [f"Message {learner.title()}"] in (await sim.send(mentor, "/help"))[-1].buttons
     assert not [row for row in (await sim.send("tom", "/help"))[-1].buttons if "Message" in row[0]]
 
 

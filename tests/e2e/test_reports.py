@@ -63,7 +63,7 @@ async def three_weeks(sim: Simulation) -> tuple[Pair, str, str, list[int]]:
     await sim.press(learner, "^Vocational school$")
     await sim.press(learner, "^Done$")
     await sim.press(learner, "^Good$")
-    assert "Anything you want your mentor to know?" in sim.bot_texts(learner)[-1]
+    assert f"Anything you want {mentor.title()} to know?" in sim.bot_texts(learner)[-1]
     await sim.send(learner, COMMENT)
     await until(sim, third.starts_at + timedelta(days=3))  # nobody says whether they met
     return pair, learner, mentor, [first.id, second.id, third.id]

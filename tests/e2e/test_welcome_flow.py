@@ -26,7 +26,8 @@ async def test_start_without_a_code_explains_the_programme_and_how_to_join(sim: 
     sim.add_user("alice", "Alice", language_code="de-DE")
     replies = await sim.send("alice", "/start")
     assert len(replies) == 2
-    assert "Hallo Alice" in replies[0].text and "Tandem example programme" in replies[0].text
+    # The programme's name in German, as the programme file gives it.
+    assert "Hallo Alice" in replies[0].text and "Tandem-Beispielprogramm" in replies[0].text
     assert "ehrenamtlichen Mentor" in replies[0].text  # what the programme is
     assert len(replies[1].buttons) == 3  # learner / volunteer / coordinator
 

@@ -34,7 +34,7 @@ SHIPPED = ("en", *TRANSLATED)  # English: the source language, msgstr may stay e
 # The same arguments as tools/i18n.sh (and the comment in pyproject.toml): change them together.
 EXTRACT_ARGS = (
     "extract", "-F", "pyproject.toml", "-k", "N_", "-k", "t", "-k", "plural:1,2",
-    "--no-default-keywords", "--sort-by-file", f"--project={DOMAIN}",
+    "-k", "G_", "-k", "pgettext:1c,2", "--no-default-keywords", "--sort-by-file", f"--project={DOMAIN}",
 )  # fmt: skip
 SOURCES = ("bot", "conversations")
 

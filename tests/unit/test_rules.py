@@ -51,6 +51,8 @@ def test_an_empty_file_means_every_default(tmp_path: Path) -> None:
         ),
         ("colour = 'blue'", "programme.toml: colour: Extra inputs are not permitted"),
         ("name = ", "programme.toml: not valid TOML"),
+        ('name = { de = "Nur Deutsch" }', "programme.toml: name: needs at least an English name"),
+        ('name = "  "', "programme.toml: name: a name has 1 to 80 characters"),
     ],
 )
 def test_a_mistake_names_the_file_and_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -58,6 +60,15 @@ def test_a_mistake_names_the_file_and_the_key(tmp_path: Path, text: str, message
         load_rules(write(tmp_path, text))
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_name_is_one_for_every_language_or_one_per_language(tmp_path: Path) -> None:
+    plain = load_rules(write(tmp_path, 'name = "Tandem Berlin"'))
+    assert plain.name_in("de") == plain.name_in("fr") == "Tandem Berlin"
+    per_language = load_rules(write(tmp_path, 'name = { en = "Tandem Vienna", de = "Tandem Wien" }'))
+    assert per_language.name_in("de_AT") == "Tandem Wien"  # the language of a regional locale
+    assert per_language.name_in("fr") == "Tandem Vienna"  # a language left out reads English
+    assert load_rules().name_in("de") == "Tandem-Beispielprogramm"  # the shipped example has the table
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ TIMES = ("16:30", "17:00", "17:30", "18:00")
 ZONES = ("Berlin (08:00)", "London (07:00)", "Istanbul (10:00)")
 DAYS = ("Tue, Mar 3", "Wed, Mar 4", "Thu, Mar 12")
 YES_NO = ("Yes", "No")
+FACES = ("😞 Very low", "🙁 Low", "😐 Okay", "🙂 Good", "😄 Very good")
 
 
 @pytest.mark.parametrize(
@@ -50,6 +51,10 @@ YES_NO = ("Yes", "No")
         ("17", TIMES, 1),
         ("17 Uhr", TIMES, 1),
         ("18h", TIMES, 3),
+        # the face or the word of a face's button alone
+        ("🙂", FACES, 3),
+        ("very low", FACES, 0),
+        ("Gut", ("😞 Sehr wenig", "🙁 Wenig", "😐 Okay", "🙂 Gut", "😄 Sehr gut"), 3),
     ],
 )
 def test_a_typed_answer_names_the_option_it_means(typed: str, labels: tuple[str, ...], meant: int) -> None:
