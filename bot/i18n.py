@@ -164,9 +164,12 @@ class Translator:
 
     def gendered(self, message: str, gender: str | None, **fields: object) -> str:
         """A ``G_`` text about someone whose gender is ``gender`` (one of ``GENDERS``, else the
-        neutral wording); a language with no gendered wording falls back to its neutral one."""
+        neutral wording); a language with no gendered wording falls back to its neutral one. A
+        reader of simple language reads its simple text, which is neutral."""
         catalogue = _catalogue(self.locale)
-        text = catalogue.pgettext(gender, message) if gender in GENDERS else message
+        text = self._simple(message)
+        if text is None:
+            text = catalogue.pgettext(gender, message) if gender in GENDERS else message
         if text == message:
             text = catalogue.gettext(message)
         return text.format(**fields) if fields else text
