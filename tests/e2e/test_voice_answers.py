@@ -44,7 +44,7 @@ async def check_in_up_to_the_comment(sim: Simulation, learner: str) -> None:
         await sim.press(learner, "^Done$")
     while "going?" in sim.bot_texts(learner)[-1]:
         await sim.press(learner, "^Good$")
-    assert "Anything you want your mentor to know?" in sim.bot_texts(learner)[-1]
+    assert "Anything you want Peter to know?" in sim.bot_texts(learner)[-1]
 
 
 async def test_voice_answers_reach_the_mentor_and_a_coordinator_listens(cohort: Simulation) -> None:
@@ -171,7 +171,7 @@ async def test_a_mentors_spoken_note_reaches_the_coordinators_as_a_voice_note(co
     await sim.press(mentor, "^Yes, we met$")
     await sim.press(mentor, "^Exams$")
     await sim.press(mentor, "^Done$")
-    await sim.press(mentor, "^🙂$")
+    await sim.press(mentor, "^🙂 Good$")
     assert "Anything the coordinators should know?" in sim.bot_texts(mentor)[-1]
     await sim.voice(mentor, 15)
     await sim.press(mentor, "^All fine$")

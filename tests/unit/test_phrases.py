@@ -145,7 +145,7 @@ def test_the_shipped_lists_cover_every_category_in_every_language(book: PhraseBo
             ("quitting", "high"),
         ]:
             phrases = [m for m in book._found[language].values() if m.category == category]
-            assert 10 <= len(phrases) <= 25, (language, category)
+            assert 10 <= len(phrases) <= 30, (language, category)  # reviewable, one by one
             assert {m.severity for m in phrases} == {severity}
 
 
