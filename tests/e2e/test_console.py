@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
 from bot import console
+from bot.emulator import Limits
 from bot.simulation import Simulation
 from storage.models import ConsoleLink, Person
 from tests.journeys import START, add_coordinator, onboard_learner, telegram_init_data
@@ -25,7 +26,8 @@ ONLY_COORDINATORS = "Only coordinators can use this command."
 
 @pytest.fixture
 async def sim(framework: str) -> AsyncIterator[Simulation]:
-    simulation = Simulation(framework=framework, start=START)  # type: ignore[arg-type]
+    # Telegram's limits off: a learner's onboarding is thirty messages, paced a second each with them.
+    simulation = Simulation(framework=framework, start=START, limits=Limits(enabled=False))  # type: ignore[arg-type]
     simulation.configure(public_url=PUBLIC)
     for key, name, language in (("carla", "Carla", "en"), ("nina", "Nina", "de")):
         simulation.add_user(key, name, language_code=language)
