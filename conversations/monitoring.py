@@ -187,23 +187,27 @@ def _after_how(answers: Mapping[str, Any]) -> str:
 
 # The question is worded per role when it is asked (like the check-in's goal questions), so its
 # prompt is just that answer.
+# A word to the coordinators after the answer, worded for each role, written or spoken; the
+# relationship check asks the same.
+NOTE_STEPS = tuple(
+    Step(
+        f"{role}_note",
+        NOTE_PROMPTS[role],
+        StepKind.TEXT,
+        max_length=1000,
+        optional=True,
+        voice=True,
+        next=END,
+    )
+    for role in ROLES
+)
+
 FLOW = Flow(
     name=NAME,
     title=N_("the monthly question about your mentoring"),
     steps=(
         Step("how", "{question}", StepKind.CHOICE, options=HOW, columns=3, next=_after_how),
-        *(
-            Step(
-                f"{role}_note",
-                NOTE_PROMPTS[role],
-                StepKind.TEXT,
-                max_length=1000,
-                optional=True,
-                voice=True,
-                next=END,
-            )
-            for role in ROLES
-        ),
+        *NOTE_STEPS,
     ),
     on_complete=answered,
 )

@@ -20,7 +20,7 @@ from bot.i18n import G_, N_
 from bot.services import concerns, phrase_screening, relationship
 from conversations.flow import END, Flow, Option, Step, StepKind
 from conversations.inputs import voice_of
-from conversations.monitoring import CHECK, NOTE_PROMPTS, ROLES, THANKS, THANKS_POOR
+from conversations.monitoring import CHECK, NOTE_STEPS, ROLES, THANKS, THANKS_POOR
 from storage.models import Pair
 
 SCALE = (
@@ -145,18 +145,7 @@ FLOW = Flow(
     title=N_("the relationship check"),
     steps=(
         *(_item(index, item) for index, item in enumerate(relationship.ITEMS)),
-        *(
-            Step(
-                f"{role}_note",
-                NOTE_PROMPTS[role],
-                StepKind.TEXT,
-                max_length=1000,
-                optional=True,
-                voice=True,
-                next=END,
-            )
-            for role in ROLES
-        ),
+        *NOTE_STEPS,
     ),
     on_complete=answered,
     fields=_worded,
