@@ -9,13 +9,14 @@ import logging
 import re
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -56,10 +57,16 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             url, echo=echo, hide_parameters=True, **_engine_options(url)
         )
+        self.sync_engine = self.engine.sync_engine
+        self._sessions: Callable[[], AsyncSession] = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+            path = sqlite_path(url)
+            if path is not None:  # units of work skip the asyncio session (``InLoopSession``)
+                self.sync_engine = _inloop_engine(path, echo)
+                inloop = partial(inloop_sqlite.InLoopSession, self.sync_engine, expire_on_commit=False)
+                self._sessions = inloop
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
@@ -95,6 +102,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.sync_engine is not self.engine.sync_engine:
+            self.sync_engine.dispose()
 
 
 _VERB = re.compile(r"(INSERT INTO|UPDATE|DELETE FROM|SELECT|\w+)", re.I)
@@ -206,13 +215,30 @@ def _engine_options(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": True}
 
 
+def _inloop_engine(path: Path, echo: bool) -> Engine:
+    """The engine of ``InLoopSession``: a plain ``sqlite3`` connection on the loop's thread."""
+    engine = create_engine(
+        "sqlite://",
+        creator=partial(inloop_sqlite.connect, str(path)),
+        poolclass=StaticPool,
+        pool_reset_on_return=None,  # every unit of work ends in commit or rollback
+        hide_parameters=True,
+        echo=echo,
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 async def _begin_immediate(session: AsyncSession) -> None:
     """SQLite: the write lock first (the connection waits for nobody: ``storage.inloop_sqlite``);
     held by another process, it is waited for here, the loop running meanwhile."""
     started = time.monotonic()
     for attempt in itertools.count():
         try:
-            await (await session.connection()).exec_driver_sql("BEGIN IMMEDIATE")
+            if isinstance(session, inloop_sqlite.InLoopSession):
+                session.begin_immediate()
+            else:
+                await (await session.connection()).exec_driver_sql("BEGIN IMMEDIATE")
             return
         except DBAPIError as exc:
             if not inloop_sqlite.locked(exc):

@@ -48,7 +48,7 @@ async def test_rows_are_written_in_one_statement_with_their_ids_in_order(db: Dat
         if statement.lstrip().upper().startswith("INSERT INTO OUTBOX"):
             inserts.append(statement)
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    event.listen(db.sync_engine, "before_cursor_execute", seen)
     texts = [f"message {i}" for i in range(7)]
     async with db.unit_of_work() as uow:
         await uow.outbox.add_many([row(1, "earlier")])
