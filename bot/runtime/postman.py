@@ -176,6 +176,7 @@ class Postman:
         """Write outcomes; concurrent events share one transaction (SQLite has one writer)."""
         self._outcomes.extend(outcomes)
         self._unreachable |= dead
+        await asyncio.sleep(0)  # events whose answers came in the same turn of the loop join in
         async with self._recording:
             if not self._outcomes and not self._unreachable:
                 return  # an earlier holder wrote ours too
