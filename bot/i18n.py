@@ -86,6 +86,7 @@ def negotiate(*candidates: str | None, default: str = "en") -> str:
     return default if default in available else "en"
 
 
+@cache
 def language_name(code: str) -> str:
     """A language's name in that language ("Deutsch", "français"), capitalised for buttons."""
     name = Locale.parse(code).get_display_name(code) or code
