@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -16,6 +17,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import TelegramMethod
 from aiohttp import ClientConnectorError, ConnectionTimeoutError
 
 from bot.events import (
@@ -31,7 +33,7 @@ from bot.events import (
     SendVoice,
 )
 from bot.messenger import GroupCensus
-from handlers.bot_api import census
+from handlers.bot_api import NO_KEYBOARD, census, keyboard_json
 from handlers.delivery import (
     Courier,
     DeliveryStats,
@@ -76,9 +78,46 @@ def markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup | None:
     return tg.InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _edit_markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup:
-    # An explicit empty keyboard removes the old one, rather than relying on omission.
-    return markup(keyboard) or tg.InlineKeyboardMarkup(inline_keyboard=[])
+# Texts and edits, the most of what Tandem sends, go as the lean methods below. ``Bot.send_message``
+# builds pydantic models of the keyboard on the way out and of the whole ``Message`` on the way back
+# (its sender, its chat, the keyboard again), and Tandem reads only the message's id. The keyboard
+# goes as the Bot API's JSON, as aiogram would write it; errors are read by aiogram as for any method.
+
+
+class _SendText(TelegramMethod[tg.MessageId]):
+    __returning__ = tg.MessageId
+    __api_method__ = "sendMessage"
+
+    chat_id: int
+    text: str
+    reply_markup: str | None = None
+    allow_paid_broadcast: bool | None = None
+
+
+class _EditText(TelegramMethod[tg.MessageId | bool]):
+    __returning__ = tg.MessageId | bool  # True for a message sent in inline mode
+    __api_method__ = "editMessageText"
+
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: str | None
+
+
+class _EditKeyboard(TelegramMethod[tg.MessageId | bool]):
+    __returning__ = tg.MessageId | bool
+    __api_method__ = "editMessageReplyMarkup"
+
+    chat_id: int
+    message_id: int
+    reply_markup: str | None
+
+
+def _keyboard(keyboard: Keyboard | None, *, edit: bool = False) -> str | None:
+    """The Bot API's JSON of a keyboard; an edit without one sends an empty one, which removes the
+    old keyboard rather than relying on omission."""
+    written = keyboard_json(keyboard) or (NO_KEYBOARD if edit else None)
+    return None if written is None else json.dumps(written, ensure_ascii=False)
 
 
 class AiogramMessenger:
@@ -142,28 +181,34 @@ class AiogramMessenger:
         return await self._courier.run(call, Target(method, chat_id))
 
     async def _send_text(self, action: SendText) -> int:
-        sent = await self._bot.send_message(
-            action.chat_id,
-            action.text,
-            reply_markup=markup(action.keyboard),
-            allow_paid_broadcast=action.paid or None,
+        sent = await self._bot(
+            _SendText(
+                chat_id=action.chat_id,
+                text=action.text,
+                reply_markup=_keyboard(action.keyboard),
+                allow_paid_broadcast=action.paid or None,
+            )
         )
         return sent.message_id
 
     async def _edit_text(self, action: EditText) -> int:
-        await self._bot.edit_message_text(
-            action.text,
-            chat_id=action.chat_id,
-            message_id=action.message_id,
-            reply_markup=_edit_markup(action.keyboard),
+        await self._bot(
+            _EditText(
+                chat_id=action.chat_id,
+                message_id=action.message_id,
+                text=action.text,
+                reply_markup=_keyboard(action.keyboard, edit=True),
+            )
         )
         return action.message_id
 
     async def _edit_keyboard(self, action: EditKeyboard) -> int:
-        await self._bot.edit_message_reply_markup(
-            chat_id=action.chat_id,
-            message_id=action.message_id,
-            reply_markup=_edit_markup(action.keyboard),
+        await self._bot(
+            _EditKeyboard(
+                chat_id=action.chat_id,
+                message_id=action.message_id,
+                reply_markup=_keyboard(action.keyboard, edit=True),
+            )
         )
         return action.message_id
 

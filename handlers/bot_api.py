@@ -1,4 +1,5 @@
-"""Bot API objects → ``Inbound`` events, whichever framework parsed them.
+"""Bot API objects → ``Inbound`` events, whichever framework parsed them; and keyboards as the Bot
+API reads them, for the sends that skip a framework's own models.
 
 aiogram and python-telegram-bot both model the Bot API's objects with its own field names, so one
 reading serves both: the protocols below name just the fields Tandem reads, and each framework's
@@ -19,6 +20,7 @@ from bot.events import (
     Command,
     Contact,
     Inbound,
+    Keyboard,
     Location,
     MemberBlocked,
     MembersChanged,
@@ -350,3 +352,22 @@ def _other(update_id: int, kind: str, event: object) -> Inbound | Ignored:
     if chat is None or user is None or not hasattr(chat, "type") or not hasattr(user, "is_bot"):
         return Ignored(update_id, kind)
     return Unsupported(**_base(update_id, chat, user), kind=kind)
+
+
+def keyboard_json(keyboard: Keyboard | None) -> dict[str, Any] | None:
+    """An inline keyboard as the Bot API reads it; a button has a callback or a URL."""
+    if not keyboard:
+        return None
+    return {
+        "inline_keyboard": [
+            [
+                {"text": b.text, "url": b.url} if b.url else {"text": b.text, "callback_data": b.data}
+                for b in row
+            ]
+            for row in keyboard
+        ]
+    }
+
+
+# An explicit empty keyboard removes the old one, rather than relying on omission.
+NO_KEYBOARD: dict[str, Any] = {"inline_keyboard": []}

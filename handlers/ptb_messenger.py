@@ -26,7 +26,7 @@ from bot.events import (
 )
 from bot.messenger import GroupCensus
 from handlers import ptb_request
-from handlers.bot_api import census
+from handlers.bot_api import NO_KEYBOARD, census, keyboard_json
 from handlers.delivery import (
     Courier,
     DeliveryStats,
@@ -88,21 +88,6 @@ warnings.filterwarnings(
 )
 
 
-def keyboard_json(keyboard: Keyboard | None) -> dict[str, Any] | None:
-    """An inline keyboard as the Bot API reads it; a button has a callback or a URL."""
-    if not keyboard:
-        return None
-    return {
-        "inline_keyboard": [
-            [
-                {"text": b.text, "url": b.url} if b.url else {"text": b.text, "callback_data": b.data}
-                for b in row
-            ]
-            for row in keyboard
-        ]
-    }
-
-
 def markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup | None:
     if not keyboard:
         return None
@@ -115,10 +100,6 @@ def markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup | None:
 
 # An explicit empty keyboard removes the old one, rather than relying on omission.
     return markup(keyboard) or tg.InlineKeyboardMarkup([])
-
-
-# An explicit empty keyboard removes the old one, rather than relying on omission.
-NO_KEYBOARD: dict[str, Any] = {"inline_keyboard": []}
 
 
 def _edited_id(result: dict[str, Any] | bool, fallback: int) -> int:
