@@ -85,7 +85,7 @@ class Dispatcher:
         self.routes = routes
         self.flows = FlowEngine(routes.flows)
         self.handled: Counter[int] = Counter()
-        self._changed = asyncio.Condition()
+        self._waiting: dict[int, list[tuple[int, asyncio.Future[None]]]] = {}  # wait_handled's
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
         # A few events at a time: enough to overlap one event's sending with another's
         # transaction; more only lengthens every transaction (they share one event loop).
@@ -109,23 +109,36 @@ class Dispatcher:
         finally:
             metrics.UPDATES.labels(type(event).__name__).inc()
             metrics.HANDLER_SECONDS.observe(time.perf_counter() - started)
-            await self._mark_handled(event.update_id)
+            self._mark_handled(event.update_id)
 
     async def ignore(self, update_id: int, kind: str) -> None:
         log.debug("ignored update %s (%s)", update_id, kind)
         recorded()
         metrics.UPDATES.labels("Ignored").inc()
-        await self._mark_handled(update_id)
+        self._mark_handled(update_id)
 
     async def wait_handled(self, update_id: int, times: int = 1) -> None:
         """For harnesses: wait until the update was handled ``times`` times in all."""
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.handled[update_id] >= times)
+        if self.handled[update_id] >= times:
+            return
+        done = asyncio.get_running_loop().create_future()
+        waiting = self._waiting.setdefault(update_id, [])
+        waiting.append((times, done))
+        try:
+            await done
+        finally:
+            if (times, done) in waiting:  # cancelled, or timed out
+                waiting.remove((times, done))
+            if not waiting:
+                self._waiting.pop(update_id, None)
 
-    async def _mark_handled(self, update_id: int) -> None:
-        async with self._changed:
-            self.handled[update_id] += 1
-            self._changed.notify_all()
+    def _mark_handled(self, update_id: int) -> None:
+        """Count the update, and wake who waits for it: only them, so that a harness with many
+        people waiting at once costs the same per update as with one."""
+        self.handled[update_id] += 1
+        for times, done in self._waiting.get(update_id, ()):
+            if times <= self.handled[update_id] and not done.done():
+                done.set_result(None)
 
     async def _handle(self, event: Inbound) -> list[int]:
         """The event's transaction and delivery; the groups to count again once done."""
