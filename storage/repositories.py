@@ -486,6 +486,9 @@ class DueJobs:
         )
 
 
+_DELETE_SENT = delete(table_of(OutboxMessage)).where(table_of(OutboxMessage).c.id == bindparam("outbox_id"))
+
+
 class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -518,8 +521,8 @@ class Outbox:
         finished = [i for i, values in outcomes if values["status"] in FINISHED]
         retry = [(i, values) for i, values in outcomes if values["status"] not in FINISHED]
         table = table_of(OutboxMessage)
-        if finished:
-            await self._session.execute(delete(table).where(table.c.id.in_(finished)))
+        if finished:  # an executemany: a list in IN () would compile the statement anew each time
+            await self._session.execute(_DELETE_SENT, [{"outbox_id": i} for i in finished])
         if not retry:
             return
         outcomes = retry
