@@ -1,7 +1,9 @@
 """Throwaway databases for tests, simulations and benchmarks: a temporary SQLite file, or a fresh
 PostgreSQL database cloned from a migrated template when ``TANDEM_TEST_POSTGRES_URL`` names a server.
 
-Cloning costs a file copy instead of thirteen migrations, so every test gets its own database.
+Cloning costs a file copy instead of running every migration, so every test gets its own database.
+On SQLite the migrated template is a file made once per process; on PostgreSQL a database made once
+per server.
 """
 
 from __future__ import annotations
@@ -39,11 +41,10 @@ class ScratchDatabase:
     async def create(cls, *, server: str | None = None, migrated: bool = True) -> ScratchDatabase:
         server = server if server is not None else postgres_server()
         if server is None:
-            folder = tempfile.TemporaryDirectory(prefix="tandem-db-")
-            url = f"sqlite+aiosqlite:///{Path(folder.name) / 'tandem.db'}"
             if migrated:
-                await upgrade(url)
-            return cls(url, folder)
+                return _copy_sqlite(await _sqlite_template())
+            folder = tempfile.TemporaryDirectory(prefix="tandem-db-")
+            return cls(f"sqlite+aiosqlite:///{Path(folder.name) / 'tandem.db'}", folder)
         name = PREFIX + secrets.token_hex(6)
         template = await _template(server) if migrated else None
         await _execute(server, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
@@ -56,13 +57,7 @@ class ScratchDatabase:
         if self._server is None:
             source = sqlite_path(self.url)
             assert source is not None
-            folder = tempfile.TemporaryDirectory(prefix="tandem-db-")
-            target = Path(folder.name) / source.name
-            for suffix in ("", "-wal"):  # a log left behind holds commits not yet in the file
-                part = source.with_name(source.name + suffix)
-                if part.exists():
-                    shutil.copyfile(part, target.with_name(target.name + suffix))
-            return ScratchDatabase(f"sqlite+aiosqlite:///{target}", folder)
+            return _copy_sqlite(source)
         name = PREFIX + secrets.token_hex(6)
         await _execute(self._server, f'CREATE DATABASE "{name}" TEMPLATE "{make_url(self.url).database}"')
         return ScratchDatabase(_with_database(self._server, name), None, self._server)
@@ -79,6 +74,33 @@ class ScratchDatabase:
             name = make_url(self.url).database
             await _execute(self._server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             self._server = None
+
+
+# The migrated SQLite file per head revision, made once per process and removed when it exits.
+_sqlite_templates: dict[str | None, tempfile.TemporaryDirectory[str]] = {}
+
+
+async def _sqlite_template() -> Path:
+    """The migrated SQLite file for the current head, built once per process. Running every
+    migration commits to disk once per migration (about a second); a copy of the file is instant,
+    and a test suite makes a database per test."""
+    head = head_revision()
+    if head not in _sqlite_templates:
+        folder = tempfile.TemporaryDirectory(prefix="tandem-template-")
+        await upgrade(f"sqlite+aiosqlite:///{Path(folder.name) / 'tandem.db'}")
+        _sqlite_templates.setdefault(head, folder)  # another task may have built one meanwhile
+    return Path(_sqlite_templates[head].name) / "tandem.db"
+
+
+def _copy_sqlite(source: Path) -> ScratchDatabase:
+    """A throwaway SQLite database holding what the file at ``source`` holds."""
+    folder = tempfile.TemporaryDirectory(prefix="tandem-db-")
+    target = Path(folder.name) / source.name
+    for suffix in ("", "-wal"):  # a log left behind holds commits not yet in the file
+        part = source.with_name(source.name + suffix)
+        if part.exists():
+            shutil.copyfile(part, target.with_name(target.name + suffix))
+    return ScratchDatabase(f"sqlite+aiosqlite:///{target}", folder)
 
 
 async def _template(server: str) -> str:

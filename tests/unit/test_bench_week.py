@@ -50,7 +50,7 @@ async def test_computed_the_week_fits_the_free_rate_and_an_overload_shows() -> N
 async def test_a_tiny_busiest_evening_goes_out_inside_its_windows_with_two_replicas(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code = await bench_week(60, 30, scale=1.0, speed=360, evening=Evening(time(15), 3.0))
+    code = await bench_week(60, 30, scale=1.0, speed=360, evening=Evening(time(16), 1.5))
     assert code == 0
     result = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert (result["replicas"], result["week_messages"], result["week_late"]) == (2, 540, 0)
