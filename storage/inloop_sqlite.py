@@ -164,7 +164,9 @@ class InLoopSession(AsyncSession):
     of a short transaction. On the loop's own thread (above) no step of SQLite waits, so there is
     nothing to switch for: the calls an update makes go straight to the ``Session``. The others
     (``refresh``, ``run_sync``, ``stream``…) keep the asyncio session's way, which works the same
-    over a driver that never waits."""
+    over a driver that never waits; but for ``connection()``, whose asyncio connection needs an
+    asyncio driver: ``run_sync`` reaches the ``Session``'s, and ``begin_immediate`` starts a unit
+    of work."""
 
     def __init__(self, engine: Engine, **kw: Any) -> None:
         super().__init__(**kw)

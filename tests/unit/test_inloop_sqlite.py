@@ -28,6 +28,25 @@ async def test_statements_run_without_a_thread_of_their_own(tmp_path: Path) -> N
         await db.dispose()
 
 
+async def test_a_failed_unit_of_work_leaves_nothing_and_other_calls_work(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}")
+    try:
+        async with db.unit_of_work() as uow:
+            await uow.session.execute(text("CREATE TABLE t (x INTEGER)"))
+        with pytest.raises(RuntimeError):
+            async with db.unit_of_work() as uow:
+                await uow.session.execute(text("INSERT INTO t VALUES (1)"))
+                raise RuntimeError("a bug halfway")
+        async with db.unit_of_work() as uow:  # the calls the session does not make directly
+            await uow.session.execute(text("INSERT INTO t VALUES (2), (3)"))
+            assert await uow.session.run_sync(lambda s: s.execute(text("SELECT sum(x) FROM t")).scalar()) == 5
+            ordered = text("SELECT x FROM t ORDER BY x")
+            assert [row[0] async for row in await uow.session.stream(ordered)] == [2, 3]
+            assert list(await uow.session.scalars(ordered)) == [2, 3]
+    finally:
+        await db.dispose()
+
+
 async def test_a_lock_held_by_another_process_is_waited_for_while_the_loop_runs(tmp_path: Path) -> None:
     path = tmp_path / "tandem.db"
     db = Database(f"sqlite+aiosqlite:///{path}")
