@@ -33,6 +33,7 @@ from bot.events import (
     SendVoice,
 )
 from bot.messenger import GroupCensus
+from handlers.aiogram_polling import pin_responses
 from handlers.bot_api import NO_KEYBOARD, census, keyboard_json
 from handlers.delivery import (
     Courier,
@@ -111,6 +112,9 @@ class _EditKeyboard(TelegramMethod[tg.MessageId | bool]):
     chat_id: int
     message_id: int
     reply_markup: str | None
+
+
+pin_responses(_SendText, _EditText, _EditKeyboard)
 
 
 def _keyboard(keyboard: Keyboard | None, *, edit: bool = False) -> str | None:

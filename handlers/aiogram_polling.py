@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -17,27 +18,38 @@ from handlers import log_privacy
 
 logger = logging.getLogger("handlers.aiogram")
 
-# aiogram parametrizes Response[...] on every call; pydantic keeps such generic classes
-# only weakly, so under load they are collected and rebuilt (about 10 ms each, measured in
-# `tandem bench`). Holding the ones our calls use keeps them built once.
-_RESPONSE_TYPES = [
-    Response[method.__returning__]  # type: ignore[name-defined]
-    for method in (
-        methods.GetMe,
-        methods.GetUpdates,
-        methods.DeleteWebhook,
-        methods.SendMessage,
-        methods.EditMessageText,
-        methods.EditMessageReplyMarkup,
-        methods.AnswerCallbackQuery,
-        methods.SendDocument,
-        methods.SendPhoto,
-        methods.SetMyCommands,
-        methods.GetChatAdministrators,
-        methods.GetChatMemberCount,
-        methods.GetChatMember,
-    )
-]
+# aiogram parametrizes Response[...] on every call; pydantic keeps such generic classes only
+# weakly, so under load they are collected and rebuilt (a few ms each, about a tenth of an update's
+# CPU in `tandem bench updates` when one was missing). Holding the ones our calls use keeps them
+# built once.
+_PINNED: dict[object, type] = {}
+
+
+def pin_responses(*used: type[methods.TelegramMethod[Any]]) -> None:
+    """Keep ``Response[...]`` of each method's result built for the life of the process."""
+    for method in used:
+        returning = method.__returning__
+        if returning not in _PINNED:
+            _PINNED[returning] = Response[returning]  # type: ignore[valid-type]
+
+
+pin_responses(
+    methods.GetMe,
+    methods.GetUpdates,
+    methods.DeleteWebhook,
+    methods.SendMessage,
+    methods.EditMessageText,
+    methods.EditMessageReplyMarkup,
+    methods.AnswerCallbackQuery,
+    methods.SendDocument,
+    methods.SendPhoto,
+    methods.SendVoice,
+    methods.SetWebhook,
+    methods.SetMyCommands,
+    methods.GetChatAdministrators,
+    methods.GetChatMemberCount,
+    methods.GetChatMember,
+)
 
 # How long start() waits for the polling task to come up before calling it failed.
 STARTUP_SECONDS = 30.0

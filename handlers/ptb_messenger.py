@@ -83,9 +83,7 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 # Sends and edits go through ``Bot.do_api_request``: ``send_message`` and the like build a whole
 # ``Message`` from Telegram's answer (an eighth of an update's CPU on this framework, measured), of
 # which Tandem reads only the id. PTB warns when a method it has is called that way; that is the point.
-warnings.filterwarnings(
-    "ignore", r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request", PTBUserWarning
-)
+warnings.filterwarnings("ignore", r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request", PTBUserWarning)
 
 
 def markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup | None:
@@ -97,8 +95,7 @@ def markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup | None:
     ]
     return tg.InlineKeyboardMarkup(rows)
 
-
-# An explicit empty keyboard removes the old one, rather than relying on omission.
+    # An explicit empty keyboard removes the old one, rather than relying on omission.
     return markup(keyboard) or tg.InlineKeyboardMarkup([])
 
 

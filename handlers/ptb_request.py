@@ -82,9 +82,7 @@ class AiohttpRequest(BaseRequest):
             sock_read=_given(read_timeout, self._read_timeout),
         )
         try:
-            async with session.request(
-                method, url, data=_body(request_data), timeout=timeout
-            ) as response:
+            async with session.request(method, url, data=_body(request_data), timeout=timeout) as response:
                 return response.status, await response.read()
         except NEVER_SENT as exc:
             message = "the request was not sent to Telegram"
