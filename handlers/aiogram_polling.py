@@ -8,9 +8,10 @@ import contextlib
 import logging
 from typing import Any
 
+import orjson
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.methods.base import Response
 
 from bot.adapter import AdapterOptions
@@ -58,11 +59,10 @@ STARTUP_SECONDS = 30.0
 def build_bot(options: AdapterOptions) -> Bot:
     log_privacy.install("aiogram")
     # No DefaultBotProperties: texts go out as plain text, never parsed as HTML or Markdown.
-    if options.base_url is None:
-        session = AiohttpSession(timeout=options.request_timeout)
-    else:
-        api = TelegramAPIServer.from_base(options.base_url.rstrip("/"))
-        session = AiohttpSession(api=api, timeout=options.request_timeout)
+    api = (
+        PRODUCTION if options.base_url is None else TelegramAPIServer.from_base(options.base_url.rstrip("/"))
+    )
+    session = AiohttpSession(api=api, timeout=options.request_timeout, json_loads=orjson.loads)
     return Bot(options.token, session=session)
 
 

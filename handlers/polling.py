@@ -23,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import orjson
 from aiohttp import ClientSession, ClientTimeout
 
 from bot.adapter import COMMITTED, AdapterOptions
@@ -241,7 +242,13 @@ class LongPolling:
         assert self._session is not None
         timeout = ClientTimeout(total=seconds)
         async with self._session.post(f"{self._base}/{method}", json=params, timeout=timeout) as response:
-            body = await response.json(content_type=None)
+            # orjson: while updates are being handled each poll returns all of them again, which
+            # the standard library's json read at about a twentieth of an update's CPU (cProfile).
+            raw = await response.read()
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise FetchFailed(f"{method}: not a Bot API answer") from None
         if not isinstance(body, dict):
             raise FetchFailed(f"{method}: not a Bot API answer")
         if not body.get("ok"):

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp import web
 from telegram import Bot
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 
 from handlers.ptb_messenger import classify
 from handlers.ptb_request import AiohttpRequest
@@ -59,6 +59,27 @@ async def test_an_answer_comes_back_as_ptb_reads_it(request_: AiohttpRequest) ->
     finally:
         await runner.cleanup()
 
+
+
+async def test_an_answer_that_is_not_json_is_an_error_that_quotes_nothing(
+    request_: AiohttpRequest, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def send_message(request: web.Request) -> web.Response:
+        return web.Response(text="<html>Grüß dich</html>", content_type="text/html")  # a proxy's page
+
+    app = web.Application()
+    app.router.add_post(f"/bot{TOKEN}/sendMessage", send_message)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request_)
+        with pytest.raises(TelegramError, match="Invalid server response"):
+            await bot.send_message(5, "Grüß dich")
+    finally:
+        await runner.cleanup()
+    assert "Grüß" not in caplog.text
 
 async def test_no_server_is_a_request_that_never_left(request_: AiohttpRequest) -> None:
     with pytest.raises(NetworkError) as failed:
