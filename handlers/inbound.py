@@ -11,6 +11,7 @@ import logging
 import math
 import traceback
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from types import NoneType, UnionType
@@ -204,21 +205,27 @@ def _bounded(name: str, value: str, hint: Any) -> str | None:
     return value[: CUT.get(name, OTHER_TEXT)]
 
 
+# What ``readable`` made of the update this task feeds the framework: ``hand_over``, further down
+# the same task (or one it started), takes it instead of converting the update a second time.
+_READ: ContextVar[Inbound | Ignored | None] = ContextVar("tandem_read", default=None)
+
+
 def readable(result: Inbound | Ignored, ids: Iterable[object] = ()) -> None:
     """For the webhook: raise ``Malformed`` (a ValueError, answered 400) unless the update makes
     an event Tandem can keep, and the ``ids`` the framework itself reads are ids."""
     if not all(_fits(value, int) for value in ids):
         raise Malformed("an id")
-    if isinstance(result, Inbound):
-        within_bounds(result)
+    _READ.set(within_bounds(result) if isinstance(result, Inbound) else result)
 
 
 async def hand_over(sink: EventSink, update_id: int, convert: Callable[[], Inbound | Ignored]) -> None:
     """Convert one update and make exactly one sink call; never raise into the polling loop."""
     try:
-        result = convert()
-        if isinstance(result, Inbound):
-            result = within_bounds(result)
+        result = _READ.get()
+        if result is None or result.update_id != update_id:
+            result = convert()
+            if isinstance(result, Inbound):
+                result = within_bounds(result)
     except Malformed as exc:
         logger.warning("update %d is malformed (%s): ignored", update_id, exc)
         result = Ignored(update_id, MALFORMED)

@@ -12,10 +12,19 @@ from aiogram.methods.base import Response
 from pydantic._internal import _generics
 
 from bot.emulator import Emulator
-from bot.events import AnswerButton, ButtonPress, EditKeyboard, EditText, SendDocument, SendText
+from bot.events import (
+    AnswerButton,
+    Button,
+    ButtonPress,
+    EditKeyboard,
+    EditText,
+    SendDocument,
+    SendText,
+)
 
 from .conftest import Started
-from .test_end_to_end import KEYBOARD, add_ada
+
+KEYBOARD = ((Button("Yes", data="y:1"), Button("Site", url="https://example.org")),)
 
 
 @pytest.mark.parametrize("framework", ["aiogram"])
@@ -23,7 +32,7 @@ async def test_no_response_class_is_rebuilt_after_a_collection(
     started: Started, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     adapter, sink = started
-    send, ada = adapter.messenger.deliver, add_ada(emulator)
+    send, ada = adapter.messenger.deliver, emulator.add_user("Ada")["id"]
 
     async def every_kind_of_call() -> None:
         asked = await send(SendText(chat_id=ada, text="Pick", keyboard=KEYBOARD))

@@ -60,7 +60,6 @@ async def test_an_answer_comes_back_as_ptb_reads_it(request_: AiohttpRequest) ->
         await runner.cleanup()
 
 
-
 async def test_an_answer_that_is_not_json_is_an_error_that_quotes_nothing(
     request_: AiohttpRequest, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -80,6 +79,7 @@ async def test_an_answer_that_is_not_json_is_an_error_that_quotes_nothing(
     finally:
         await runner.cleanup()
     assert "Grüß" not in caplog.text
+
 
 async def test_no_server_is_a_request_that_never_left(request_: AiohttpRequest) -> None:
     with pytest.raises(NetworkError) as failed:
