@@ -177,6 +177,9 @@ def _bench_parser(commands: Commands) -> None:
         "--people", type=int, default=600, help="people tapping at a human pace; default 600"
     )
     updates.add_argument("--gap", type=float, default=3.0, help="seconds between a person's taps; default 3")
+    updates.add_argument(
+        "--rounds", type=int, default=3, help="cost phase: rounds, echo and Tandem alternated; default 3"
+    )
     _framework(updates, default=None)
     matching = _command(
         kinds, "matching", "match a random cohort (candidates, then an exact flow), against greedy"
@@ -312,7 +315,7 @@ async def _bench(args: argparse.Namespace) -> int:
         )
     from bot.devtools.bench_updates import Sizes, bench_updates
 
-    sizes = Sizes(users=args.users, paced=args.paced, people=args.people, gap=args.gap)
+    sizes = Sizes(users=args.users, paced=args.paced, people=args.people, gap=args.gap, rounds=args.rounds)
     return await bench_updates(sizes, (args.framework,) if args.framework else ("aiogram", "ptb"))
 
 

@@ -6,7 +6,8 @@ each with a fresh Tandem on a fresh SQLite file:
 - *cost*: limits off (the emulator's and Tandem's), many people tapping as fast as answers come;
   a bare echo bot of the same framework does the same, and the ratio of the two is the figure.
   Tandem's people walk /start and the welcome flow (five updates each); the echo bot's send five
-  texts each.
+  texts each. A round of either lasts a second or less, so one pause of the machine would skew
+  it: ``rounds`` rounds alternate the two, and each rate is the median of its rounds.
 - *paced*: limits off, a new person sends /start every 1/50 s.
 - *human pace*: production settings (Tandem's limiter on, the emulator's Telegram limits on),
   people each walking the five steps with ``gap`` seconds between taps, their starts spread over
@@ -48,6 +49,7 @@ class Sizes:
     paced: int = 300  # paced phase: new people, PACED_RATE a second
     people: int = 600  # human pace: people walking the flow
     gap: float = 3.0  # human pace: seconds between one person's taps
+    rounds: int = 3  # cost phase: echo and Tandem alternated, the median of each
 
 
 def rounded(values: list[float], q: float) -> float:
@@ -173,13 +175,24 @@ async def bench_human(
 
 
 async def bench_framework(client: EmulatorClient, framework: Framework, sizes: Sizes) -> dict[str, Any]:
-    echo_ups, echo_lat = await bench_echo(client, framework, sizes.users)
-    tandem_ups, tandem_lat = await bench_tandem(client, framework, sizes.users)
+    echo_rates: list[float] = []
+    tandem_rates: list[float] = []
+    echo_lat: list[float] = []
+    tandem_lat: list[float] = []
+    for _ in range(sizes.rounds):
+        rate, latencies = await bench_echo(client, framework, sizes.users)
+        echo_rates.append(rate)
+        echo_lat += latencies
+        rate, latencies = await bench_tandem(client, framework, sizes.users)
+        tandem_rates.append(rate)
+        tandem_lat += latencies
+    echo_ups, tandem_ups = statistics.median(echo_rates), statistics.median(tandem_rates)
     paced = await bench_paced(client, framework, sizes.paced)
     human = await bench_human(client, framework, sizes.people, sizes.gap)
     return {
         "framework": framework,
         "users": sizes.users,
+        "rounds": sizes.rounds,
         "updates": len(tandem_lat),
         "tandem_ups": round(tandem_ups, 1),
         "echo_ups": round(echo_ups, 1),

@@ -13,12 +13,12 @@ pytestmark = pytest.mark.single_pass  # its own SQLite file, not the database un
 
 
 async def test_a_tiny_run_reports_each_framework_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    sizes = Sizes(users=3, paced=10, people=6, gap=1.0)
+    sizes = Sizes(users=3, paced=10, people=6, gap=1.0, rounds=2)
     assert await bench_updates(sizes, ("aiogram", "ptb")) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["framework"] for line in lines] == ["aiogram", "ptb"]
     for result in lines:
-        assert result["updates"] == 15  # five updates from each of three people, every one answered
+        assert result["updates"] == 30  # two rounds of five updates from each of three people, all answered
         assert result["tandem_ups"] > 0 and result["echo_ups"] > 0 and result["ratio"] > 0
         assert result["p99_ms"] >= result["p50_ms"] > 0
         assert result["paced_p99_ms"] >= result["paced_p50_ms"] > 0
