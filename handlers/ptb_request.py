@@ -20,6 +20,8 @@ import orjson
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+JSON_BODY = {"Content-Type": "application/json"}
+
 # aiohttp's failures before the request was written: Telegram cannot have carried it out.
 NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
@@ -93,7 +95,9 @@ class AiohttpRequest(BaseRequest):
             sock_read=_given(read_timeout, self._read_timeout),
         )
         try:
-            async with session.request(method, url, data=_body(request_data), timeout=timeout) as response:
+            body = _body(request_data)
+            headers = JSON_BODY if isinstance(body, bytes) else None
+            async with session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
         except NEVER_SENT as exc:
             message = "the request was not sent to Telegram"
@@ -111,14 +115,16 @@ def _given(value: Any, default: float | None) -> float | None:
     return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """The parameters as a form, as PTB's httpx request sends them; multipart with files."""
+def _body(request_data: RequestData | None) -> aiohttp.FormData | bytes | None:
+    """The parameters as a JSON body, which the Bot API takes as it takes a form: PTB's values are
+    the strings it would put in one, and a form's encoding quotes each byte of each in Python (about
+    80 µs for a question with its keyboard). With files, a multipart form, as PTB sends it."""
     if request_data is None:
         return None
     fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
-        return fields
+        return orjson.dumps(fields)
     form = aiohttp.FormData()
     for name, value in fields.items():
         form.add_field(name, value)

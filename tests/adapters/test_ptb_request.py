@@ -6,11 +6,12 @@ a request that never left (safe to repeat) from one whose answer did not come (m
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TelegramError, TimedOut
 
 from handlers.ptb_messenger import classify
@@ -41,7 +42,9 @@ async def test_an_answer_comes_back_as_ptb_reads_it(request_: AiohttpRequest) ->
     seen: dict[str, str] = {}
 
     async def send_message(request: web.Request) -> web.Response:
-        seen.update({k: str(v) for k, v in (await request.post()).items()})
+        # A JSON body of the strings a form would carry, which the Bot API reads alike.
+        assert request.content_type == "application/json"
+        seen.update(await request.json())
         message = {"message_id": 7, "date": 0, "chat": {"id": 5, "type": "private"}, "text": seen["text"]}
         return web.json_response({"ok": True, "result": message})
 
@@ -53,9 +56,12 @@ async def test_an_answer_comes_back_as_ptb_reads_it(request_: AiohttpRequest) ->
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
         bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request_)
-        sent = await bot.send_message(5, "Grüß dich ✓")
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ja", callback_data="y:1")]])
+        sent = await bot.send_message(5, "Grüß dich ✓", reply_markup=keyboard)
         assert (sent.message_id, sent.text) == (7, "Grüß dich ✓")
         assert seen["chat_id"] == "5"
+        button = {"text": "Ja", "callback_data": "y:1"}
+        assert json.loads(seen["reply_markup"]) == {"inline_keyboard": [[button]]}
     finally:
         await runner.cleanup()
 
