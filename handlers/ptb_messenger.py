@@ -95,9 +95,6 @@ def markup(keyboard: Keyboard | None) -> tg.InlineKeyboardMarkup | None:
     ]
     return tg.InlineKeyboardMarkup(rows)
 
-    # An explicit empty keyboard removes the old one, rather than relying on omission.
-    return markup(keyboard) or tg.InlineKeyboardMarkup([])
-
 
 def _edited_id(result: dict[str, Any] | bool, fallback: int) -> int:
     # Edits answer True instead of the message for inline-mode messages.
