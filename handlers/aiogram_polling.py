@@ -18,6 +18,7 @@ from aiohttp import ClientError, ClientTimeout
 
 from bot.adapter import AdapterOptions
 from handlers import log_privacy
+from handlers.bot_api import JSON_BODY
 
 logger = logging.getLogger("handlers.aiogram")
 
@@ -56,8 +57,6 @@ pin_responses(
 
 # How long start() waits for the polling task to come up before calling it failed.
 STARTUP_SECONDS = 30.0
-
-JSON_BODY = {"Content-Type": "application/json"}
 
 
 class JsonSession(AiohttpSession):

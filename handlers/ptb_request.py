@@ -20,7 +20,7 @@ import orjson
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-JSON_BODY = {"Content-Type": "application/json"}
+from handlers.bot_api import JSON_BODY
 
 # aiohttp's failures before the request was written: Telegram cannot have carried it out.
 NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)

@@ -16,7 +16,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 from aiohttp import web
 
 from handlers.aiogram_polling import JsonSession
-from tests.journeys import free_port
+from tests.journeys import free_port, serving
 
 TOKEN = "123:ABC"
 MESSAGE = {"message_id": 7, "date": 0, "chat": {"id": 5, "type": "private"}}
@@ -44,16 +44,12 @@ async def telegram() -> AsyncIterator[tuple[Bot, list[tuple[str, str, dict[str, 
 
     app = web.Application()
     app.router.add_post(f"/bot{TOKEN}/{{method}}", api)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    session = JsonSession(api=TelegramAPIServer.from_base(f"http://127.0.0.1:{port}"), timeout=5)
-    try:
-        yield Bot(TOKEN, session=session), calls
-    finally:
-        await session.close()
-        await runner.cleanup()
+    async with serving(app) as address:
+        session = JsonSession(api=TelegramAPIServer.from_base(address), timeout=5)
+        try:
+            yield Bot(TOKEN, session=session), calls
+        finally:
+            await session.close()
 
 
 async def test_a_call_without_files_is_a_json_body_of_the_forms_strings(

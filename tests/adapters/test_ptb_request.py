@@ -16,7 +16,7 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 
 from handlers.ptb_messenger import classify
 from handlers.ptb_request import AiohttpRequest
-from tests.journeys import free_port
+from tests.journeys import free_port, serving
 
 TOKEN = "123:ABC"
 
@@ -50,20 +50,14 @@ async def test_an_answer_comes_back_as_ptb_reads_it(request_: AiohttpRequest) ->
 
     app = web.Application()
     app.router.add_post(f"/bot{TOKEN}/sendMessage", send_message)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request_)
+    async with serving(app) as address:
+        bot = Bot(TOKEN, base_url=f"{address}/bot", request=request_)
         keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ja", callback_data="y:1")]])
         sent = await bot.send_message(5, "Grüß dich ✓", reply_markup=keyboard)
         assert (sent.message_id, sent.text) == (7, "Grüß dich ✓")
         assert seen["chat_id"] == "5"
         button = {"text": "Ja", "callback_data": "y:1"}
         assert json.loads(seen["reply_markup"]) == {"inline_keyboard": [[button]]}
-    finally:
-        await runner.cleanup()
 
 
 async def test_an_answer_that_is_not_json_is_an_error_that_quotes_nothing(
@@ -74,16 +68,10 @@ async def test_an_answer_that_is_not_json_is_an_error_that_quotes_nothing(
 
     app = web.Application()
     app.router.add_post(f"/bot{TOKEN}/sendMessage", send_message)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request_)
+    async with serving(app) as address:
+        bot = Bot(TOKEN, base_url=f"{address}/bot", request=request_)
         with pytest.raises(TelegramError, match="Invalid server response"):
             await bot.send_message(5, "Grüß dich")
-    finally:
-        await runner.cleanup()
     assert "Grüß" not in caplog.text
 
 

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.adapter import AdapterOptions, recorded
 from handlers.polling import LongPolling
+from tests.journeys import serving
 
 TOKEN = "42:TEST"
 UPDATE = {"update_id": 7, "message": {"message_id": 1, "date": 1, "chat": {"id": 5, "type": "private"}}}
@@ -48,27 +49,21 @@ async def test_a_bad_answer_to_a_poll_is_polled_again(
     app = web.Application()
     app.router.add_post(f"/bot{TOKEN}/getUpdates", get_updates)
     app.router.add_post(f"/bot{TOKEN}/deleteWebhook", delete_webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
     fed: list[int] = []
 
     async def feed(update: dict[str, Any]) -> None:
         fed.append(update["update_id"])
         recorded()
 
-    options = AdapterOptions(token=TOKEN, base_url=f"http://127.0.0.1:{port}", polling_timeout=0)
-    polling = LongPolling(options, feed, ["message"])
     caplog.set_level(logging.WARNING, logger="handlers.polling")
-    try:
-        await polling.start()
-        await asyncio.wait_for(confirmed.wait(), 10)
-    finally:
-        await polling.stop()
-        await runner.cleanup()
+    async with serving(app) as address:
+        options = AdapterOptions(token=TOKEN, base_url=address, polling_timeout=0)
+        polling = LongPolling(options, feed, ["message"])
+        try:
+            await polling.start()
+            await asyncio.wait_for(confirmed.wait(), 10)
+        finally:
+            await polling.stop()
     assert fed == [7]
     failures = [r.getMessage() for r in caplog.records if "getUpdates failed" in r.getMessage()]
     assert failures == ["getUpdates failed (getUpdates: not a Bot API answer); polling again in 0.5 s"]
