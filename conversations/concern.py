@@ -172,12 +172,12 @@ async def raised(ctx: Context, answers: dict[str, Any]) -> None:
     details = answers.get("details") or answers.get("details_private")
     text = details if isinstance(details, str) else None
     voice = str(details["voice"]) if isinstance(details, dict) and details.get("voice") else None
-    newest = await _over_the_limit(ctx, severity)
+    pair, subject = await _pair_and_subject(ctx, answers)
+    newest = await _over_the_limit(ctx, severity, pair, subject)
     if newest is not None:
         await _add_to(ctx, newest, kind, text, voice)
         await ctx.say(ctx.t(ADDED))
         return
-    pair, subject = await _pair_and_subject(ctx, answers)
     await raise_concern(
         ctx,
         kind=kind,
@@ -192,12 +192,21 @@ async def raised(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.say(ctx.t(THANKS))
 
 
-async def _over_the_limit(ctx: Context, severity: str) -> Concern | None:
-    """The case a further concern joins: the person's newest open one, when they raised ``LIMIT``
-    concerns within ``WINDOW`` and it is at least as severe as the new one."""
+async def _over_the_limit(
+    ctx: Context, severity: str, pair: Pair | None, subject: Person | None
+) -> Concern | None:
+    """The case a further concern joins: the person's newest open one about the same learner and
+    pair, when they raised ``LIMIT`` concerns within ``WINDOW`` and it is at least as severe as the
+    new one. A worry about another learner of a mentor's, or about a learner's new pair, is a case
+    of its own: joined to another, it would be read as about the wrong pair, and the words naming
+    the new partner would stay when that partner deletes their data."""
     if await ctx.uow.concerns.raised_by_since(ctx.person.id, ctx.now - WINDOW) < LIMIT:
         return None
-    newest = await ctx.uow.concerns.newest_open_raised_by(ctx.person.id)
+    newest = await ctx.uow.concerns.newest_open_raised_by(
+        ctx.person.id,
+        pair_id=pair.id if pair is not None else None,
+        subject_id=subject.id if subject is not None else None,
+    )
     return newest if newest is not None and RANK[newest.severity] <= RANK[severity] else None
 
 

@@ -1296,11 +1296,19 @@ class Concerns:
         query = select(func.count()).where(Concern.raised_by == person_id, Concern.created_at > since)
         return int((await self._session.execute(query)).scalar_one())
 
-    async def newest_open_raised_by(self, person_id: int) -> Concern | None:
-        """The person's newest concern still open or acknowledged."""
+    async def newest_open_raised_by(
+        self, person_id: int, *, pair_id: int | None, subject_id: int | None
+    ) -> Concern | None:
+        """The person's newest concern still open or acknowledged about this pair and learner
+        (None: about no pair, or nobody)."""
         query = (
             select(Concern)
-            .where(Concern.raised_by == person_id, Concern.status != "resolved")
+            .where(
+                Concern.raised_by == person_id,
+                Concern.status != "resolved",
+                Concern.pair_id.is_not_distinct_from(pair_id),
+                Concern.subject_id.is_not_distinct_from(subject_id),
+            )
             .order_by(Concern.id.desc())
             .limit(1)
         )

@@ -1,8 +1,9 @@
 """Who raises alerts, and how many, through both adapters. A volunteer whose application is open
 or declined has no role to raise one with: /concern and its button tell them how to reach the
 programme, and nothing reaches the coordinators' group. A person who raises concern after concern
-gets three alerts an hour; the rest are added to their newest open case (its alert edited in
-place, no new alert, no overdue copies), and they are told the coordinators have it."""
+gets three alerts an hour; the rest are added to their newest open case about the same pair and
+learner (its alert edited in place, no new alert, no overdue copies), and they are told the
+coordinators have it; a worry about another pair is a case of its own."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from bot.simulation import Simulation
 from storage.models import CaseEntry, Concern
-from tests.journeys import apply_as_mentor, begin_mentoring, on_pages
+from tests.journeys import apply_as_mentor, begin_mentoring, delete_my_data, keys_of, on_pages, pairs
 
 ADDED = "You have told us several things within the hour"
 
@@ -98,3 +99,48 @@ async def test_a_more_severe_concern_still_alerts_past_the_limit(cohort: Simulat
     assert "URGENT" in sim.bot_texts("coordinators", mark)[0]
     assert ADDED in await raise_(sim, learner, "Urgent: today", "And the heating")
     assert [c.severity for c in await concerns(sim)] == ["normal"] * 3 + ["urgent"]
+
+
+async def test_past_the_limit_a_worry_about_a_new_pair_is_a_case_of_its_own(cohort: Simulation) -> None:
+    """Three concerns about the first pair; the pair ends and the learner is matched again; the
+    next one, naming the new mentor, is not added to the old pair's case (it would be read as about
+    that pair, and stay when the new mentor leaves): it alerts on its own, and when that mentor
+    deletes their data, their name goes from it."""
+    sim = cohort
+    first, learner, mentor = await begin_mentoring(sim)
+    for n in range(1, 4):
+        await raise_(sim, learner, "Urgent: today", f"Worry number {n}")
+    page = await on_pages(sim, "carla", "/pairs", f"{learner.title()} and ")
+    end = next(
+        d
+        for texts, datas in zip(page.buttons, page.data, strict=True)
+        for t, d in zip(texts, datas, strict=True)
+        if t.startswith(f"End: {learner.title()} & ")
+    )
+    await sim.press_data("carla", page.message_id, end or "")
+    await sim.press("carla", "^Moved away$")
+    await sim.send("carla", "They moved to another town.")
+    await sim.send("carla", "/match")
+    while sim.bot_texts("carla")[-1].startswith("Proposal"):
+        await sim.press("carla", "^Approve$")
+    again = [p for p in (await pairs(sim)).values() if p.learner_id == first.learner_id and p.id != first.id]
+    second = again[0]
+    new_mentor = (await keys_of(sim, second))[1]
+    assert new_mentor != mentor
+    mark = sim.last_seq()
+
+    await sim.send(learner, "/concern")
+    await sim.press(learner, "^Money or housing$")
+    await sim.press(learner, "^Urgent: today$")
+    replies = [r.text for r in await sim.send(learner, f"{new_mentor.title()} never answers")]
+    # then the closing survey of the ended pair, which the concern had set aside
+    assert "Thank you for telling us. A coordinator will get back to you soon." in replies
+    assert [t for t in sim.bot_texts("coordinators", mark) if "Concern #" in t]  # an alert of its own
+    newest = (await concerns(sim))[-1]
+    assert (newest.pair_id, len(await concerns(sim))) == (second.id, 4)
+
+    await delete_my_data(sim, new_mentor)
+    kept = next(c for c in await concerns(sim) if c.id == newest.id)
+    assert kept.text is not None and new_mentor.title() not in kept.text  # the learner's words stay
+    for concern in await concerns(sim):
+        assert all(new_mentor.title() not in (e.note or "") for e in await entries(sim, concern))
