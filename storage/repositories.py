@@ -164,6 +164,22 @@ def _update_claim(insert_of: Any) -> Any:
 # The reads every update makes, built once: building a statement anew cost as much as running it.
 _PERSON_BY_TELEGRAM_ID = select(Person).where(Person.telegram_user_id == bindparam("telegram_user_id"))
 _FLOW_STATE_OF = select(FlowState).where(FlowState.person_id == bindparam("person_id"))
+# The sender of an update with their conversation's state, in one statement.
+_SENDER = (
+    select(Person, FlowState)
+    .outerjoin(FlowState, FlowState.person_id == Person.id)
+    .where(Person.telegram_user_id == bindparam("telegram_user_id"))
+)
+_CLEAR_FLOW_STATE = delete(table_of(FlowState)).where(
+    table_of(FlowState).c.person_id == bindparam("person_id")
+)
+# ``Session.info``: each person's conversation state as this unit of work last read or wrote it
+# (None: they have none). It also keeps the states alive: a session holds its objects weakly.
+_FLOW_STATES_KNOWN = "tandem.flow_states"
+
+
+def _known_states(session: AsyncSession) -> dict[int, FlowState | None]:
+    return cast(dict[int, FlowState | None], session.info.setdefault(_FLOW_STATES_KNOWN, {}))
 
 
 class People:
@@ -173,6 +189,16 @@ class People:
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
         result = await self._session.execute(_PERSON_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
         return result.scalar_one_or_none()
+
+    async def sender(self, telegram_user_id: int) -> Person | None:
+        """As ``by_telegram_id``, reading their conversation's state along (``FlowStates.of``
+        then finds it in the unit of work, or knows there is none)."""
+        row = (await self._session.execute(_SENDER, {"telegram_user_id": telegram_user_id})).first()
+        if row is None:
+            return None
+        person, state = row
+        _known_states(self._session)[person.id] = state
+        return person
 
     async def get(self, person_id: int) -> Person | None:
         return await self._session.get(Person, person_id)
@@ -185,6 +211,7 @@ class People:
     async def add(self, person: Person) -> Person:
         self._session.add(person)
         await self._session.flush()
+        _known_states(self._session)[person.id] = None  # someone new is in no conversation
         return person
 
     async def lock(self, *person_ids: int) -> list[Person]:
@@ -345,20 +372,33 @@ class FlowStates:
         self._session = session
 
     async def of(self, person_id: int) -> FlowState | None:
-        """As ``Session.get``: the one this unit of work holds, else read (by a statement built once)."""
+        """As ``Session.get``: the one this unit of work holds, else none when it knows there is
+        none (``People.sender`` read it along, or it was cleared), else read."""
         held = self._session.identity_map.get(identity_key(FlowState, person_id))
         if held is not None and inspect(held).expired:  # after a rollback: read again, or gone
             return await self._session.get(FlowState, person_id)
         if held is not None:
             return held
-        return (await self._session.execute(_FLOW_STATE_OF, {"person_id": person_id})).scalar_one_or_none()
+        known = _known_states(self._session)
+        if person_id in known and known[person_id] is None:
+            return None
+        state = (await self._session.execute(_FLOW_STATE_OF, {"person_id": person_id})).scalar_one_or_none()
+        known[person_id] = state
+        return state
 
     async def save(self, state: FlowState) -> None:
         self._session.add(state)
         await self._session.flush()
+        _known_states(self._session)[state.person_id] = state
 
     async def clear(self, person_id: int) -> None:
-        await self._session.execute(delete(FlowState).where(FlowState.person_id == person_id))
+        """End their conversation: a statement on the table, built once (the ORM's delete would
+        build and compile one each time), and the unit of work lets go of the state it held."""
+        held = self._session.identity_map.get(identity_key(FlowState, person_id))
+        await self._session.execute(_CLEAR_FLOW_STATE, {"person_id": person_id})
+        if held is not None:
+            self._session.expunge(held)
+        _known_states(self._session)[person_id] = None
 
     async def forget(self, person_id: int) -> None:
         """The foreground conversation and the whole agenda (erasure)."""
@@ -375,6 +415,8 @@ class FlowStates:
     async def drop(self, row: FlowState | WaitingFlow) -> None:
         await self._session.delete(row)
         await self._session.flush()
+        if isinstance(row, FlowState):
+            _known_states(self._session)[row.person_id] = None
 
     async def agenda(self, person_id: int) -> list[WaitingFlow]:
         """What waits behind the foreground, in the order it comes forward: what the person set

@@ -257,7 +257,7 @@ class Dispatcher:
     async def _person(self, uow: UnitOfWork, event: Inbound) -> Person:
         sender = event.sender
         now = self.clock.now()
-        person = await uow.people.by_telegram_id(sender.user_id)
+        person = await uow.people.sender(sender.user_id)
         if person is None:
             person = Person(
                 telegram_user_id=sender.user_id,
