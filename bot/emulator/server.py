@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 import re
 import time
@@ -20,6 +22,10 @@ from bot.emulator.limits import Limits, RateLimiter
 from bot.emulator.methods import BotApi
 from bot.emulator.rules import ApiError, Params, Upload
 from bot.emulator.state import ApiRequest, Queued, State
+
+# The Bot API's answers are compact JSON (no spaces after separators), which the shared polling
+# loop reads quickly (``handlers.polling.skim_updates``); the emulator answers the same way.
+compact_json = functools.partial(json.dumps, separators=(",", ":"))
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +179,7 @@ class Emulator(Controls):
             body["description"] = "Webhook was set" if self.api.webhook.url else "Webhook is unset"
         elif name == "deletewebhook":
             body["description"] = "Webhook was deleted"
-        return web.json_response(body)
+        return web.json_response(body, dumps=compact_json)  # as the Bot API writes it
 
     async def _file_route(self, request: web.Request) -> web.Response:
         if not TOKEN.fullmatch(request.match_info["token"]):
