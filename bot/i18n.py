@@ -7,7 +7,7 @@ import gettext
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import IO, Any, cast
 from zoneinfo import ZoneInfo
@@ -87,6 +87,7 @@ def negotiate(*candidates: str | None, default: str = "en") -> str:
 
 
 @cache
+@lru_cache(maxsize=256)  # babel merges its locale data anew each time: the language keyboard's cost
 def language_name(code: str) -> str:
     """A language's name in that language ("Deutsch", "français"), capitalised for buttons."""
     name = Locale.parse(code).get_display_name(code) or code

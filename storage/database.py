@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import itertools
+import json
 import logging
 import re
 import socket
@@ -15,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
@@ -27,7 +29,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from storage import inloop_sqlite
-from storage.repositories import UnitOfWork
+from storage.repositories import UnitOfWork, write_flow_states
 
 WITHHELD = "<withheld>"
 
@@ -84,6 +86,7 @@ class Database:
         session: AsyncSession = self._sessions()
         try:
             yield UnitOfWork(session)
+            await write_flow_states(session)
             await session.commit()
         except BaseException:
             await session.rollback()
@@ -205,14 +208,38 @@ def causes(exc: BaseException) -> Iterator[BaseException]:
         found = found.__cause__ or (None if found.__suppress_context__ else found.__context__)
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's value as stored: written by orjson (each update writes a conversation's
+    answers and a job's payload), but for what only the standard library writes (an integer
+    beyond 64 bits, a key that is not a string), which it writes as it always has. A float that
+    is not a number becomes null, JSON having no NaN (no answer can be one: numbers are asked
+    within a range)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def json_value(text: str) -> Any:
+    """A JSON column's stored text read back (a ``NaN`` the standard library wrote, as it reads it)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+JSON_CODEC = {"json_serializer": json_text, "json_deserializer": json_value}
+
+
 def _engine_options(url: str) -> dict[str, Any]:
     if make_url(url).get_backend_name() == "sqlite":
         make_folder(url)
         # Writers are serialised in-process (see unit_of_work), so one connection serves all;
         # every unit of work ends in commit or rollback, so the pool's extra rollback on
         # check-in would be a wasted round trip to aiosqlite's thread.
-        return {"module": inloop_sqlite.DBAPI, "pool_reset_on_return": None, "poolclass": StaticPool}
-    return {"pool_pre_ping": True}
+        options = {"module": inloop_sqlite.DBAPI, "pool_reset_on_return": None, "poolclass": StaticPool}
+        return {**options, **JSON_CODEC}
+    return {"pool_pre_ping": True, **JSON_CODEC}
 
 
 def _inloop_engine(path: Path, echo: bool) -> Engine:
@@ -224,6 +251,7 @@ def _inloop_engine(path: Path, echo: bool) -> Engine:
         pool_reset_on_return=None,  # every unit of work ends in commit or rollback
         hide_parameters=True,
         echo=echo,
+        **JSON_CODEC,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -17,7 +17,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    inspect,
     or_,
     select,
     tuple_,
@@ -27,6 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from storage.models import (
@@ -170,16 +170,67 @@ _SENDER = (
     .outerjoin(FlowState, FlowState.person_id == Person.id)
     .where(Person.telegram_user_id == bindparam("telegram_user_id"))
 )
-_CLEAR_FLOW_STATE = delete(table_of(FlowState)).where(
-    table_of(FlowState).c.person_id == bindparam("person_id")
-)
+_FLOW_STATES = table_of(FlowState)
+_FLOW_COLUMNS = ("flow", "step", "entry", "token", "answers", "history", "started_at", "updated_at")
+_INSERT_FLOW_STATE = insert(_FLOW_STATES)
+# The SET clause comes of the parameters' names, the same ones each time: compiled once.
+_UPDATE_FLOW_STATE = update(_FLOW_STATES).where(_FLOW_STATES.c.person_id == bindparam("of_person"))
+_CLEAR_FLOW_STATE = delete(_FLOW_STATES).where(_FLOW_STATES.c.person_id == bindparam("person_id"))
 # ``Session.info``: each person's conversation state as this unit of work last read or wrote it
-# (None: they have none). It also keeps the states alive: a session holds its objects weakly.
+# (None: they have none), and what their row holds, to tell what changed (``write_flow_states``).
 _FLOW_STATES_KNOWN = "tandem.flow_states"
+_FLOW_STATES_STORED = "tandem.flow_states_stored"
+
+FlowRow = tuple[Any, ...]
 
 
 def _known_states(session: AsyncSession) -> dict[int, FlowState | None]:
     return cast(dict[int, FlowState | None], session.info.setdefault(_FLOW_STATES_KNOWN, {}))
+
+
+def _stored_states(session: AsyncSession) -> dict[int, FlowRow]:
+    return cast(dict[int, FlowRow], session.info.setdefault(_FLOW_STATES_STORED, {}))
+
+
+def _flow_row(state: FlowState) -> FlowRow:
+    return tuple(getattr(state, column) for column in _FLOW_COLUMNS)
+
+
+def _hold_state(session: AsyncSession, person_id: int, state: FlowState | None) -> None:
+    """A state read from the database, taken out of the ORM's hands: the unit of work writes it
+    itself, when it changed (``write_flow_states``)."""
+    _known_states(session)[person_id] = state
+    if state is not None:
+        session.expunge(state)
+        _stored_states(session)[person_id] = _flow_row(state)
+
+
+async def write_flow_states(session: AsyncSession) -> None:
+    """Write the conversation states this unit of work changed, one statement each, before it
+    commits (``Database.unit_of_work``) or reads them otherwise (``FlowStates.of_others``).
+
+    A state is the one row every answer changes. The ORM's flush wrote it at about twice the cost
+    of the statement itself (sorting its unit of work, its events, its bookkeeping), so the
+    repository keeps the states it hands out and compares each with its row, as the flush would
+    (an attribute set anew; a dict changed in place is not seen, by either). A row deleted
+    meanwhile (by a person leaving, on another replica) is the ORM's ``StaleDataError``, which
+    the dispatcher's retry knows."""
+    stored = session.info.get(_FLOW_STATES_STORED)
+    if not stored:
+        return
+    known = _known_states(session)
+    for person_id, row in list(stored.items()):
+        state = known.get(person_id)
+        if state is None:
+            continue
+        now = _flow_row(state)
+        if now == row:
+            continue
+        values = dict(zip(_FLOW_COLUMNS, now, strict=True))
+        result = await session.execute(_UPDATE_FLOW_STATE, {"of_person": person_id, **values})
+        if getattr(result, "rowcount", 1) != 1:
+            raise StaleDataError(f"the conversation state of person {person_id} was deleted meanwhile")
+        stored[person_id] = now
 
 
 class People:
@@ -197,7 +248,7 @@ class People:
         if row is None:
             return None
         person, state = row
-        _known_states(self._session)[person.id] = state
+        _hold_state(self._session, person.id, state)
         return person
 
     async def get(self, person_id: int) -> Person | None:
@@ -372,33 +423,34 @@ class FlowStates:
         self._session = session
 
     async def of(self, person_id: int) -> FlowState | None:
-        """As ``Session.get``: the one this unit of work holds, else none when it knows there is
-        none (``People.sender`` read it along, or it was cleared), else read."""
-        held = self._session.identity_map.get(identity_key(FlowState, person_id))
-        if held is not None and inspect(held).expired:  # after a rollback: read again, or gone
-            return await self._session.get(FlowState, person_id)
-        if held is not None:
-            return held
+        """Their conversation's state: the one this unit of work holds (read along with the
+        sender, read before, saved) or knows is none (cleared, someone new), else read. It is
+        written back when it changed, before the unit of work commits."""
         known = _known_states(self._session)
-        if person_id in known and known[person_id] is None:
-            return None
+        if person_id in known:
+            return known[person_id]
         state = (await self._session.execute(_FLOW_STATE_OF, {"person_id": person_id})).scalar_one_or_none()
-        known[person_id] = state
+        _hold_state(self._session, person_id, state)
         return state
 
     async def save(self, state: FlowState) -> None:
-        self._session.add(state)
-        await self._session.flush()
+        """A conversation begun (none is in the foreground): its row inserted now."""
+        row = _flow_row(state)
+        await self._session.execute(
+            _INSERT_FLOW_STATE, {"person_id": state.person_id, **dict(zip(_FLOW_COLUMNS, row, strict=True))}
+        )
         _known_states(self._session)[state.person_id] = state
+        _stored_states(self._session)[state.person_id] = row
 
     async def clear(self, person_id: int) -> None:
         """End their conversation: a statement on the table, built once (the ORM's delete would
-        build and compile one each time), and the unit of work lets go of the state it held."""
-        held = self._session.identity_map.get(identity_key(FlowState, person_id))
+        build and compile one each time)."""
         await self._session.execute(_CLEAR_FLOW_STATE, {"person_id": person_id})
-        if held is not None:
+        held = self._session.identity_map.get(identity_key(FlowState, person_id))
+        if held is not None:  # read by ``of_others`` meanwhile
             self._session.expunge(held)
         _known_states(self._session)[person_id] = None
+        _stored_states(self._session).pop(person_id, None)
 
     async def forget(self, person_id: int) -> None:
         """The foreground conversation and the whole agenda (erasure)."""
@@ -408,15 +460,20 @@ class FlowStates:
     async def of_others(self, person_id: int) -> list[FlowState | WaitingFlow]:
         """Everyone else's conversations, in the foreground and waiting (erasure: what refers to
         the person who leaves)."""
+        await write_flow_states(self._session)
         foreground = await self._session.scalars(select(FlowState).where(FlowState.person_id != person_id))
         waiting = await self._session.scalars(select(WaitingFlow).where(WaitingFlow.person_id != person_id))
         return [*foreground, *waiting]
 
     async def drop(self, row: FlowState | WaitingFlow) -> None:
+        if isinstance(row, FlowState) and row not in self._session:  # one this repository holds
+            await self.clear(row.person_id)
+            return
         await self._session.delete(row)
         await self._session.flush()
         if isinstance(row, FlowState):
             _known_states(self._session)[row.person_id] = None
+            _stored_states(self._session).pop(row.person_id, None)
 
     async def agenda(self, person_id: int) -> list[WaitingFlow]:
         """What waits behind the foreground, in the order it comes forward: what the person set

@@ -26,6 +26,8 @@ UNIT_MODULES_ON_THE_DATABASE = frozenset(
     {
         "test_bench_webhook.py",
         "test_bench_week.py",
+        "test_flow_state_reads.py",
+        "test_json_columns.py",
         "test_migrations.py",
         "test_outbox_insert.py",
         "test_send_budget.py",

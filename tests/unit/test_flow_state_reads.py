@@ -1,7 +1,8 @@
 """An update reads its sender and their conversation's state in one statement, and the unit of
 work then answers ``FlowStates.of`` from what it holds or knows: the state itself, or that there
-is none (read along, cleared, or someone new). What it answers must stay what the database holds
-through saving, clearing and dropping. On SQLite here, on PostgreSQL in its pass."""
+is none (read along, cleared, or someone new). It writes a state back itself when it changed,
+before it commits. What it answers and writes must stay what the database holds through saving,
+changing, clearing and dropping. On SQLite here, on PostgreSQL in its pass."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from storage.database import Database
 from storage.models import FlowState, Person
@@ -33,12 +35,12 @@ async def db() -> AsyncIterator[Database]:
 
 
 @contextmanager
-def reads_of_flow_states(db: Database) -> Iterator[list[str]]:
-    """The statements that read the flow_states table, while the block runs."""
+def reads_of_flow_states(db: Database, verb: str = "SELECT") -> Iterator[list[str]]:
+    """The statements on the flow_states table that begin with ``verb``, while the block runs."""
     seen: list[str] = []
 
     def listen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "flow_states" in statement:
+        if statement.lstrip().upper().startswith(verb) and "flow_states" in statement:
             seen.append(" ".join(statement.split()))
 
     event.listen(db.sync_engine, "before_cursor_execute", listen)
@@ -106,8 +108,7 @@ async def test_a_state_saved_cleared_or_dropped_is_answered_as_the_database_hold
             assert await uow.flows.of(person_id) is first
             await uow.flows.clear(person_id)  # a flow ends...
             assert await uow.flows.of(person_id) is None
-            assert inspect(first).detached  # ...and the unit of work no longer writes it
-            first.step = "gone"
+            first.step = "gone"  # ...and the unit of work no longer writes it
             following = state(person_id, "role")  # ...and the next begins in the same transaction
             await uow.flows.save(following)
             assert await uow.flows.of(person_id) is following
@@ -136,3 +137,37 @@ async def test_someone_new_is_in_no_conversation_and_a_read_elsewhere_still_find
             assert len(reads) == 2
             count = await uow.session.scalar(select(func.count()).select_from(FlowState))
             assert count == 1
+
+
+async def test_a_state_is_written_once_when_it_changed_and_not_when_it_did_not(db: Database) -> None:
+    async with db.unit_of_work() as uow:
+        person_id = await add_person(uow, 801)
+        await uow.flows.save(state(person_id))
+    with reads_of_flow_states(db, "UPDATE") as updates:
+        async with db.unit_of_work() as uow:
+            held = await uow.flows.of(person_id)
+            assert held is not None
+            held.answers = {**held.answers, "language": "de"}
+            held.step = "role"
+            held.step = "name"  # two answers in one update: one statement
+        assert len(updates) == 1
+        async with db.unit_of_work() as uow:
+            held = await uow.flows.of(person_id)
+            assert held is not None and held.step == "name" and held.answers == {"language": "de"}
+            held.step = "name"  # the same again: nothing to write
+        assert len(updates) == 1
+
+
+async def test_a_state_deleted_meanwhile_is_the_orms_stale_data(db: Database) -> None:
+    """Another replica's transaction (a person leaving) deleted the row this one changes: the
+    dispatcher retries on ``StaleDataError`` (on PostgreSQL), as it did when the ORM wrote it."""
+    async with db.unit_of_work() as uow:
+        person_id = await add_person(uow, 901)
+        await uow.flows.save(state(person_id))
+    with pytest.raises(StaleDataError):
+        async with db.unit_of_work() as uow:
+            held = await uow.flows.of(person_id)
+            assert held is not None
+            await uow.session.execute(delete(FlowState).where(FlowState.person_id == person_id))
+            held.step = "role"
+    assert await rows(db, person_id) == ["language"]  # rolled back
