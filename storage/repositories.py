@@ -492,6 +492,14 @@ class FlowStates:
         await self._session.flush()
 
 
+_DUE_JOBS = table_of(DueJob)
+_CANCEL_JOB = (
+    update(_DUE_JOBS)
+    .where(_DUE_JOBS.c.dedupe_key == bindparam("job_key"), _DUE_JOBS.c.status == "pending")
+    .values(status="cancelled")
+)
+
+
 class DueJobs:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -601,11 +609,13 @@ class DueJobs:
         await self._session.flush()
 
     async def cancel(self, dedupe_key: str) -> None:
-        await self._session.execute(
-            update(DueJob)
-            .where(DueJob.dedupe_key == dedupe_key, DueJob.status == "pending")
-            .values(status="cancelled")
-        )
+        """A pending job of that key no longer runs (a statement built once; a question asked or
+        a conversation ended cancels one). A job this unit of work holds says so too, as the ORM's
+        own update would have made it."""
+        await self._session.execute(_CANCEL_JOB, {"job_key": dedupe_key})
+        for held in list(self._session.identity_map.values()):
+            if isinstance(held, DueJob) and held.dedupe_key == dedupe_key and held.status == "pending":
+                set_committed_value(held, "status", "cancelled")
 
 
 _INSERT_OUTBOX = insert(table_of(OutboxMessage)).returning(

@@ -26,6 +26,7 @@ UNIT_MODULES_ON_THE_DATABASE = frozenset(
     {
         "test_bench_webhook.py",
         "test_bench_week.py",
+        "test_due_job_cancel.py",
         "test_flow_state_reads.py",
         "test_json_columns.py",
         "test_migrations.py",
