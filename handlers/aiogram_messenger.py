@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -34,7 +33,7 @@ from bot.events import (
 )
 from bot.messenger import GroupCensus
 from handlers.aiogram_polling import pin_responses
-from handlers.bot_api import NO_KEYBOARD, census, keyboard_json
+from handlers.bot_api import NO_KEYBOARD, census, json_text, keyboard_json
 from handlers.delivery import (
     Courier,
     DeliveryStats,
@@ -121,7 +120,7 @@ def _keyboard(keyboard: Keyboard | None, *, edit: bool = False) -> str | None:
     """The Bot API's JSON of a keyboard; an edit without one sends an empty one, which removes the
     old keyboard rather than relying on omission."""
     written = keyboard_json(keyboard) or (NO_KEYBOARD if edit else None)
-    return None if written is None else json.dumps(written, ensure_ascii=False)
+    return None if written is None else json_text(written)
 
 
 class AiogramMessenger:

@@ -18,7 +18,7 @@ from aiohttp import ClientError, ClientTimeout
 
 from bot.adapter import AdapterOptions
 from handlers import log_privacy
-from handlers.bot_api import JSON_BODY
+from handlers.bot_api import JSON_BODY, json_text
 
 logger = logging.getLogger("handlers.aiogram")
 
@@ -100,7 +100,9 @@ def build_bot(options: AdapterOptions) -> Bot:
     api = (
         PRODUCTION if options.base_url is None else TelegramAPIServer.from_base(options.base_url.rstrip("/"))
     )
-    session = JsonSession(api=api, timeout=options.request_timeout, json_loads=orjson.loads)
+    session = JsonSession(
+        api=api, timeout=options.request_timeout, json_loads=orjson.loads, json_dumps=json_text
+    )
     return Bot(options.token, session=session)
 
 

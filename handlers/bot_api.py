@@ -9,9 +9,12 @@ voice note's duration is typed) and pass it in; the rest cannot drift apart beca
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, Protocol
+
+import orjson
 
 from bot.events import (
     Attachment,
@@ -375,3 +378,12 @@ NO_KEYBOARD: dict[str, Any] = {"inline_keyboard": []}
 # A call without files goes as a JSON body of the strings a form would carry: the Bot API reads the
 # two alike, and a form's encoding quotes each byte in Python (both adapters' requests).
 JSON_BODY = {"Content-Type": "application/json"}
+
+
+def json_text(value: Any) -> str:
+    """A parameter's JSON (a keyboard, say) as orjson writes it, compact and in UTF-8; the standard
+    library's for what only it writes (an integer beyond 64 bits, a key that is not a string)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
