@@ -1,7 +1,7 @@
 """``tandem bench updates``: what an update costs Tandem, and how people fare at a human pace.
 
-The emulator runs in a process of its own, as Telegram would be remote. Per framework, three phases,
-each with a fresh Tandem on a fresh SQLite file:
+The emulator runs in a process of its own, as Telegram would be remote, a fresh one per framework.
+Per framework, three phases, each with a fresh Tandem on a fresh SQLite file:
 
 - *cost*: limits off (the emulator's and Tandem's), many people tapping as fast as answers come;
   a bare echo bot of the same framework does the same, and the ratio of the two is the figure.
@@ -208,8 +208,10 @@ async def bench_framework(client: EmulatorClient, framework: Framework, sizes: S
 
 
 async def bench_updates(sizes: Sizes, frameworks: Sequence[Framework]) -> int:
-    """One JSON line per framework."""
-    async with remote_emulator() as client:
-        for framework in frameworks:
+    """One JSON line per framework, each against an emulator of its own: one that had served the
+    other framework's phases held their chats, and its garbage collector's passes over them
+    stalled the second framework's answers."""
+    for framework in frameworks:
+        async with remote_emulator() as client:
             print(json.dumps(await bench_framework(client, framework, sizes)), flush=True)
     return 0
