@@ -12,6 +12,8 @@ import pytest
 
 from bot.demo.runner import Demo
 from bot.simulation import Simulation
+from storage.database import Database
+from storage.scratch import ScratchDatabase
 from tests.journeys import START
 
 # Folders whose tests never open the database under test: the PostgreSQL pass of tools/test.sh
@@ -103,3 +105,16 @@ def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     asyncio.run(seed())
     return folder
+
+
+@pytest.fixture
+async def db() -> AsyncIterator[Database]:
+    """A migrated scratch database: SQLite, or PostgreSQL in its pass (TANDEM_TEST_POSTGRES_URL).
+    A unit module that uses it belongs in ``UNIT_MODULES_ON_THE_DATABASE``."""
+    scratch = await ScratchDatabase.create()
+    database = Database(scratch.url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+        await scratch.drop()

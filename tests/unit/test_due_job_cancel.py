@@ -4,28 +4,14 @@ the job it runs while its handler cancels others). On SQLite here, on PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from storage.database import Database
 from storage.models import DueJob
-from storage.scratch import ScratchDatabase
 
 NOW = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    scratch = await ScratchDatabase.create()
-    database = Database(scratch.url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        await scratch.drop()
 
 
 def job(key: str, status: str = "pending") -> dict[str, object]:

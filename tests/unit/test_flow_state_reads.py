@@ -6,7 +6,7 @@ changing, clearing and dropping. On SQLite here, on PostgreSQL in its pass."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -18,20 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage.database import Database
 from storage.models import FlowState, Person
 from storage.repositories import UnitOfWork
-from storage.scratch import ScratchDatabase
 
 NOW = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    scratch = await ScratchDatabase.create()
-    database = Database(scratch.url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        await scratch.drop()
 
 
 @contextmanager

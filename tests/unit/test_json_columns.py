@@ -5,7 +5,6 @@ script. On SQLite here, on PostgreSQL in its pass."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,20 +13,8 @@ from sqlalchemy import text
 
 from storage.database import Database, json_text, json_value
 from storage.models import FlowState, Person
-from storage.scratch import ScratchDatabase
 
 NOW = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    scratch = await ScratchDatabase.create()
-    database = Database(scratch.url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        await scratch.drop()
 
 
 @pytest.mark.parametrize(

@@ -4,29 +4,15 @@ SQLite here, on PostgreSQL in its pass (TANDEM_TEST_POSTGRES_URL)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import event, select
 
 from storage.database import Database
 from storage.models import OutboxMessage
-from storage.scratch import ScratchDatabase
 
 NOW = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    scratch = await ScratchDatabase.create()
-    database = Database(scratch.url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        await scratch.drop()
 
 
 def row(chat_id: int, text: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ never ask the database. On SQLite here, on PostgreSQL in its pass (TANDEM_TEST_P
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +14,6 @@ from bot.runtime.budget import KEEP_SECONDS, SharedBudget
 from bot.runtime.ratelimit import SendLimiter
 from storage.database import Database
 from storage.models import SendWindow
-from storage.scratch import ScratchDatabase
 
 
 class Wall:
@@ -26,17 +24,6 @@ class Wall:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    scratch = await ScratchDatabase.create()
-    database = Database(scratch.url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        await scratch.drop()
 
 
 async def took(budget: SharedBudget, tries: int) -> int:
